@@ -1,0 +1,38 @@
+# Two commands for a fresh machine (see README.md):
+#   make course   install everything into .venv and open JupyterLab on notebook 00
+#   make test     install the same and run every test (lint, unit tests, browser test, nbval)
+# Re-running is fast: .venv is rebuilt only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: course demo test lint unit nbval notebooks bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+course: $(STAMP)
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) notebooks/00_welcome.ipynb
+
+demo: $(STAMP)
+	$(PY) -m mgtutor demo --out demo_out
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check mgtutor tests benchmarks data_fetch.py notebooks conftest.py
+	$(VENV)/bin/pytest -q tests notebooks --nbval -p no:cacheprovider
+
+# Re-execute every notebook in place, cleanly (smoke mode, reference numerics).
+notebooks: $(STAMP)
+	$(PY) -m mgtutor execute notebooks/[0-9][0-9]_*.ipynb
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_suite.py
+
+clean:
+	rm -rf $(VENV) demo_out .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,17 @@
+"""mgtutor: the helper package of the course *Deep-learning music generation in Python*.
+
+Every function the notebooks use more than once lives here, once. Modules by topic:
+``config`` (mode, paths, seeding), ``colab`` (Colab set-up), ``audio``, ``features``,
+``symbolic``, ``data``, ``fetch``, ``models``, ``generate``, ``train``, ``evaluate``,
+``render``, ``checks`` (exercise checkers) and ``cli`` (``python -m mgtutor ...``).
+
+Importing the package is cheap: heavy libraries (TensorFlow, music21, librosa) are imported
+inside the modules that need them. Importing it does set the environment variables that keep
+TensorFlow's start-up notices off stderr (see :mod:`mgtutor.config`).
+"""
+
+from mgtutor import config as _config  # noqa: F401  (sets the quiet TF environment first)
+from mgtutor.errors import MgtutorError
+
+__version__ = "0.1.0"
+__all__ = ["MgtutorError", "__version__"]

@@ -1,0 +1,88 @@
+"""Google Colab set-up: one call at the top of each notebook.
+
+Part of mgtutor. See notebooks/00_welcome.ipynb §2.
+
+On Colab, TensorFlow, Keras, librosa, matplotlib and ipywidgets are already installed, so the
+course package is installed there *without* its dependencies (its Linux default,
+``tensorflow-cpu``, would replace Colab's GPU TensorFlow) and :func:`setup` adds only what
+Colab lacks: the packages in :data:`COLAB_EXTRAS` and the FluidSynth library. Everywhere else
+:func:`setup` does nothing and returns ``None``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+
+REPO_URL = "https://github.com/mgtutor/mgtutor"
+COLAB_EXTRAS = (
+    "music21>=9.1",
+    "pretty_midi>=0.2.10",
+    "mido>=1.3",
+    "pyfluidsynth>=1.3.3",
+    "verovio==6.4.1",
+    "soxr>=0.3",
+)
+APT_PACKAGES = ("fluidsynth",)
+
+Runner = Callable[[list[str]], int]
+
+
+def on_colab() -> bool:
+    """True inside a Google Colab runtime (the ``google.colab`` module is importable there)."""
+    if "google.colab" in sys.modules:
+        return True
+    try:
+        import importlib.util
+
+        return importlib.util.find_spec("google.colab") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _run(cmd: list[str]) -> int:
+    return subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
+
+
+def gpu_report() -> str:
+    """One line naming the GPUs TensorFlow sees, or saying there is none."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "GPU: none (CPU only). On Colab: Runtime → Change runtime type → GPU."
+    names = []
+    for gpu in gpus:
+        details = tf.config.experimental.get_device_details(gpu)
+        names.append(details.get("device_name", gpu.name))
+    return f"GPU: {len(gpus)} × {', '.join(names)}"
+
+
+def setup(runner: Runner | None = None, colab: bool | None = None) -> str | None:
+    """Install what Colab lacks and report the GPU; a no-op (returns ``None``) elsewhere.
+
+    Args:
+        runner: runs one command and returns its exit status (tests pass a fake).
+        colab: force the Colab check's answer (tests); ``None`` asks :func:`on_colab`.
+    Returns:
+        On Colab, a short report (what was installed, the GPU line); else ``None``.
+    Raises:
+        RuntimeError: a pip install failed on Colab (the message names the command to retry).
+    """
+    if not (on_colab() if colab is None else colab):
+        return None
+    run = runner or _run
+    pip = [sys.executable, "-m", "pip", "install", "-q", *COLAB_EXTRAS]
+    if run(pip) != 0:
+        raise RuntimeError(f"installing the course extras failed; retry in a cell: !{' '.join(pip[2:])}")
+    apt_ok = run(["apt-get", "install", "-y", "-qq", *APT_PACKAGES]) == 0
+    lines = [
+        f"Colab: installed {', '.join(p.split('>')[0].split('=')[0] for p in COLAB_EXTRAS)}",
+        "FluidSynth: installed" if apt_ok else "FluidSynth: not installed; audio uses the NumPy synthesizer",
+    ]
+    try:
+        lines.append(gpu_report())
+    except ImportError:
+        lines.append("GPU: unknown (TensorFlow is not importable)")
+    return "\n".join(lines)

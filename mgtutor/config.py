@@ -1,0 +1,134 @@
+"""Course-wide settings: run mode, paths, seeding and a quiet TensorFlow.
+
+Part of mgtutor. See notebooks/00_welcome.ipynb §3 (modes) and §4 (reproducibility).
+
+Mode
+    ``MGTUTOR_MODE`` is ``full`` (the default, for people) or ``smoke`` (tiny data and epochs,
+    used by ``pytest --nbval`` so every notebook runs in seconds). Any other value raises
+    :class:`~mgtutor.errors.ConfigError`.
+
+Quiet TensorFlow
+    Importing this module sets ``TF_CPP_MIN_LOG_LEVEL=2`` (no INFO/WARNING lines from the C++
+    runtime, e.g. the oneDNN and CUDA notices) and ``TF_ENABLE_ONEDNN_OPTS=0`` unless the
+    environment already sets them, *before* TensorFlow is imported anywhere. Errors still reach
+    stderr. It also selects the TensorFlow backend for Keras unless ``KERAS_BACKEND`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from mgtutor.errors import ConfigError
+
+QUIET_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    "KERAS_BACKEND": "tensorflow",
+    "TQDM_MININTERVAL": "1",
+}
+for _name, _value in QUIET_ENV.items():
+    os.environ.setdefault(_name, _value)
+
+MODES = ("full", "smoke")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def mode() -> str:
+    """Return the run mode named by ``MGTUTOR_MODE``: ``"full"`` (default) or ``"smoke"``.
+
+    Raises:
+        ConfigError: the variable holds anything else (the message lists the allowed values).
+    """
+    value = os.environ.get("MGTUTOR_MODE", "full").strip().lower() or "full"
+    if value not in MODES:
+        raise ConfigError(
+            f"MGTUTOR_MODE={os.environ['MGTUTOR_MODE']!r} is not a mode; use one of "
+            f"{', '.join(MODES)} (e.g. `export MGTUTOR_MODE=smoke`), or unset it for 'full'."
+        )
+    return value
+
+
+def is_smoke() -> bool:
+    """True when the course runs in smoke mode (tiny data, a few steps)."""
+    return mode() == "smoke"
+
+
+def pick(full, smoke):
+    """Return ``smoke`` in smoke mode and ``full`` otherwise: ``epochs = pick(30, 1)``."""
+    return smoke if is_smoke() else full
+
+
+def data_dir() -> Path:
+    """Where fetched datasets live: ``$MGTUTOR_DATA`` or ``~/.cache/mgtutor``."""
+    return Path(os.environ.get("MGTUTOR_DATA") or Path.home() / ".cache" / "mgtutor").expanduser()
+
+
+def cache_dir() -> Path:
+    """Where parsed-corpus caches live: ``$MGTUTOR_CACHE`` or ``<data_dir>/cache``.
+
+    Caches are versioned by key and always safe to delete.
+    """
+    env = os.environ.get("MGTUTOR_CACHE")
+    return Path(env).expanduser() if env else data_dir() / "cache"
+
+
+def runs_dir() -> Path:
+    """Default parent of run directories (``runs/<task>-<model>-<seed>/``): ``$MGTUTOR_RUNS`` or ``./runs``."""
+    return Path(os.environ.get("MGTUTOR_RUNS", "runs")).expanduser()
+
+
+def seed_everything(seed: int = 0, deterministic_ops: bool = True) -> int:
+    """Seed Python's ``random``, NumPy and Keras (and TensorFlow when it is the backend).
+
+    Same seed ⇒ same initial weights, same shuffles, same sampled notes. With
+    ``deterministic_ops`` TensorFlow is asked for deterministic kernels as well
+    (``tf.config.experimental.enable_op_determinism``), which costs a little speed.
+
+    Args:
+        seed: a non-negative integer.
+        deterministic_ops: also make TensorFlow ops deterministic.
+    Returns:
+        The seed, so a notebook can print it.
+    Raises:
+        ConfigError: ``seed`` is not a non-negative integer.
+    See: notebooks/00_welcome.ipynb §4.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"seed must be a non-negative int, got {seed!r}")
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    if deterministic_ops and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    return seed
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What the set-up cell of every notebook prints: mode and seed."""
+
+    mode: str
+    seed: int
+
+    def __str__(self) -> str:
+        hint = "tiny data, a few steps" if self.mode == "smoke" else "full data and training"
+        return f"mgtutor mode: {self.mode} ({hint}) · seed {self.seed}"
+
+
+def setup(seed: int = 0) -> Banner:
+    """One call for a notebook's set-up cell: seed everything and return the mode banner.
+
+    See: notebooks/00_welcome.ipynb §3.
+    """
+    seed_everything(seed)
+    return Banner(mode(), seed)

@@ -1,0 +1,21 @@
+"""The course's exception types.
+
+Every error the package raises on bad input is a subclass of :class:`MgtutorError` and of
+the matching built-in (``ValueError`` mostly), so ``except ValueError`` keeps working while
+``except mgtutor.MgtutorError`` catches only the course's own errors. Messages say what was
+wrong, what was expected and how to fix it, and name the file when there is one.
+"""
+
+from __future__ import annotations
+
+
+class MgtutorError(Exception):
+    """Base class of every error raised by mgtutor."""
+
+
+class ConfigError(MgtutorError, ValueError):
+    """A setting (environment variable, argument) has a value the course does not accept."""
+
+
+class MissingDependencyError(MgtutorError, ImportError):
+    """An optional library or system program is not installed; the message says how to get it."""

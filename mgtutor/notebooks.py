@@ -1,0 +1,96 @@
+"""Re-execute course notebooks in place, cleanly, the way their stored outputs are made.
+
+Part of mgtutor (maintainers' tool). ``python -m mgtutor execute notebooks/03_mel_mfcc.ipynb``
+(or ``make notebooks`` for all of them) runs each notebook top to bottom in a fresh kernel,
+in smoke mode and with *reference numerics* (one thread for TensorFlow, BLAS and OpenMP),
+then stores the outputs. The test command runs nbval with the machine's default thread
+counts instead, so a cell that prints a machine-dependent number fails in CI rather than on
+an instructor's laptop. See CONTRIBUTING.md.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REFERENCE_ENV = {
+    "MGTUTOR_MODE": "smoke",
+    "TQDM_DISABLE": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "TF_NUM_INTRAOP_THREADS": "1",
+    "TF_NUM_INTEROP_THREADS": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    "KERAS_BACKEND": "tensorflow",
+}
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+class NotebookExecutionError(RuntimeError):
+    """A notebook raised an error or wrote to stderr while being re-executed."""
+
+
+def problems(nb) -> list[str]:
+    """Return a line per stored error or stderr output in an executed notebook ``nb``."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"cell {index}: {out.get('ename')}: {out.get('evalue')}")
+            elif out.get("name") == "stderr":
+                found.append(f"cell {index}: stderr: {''.join(out.get('text', ''))[:300]!r}")
+    return found
+
+
+def clean(nb) -> None:
+    """Drop volatile metadata (timestamps, widget state) and set the standard kernelspec."""
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            for out in cell.get("outputs", []):
+                out.get("metadata", {}).pop("execution", None)
+
+
+def execute_notebook(path: str | os.PathLike, timeout: int = 900) -> float:
+    """Execute the notebook at ``path`` in place and return the seconds it took.
+
+    Raises:
+        FileNotFoundError: no such notebook.
+        NotebookExecutionError: a cell raised, or something reached stderr; nothing is saved.
+    """
+    import time
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such notebook")
+    nb = nbformat.read(path, as_version=4)
+    saved = {k: os.environ.get(k) for k in REFERENCE_ENV}
+    os.environ.update(REFERENCE_ENV)
+    start = time.perf_counter()
+    try:
+        client = NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        client.execute()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    seconds = time.perf_counter() - start
+    found = problems(nb)
+    if found:
+        raise NotebookExecutionError(f"{path}: not saved, because:\n  " + "\n  ".join(found))
+    clean(nb)
+    nbformat.write(nb, path)
+    return seconds
