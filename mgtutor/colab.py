@@ -45,20 +45,6 @@ def _run(cmd: list[str]) -> int:
     return subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
 
 
-def gpu_report() -> str:
-    """One line naming the GPUs TensorFlow sees, or saying there is none."""
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
-        return "GPU: none (CPU only). On Colab: Runtime → Change runtime type → GPU."
-    names = []
-    for gpu in gpus:
-        details = tf.config.experimental.get_device_details(gpu)
-        names.append(details.get("device_name", gpu.name))
-    return f"GPU: {len(gpus)} × {', '.join(names)}"
-
-
 def setup(runner: Runner | None = None, colab: bool | None = None) -> str | None:
     """Install what Colab lacks and report the GPU; a no-op (returns ``None``) elsewhere.
 
@@ -82,6 +68,8 @@ def setup(runner: Runner | None = None, colab: bool | None = None) -> str | None
         "FluidSynth: installed" if apt_ok else "FluidSynth: not installed; audio uses the NumPy synthesizer",
     ]
     try:
+        from mgtutor.environment import gpu_report
+
         lines.append(gpu_report())
     except ImportError:
         lines.append("GPU: unknown (TensorFlow is not importable)")

@@ -1,0 +1,113 @@
+"""The shape every notebook must have (../shared/STYLE.md), checked on the committed files."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+NAME = re.compile(r"^(\d\d)_[a-z0-9]+(_[a-z0-9]+)*\.ipynb$")
+MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
+ABSOLUTE_PATH = re.compile(r"(/home/|/root/|/Users/|/tmp/|/work/|[A-Z]:\\\\Users)")
+COLAB = "https://colab.research.google.com/github/mgtutor/mgtutor/blob/main/notebooks/{}"
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def output_text(out: dict) -> str:
+    parts = [out.get("text", "")]
+    for key, value in out.get("data", {}).items():
+        if key.startswith("text/") or key == "image/svg+xml":
+            parts.append(value)
+    return "".join("".join(p) if isinstance(p, list) else p for p in parts)
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found"
+
+
+def test_names_are_numbered_consecutively_from_00():
+    numbers = []
+    for path in NOTEBOOKS:
+        match = NAME.match(path.name)
+        assert match, f"{path.name}: name must be NN_snake_case.ipynb"
+        numbers.append(int(match.group(1)))
+    assert numbers == list(range(len(numbers))), f"numbers must run 00, 01, … without gaps: {numbers}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+class TestNotebook:
+    def test_title_cell_with_colab_badge(self, path):
+        first = load(path)["cells"][0]
+        text = source(first)
+        assert first["cell_type"] == "markdown"
+        assert re.match(rf"# {path.name[:2]} · \S", text), "first line must be '# NN · Title'"
+        assert COLAB.format(path.name) in text, "Colab badge must link to this notebook"
+
+    def test_sections(self, path):
+        headings = [line.strip().lower() for c in load(path)["cells"] if c["cell_type"] == "markdown"
+                    for line in source(c).splitlines() if line.startswith("## ")]
+        for wanted in ("## learning goals", "## setup", "## summary"):
+            assert wanted in headings, f"missing section {wanted!r}"
+        if not path.name.startswith("00"):
+            assert "## exercises" in headings, "missing section '## exercises'"
+        assert headings.index("## learning goals") < headings.index("## setup") < headings.index("## summary")
+        assert headings[-1] == "## summary", "Summary must be the last section"
+
+    def test_no_errors_and_no_stderr(self, path):
+        for i, cell in enumerate(load(path)["cells"]):
+            for out in cell.get("outputs", []):
+                assert out["output_type"] != "error", f"cell {i} stored an error"
+                assert out.get("name") != "stderr", f"cell {i} stored stderr: {output_text(out)[:200]!r}"
+
+    def test_kernelspec(self, path):
+        assert load(path)["metadata"]["kernelspec"]["name"] == "python3"
+
+    def test_every_code_cell_executed_in_order(self, path):
+        counts = [c["execution_count"] for c in load(path)["cells"] if c["cell_type"] == "code"]
+        assert None not in counts, "every code cell must be executed (re-run with `make notebooks`)"
+        assert counts == list(range(1, len(counts) + 1)), f"cells must run once, top to bottom: {counts}"
+
+    def test_no_absolute_local_paths_in_outputs(self, path):
+        for i, cell in enumerate(load(path)["cells"]):
+            for out in cell.get("outputs", []):
+                found = ABSOLUTE_PATH.search(output_text(out))
+                assert not found, f"cell {i} shows a local path near {found.group(0)!r}"
+
+    def test_size(self, path):
+        assert path.stat().st_size <= 3_000_000, f"{path.name} is {path.stat().st_size / 1e6:.1f} MB (limit 3 MB)"
+
+    def test_nbval_markers_are_exact_and_few(self, path):
+        code = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+        ignored = 0
+        for cell in code:
+            for line in source(cell).splitlines():
+                if "NBVAL" in line:
+                    assert line.strip().lstrip("#").strip() in MARKERS, f"nbval reads only exact markers: {line!r}"
+            ignored += any(line.strip() in ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")
+                           for line in source(cell).splitlines())
+        assert ignored <= len(code) / 3, f"{ignored}/{len(code)} code cells skip output checks (at most a third)"
+
+    def test_setup_cell_is_the_standard_one(self, path):
+        cells = load(path)["cells"]
+        heads = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and
+                 any(line.strip().lower() == "## setup" for line in source(c).splitlines())]
+        setup = next(c for c in cells[heads[0]:] if c["cell_type"] == "code")
+        text = source(setup)
+        assert "colab.setup()" in text and "config.setup(seed=" in text
+
+    def test_solutions_are_checked(self, path):
+        if path.name.startswith("00"):
+            return
+        code = [source(c) for c in load(path)["cells"] if c["cell_type"] == "code"]
+        assert sum("checks." in c for c in code) >= 2, "at least two exercises with a checker call"
