@@ -25,7 +25,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 TOKEN = "mgtutor-browser-test"
 
 pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: `apt-get install chromium` (CI installs it)"),
+    pytest.mark.skipif(CHROMIUM is None,
+                       reason="Chromium is not installed: `apt-get install chromium` (CI installs it)"),
     pytest.mark.timeout(300),
 ]
 
@@ -58,9 +59,10 @@ def lab(tmp_path):
             try:
                 urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
                 break
-            except OSError:
+            except OSError as exc:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start:\n" + (tmp_path / "lab.log").read_text()[-3000:])
+                    log_tail = (tmp_path / "lab.log").read_text()[-3000:]
+                    raise RuntimeError(f"JupyterLab did not start:\n{log_tail}") from exc
                 time.sleep(0.5)
         yield url
     finally:
