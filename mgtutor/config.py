@@ -125,10 +125,41 @@ class Banner:
         return f"mgtutor mode: {self.mode} ({hint}) · seed {self.seed}"
 
 
+def short_errors_in_notebooks() -> bool:
+    """In IPython/Jupyter, show the course's own errors as one line instead of a traceback wall.
+
+    An :class:`~mgtutor.errors.MgtutorError` (bad input, unknown mode, missing optional library)
+    already says what was wrong and how to fix it, so the notebook shows ``ConfigError: …``
+    alone; ``%tb`` still prints the full traceback. Other exceptions are shown as usual.
+
+    Returns:
+        True if a handler was installed (running under IPython), else False.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    from mgtutor.errors import MgtutorError
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        shell.showtraceback((etype, value, tb), exception_only=True)
+
+    shell.set_custom_exc((MgtutorError,), handler)
+    return True
+
+
 def setup(seed: int = 0) -> Banner:
     """One call for a notebook's set-up cell: seed everything and return the mode banner.
 
+    Also makes the course's own errors show as one actionable line in notebooks
+    (:func:`short_errors_in_notebooks`).
+
     See: notebooks/00_welcome.ipynb §3.
     """
+    short_errors_in_notebooks()
+    current = mode()
     seed_everything(seed)
-    return Banner(mode(), seed)
+    return Banner(current, seed)

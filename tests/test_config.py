@@ -75,3 +75,21 @@ def test_paths_follow_environment(monkeypatch, tmp_path):
     assert config.cache_dir() == tmp_path / "c"
     monkeypatch.setenv("MGTUTOR_RUNS", str(tmp_path / "r"))
     assert config.runs_dir() == tmp_path / "r"
+
+
+def test_short_errors_outside_ipython_is_a_noop():
+    assert config.short_errors_in_notebooks() is False
+
+
+def test_short_errors_in_a_kernel():
+    """An unknown mode inside a notebook shows as one line, not a traceback wall."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("import os\nos.environ['MGTUTOR_MODE'] = 'fast'\n"
+                                           "from mgtutor import config\nconfig.setup(0)")])
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    (out,) = nb.cells[0].outputs
+    assert out["output_type"] == "error" and out["ename"] == "ConfigError"
+    assert len(out["traceback"]) == 2 and "%tb" in out["traceback"][0]
+    assert "use one of full, smoke" in out["traceback"][1]
