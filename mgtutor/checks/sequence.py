@@ -40,7 +40,7 @@ def numeric_gradient_exercise(fn) -> CheckResult:
     exact = np.cos(x) * x**2 + 2 * x * np.sin(x)
     x_before = x.copy()
     got, failure = _safe_call(fn, f, x.copy(), 1e-5)
-    if failure:
+    if failure is not None:
         return failure
     got = np.asarray(got, dtype=float)
     if got.shape != x.shape:
@@ -84,7 +84,7 @@ def gru_step_exercise(fn) -> CheckResult:
     h0 = rng.normal(size=(2, 5)).astype("float32")
     (kernel, rec, bias), (_, h_ref) = _keras_gru_reference(5, x, h0)
     got, failure = _safe_call(fn, x, h0, kernel, rec, bias)
-    if failure:
+    if failure is not None:
         return failure
     h = np.asarray(got, dtype=float)
     if h.shape != h_ref.shape:
@@ -123,7 +123,7 @@ def top_k_exercise(fn) -> CheckResult:
     logits = np.array([2.0, -1.0, 0.5, 3.0, 0.0, 1.0])
     for k in (1, 3, 6):
         got, failure = _safe_call(fn, logits.copy(), k)
-        if failure:
+        if failure is not None:
             return failure
         got = np.asarray(got, dtype=float)
         want = _reference_top_k(logits, k)
@@ -149,7 +149,7 @@ def top_p_exercise(fn) -> CheckResult:
     cases = {0.35: [0, 1, 0, 0, 0], 0.6: [0, 1, 0, 1, 0], 0.7: [0, 1, 0, 1, 1], 1.0: [1, 1, 1, 1, 1]}
     for p, keep in cases.items():
         got, failure = _safe_call(fn, probs.copy(), p)
-        if failure:
+        if failure is not None:
             return failure
         got = np.asarray(got, dtype=float)
         want = np.where(np.array(keep, bool), probs, 0.0)
