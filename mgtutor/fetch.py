@@ -899,11 +899,11 @@ def _extract_zip(archive: Path, tmp: Path, max_files: int, max_bytes: int, max_r
             target = (tmp / info.filename).resolve()
             if root not in target.parents and target != root:
                 raise UnsafeArchiveError(f"{archive.name}: member {info.filename!r} leaves the target folder.")
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as dst:
                     for block in iter(lambda: src.read(CHUNK), b""):  # noqa: B023
                         written += len(block)
@@ -912,7 +912,10 @@ def _extract_zip(archive: Path, tmp: Path, max_files: int, max_bytes: int, max_r
                                                "decompressed; refusing to extract.")
                         dst.write(block)
             except (zipfile.BadZipFile, RuntimeError, EOFError, zlib.error) as exc:
-                raise ArchiveError(f"{archive.name}: member {info.filename!r} is corrupt ({exc}).") from exc
+                raise ArchiveError(f"{archive.name}: member {info.filename!r} is corrupt or encrypted "
+                                   f"({exc}).") from exc
+            except OSError as exc:
+                raise ArchiveError(f"{archive.name}: could not write member {info.filename!r} ({exc}).") from exc
 
 
 def _extract_tar(archive: Path, tmp: Path, max_files: int, max_bytes: int, max_ratio: float) -> None:

@@ -395,6 +395,19 @@ def test_not_an_archive_and_corrupt_archives_are_clear_errors(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["broken.tar.gz", "broken.zip", "notes.txt"]
 
 
+def test_corrupt_zip_member_and_unwritable_member_fail_cleanly(tmp_path):
+    archive = make_zip(tmp_path / "crc.zip", {"a.bin": DATA}, zipfile.ZIP_STORED)
+    raw = bytearray(archive.read_bytes())
+    raw[100] ^= 0xFF  # inside the stored data: the CRC no longer matches
+    archive.write_bytes(bytes(raw))
+    with pytest.raises(ArchiveError, match="'a.bin' is corrupt"):
+        fetch.extract_archive(archive, tmp_path / "out")
+    clash = make_zip(tmp_path / "clash.zip", {"x": b"file", "x/y": b"under a file"})
+    with pytest.raises(ArchiveError, match="could not write member 'x/y'"):
+        fetch.extract_archive(clash, tmp_path / "out")
+    assert sorted(os.listdir(tmp_path)) == ["clash.zip", "crc.zip"]
+
+
 # --------------------------------------------------------------------------- datasets end to end
 
 
