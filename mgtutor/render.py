@@ -1,0 +1,388 @@
+"""Rendering symbolic music: MIDI and MusicXML files, score SVG (verovio), audio, piano-roll plots.
+
+Part of mgtutor. See notebooks/04_symbolic_music.ipynb §1 (files), §2 (scores, audio), §3 (plots).
+
+Every function takes notes with times in quarter notes (:class:`mgtutor.symbolic.Note`) or
+melody-grid tokens, plus a tempo where seconds are needed (``seconds = beats · 60 / qpm``).
+
+Audio: :func:`synthesize` uses FluidSynth with the General MIDI soundfont that pretty_midi
+ships when the FluidSynth library and ``pyfluidsynth`` are installed, and otherwise falls back
+to the NumPy synthesizer ``mgtutor.audio.render_notes`` (harmonics + envelope), with a
+one-line ``warnings`` notice saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from mgtutor.errors import MgtutorError
+from mgtutor.symbolic import (
+    Note,
+    grid_to_melody,
+    notes_to_seconds,
+    sort_notes,
+)
+
+VEROVIO_OPTIONS = {
+    "xmlIdSeed": 1,
+    "pageWidth": 1800,
+    "pageHeight": 2000,
+    "scale": 35,
+    "adjustPageHeight": True,
+    "footer": "none",
+    "header": "none",
+    "breaks": "auto",
+}
+"""Default verovio options: a fixed ``xmlIdSeed`` makes the SVG identical on every run."""
+
+
+class RenderError(MgtutorError, ValueError):
+    """Something cannot be rendered (no notes, a bad piano roll, a score verovio cannot read)."""
+
+
+class FluidSynthFallbackWarning(UserWarning):
+    """Audio was rendered with the NumPy synthesizer because FluidSynth is not available."""
+
+
+def as_notes(music) -> list[Note]:
+    """Accept notes or melody-grid tokens (list of str) and return notes (times in quarter notes).
+
+    Raises:
+        RenderError: empty, or neither notes nor tokens.
+    """
+    items = list(music)
+    if not items:
+        raise RenderError("nothing to render: the note/token list is empty")
+    if all(isinstance(x, str) for x in items):
+        return grid_to_melody(items)
+    if all(isinstance(x, Note) for x in items):
+        return sort_notes(items)
+    raise RenderError("expected a list of mgtutor.symbolic.Note or of melody-grid tokens (str)")
+
+
+# ------------------------------------------------------------------ MIDI / MusicXML export
+def to_pretty_midi(music, tempo: float = 120.0):
+    """Build a ``pretty_midi.PrettyMIDI`` from notes/tokens: one instrument per (voice, program).
+
+    Rule: ``seconds = beats · 60 / tempo``; the file's tempo is set to ``tempo`` so that a MIDI
+    reader gets the beats back.
+    """
+    import pretty_midi
+
+    notes = as_notes(music)
+    if not tempo > 0:
+        raise RenderError(f"tempo must be > 0 quarter notes per minute, got {tempo!r}")
+    pm = pretty_midi.PrettyMIDI(initial_tempo=float(tempo))
+    instruments: dict[tuple[int, int], pretty_midi.Instrument] = {}
+    scale = 60.0 / tempo
+    for n in notes:
+        key = (n.voice, n.program)
+        if key not in instruments:
+            instruments[key] = pretty_midi.Instrument(program=n.program, name=f"voice {n.voice}")
+        instruments[key].notes.append(pretty_midi.Note(n.velocity, n.pitch, n.start * scale, n.end * scale))
+    pm.instruments = [instruments[k] for k in sorted(instruments)]
+    return pm
+
+
+def write_midi(music, path: str | os.PathLike, tempo: float = 120.0) -> Path:
+    """Write notes (or melody-grid tokens) to a standard MIDI file.
+
+    Args:
+        music: a list of Note (times in quarter notes) or melody-grid tokens.
+        path: the ``.mid`` file to write (folders are created).
+        tempo: quarter notes per minute.
+    Returns:
+        The path written.
+    Raises:
+        RenderError: nothing to write, or a bad tempo.
+    See: notebooks/04_symbolic_music.ipynb §1.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    to_pretty_midi(music, tempo).write(str(path))
+    return path
+
+
+def _lanes(notes: Sequence[Note]) -> list[list[list[Note]]]:
+    """Split one voice into non-overlapping lanes of chords (notes with equal start and end)."""
+    chords: dict[tuple[float, float], list[Note]] = {}
+    for n in notes:
+        chords.setdefault((n.start, n.end), []).append(n)
+    lanes: list[list[list[Note]]] = []
+    for (start, _), chord in sorted(chords.items()):
+        for lane in lanes:
+            if lane[-1][0].end <= start:
+                lane.append(chord)
+                break
+        else:
+            lanes.append([chord])
+    return lanes
+
+
+def to_music21(music, time_signature: tuple[int, int] = (4, 4), tempo: float | None = None, key: str | None = None):
+    """Build a music21 ``Score`` from notes/tokens: a part per voice (extra parts where a voice overlaps itself).
+
+    Notes sharing start and end within a voice become a chord; rests fill the gaps
+    (``makeNotation`` splits notes at bar lines with ties).
+    """
+    from music21 import chord, meter, note, stream
+    from music21 import key as m21key
+    from music21 import tempo as m21tempo
+
+    notes = as_notes(music)
+    score = stream.Score()
+    voices = sorted({n.voice for n in notes})
+    for v in voices:
+        for lane in _lanes([n for n in notes if n.voice == v]):
+            part = stream.Part()
+            part.insert(0, meter.TimeSignature(f"{time_signature[0]}/{time_signature[1]}"))
+            if key is not None:
+                tonic, mode = key.split()
+                part.insert(0, m21key.Key(tonic, mode.lower()))
+            if tempo is not None and v == voices[0] and not score.parts:
+                part.insert(0, m21tempo.MetronomeMark(number=tempo))
+            for ch in lane:
+                first = ch[0]
+                el = note.Note(first.pitch) if len(ch) == 1 else chord.Chord([n.pitch for n in ch])
+                el.quarterLength = first.end - first.start
+                el.volume.velocity = first.velocity
+                part.insert(first.start, el)
+            score.insert(0, part)
+    return score.makeNotation()
+
+
+def write_musicxml(music, path: str | os.PathLike, time_signature: tuple[int, int] = (4, 4),
+                   tempo: float | None = None, key: str | None = None) -> Path:
+    """Write notes (or melody-grid tokens) as a MusicXML score (music21).
+
+    music21 embeds random instrument ids: compare files by their parsed notes, never by bytes.
+
+    Args:
+        music: a list of Note (times in quarter notes) or melody-grid tokens.
+        path: the ``.musicxml``/``.xml`` file to write.
+        time_signature: (numerator, denominator).
+        tempo: a metronome mark to write, in quarter notes per minute (optional).
+        key: a key such as ``"G major"`` (optional).
+    Returns:
+        The path written.
+    See: notebooks/04_symbolic_music.ipynb §1.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    to_music21(music, time_signature, tempo, key).write("musicxml", fp=str(path))
+    return path
+
+
+# ------------------------------------------------------------------ score SVG (verovio)
+def musicxml_string(music, time_signature: tuple[int, int] = (4, 4), key: str | None = None) -> str:
+    """The MusicXML text of notes/tokens (via music21, written to a temporary file)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return write_musicxml(music, Path(tmp) / "score.musicxml", time_signature, key=key).read_text(encoding="utf-8")
+
+
+def score_svg(source, page: int = 1, options: dict | None = None, time_signature: tuple[int, int] = (4, 4),
+              key: str | None = None) -> str:
+    """Engrave a score with verovio and return page ``page`` as SVG text.
+
+    The toolkit is created fresh and ``xmlIdSeed`` is reset before each load, so the same input
+    gives byte-identical SVG (verovio 6.4.1 writes its version into the SVG).
+
+    Args:
+        source: MusicXML text, a path to a MusicXML/MEI file, a list of Note, or melody-grid tokens.
+        page: 1-based page number.
+        options: verovio options overriding :data:`VEROVIO_OPTIONS`.
+        time_signature, key: used when ``source`` is notes/tokens.
+    Returns:
+        SVG text (display it with ``IPython.display.SVG``).
+    Raises:
+        RenderError: verovio cannot read the input, or the page does not exist.
+    See: notebooks/04_symbolic_music.ipynb §2.
+    """
+    import verovio
+
+    if isinstance(source, (str, os.PathLike)) and not str(source).lstrip().startswith("<"):
+        path = Path(source)
+        if not path.is_file():
+            raise RenderError(f"{path}: no such score file (give MusicXML text, a file path, notes or tokens)")
+        text = path.read_text(encoding="utf-8")
+    elif isinstance(source, str):
+        text = source
+    else:
+        text = musicxml_string(source, time_signature, key)
+    verovio.enableLog(verovio.LOG_OFF)  # failures become a RenderError below, not C++ log lines
+    tk = verovio.toolkit()
+    opts = {**VEROVIO_OPTIONS, **(options or {})}
+    tk.setOptions(opts)
+    tk.resetXmlIdSeed(int(opts["xmlIdSeed"]))
+    if not tk.loadData(text):
+        raise RenderError("verovio could not read the score (is it MusicXML or MEI?)")
+    if not 1 <= page <= tk.getPageCount():
+        raise RenderError(f"page {page} does not exist; the score has {tk.getPageCount()} page(s)")
+    return tk.renderToSVG(page)
+
+
+# ------------------------------------------------------------------ audio
+SOUNDFONT_NAME = "TimGM6mb.sf2"
+
+
+def soundfont_path() -> Path:
+    """The General MIDI soundfont pretty_midi ships (``pretty_midi/TimGM6mb.sf2``)."""
+    import pretty_midi
+
+    return Path(pretty_midi.__file__).parent / SOUNDFONT_NAME
+
+
+def fluidsynth_available() -> bool:
+    """True if ``pyfluidsynth`` imports, finds the FluidSynth library, and the soundfont exists."""
+    try:
+        import fluidsynth  # noqa: F401  (pyfluidsynth; fails when libfluidsynth is missing)
+    except (ImportError, OSError):
+        return False
+    return soundfont_path().is_file()
+
+
+def synthesize(music, tempo: float = 120.0, sr: int = 22050, backend: str = "auto") -> tuple[np.ndarray, str]:
+    """Render notes (or melody-grid tokens) to a mono float32 waveform.
+
+    Args:
+        music: notes (times in quarter notes) or melody-grid tokens.
+        tempo: quarter notes per minute.
+        sr: sample rate in Hz.
+        backend: ``"auto"`` (FluidSynth if available, else NumPy with a one-line warning),
+            ``"fluidsynth"`` (error if unavailable) or ``"numpy"``.
+    Returns:
+        ``(samples in [-1, 1], backend used)``.
+    Raises:
+        RenderError: unknown backend, or ``"fluidsynth"`` asked for but unavailable.
+    See: notebooks/04_symbolic_music.ipynb §2.
+    """
+    if backend not in ("auto", "fluidsynth", "numpy"):
+        raise RenderError(f"backend must be 'auto', 'fluidsynth' or 'numpy', got {backend!r}")
+    notes = as_notes(music)
+    if backend != "numpy" and fluidsynth_available():
+        pm = to_pretty_midi(notes, tempo)
+        y = pm.fluidsynth(fs=sr, synthesizer=str(soundfont_path()))
+        peak = float(np.max(np.abs(y))) if y.size else 0.0
+        return (y / peak * 0.9 if peak > 0 else y).astype(np.float32), "fluidsynth"
+    if backend == "fluidsynth":
+        raise RenderError("FluidSynth is not available: install the library (apt install fluidsynth) and "
+                          "`pip install pyfluidsynth`, or use backend='numpy'")
+    if backend == "auto":
+        warnings.warn("FluidSynth not available: rendering with the NumPy synthesizer "
+                      "(mgtutor.audio.render_notes)", FluidSynthFallbackWarning, stacklevel=2)
+    from mgtutor.audio import render_notes
+
+    y = np.asarray(render_notes(notes_to_seconds(notes, tempo), sr=sr), dtype=np.float32)
+    return y, "numpy"
+
+
+# ------------------------------------------------------------------ plots
+def _check_roll(roll) -> np.ndarray:
+    roll = np.asarray(roll)
+    if roll.ndim != 2 or roll.shape[1] != 88:
+        raise RenderError(f"a piano roll has shape (T, 88) (column j = MIDI pitch j + 21); got {roll.shape}")
+    return roll
+
+
+def plot_piano_roll(roll, steps_per_quarter: int = 4, title: str = "Piano roll", ax=None, pitch_range=None,
+                    figsize=(8, 3), dpi: int = 80):
+    """Plot a (T, 88) piano roll: time (quarter notes) across, MIDI pitch up.
+
+    Args:
+        roll: array (T, 88), 0/1 or probabilities in [0, 1].
+        steps_per_quarter: rows per quarter note (for the time axis).
+        title: axes title.
+        ax: draw into this matplotlib Axes (default: a new Figure).
+        pitch_range: (low, high) MIDI pitches to show (default: the used range ± 2).
+        figsize, dpi: size of a new figure.
+    Returns:
+        The matplotlib Figure.
+    Raises:
+        RenderError: ``roll`` is not (T, 88).
+    See: notebooks/04_symbolic_music.ipynb §3.
+    """
+    import matplotlib.pyplot as plt
+
+    roll = _check_roll(roll).astype(float)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, dpi=dpi, constrained_layout=True)
+    else:
+        fig = ax.figure
+    used = np.flatnonzero(roll.any(axis=0))
+    if pitch_range is None:
+        lo, hi = (int(used.min()) + 21 - 2, int(used.max()) + 21 + 2) if used.size else (21, 108)
+    else:
+        lo, hi = pitch_range
+    lo, hi = max(lo, 21), min(hi, 108)
+    t_end = roll.shape[0] / steps_per_quarter
+    ax.imshow(roll[:, lo - 21: hi - 21 + 1].T, origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1,
+              interpolation="nearest", extent=(0, t_end, lo - 0.5, hi + 0.5))
+    ax.set_xlabel("time (quarter notes)")
+    ax.set_ylabel("MIDI pitch")
+    ax.set_title(title)
+    return fig
+
+
+def save_piano_roll_png(roll, path: str | os.PathLike, steps_per_quarter: int = 4, title: str = "Piano roll",
+                        dpi: int = 100) -> Path:
+    """Plot a piano roll with :func:`plot_piano_roll` and save it as PNG (the figure is closed)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig = plot_piano_roll(roll, steps_per_quarter, title=title, dpi=dpi)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
+def plot_histograms(pieces_notes: Sequence[Sequence[Note]], title: str = "Corpus statistics", dpi: int = 80):
+    """Pitch, duration and melodic-interval histograms of a corpus (one list of notes per piece).
+
+    Intervals are between consecutive notes (sorted by onset) of each list, in semitones.
+    Returns:
+        The matplotlib Figure (three panels).
+    See: notebooks/04_symbolic_music.ipynb §3.
+    """
+    import matplotlib.pyplot as plt
+
+    pitches = [n.pitch for ns in pieces_notes for n in ns]
+    durations = [n.end - n.start for ns in pieces_notes for n in ns]
+    intervals = []
+    for ns in pieces_notes:
+        ps = [n.pitch for n in sort_notes(ns)]
+        intervals += list(np.diff(ps))
+    if not pitches:
+        raise RenderError("no notes to count")
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3), dpi=dpi, constrained_layout=True)
+    axes[0].hist(pitches, bins=np.arange(min(pitches) - 0.5, max(pitches) + 1.5), color="tab:blue")
+    axes[0].set(xlabel="MIDI pitch", ylabel="notes", title="pitch")
+    d = np.asarray(durations)
+    values, counts = np.unique(np.round(d, 3), return_counts=True)
+    keep = counts >= max(1, counts.sum() // 500)
+    axes[1].bar([f"{v:g}" for v in values[keep]], counts[keep], color="tab:orange")
+    axes[1].set(xlabel="duration (quarter notes)", ylabel="notes", title="duration")
+    axes[1].tick_params(axis="x", labelrotation=60)
+    if intervals:
+        iv = np.clip(intervals, -12, 12)
+        axes[2].hist(iv, bins=np.arange(-12.5, 13.5), color="tab:green")
+    axes[2].set(xlabel="interval (semitones, clipped to ±12)", ylabel="pairs", title="melodic interval")
+    fig.suptitle(title)
+    return fig
+
+
+__all__ = [
+    "FluidSynthFallbackWarning", "RenderError", "VEROVIO_OPTIONS", "as_notes", "fluidsynth_available",
+    "musicxml_string", "plot_histograms", "plot_piano_roll", "save_piano_roll_png", "score_svg", "soundfont_path",
+    "synthesize", "to_music21", "to_pretty_midi", "write_midi", "write_musicxml",
+]

@@ -1,0 +1,132 @@
+"""Tests of mgtutor.data: corpora from music21's bundled corpus, the disk cache, splits.
+
+References: music21's own parse of the same files (offsets, pitches), hand-computed splits.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mgtutor import data
+from mgtutor.symbolic import grid_to_melody, piano_roll_to_notes
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MGTUTOR_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _soprano_reference(name: str):
+    from music21 import converter
+
+    part = converter.parse(data.chorale_file(name)).parts[0].stripTies()
+    return [(int(n.pitch.midi), float(n.offset), float(n.offset + n.quarterLength)) for n in part.flatten().notes]
+
+
+def test_chorale_names_and_files():
+    names = data.chorale_names(unique=False)
+    assert len(names) == 371 and len(set(names)) == 350 == len(data.chorale_names())
+    assert data.chorale_file("bach/bwv245.3").name == "bwv245.3.mxl"  # not bwv245.37
+    assert data.chorale_file("bach/bwv18.5-l").name == "bwv18.5-lz.mxl"
+    with pytest.raises(data.DatasetError, match="no chorale 'bach/nothing'"):
+        data.chorale_file("bach/nothing")
+
+
+def test_chorale_melodies_match_music21(cache):
+    names = data.chorale_names()[:3]
+    melodies = data.chorale_melodies(limit=3)
+    assert len(melodies) == 3
+    for name, tokens in zip(names, melodies, strict=True):
+        assert set(tokens) <= {"_", "r"} | {str(p) for p in range(21, 109)}
+        decoded = [(n.pitch, n.start, n.end) for n in grid_to_melody(tokens)]
+        assert decoded == _soprano_reference(name)
+    assert any(f.suffix == ".json" for f in (cache / f"symbolic-v{data.CACHE_VERSION}").iterdir())
+
+
+def test_chorales_four_voices_and_piano_rolls(cache):
+    pieces = data.chorales(limit=2)
+    assert [p.voices for p in pieces] == [[0, 1, 2, 3]] * 2
+    assert pieces[0].key == "G major" and pieces[0].time_signature == (3, 4)
+    rolls = data.chorale_piano_rolls(limit=2, steps_per_quarter=1)
+    assert all(r.dtype == np.uint8 and r.shape[1] == 88 for r in rolls)
+    # JSB layout: at most 4 voices sound in a quarter-note frame; most frames hold a full chord
+    counts = rolls[0].sum(axis=1)
+    assert counts.max() <= 4 and np.mean(counts >= 3) > 0.9
+    assert rolls[0].shape[0] == int(np.ceil(pieces[0].end))
+    assert {n.pitch for n in piano_roll_to_notes(rolls[0], 1)} == {n.pitch for n in pieces[0].notes}
+
+
+def test_cache_is_used_and_rebuilt_when_corrupt(cache, monkeypatch):
+    first = data.chorales(limit=1)
+    files = list((cache / f"symbolic-v{data.CACHE_VERSION}").glob("*.json"))
+    assert len(files) == 1
+    calls = []
+    import music21.converter
+
+    real = music21.converter.parse
+    monkeypatch.setattr(music21.converter, "parse", lambda *a, **k: calls.append(a) or real(*a, **k))
+    assert data.chorales(limit=1) == first and calls == []  # warm: no parsing
+    files[0].write_text("{half a file")
+    assert data.chorales(limit=1) == first and len(calls) == 1  # corrupt: re-parsed
+    json.loads(files[0].read_text())  # and rewritten whole
+
+
+def test_two_processes_fill_the_cache_safely(cache):
+    code = "from mgtutor import data; print(sum(len(m) for m in data.chorale_melodies(limit=3)))"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert outs[0][0] == outs[1][0] and outs[0][1] == outs[1][1] == ""
+    folder = cache / f"symbolic-v{data.CACHE_VERSION}"
+    assert not list(folder.glob("*.tmp")) and len(list(folder.glob("*.json"))) == 3
+    for f in folder.glob("*.json"):
+        json.loads(f.read_text())
+
+
+def test_folk_melodies_subset_matches_music21(cache):
+    from music21 import converter
+
+    songs = data.folk_songs(limit=4)
+    melodies = data.folk_melodies(limit=4)
+    assert len(songs) == len(melodies) == 4
+    first = data.folk_files()[0]
+    tune = data._split_abc(first.read_text(encoding="latin-1"))[0]
+    ref = converter.parse(tune, format="abc").parts[0].stripTies().flatten().notes
+    assert [int(n.pitch.midi) for n in ref] == [n.pitch for n in songs[0].notes]
+    assert [n.pitch for n in grid_to_melody(melodies[0])] == [n.pitch for n in songs[0].notes]
+    # a complete-file cache entry serves a smaller request; deterministic subset
+    assert data.folk_songs(limit=2) == songs[:2]
+    with pytest.raises(data.DatasetError, match="no folder 'nope'"):
+        data.folk_files(["nope"])
+
+
+def test_smoke_mode_picks_a_small_deterministic_subset(cache, monkeypatch):
+    monkeypatch.setenv("MGTUTOR_MODE", "smoke")
+    monkeypatch.setattr(data, "SMOKE_CHORALES", 2)
+    assert [p.name for p in data.chorales()] == data.chorale_names()[:2]
+
+
+def test_split_by_piece():
+    items = list(range(10))
+    train, valid, test = data.split_by_piece(items, seed=0)
+    assert (len(train), len(valid), len(test)) == (8, 1, 1)
+    assert sorted(train + valid + test) == items
+    order = np.random.default_rng(0).permutation(10)
+    assert train == [items[i] for i in order[:8]] and test == [items[order[9]]]
+    assert data.split_by_piece(items, seed=0) == (train, valid, test)
+    assert data.split_by_piece(items, seed=1) != (train, valid, test)
+    assert [len(s) for s in data.split_by_piece(list(range(371)))] == [297, 37, 37]
+    assert [len(s) for s in data.split_by_piece(items, (0.5, 0.5))] == [5, 5]
+
+
+@pytest.mark.parametrize("fractions", [(0.8, 0.1), (0.9, 0.2, -0.1), ()])
+def test_split_by_piece_rejects_bad_fractions(fractions):
+    with pytest.raises(data.DatasetError, match="non-negative and sum to 1"):
+        data.split_by_piece(list(range(5)), fractions)

@@ -1,0 +1,135 @@
+"""Tests of mgtutor.render: MIDI/MusicXML export, verovio SVG, audio (both paths), plots.
+
+References: pretty_midi and music21 reading back the written files; numpy's FFT for pitch.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib
+import numpy as np
+import pytest
+
+from mgtutor import render
+from mgtutor.symbolic import Note, load_score, melody_to_grid
+
+matplotlib.use("Agg")
+
+CHORD_AND_LINE = [
+    Note(60, 0, 1, velocity=90), Note(64, 0, 1, velocity=90), Note(67, 1, 2.5, velocity=70),
+    Note(48, 0, 2, voice=1), Note(43, 2, 4, voice=1),
+]
+MELODY = [Note(69, 0, 1), Note(72, 1, 1.5), Note(71, 2, 4)]
+
+
+def test_write_midi_read_back_by_pretty_midi(tmp_path):
+    import pretty_midi
+
+    path = render.write_midi(CHORD_AND_LINE, tmp_path / "out" / "x.mid", tempo=90)
+    pm = pretty_midi.PrettyMIDI(str(path))
+    assert pm.get_tempo_changes()[1][0] == pytest.approx(90, rel=1e-5)  # stored as whole µs per beat
+    got = sorted((n.pitch, round(n.start * 90 / 60, 4), round(n.end * 90 / 60, 4), n.velocity)
+                 for inst in pm.instruments for n in inst.notes)
+    assert got == sorted((n.pitch, n.start, n.end, n.velocity) for n in CHORD_AND_LINE)
+    assert len(pm.instruments) == 2
+    # and our own loader gives the beats back
+    assert sorted((n.pitch, n.start, n.end) for n in load_score(path).notes) == sorted(
+        (n.pitch, n.start, n.end) for n in CHORD_AND_LINE)
+
+
+def test_write_midi_accepts_tokens_and_rejects_nothing(tmp_path):
+    import pretty_midi
+
+    path = render.write_midi(melody_to_grid(MELODY), tmp_path / "m.mid")
+    assert [n.pitch for n in pretty_midi.PrettyMIDI(str(path)).instruments[0].notes] == [69, 72, 71]
+    with pytest.raises(render.RenderError, match="nothing to render"):
+        render.write_midi([], tmp_path / "e.mid")
+    with pytest.raises(render.RenderError, match="tempo must be > 0"):
+        render.write_midi(MELODY, tmp_path / "t.mid", tempo=0)
+    with pytest.raises(render.RenderError, match="expected a list of mgtutor.symbolic.Note"):
+        render.write_midi([1, 2], tmp_path / "b.mid")
+
+
+def test_write_musicxml_read_back_by_music21(tmp_path):
+    from music21 import converter
+
+    path = render.write_musicxml(CHORD_AND_LINE, tmp_path / "x.musicxml", time_signature=(3, 4), key="G major")
+    score = converter.parse(path)
+    got = sorted((int(p.midi), float(el.getOffsetInHierarchy(score)), float(el.quarterLength))
+                 for part in score.parts for el in part.stripTies().recurse().notes for p in el.pitches)
+    assert got == sorted((n.pitch, n.start, n.end - n.start) for n in CHORD_AND_LINE)
+    assert score.recurse().getElementsByClass("TimeSignature")[0].ratioString == "3/4"
+
+
+def test_score_svg_is_deterministic_and_checks_input(tmp_path):
+    svg = render.score_svg(MELODY, time_signature=(4, 4))
+    assert svg.lstrip().startswith("<svg") or "<svg" in svg[:200]
+    assert "6.4.1" in svg and svg == render.score_svg(MELODY, time_signature=(4, 4))
+    xml = render.musicxml_string(MELODY)
+    assert render.score_svg(xml) == svg  # from MusicXML text too
+    with pytest.raises(render.RenderError, match="no such score file"):
+        render.score_svg(tmp_path / "missing.musicxml")
+    with pytest.raises(render.RenderError, match="could not read"):
+        render.score_svg("<nonsense/>")
+    with pytest.raises(render.RenderError, match="page 9 does not exist"):
+        render.score_svg(xml, page=9)
+
+
+def _peak_hz(y, sr):
+    spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    return np.fft.rfftfreq(len(y), 1 / sr)[np.argmax(spec)]
+
+
+@pytest.mark.skipif(not render.fluidsynth_available(), reason="FluidSynth library not installed")
+def test_synthesize_with_fluidsynth():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback notice on this path
+        y, used = render.synthesize([Note(69, 0, 1)], tempo=120, sr=22050)
+    assert used == "fluidsynth" and y.dtype == np.float32 and np.abs(y).max() <= 1
+    assert len(y) >= 0.5 * 22050  # half a second at 120 qpm, plus the release tail
+    f0 = _peak_hz(y[: 22050 // 2], 22050)
+    assert abs(12 * np.log2(f0 / 440)) < 0.5  # A4, whatever harmonics the soundfont adds
+
+
+def test_synthesize_falls_back_to_numpy_with_one_notice(monkeypatch):
+    from mgtutor.audio import render_notes
+
+    monkeypatch.setattr(render, "fluidsynth_available", lambda: False)
+    with pytest.warns(render.FluidSynthFallbackWarning, match="NumPy synthesizer") as record:
+        y, used = render.synthesize([Note(69, 0, 1)], tempo=120, sr=16000)
+    assert used == "numpy" and len(record) == 1
+    np.testing.assert_array_equal(y, render_notes([(69, 0.0, 0.5, 80)], sr=16000))
+    assert abs(12 * np.log2(_peak_hz(y, 16000) / 440)) < 0.5
+    with pytest.raises(render.RenderError, match="FluidSynth is not available"):
+        render.synthesize(MELODY, backend="fluidsynth")
+    with pytest.raises(render.RenderError, match="backend must be"):
+        render.synthesize(MELODY, backend="sox")
+
+
+def test_plot_and_save_piano_roll(tmp_path):
+    import matplotlib.pyplot as plt
+
+    roll = np.zeros((16, 88), dtype=np.uint8)
+    roll[0:4, 60 - 21] = 1
+    fig = render.plot_piano_roll(roll, steps_per_quarter=4, title="C4")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "time (quarter notes)" and ax.get_ylabel() == "MIDI pitch" and ax.get_title() == "C4"
+    assert ax.get_xlim() == (0.0, 4.0) and ax.get_ylim() == (57.5, 62.5)
+    plt.close(fig)
+    path = render.save_piano_roll_png(roll, tmp_path / "roll.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(render.RenderError, match=r"shape \(T, 88\)"):
+        render.plot_piano_roll(np.zeros((4, 12)))
+
+
+def test_plot_histograms_counts():
+    import matplotlib.pyplot as plt
+
+    fig = render.plot_histograms([MELODY, CHORD_AND_LINE[:3]])
+    assert len(fig.axes) == 3
+    pitch_counts = sum(p.get_height() for p in fig.axes[0].patches)
+    assert pitch_counts == 6
+    plt.close(fig)
+    with pytest.raises(render.RenderError, match="no notes"):
+        render.plot_histograms([[]])

@@ -1,0 +1,354 @@
+"""Tests of mgtutor.symbolic: notes, the four encodings, vocabularies, quantisation, transposition, keys.
+
+References: hand-computed token lists, pretty_midi's own piano roll, music21's parser and key finder.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mgtutor.symbolic import (
+    END,
+    START,
+    EncodingError,
+    Note,
+    NoteError,
+    Piece,
+    PitchRangeError,
+    QuantizationError,
+    SymbolicError,
+    Vocabulary,
+    VocabularyError,
+    estimate_key,
+    event_vocabulary,
+    events_to_notes,
+    grid_to_melody,
+    key_normalizing_shift,
+    melody_to_grid,
+    melody_vocabulary,
+    normalize_key,
+    notes_to_events,
+    notes_to_piano_roll,
+    notes_to_seconds,
+    notes_to_tuples,
+    piano_roll_to_notes,
+    quantize_notes,
+    sample_piano_roll,
+    skyline,
+    transpose,
+    transpose_grid,
+    tuples_to_notes,
+    velocity_of_bin,
+)
+
+PHRASE = [Note(60, 0.0, 1.0), Note(62, 1.0, 1.5), Note(64, 2.0, 2.25)]
+
+
+# ------------------------------------------------------------------ notes
+def test_note_rejects_bad_fields():
+    with pytest.raises(NoteError, match="pitch must be an integer MIDI number"):
+        Note(128, 0, 1)
+    with pytest.raises(NoteError, match="must be after its start"):
+        Note(60, 1.0, 1.0)
+    with pytest.raises(NoteError, match="start must be ≥ 0"):
+        Note(60, -0.5, 1.0)
+    with pytest.raises(NoteError, match="velocity must be 1–127"):
+        Note(60, 0, 1, velocity=0)
+    assert isinstance(NoteError("x"), ValueError)
+
+
+def test_piece_sorts_and_round_trips_dict():
+    p = Piece([Note(64, 1, 2, voice=1), Note(60, 0, 1)], qpm=90, time_signature=(3, 4), key="G major", name="x")
+    assert [n.pitch for n in p.notes] == [60, 64]
+    assert Piece.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+    assert p.voice(1) == [Note(64, 1, 2, voice=1)] and p.voices == [0, 1] and p.end == 2
+    with pytest.raises(SymbolicError, match="tempo must be > 0"):
+        Piece([], qpm=0)
+
+
+def test_notes_to_seconds_uses_tempo():
+    assert notes_to_seconds(PHRASE[:2], qpm=120) == [(60, 0.0, 0.5, 80), (62, 0.5, 0.75, 80)]
+    with pytest.raises(SymbolicError, match="qpm must be > 0"):
+        notes_to_seconds(PHRASE, qpm=0)
+
+
+def test_skyline_keeps_top_and_cuts_overlaps():
+    chordal = [Note(60, 0, 2), Note(67, 0, 1), Note(62, 1, 2)]
+    assert skyline(chordal) == [Note(67, 0, 1), Note(62, 1, 2)]
+
+
+# ------------------------------------------------------------------ melody grid
+def test_melody_grid_hand_computed():
+    tokens = melody_to_grid(PHRASE)
+    assert tokens == ["60", "_", "_", "_", "62", "_", "r", "r", "64"]
+    assert melody_to_grid(PHRASE, start_end=True) == [START, *tokens, END]
+    assert melody_to_grid(PHRASE, total_steps=12)[-3:] == ["r", "r", "r"]
+    assert grid_to_melody(tokens) == PHRASE
+    assert grid_to_melody(["r", "r", "67", "_"], steps_per_quarter=2) == [Note(67, 1.0, 2.0)]
+
+
+def test_melody_grid_bad_inputs():
+    with pytest.raises(EncodingError, match="not monophonic"):
+        melody_to_grid([Note(60, 0, 1), Note(64, 0.5, 1)])
+    with pytest.raises(QuantizationError, match="not on the grid"):
+        melody_to_grid([Note(60, 0, 1 / 3)])
+    with pytest.raises(EncodingError, match="shorter than the melody"):
+        melody_to_grid(PHRASE, total_steps=3)
+    with pytest.raises(EncodingError, match="no note is sounding"):
+        grid_to_melody(["r", "_"])
+    assert grid_to_melody(["r", "_", "60"], strict=False) == [Note(60, 0.5, 0.75)]
+    with pytest.raises(EncodingError, match="not a melody-grid token"):
+        grid_to_melody(["60", "x"])
+    with pytest.raises(SymbolicError, match="steps_per_quarter must be a positive integer"):
+        melody_to_grid(PHRASE, steps_per_quarter=0)
+
+
+def test_melody_grid_of_a_chorale_matches_music21_offsets():
+    from music21 import corpus
+
+    part = corpus.parse("bach/bwv269").parts[0].stripTies()
+    ref = [(int(n.pitch.midi), float(n.offset), float(n.quarterLength)) for n in part.flatten().notes]
+    tokens = melody_to_grid([Note(p, o, o + d) for p, o, d in ref])
+    starts = [i for i, t in enumerate(tokens) if t not in ("_", "r")]
+    assert [int(tokens[i]) for i in starts] == [p for p, _, _ in ref]
+    assert [i / 4 for i in starts] == [o for _, o, _ in ref]
+
+
+@st.composite
+def monophonic_lines(draw, spq=4):
+    n = draw(st.integers(0, 12))
+    t, notes = draw(st.integers(0, 4)), []
+    for _ in range(n):
+        dur = draw(st.integers(1, 8))
+        notes.append(Note(draw(st.integers(21, 108)), t / spq, (t + dur) / spq))
+        t += dur + draw(st.integers(0, 3))
+    return notes
+
+
+@settings(max_examples=60, deadline=None)
+@given(monophonic_lines())
+def test_melody_grid_round_trip(notes):
+    tokens = melody_to_grid(notes)
+    assert grid_to_melody(tokens) == notes
+    vocab = melody_vocabulary()
+    assert vocab.decode(vocab.encode(tokens, add_start_end=True)) == tokens
+
+
+# ------------------------------------------------------------------ vocabulary
+def test_vocabulary_ids_and_save_load(tmp_path):
+    vocab = melody_vocabulary()
+    assert len(vocab) == 3 + 2 + 88
+    assert vocab.id_to_token[:5] == ["<pad>", "<start>", "<end>", "_", "r"]
+    assert list(vocab.encode(["60", "_", "r"], add_start_end=True)) == [1, vocab.token_to_id["60"], 3, 4, 2]
+    assert vocab.decode([1, vocab.token_to_id["60"], 2, 5, 0]) == ["60"]
+    assert Vocabulary.load(vocab.save(tmp_path / "v.json")) == vocab
+    built = Vocabulary.from_sequences([["62", "_", "100"], ["r", "9"]])
+    assert built.id_to_token[3:] == ["_", "r", "9", "62", "100"]
+
+
+def test_vocabulary_bad_inputs(tmp_path):
+    vocab = melody_vocabulary(60, 72)
+    with pytest.raises(VocabularyError, match="token '59' at position 1 is not in"):
+        vocab.encode(["60", "59"])
+    with pytest.raises(VocabularyError, match="outside this vocabulary"):
+        vocab.decode([999])
+    with pytest.raises(VocabularyError, match="must be unique"):
+        Vocabulary(["a", "a"])
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(VocabularyError, match="bad.json: not a JSON vocabulary"):
+        Vocabulary.load(bad)
+    bad.write_text(json.dumps({"tokens": ["x"]}))
+    with pytest.raises(VocabularyError, match="missing 'format'"):
+        Vocabulary.load(bad)
+    with pytest.raises(PitchRangeError):
+        melody_vocabulary(70, 60)
+
+
+# ------------------------------------------------------------------ piano roll
+def test_piano_roll_equals_pretty_midi():
+    import pretty_midi
+
+    notes = [Note(60, 0, 1), Note(64, 0, 2), Note(67, 1, 1.5), Note(21, 2, 3), Note(108, 2.5, 3)]
+    roll = notes_to_piano_roll(notes, steps_per_quarter=4)
+    pm = pretty_midi.PrettyMIDI(initial_tempo=60.0)  # 60 qpm: one quarter note = one second
+    inst = pretty_midi.Instrument(0)
+    inst.notes = [pretty_midi.Note(80, n.pitch, n.start, n.end) for n in notes]
+    pm.instruments.append(inst)
+    ref = (pm.get_piano_roll(fs=4)[21:109].T > 0).astype(np.uint8)
+    np.testing.assert_array_equal(roll, ref)
+    assert piano_roll_to_notes(roll) == notes
+
+
+def test_piano_roll_bad_inputs_and_merge():
+    with pytest.raises(PitchRangeError, match="outside the piano roll's 21–108"):
+        notes_to_piano_roll([Note(20, 0, 1)])
+    repeated = [Note(60, 0, 1), Note(60, 1, 2)]
+    with pytest.raises(EncodingError, match="allow_merge=True"):
+        notes_to_piano_roll(repeated)
+    assert piano_roll_to_notes(notes_to_piano_roll(repeated, allow_merge=True)) == [Note(60, 0, 2)]
+    with pytest.raises(EncodingError, match=r"shape \(T, 88\)"):
+        piano_roll_to_notes(np.zeros((4, 12)))
+    with pytest.raises(EncodingError, match="only 0/1"):
+        piano_roll_to_notes(np.full((2, 88), 0.3))
+
+
+def test_sample_piano_roll_sees_what_sounds_on_each_beat():
+    notes = [Note(60, 0, 2), Note(64, 0.5, 1.0), Note(67, 1.5, 3.25), Note(72, 2.25, 2.5)]
+    roll = sample_piano_roll(notes, steps_per_quarter=1)
+    expected = np.zeros((4, 88), dtype=np.uint8)
+    expected[[0, 1], 60 - 21] = 1  # sounds at beats 0 and 1
+    expected[[2, 3], 67 - 21] = 1  # starts between beats 1 and 2: first seen at beat 2
+    np.testing.assert_array_equal(roll, expected)  # 64 and 72 lie between beats: unseen
+    on_grid = [Note(60, 0, 1), Note(64, 0.25, 0.75)]
+    np.testing.assert_array_equal(sample_piano_roll(on_grid, 4), notes_to_piano_roll(on_grid, 4))
+    with pytest.raises(PitchRangeError, match="outside the piano roll"):
+        sample_piano_roll([Note(110, 0, 1)])
+
+
+@st.composite
+def polyphony(draw, spq=4):
+    notes = []
+    for pitch in draw(st.lists(st.integers(21, 108), min_size=0, max_size=5, unique=True)):
+        t = draw(st.integers(0, 3))
+        for _ in range(draw(st.integers(1, 3))):
+            dur = draw(st.integers(1, 6))
+            notes.append(Note(pitch, t / spq, (t + dur) / spq, velocity=draw(st.integers(1, 127))))
+            t += dur + draw(st.integers(1, 3))
+    return notes
+
+
+@settings(max_examples=60, deadline=None)
+@given(polyphony())
+def test_piano_roll_and_tuples_round_trip(notes):
+    plain = sorted((n.pitch, n.start, n.end) for n in notes)
+    assert sorted((n.pitch, n.start, n.end) for n in piano_roll_to_notes(notes_to_piano_roll(notes))) == plain
+    assert sorted((n.pitch, n.start, n.end) for n in tuples_to_notes(notes_to_tuples(notes))) == plain
+
+
+# ------------------------------------------------------------------ note tuples
+def test_note_tuples_hand_computed():
+    chord = [Note(60, 0.5, 1.5), Note(64, 0.5, 1.0), Note(67, 2.0, 2.5)]
+    np.testing.assert_array_equal(notes_to_tuples(chord), [[60, 0.5, 1.0], [64, 0.0, 0.5], [67, 1.5, 0.5]])
+    with pytest.raises(EncodingError, match=r"shape \(N, 3\)"):
+        tuples_to_notes(np.zeros((2, 2)))
+    with pytest.raises(EncodingError, match="step ≥ 0 and duration > 0"):
+        tuples_to_notes([[60, -1, 1]])
+
+
+# ------------------------------------------------------------------ events
+def test_events_hand_computed():
+    notes = [Note(60, 0, 1, velocity=100), Note(64, 0, 0.5, velocity=100), Note(67, 5, 5.25, velocity=20)]
+    tokens = notes_to_events(notes, steps_per_quarter=4, max_shift=8)
+    assert tokens == ["NOTE_ON_60", "NOTE_ON_64", "TIME_SHIFT_2", "NOTE_OFF_64", "TIME_SHIFT_2", "NOTE_OFF_60",
+                      "TIME_SHIFT_8", "TIME_SHIFT_8", "NOTE_ON_67", "TIME_SHIFT_1", "NOTE_OFF_67"]
+    with_vel = notes_to_events(notes, velocity_bins=4)
+    assert with_vel[:3] == ["VELOCITY_3", "NOTE_ON_60", "NOTE_ON_64"] and "VELOCITY_0" in with_vel
+    vocab = event_vocabulary(max_shift=8)
+    assert len(vocab) == 3 + 128 * 2 + 8
+    assert vocab.decode(vocab.encode(tokens)) == tokens
+
+
+def test_events_bad_inputs():
+    with pytest.raises(EncodingError, match="struck again"):
+        notes_to_events([Note(60, 0, 2), Note(60, 1, 3)])
+    with pytest.raises(EncodingError, match="without a sounding NOTE_ON_60"):
+        events_to_notes(["NOTE_OFF_60"])
+    with pytest.raises(EncodingError, match="never switched off"):
+        events_to_notes(["NOTE_ON_60", "TIME_SHIFT_1"])
+    assert events_to_notes(["NOTE_ON_60", "TIME_SHIFT_4"], strict=False) == [Note(60, 0, 1)]
+    with pytest.raises(EncodingError, match="not an event token"):
+        events_to_notes(["NOTE_60"])
+
+
+def test_velocity_bins_partition_1_to_127():
+    for bins in (1, 4, 32, 127):
+        firsts = [velocity_of_bin(b, bins) for b in range(bins)]
+        assert firsts[0] == 1 and len(set(firsts)) == bins
+        # the first velocity of each bin is in that bin, the one before it is in the bin before
+        for b, v in enumerate(firsts):
+            assert (v - 1) * bins // 127 == b and (b == 0 or (v - 2) * bins // 127 == b - 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(polyphony(), st.sampled_from([0, 8]))
+def test_events_round_trip(notes, bins):
+    if bins:  # only velocities a bin can represent survive exactly
+        notes = [Note(n.pitch, n.start, n.end, velocity_of_bin((n.velocity - 1) * bins // 127, bins)) for n in notes]
+    else:
+        notes = [Note(n.pitch, n.start, n.end) for n in notes]
+    decoded = events_to_notes(notes_to_events(notes, velocity_bins=bins, max_shift=5), velocity_bins=bins)
+    assert decoded == sorted(notes, key=lambda n: (n.start, n.pitch, n.voice, n.end))
+
+
+# ------------------------------------------------------------------ quantisation
+def test_quantize_reports_error():
+    notes = [Note(60, 0.1, 1.0), Note(62, 1.0, 1 + 1 / 3), Note(64, 2.0, 2.05)]
+    out, report = quantize_notes(notes, 4)
+    assert [(n.start, n.end) for n in out] == [(0.0, 1.0), (1.0, 1.25), (2.0, 2.25)]
+    assert report.n_moved == 3 and report.n_lengthened == 1 and not report.exact
+    assert report.max_error == pytest.approx(0.2)
+    assert report.mean_error == pytest.approx((0.1 + 0 + 0 + 1 / 12 + 0 + 0.2) / 6)
+    assert quantize_notes(PHRASE)[1].exact
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(21, 108), st.floats(0, 20), st.floats(0.01, 4)), max_size=10))
+def test_quantize_error_bounded_and_idempotent(raw):
+    notes = [Note(p, s, s + d) for p, s, d in raw]
+    out, report = quantize_notes(notes, 4)
+    # half a step at most, except an end pushed one step past its start (at most 1.5 steps then)
+    assert report.max_error <= (0.125 if report.n_lengthened == 0 else 0.375) + 1e-9 and len(out) == len(notes)
+    again, second = quantize_notes(out, 4)
+    assert again == out and second.exact
+
+
+# ------------------------------------------------------------------ transposition and keys
+def test_transpose_and_range_error():
+    assert [n.pitch for n in transpose(PHRASE, -2)] == [58, 60, 62]
+    with pytest.raises(PitchRangeError, match="shifts from -39 to \\+44 fit"):
+        transpose(PHRASE, 50)
+    assert transpose_grid(["60", "_", "r", START], 3) == ["63", "_", "r", START]
+    with pytest.raises(PitchRangeError, match="token 0 = '108'"):
+        transpose_grid(["108"], 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(monophonic_lines(), st.integers(-12, 12))
+def test_transpose_commutes_with_grid(notes, k):
+    try:
+        moved = transpose(notes, k)
+    except PitchRangeError:
+        return
+    assert melody_to_grid(moved) == transpose_grid(melody_to_grid(notes), k)
+    assert transpose(moved, -k) == notes
+
+
+def test_key_normalisation_shifts():
+    assert key_normalizing_shift("G major") == 5
+    assert key_normalizing_shift("C major") == 0 and key_normalizing_shift("A minor") == 0
+    assert key_normalizing_shift("e minor") == 5 and key_normalizing_shift("F# major") == -6
+    assert key_normalizing_shift("Bb major") == 2
+    out, shift = normalize_key(PHRASE, "D major")
+    assert shift == -2 and [n.pitch for n in out] == [58, 60, 62]
+    with pytest.raises(SymbolicError, match="must look like 'G major'"):
+        key_normalizing_shift("G dorian")
+
+
+@pytest.mark.parametrize("name", ["bach/bwv269", "bach/bwv347", "bach/bwv153.1", "bach/bwv86.6"])
+def test_estimate_key_agrees_with_music21(name):
+    from music21 import analysis, corpus
+
+    from mgtutor.symbolic import piece_from_music21
+
+    score = corpus.parse(name)
+    ref = analysis.discrete.KrumhanslKessler().getSolution(score)
+    ours = estimate_key(piece_from_music21(score).notes)
+    assert ours.lower() == f"{ref.tonic.name} {ref.mode}".lower()
+    with pytest.raises(SymbolicError, match="empty"):
+        estimate_key([])
