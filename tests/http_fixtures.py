@@ -72,7 +72,7 @@ class _Handler(BaseHTTPRequestHandler):
             for i in range(0, len(payload), 4096):
                 self.wfile.write(payload[i:i + 4096])
                 self.wfile.flush()
-                time.sleep(0.01)
+                time.sleep(srv.drip_pause)
             return
         self.wfile.write(payload)
 
@@ -94,6 +94,7 @@ class _Server(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.fail_first = 2
+        self.drip_pause = 0.01
 
 
 class LoopbackServer:
@@ -116,6 +117,9 @@ class LoopbackServer:
 
     def set_fail_first(self, n: int) -> None:
         self._server.fail_first = n
+
+    def set_drip_pause(self, seconds: float) -> None:
+        self._server.drip_pause = seconds
 
     def add(self, name: str, data: bytes) -> None:
         self._server.files[name] = data

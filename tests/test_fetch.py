@@ -11,6 +11,8 @@ import io
 import os
 import random
 import re
+import subprocess
+import sys
 import tarfile
 import threading
 import time
@@ -231,6 +233,19 @@ def test_two_concurrent_fetches_do_not_corrupt_each_other(server, tmp_path):
     assert errors == [] and len(results) == 2
     assert target.read_bytes() == DATA and only_files(tmp_path) == ["data.bin"]
     assert len(server.requests_for("drip", "data.bin")) == 1  # the second waited, then found it done
+
+
+def test_two_processes_fetching_the_same_file_share_one_download(server, tmp_path):
+    target = tmp_path / "data.bin"
+    server.set_drip_pause(0.05)  # ~1.3 s of transfer, so the two processes overlap
+    code = ("import sys; from mgtutor import fetch; "
+            "fetch.download(sys.argv[1], sys.argv[2], sha256=sys.argv[3], quiet=True, timeout=(2, 5))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, server.url("drip", "data.bin"), str(target), SHA],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [p.communicate(timeout=15) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert target.read_bytes() == DATA and only_files(tmp_path) == ["data.bin"]
+    assert len(server.requests_for("drip", "data.bin")) == 1
 
 
 def test_lock_held_elsewhere_times_out_with_a_message(server, tmp_path):
