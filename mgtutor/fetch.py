@@ -718,7 +718,7 @@ def _bar_factory(label: str, quiet: bool) -> Callable[[int | None, int], object]
     def make(total: int | None, initial: int) -> object:
         if quiet or not getattr(sys.stderr, "isatty", lambda: False)():
             return _NoBar()
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         return tqdm(total=total, initial=initial, unit="B", unit_scale=True, unit_divisor=1024,
                     desc=label, leave=False, dynamic_ncols=True)

@@ -110,6 +110,21 @@ def test_happy_path_verifies_and_leaves_only_the_file(server, tmp_path):
     assert len(server.requests_for("ok", "data.bin")) == 1
 
 
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("tty,quiet,shown", [(True, False, True), (True, True, False), (False, False, False)])
+def test_progress_bar_only_on_a_terminal_and_not_when_quiet(server, tmp_path, monkeypatch, tty, quiet, shown):
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    err = FakeTerminal() if tty else io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    fetch.download(server.url("ok", "data.bin"), tmp_path / "data.bin", sha256=SHA, timeout=(1, 1),
+                   quiet=quiet)
+    assert ("data.bin" in err.getvalue() and "100" in err.getvalue()) == shown
+
+
 def test_404_is_permanent_and_leaves_nothing(server, tmp_path):
     sleeps = []
     with pytest.raises(DownloadError, match="HTTP 404"):
