@@ -54,6 +54,15 @@ from mgtutor.symbolic.encodings import (
     tuples_to_notes,
     velocity_of_bin,
 )
+from mgtutor.symbolic.midi import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_NOTES,
+    FolderReport,
+    MidiLoadError,
+    MidiSkippedWarning,
+    load_midi,
+    load_midi_folder,
+)
 from mgtutor.symbolic.transforms import (
     estimate_key,
     key_normalizing_shift,
@@ -66,6 +75,8 @@ from mgtutor.symbolic.transforms import (
 from mgtutor.symbolic.vocab import END, PAD, SPECIALS, START, Vocabulary, VocabularyError
 
 __all__ = [
+    "DEFAULT_MAX_BYTES", "DEFAULT_MAX_NOTES", "FolderReport", "MidiLoadError", "MidiSkippedWarning", "load_midi",
+    "load_midi_folder",
     "DEFAULT_VELOCITY", "END", "HOLD", "PAD", "PIANO_HIGH", "PIANO_LOW", "REST", "SPECIALS", "START",
     "EncodingError", "Note", "NoteError", "Piece", "PitchRangeError", "QuantizationError",
     "QuantizationReport", "SymbolicError", "Vocabulary", "VocabularyError", "check_monophonic",
