@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -351,3 +352,165 @@ def split_by_piece(items: Sequence[T], fractions: Sequence[float] = (0.8, 0.1, 0
     cuts = np.round(np.concatenate([[0.0], np.cumsum(f)]) * n).astype(int)
     cuts[-1] = n
     return tuple([items[i] for i in order[a:b]] for a, b in zip(cuts[:-1], cuts[1:], strict=True))
+
+
+# ------------------------------------------------------------------ Boulanger-Lewandowski pickles
+BL_SPLITS = ("train", "valid", "test")
+"""The splits of a Boulanger-Lewandowski pickle (JSB Chorales, Nottingham, MuseData, Piano-midi.de)."""
+DEFAULT_MAX_PICKLE_BYTES = 256 * 2**20
+"""Refuse pickles larger than this (the four standard files are 0.2–10 MiB)."""
+
+
+class UnsafePickleError(DatasetError):
+    """A pickle tried to import or call something; it was refused and nothing in it ran."""
+
+
+class _PlainDataUnpickler(pickle.Unpickler):
+    """An unpickler that admits only the built-in opcodes for dicts, lists, tuples, strings and numbers.
+
+    ``find_class`` is how a pickle reaches any importable object (and so any function it could
+    call with REDUCE, BUILD, INST, OBJ or NEWOBJ); refusing every lookup means nothing can be
+    imported or called. Persistent ids are refused too.
+    """
+
+    def __init__(self, file, source: str) -> None:
+        super().__init__(file, encoding="latin1")  # the standard files were written by Python 2
+        self.source = source
+
+    def find_class(self, module: str, name: str):
+        raise UnsafePickleError(
+            f"{self.source}: refused: the pickle asks for {module}.{name}; a Boulanger-Lewandowski pickle holds "
+            "only dicts, lists, tuples and numbers, so this file is not one (or has been tampered with)"
+        )
+
+    def persistent_load(self, pid):
+        raise UnsafePickleError(f"{self.source}: refused: the pickle uses a persistent id ({pid!r})")
+
+
+def safe_load_plain_pickle(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_BYTES):
+    """Unpickle a file that may hold only plain containers and numbers; anything else is refused.
+
+    Raises:
+        FileNotFoundError: no such file.
+        UnsafePickleError: the pickle asks for a class or function (nothing was run).
+        DatasetError: too large, or not a valid pickle.
+    See: notebooks/04_symbolic_music.ipynb §5.
+    """
+    import io
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DatasetError(f"{path}: {size} bytes is over the limit of {max_bytes}; pass a larger max_bytes")
+    try:
+        return _PlainDataUnpickler(io.BytesIO(path.read_bytes()), str(path)).load()
+    except UnsafePickleError:
+        raise
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError,
+            MemoryError, RecursionError) as exc:
+        raise DatasetError(f"{path}: not a valid pickle ({type(exc).__name__}: {exc})") from None
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def validate_boulanger(data, source: str = "data") -> None:
+    """Check the Boulanger-Lewandowski structure: ``{"train"|"valid"|"test": [piece, ...]}``.
+
+    Rule: each piece is a list of time steps; each step a tuple/list of MIDI pitches (integral
+    numbers 21–108; may be empty).
+
+    Raises:
+        DatasetError: the first violation, named by split, piece index, step index and value.
+    """
+    if not isinstance(data, dict):
+        raise DatasetError(f"{source}: expected a dict with keys {BL_SPLITS}, got {type(data).__name__}")
+    keys = {k.decode("latin1") if isinstance(k, bytes) else k for k in data}
+    missing = [s for s in BL_SPLITS if s not in keys]
+    if missing:
+        raise DatasetError(f"{source}: split(s) {missing} missing; a Boulanger-Lewandowski pickle has {BL_SPLITS}")
+    for split in BL_SPLITS:
+        pieces = data[split]
+        if not isinstance(pieces, (list, tuple)):
+            raise DatasetError(f"{source}: split {split!r} must be a list of pieces, got {type(pieces).__name__}")
+        for i, piece in enumerate(pieces):
+            if not isinstance(piece, (list, tuple)):
+                raise DatasetError(f"{source}: {split}[{i}] must be a list of time steps, got {type(piece).__name__}")
+            for t, step in enumerate(piece):
+                if not isinstance(step, (list, tuple)):
+                    raise DatasetError(f"{source}: {split}[{i}][{t}] must be a tuple of pitches, got {step!r}")
+                for p in step:
+                    if not _is_number(p) or p != int(p) or not 21 <= p <= 108:
+                        raise DatasetError(
+                            f"{source}: {split}[{i}][{t}] holds {p!r}; pitches must be whole MIDI numbers 21–108"
+                        )
+
+
+def steps_to_piano_roll(piece: Sequence[Sequence[float]]) -> np.ndarray:
+    """One Boulanger-Lewandowski piece (list of pitch tuples) → (T, 88) uint8 piano roll."""
+    roll = np.zeros((len(piece), 88), dtype=np.uint8)
+    for t, step in enumerate(piece):
+        for p in step:
+            roll[t, int(p) - 21] = 1
+    return roll
+
+
+def piano_roll_to_steps(roll: np.ndarray) -> list[tuple[int, ...]]:
+    """(T, 88) piano roll → list of sorted pitch tuples (the Boulanger-Lewandowski step format)."""
+    roll = np.asarray(roll)
+    if roll.ndim != 2 or roll.shape[1] != 88:
+        raise DatasetError(f"a piano roll has shape (T, 88); got {roll.shape}")
+    return [tuple(int(j) + 21 for j in np.flatnonzero(row)) for row in roll]
+
+
+def load_boulanger(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_BYTES) -> dict[str, list[np.ndarray]]:
+    """Load a Boulanger-Lewandowski pickle safely and convert each piece to a (T, 88) piano roll.
+
+    The file is read by a restricted unpickler (:func:`safe_load_plain_pickle`): a pickle that tries to
+    import or call anything is refused with :class:`UnsafePickleError` and nothing in it runs. The
+    structure is then validated (:func:`validate_boulanger`).
+
+    Args:
+        path: e.g. ``JSB Chorales.pickle``.
+        max_bytes: refuse larger files.
+    Returns:
+        ``{"train": [roll, ...], "valid": [...], "test": [...]}``, rolls uint8 (T, 88), column j = pitch j + 21.
+    Raises:
+        UnsafePickleError, DatasetError, FileNotFoundError: see above; messages name the file.
+    See: notebooks/04_symbolic_music.ipynb §5; the benchmark of notebooks/07.
+    """
+    data = safe_load_plain_pickle(path, max_bytes)
+    validate_boulanger(data, str(path))
+    data = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in data.items()}
+    return {split: [steps_to_piano_roll(piece) for piece in data[split]] for split in BL_SPLITS}
+
+
+def save_boulanger(splits: dict, path: str | os.PathLike) -> Path:
+    """Write splits in the Boulanger-Lewandowski pickle format (atomically).
+
+    Args:
+        splits: ``{"train"|"valid"|"test": [piece, ...]}`` where a piece is a (T, 88) piano roll or
+            already a list of pitch tuples.
+        path: the ``.pickle`` file.
+    Returns:
+        The path. The file holds only dicts, lists, tuples and ints, so :func:`load_boulanger` reads it.
+    Raises:
+        DatasetError: a split is missing or a piece is malformed.
+    """
+    plain = {}
+    for split in BL_SPLITS:
+        if split not in splits:
+            raise DatasetError(f"split {split!r} missing; give all of {BL_SPLITS}")
+        plain[split] = [piano_roll_to_steps(p) if isinstance(p, np.ndarray) else [tuple(int(x) for x in s) for s in p]
+                        for p in splits[split]]
+    validate_boulanger(plain, "splits")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump(plain, f, protocol=2)
+    os.replace(tmp, path)
+    return path

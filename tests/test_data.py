@@ -6,6 +6,7 @@ References: music21's own parse of the same files (offsets, pitches), hand-compu
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -130,3 +131,82 @@ def test_split_by_piece():
 def test_split_by_piece_rejects_bad_fractions(fractions):
     with pytest.raises(data.DatasetError, match="non-negative and sum to 1"):
         data.split_by_piece(list(range(5)), fractions)
+
+
+# ------------------------------------------------------------------ Boulanger-Lewandowski pickles
+class _Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_boulanger_round_trip_and_py2_style_pickle(tmp_path):
+    import pickle
+
+    splits = {"train": [[(60, 64, 67), (), (62.0,)]], "valid": [[(21,), (108,)]], "test": []}
+    path = tmp_path / "py2.pickle"
+    # protocol 0 as Python 2 wrote it: text opcodes, keys as 8-bit STRING (S'train') rather than unicode (V)
+    raw = pickle.dumps(splits, protocol=0)
+    for s in data.BL_SPLITS:
+        raw = raw.replace(f"V{s}\n".encode(), f"S'{s}'\n".encode())
+    assert b"S'train'" in raw
+    path.write_bytes(raw)
+    rolls = data.load_boulanger(path)
+    assert [len(rolls[s]) for s in data.BL_SPLITS] == [1, 1, 0]
+    expected = np.zeros((3, 88), dtype=np.uint8)
+    expected[0, [60 - 21, 64 - 21, 67 - 21]] = 1
+    expected[2, 62 - 21] = 1
+    np.testing.assert_array_equal(rolls["train"][0], expected)
+    assert data.piano_roll_to_steps(rolls["valid"][0]) == [(21,), (108,)]
+    again = data.load_boulanger(data.save_boulanger(rolls, tmp_path / "out.pickle"))
+    for s in data.BL_SPLITS:
+        assert all((a == b).all() for a, b in zip(again[s], rolls[s], strict=True))
+    with open(tmp_path / "out.pickle", "rb") as f:  # plain data: the stock unpickler agrees
+        assert pickle.load(f)["train"] == [[(60, 64, 67), (), (62,)]]
+
+
+def test_boulanger_refuses_code_and_runs_nothing(tmp_path):
+    import pickle
+
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pickle"
+    path.write_bytes(pickle.dumps({"train": [_Exploit(marker)], "valid": [], "test": []}))
+    with pytest.raises(data.UnsafePickleError, match=r"evil.pickle: refused: the pickle asks for posix\.system"):
+        data.load_boulanger(path)
+    assert not marker.exists()
+    path.write_bytes(pickle.dumps(np.zeros(3)))  # even a harmless-looking numpy array needs find_class
+    with pytest.raises(data.UnsafePickleError, match="refused"):
+        data.load_boulanger(path)
+
+
+@pytest.mark.parametrize("payload, phrase", [
+    ({"train": [], "valid": []}, "split(s) ['test'] missing"),
+    ({"train": [[(60,), (12,)]], "valid": [], "test": []}, "train[0][1] holds 12; pitches must be whole MIDI"),
+    ({"train": [[(60.5,)]], "valid": [], "test": []}, "holds 60.5"),
+    ({"train": [[60]], "valid": [], "test": []}, "train[0][0] must be a tuple of pitches"),
+    ([1, 2], "expected a dict"),
+])
+def test_boulanger_validation_errors(tmp_path, payload, phrase):
+    import pickle
+
+    path = tmp_path / "bad.pickle"
+    path.write_bytes(pickle.dumps(payload))
+    with pytest.raises(data.DatasetError, match=re.escape(phrase)):
+        data.load_boulanger(path)
+
+
+def test_boulanger_bad_files(tmp_path):
+    path = tmp_path / "junk.pickle"
+    path.write_bytes(b"not a pickle")
+    with pytest.raises(data.DatasetError, match="junk.pickle: not a valid pickle"):
+        data.load_boulanger(path)
+    with pytest.raises(data.DatasetError, match="over the limit of 4"):
+        data.load_boulanger(path, max_bytes=4)
+    with pytest.raises(FileNotFoundError):
+        data.load_boulanger(tmp_path / "absent.pickle")
+    with pytest.raises(data.DatasetError, match="split 'test' missing"):
+        data.save_boulanger({"train": [], "valid": []}, tmp_path / "x.pickle")
