@@ -442,20 +442,42 @@ def get_dataset(name: str | Dataset) -> Dataset:
 
 
 def default_dest() -> Path:
-    """Where datasets go unless told otherwise: ``$MGTUTOR_DATA`` or ``~/.cache/mgtutor``."""
+    """Where datasets go unless told otherwise: ``$MGTUTOR_DATA`` or ``~/.cache/mgtutor``.
+
+    Returns:
+        :func:`mgtutor.config.data_dir` (the folder may not exist yet).
+    See: notebooks/10_full_training.ipynb §1.
+    """
     from mgtutor.config import data_dir
 
     return data_dir()
 
 
 def dataset_dir(name: str | Dataset, dest: str | os.PathLike | None = None) -> Path:
-    """The folder of a dataset: ``<dest>/<name>`` (it may not exist yet)."""
+    """The folder of a dataset: ``<dest>/<name>`` (it may not exist yet).
+
+    Args:
+        name: registry key or :class:`Dataset`.
+        dest: parent folder; default :func:`default_dest`.
+    Returns:
+        The folder's path.
+    Raises:
+        UnknownDatasetError: no such dataset.
+    See: notebooks/10_full_training.ipynb §1.
+    """
     ds = get_dataset(name)
     return Path(dest if dest is not None else default_dest()).expanduser() / ds.name
 
 
 def is_fetched(name: str | Dataset, dest: str | os.PathLike | None = None) -> bool:
-    """True when every file of the dataset (and every extracted folder) is in place."""
+    """True when every file of the dataset (and every extracted folder) is in place.
+
+    Rule: presence only (fast); :func:`verify` re-hashes.
+
+    Raises:
+        UnknownDatasetError: no such dataset.
+    See: notebooks/10_full_training.ipynb §1.
+    """
     ds = get_dataset(name)
     root = dataset_dir(ds, dest)
     return all(
@@ -470,6 +492,10 @@ def is_fetched(name: str | Dataset, dest: str | os.PathLike | None = None) -> bo
 def sha256_file(path: str | os.PathLike) -> str:
     """SHA-256 of a file as lower-case hex, read in 64 KiB chunks.
 
+    Args:
+        path: the file.
+    Returns:
+        64 hex digits, equal to ``hashlib.sha256(data).hexdigest()`` and to ``sha256sum``.
     Raises:
         FileNotFoundError: the file does not exist.
     """
@@ -1025,7 +1051,18 @@ def extract_archive(
 
 
 def offline_message(name: str | Dataset, dest: str | os.PathLike | None = None) -> str:
-    """The one line shown when a dataset cannot be fetched for lack of network."""
+    """The one line shown when a dataset cannot be fetched for lack of network.
+
+    It says the course runs on its bundled corpus, and how to fetch later: ``get`` when online,
+    or a download by hand followed by ``import`` (or saving the file in place and ``verify``).
+
+    Args:
+        name: registry key or :class:`Dataset`.
+        dest: parent folder; default :func:`default_dest`.
+    Returns:
+        One line of text (no newline).
+    See: notebooks/10_full_training.ipynb §1.
+    """
     ds = get_dataset(name)
     first = ds.files[0]
     return (
@@ -1198,7 +1235,14 @@ def verify(name: str | Dataset, dest: str | os.PathLike | None = None) -> list[V
 
 
 def remove(name: str | Dataset, dest: str | os.PathLike | None = None) -> bool:
-    """Delete a fetched dataset's folder ``<dest>/<name>``; return whether there was one."""
+    """Delete a fetched dataset's folder ``<dest>/<name>``; return whether there was one.
+
+    Only the registry name's own folder under ``dest`` is ever removed.
+
+    Raises:
+        UnknownDatasetError: no such dataset.
+    See: notebooks/10_full_training.ipynb §1.
+    """
     root = dataset_dir(name, dest)
     if not root.exists():
         return False
