@@ -1,5 +1,290 @@
-"""Exercise checkers for notebooks 01–03 (audio signals, STFT, mel and MFCC)."""
+"""Exercise checkers for notebooks 01–03 (audio signals, STFT, mel and MFCC).
+
+Part of mgtutor. Each checker calls the learner's function on a few inputs, compares with an
+independent reference (NumPy, SciPy, librosa, or a hand-derived value) and, when the answer is
+wrong, recognises the usual mistakes and says which one it looks like.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Callable
+
+import numpy as np
+
+from mgtutor.checks import CheckResult, hint, ok
+
+__all__ = [
+    "aliased_frequency_exercise",
+    "dft_matrix_exercise",
+    "hann_window_exercise",
+    "hz_to_mel_exercise",
+    "mfcc_exercise",
+    "midi_to_hz_exercise",
+    "n_frames_exercise",
+    "quantization_snr_exercise",
+]
+
+
+def _call(fn: Callable, *args, **kwargs):
+    """Run the learner's function; return (value, None) or (None, a hint naming the exception)."""
+    try:
+        return np.asarray(fn(*args, **kwargs)), None
+    except Exception as exc:  # noqa: BLE001 - any error in learner code becomes a hint
+        return None, hint(f"Your function raised {type(exc).__name__}: {exc}. Run it on a small input "
+                          "and read the traceback.")
+
+
+def _close(a, b, rtol=1e-6, atol=1e-9) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+# --------------------------------------------------------------------------------------------
+# 01 · audio signals
+# --------------------------------------------------------------------------------------------
+
+
+def midi_to_hz_exercise(fn: Callable) -> CheckResult:
+    """Checker for notebooks/01_audio_signals.ipynb, exercise 1: f = 440 · 2^((m − 69) / 12)."""
+    m = np.array([21.0, 60.0, 69.0, 81.0, 108.0])
+    got, err = _call(fn, m)
+    if err is not None:
+        return err
+    ref = 440.0 * 2.0 ** ((m - 69.0) / 12.0)
+    if _close(got, ref):
+        return ok("equal temperament: A4 = 69 → 440 Hz, C4 = 60 → 261.63 Hz, one octave = ×2")
+    if got.shape != ref.shape:
+        return hint(f"Return one frequency per pitch: expected shape {ref.shape}, got {got.shape}. "
+                    "Use NumPy operations (2.0 ** x) rather than math.pow so arrays work.")
+    if _close(got, 2.0 ** ((m - 69.0) / 12.0)):
+        return hint("You have the ratio to A4 but forgot to multiply by 440 Hz.")
+    if _close(got, 440.0 * 2.0 ** ((m - 60.0) / 12.0)):
+        return hint("You made C4 (MIDI 60) equal to 440 Hz; the reference pitch is A4 = MIDI 69.")
+    if _close(got, 440.0 * 2.0 ** (m - 69.0)):
+        return hint("Each MIDI step is a semitone, 1/12 of an octave: divide (m − 69) by 12.")
+    if _close(got, 440.0 * np.exp((m - 69.0) / 12.0)):
+        return hint("Use powers of 2 (an octave doubles the frequency), not of e.")
+    for shift in (-12.0, 12.0):
+        if _close(got, ref * 2.0 ** (shift / 12.0)):
+            return hint("Your frequencies are off by exactly one octave: check the reference pitch 69.")
+    return hint(f"For MIDI 69 expected 440 Hz, got {float(got[2]):.4g}; for MIDI 60 expected 261.63 Hz.")
+
+
+def aliased_frequency_exercise(fn: Callable) -> CheckResult:
+    """Checker for notebooks/01_audio_signals.ipynb, exercise 2: the frequency you hear after sampling.
+
+    A sine at f sampled at sr is indistinguishable from one at |f − k·sr| for the integer k that
+    brings it into [0, sr/2]: f_alias = |f − sr · round(f / sr)|.
+    """
+    sr = 8000.0
+    f = np.array([440.0, 3000.0, 5000.0, 7500.0, 8000.0, 9100.0, 13000.0])
+    got, err = _call(fn, f, sr)
+    if err is not None:
+        return err
+    ref = np.abs(f - sr * np.round(f / sr))
+    if _close(got, ref):
+        return ok("aliasing folds every frequency into [0, sr/2]: 5 kHz at 8 kHz sounds as 3 kHz")
+    if got.shape != ref.shape:
+        return hint(f"Return one frequency per input frequency: expected shape {ref.shape}, got {got.shape}.")
+    if _close(got, f):
+        return hint("Frequencies above the Nyquist limit sr/2 = 4000 Hz do not survive sampling: fold them.")
+    if _close(got, np.where(f > sr / 2, f - sr, f)) or _close(got, f - sr * np.round(f / sr)):
+        return hint("Close: you found f − k·sr but kept the sign; a negative frequency sounds the same as "
+                    "its absolute value. Take np.abs.")
+    if _close(got, np.mod(f, sr)):
+        return hint("f mod sr is only half the story: anything above sr/2 mirrors back as sr − (f mod sr).")
+    return hint("At sr = 8000 Hz: 5000 Hz → 3000 Hz, 7500 Hz → 500 Hz, 9100 Hz → 1100 Hz. "
+                "Try |f − sr · round(f / sr)|.")
+
+
+def quantization_snr_exercise(fn: Callable) -> CheckResult:
+    """Checker for notebooks/01_audio_signals.ipynb, exercise 3: measured SNR (dB) of a signal and its copy.
+
+    SNR = 10 · log10(Σ x² / Σ (q − x)²) in decibels.
+    """
+    rng = np.random.default_rng(3)
+    x = np.sin(2 * np.pi * 0.0123 * np.arange(4000))
+    q = x + 0.01 * rng.standard_normal(x.size)
+    got, err = _call(fn, x, q)
+    if err is not None:
+        return err
+    ref = 10 * np.log10(np.sum(x**2) / np.sum((q - x) ** 2))
+    if got.size != 1:
+        return hint(f"Return one number (the SNR in dB), got an array of shape {got.shape}.")
+    value = float(got)
+    if abs(value - ref) < 1e-6:
+        return ok(f"SNR = 10·log10(signal power / noise power) = {ref:.1f} dB for this pair")
+    if abs(value - ref / 10) < 1e-6 * max(1, abs(ref)):
+        return hint("That is the SNR in bels: multiply log10 of the power ratio by 10 for decibels.")
+    if abs(value - 2 * ref) < 1e-6 * max(1, abs(ref)):
+        return hint("You used 20·log10 of a *power* ratio; 20·log10 is for amplitude ratios, 10·log10 for power.")
+    if abs(value + ref) < 1e-6 * max(1, abs(ref)):
+        return hint("The ratio is upside down: signal power over noise power.")
+    if abs(value - 10 * np.log10(np.sum(np.abs(x)) / np.sum(np.abs(q - x)))) < 1e-6:
+        return hint("Use powers (squares), not absolute values: Σ x² / Σ (q − x)².")
+    return hint(f"For this pair the SNR is about {ref:.0f} dB. Noise is e = q − x; SNR = 10·log10(Σx² / Σe²).")
+
+
+# --------------------------------------------------------------------------------------------
+# 02 · STFT
+# --------------------------------------------------------------------------------------------
+
+
+def dft_matrix_exercise(fn: Callable) -> CheckResult:
+    """Checker for notebooks/02_stft.ipynb, exercise 1: the N×N DFT matrix W[k, n] = e^(−2πi k n / N)."""
+    for n in (8, 5):
+        got, err = _call(fn, n)
+        if err is not None:
+            return err
+        ref = np.fft.fft(np.eye(n), axis=0)
+        if _close(got, ref):
+            continue
+        if got.shape != (n, n):
+            return hint(f"For N = {n} return an {n}×{n} matrix, got shape {got.shape}.")
+        if _close(got, np.conj(ref)):
+            return hint("The exponent's sign is +: that is the inverse DFT (without its 1/N). Use e^(−2πi k n / N).")
+        if _close(got, ref / n) or _close(got, ref / np.sqrt(n)):
+            return hint("np.fft.fft applies no normalisation in the forward transform: drop the 1/N or 1/√N.")
+        if _close(got, ref.real) or _close(got, np.cos(2 * np.pi * np.outer(np.arange(n), np.arange(n)) / n)):
+            return hint("Only the cosine (real) part is there: build complex exponentials, "
+                        "np.exp(-2j * np.pi * ...).")
+        if _close(got, np.exp(-1j * np.pi * np.outer(np.arange(n), np.arange(n)) / n)):
+            return hint("The angle is 2π k n / N: you are missing the factor 2.")
+        return hint(f"For N = {n}, W @ x must equal np.fft.fft(x). Row k, column n: np.exp(-2j*np.pi*k*n/N).")
+    return ok("W @ x = np.fft.fft(x): the DFT is a matrix product (for N = 8 and N = 5)")
+
+
+def hann_window_exercise(fn: Callable) -> CheckResult:
+    """Checker for notebooks/02_stft.ipynb, exercise 2: the periodic Hann window w[n] = ½ − ½ cos(2π n / N)."""
+    n = 16
+    got, err = _call(fn, n)
+    if err is not None:
+        return err
+    k = np.arange(n)
+    ref = 0.5 - 0.5 * np.cos(2 * np.pi * k / n)
+    if _close(got, ref):
+        return ok("periodic Hann window (= scipy.signal.get_window('hann', N)): overlap-adds to a constant at hop N/4")
+    if got.shape != (n,):
+        return hint(f"Return N = {n} samples, got shape {got.shape}.")
+    if _close(got, np.hanning(n)):
+        return hint("That is the symmetric Hann window (np.hanning, denominator N − 1). Spectral analysis "
+                    "uses the periodic one: divide by N.")
+    if _close(got, 0.5 + 0.5 * np.cos(2 * np.pi * k / n)):
+        return hint("The window must start at 0 and peak in the middle: ½ − ½ cos(...), not ½ + ½ cos(...).")
+    if _close(got, np.sin(np.pi * k / n)):
+        return hint("That is the sine window; Hann is its square: sin²(π n / N) = ½ − ½ cos(2π n / N).")
+    if _close(got, 0.54 - 0.46 * np.cos(2 * np.pi * k / n)):
+        return hint("0.54/0.46 are Hamming's coefficients; Hann uses ½ and ½.")
+    return hint("The periodic Hann window is w[n] = 0.5 - 0.5 * np.cos(2 * np.pi * n / N) for n = 0 … N − 1.")
+
+
+def n_frames_exercise(fn: Callable) -> CheckResult:
+    """Checker for notebooks/02_stft.ipynb, exercise 3: how many STFT frames for a signal.
+
+    Without centring: 1 + ⌊(L − N) / H⌋; with centring (⌊N/2⌋ padding each side): 1 + ⌊L / H⌋ for even N.
+    Compared with the number of columns librosa.stft returns.
+    """
+    import librosa
+
+    cases = [(22050, 2048, 512, True), (22050, 2048, 512, False), (1000, 256, 100, True),
+             (1000, 256, 100, False), (4096, 1024, 1024, False), (3000, 500, 128, True)]
+    for length, n_fft, hop, center in cases:
+        got, err = _call(fn, length, n_fft, hop, center)
+        if err is not None:
+            return err
+        ref = librosa.stft(np.zeros(length), n_fft=n_fft, hop_length=hop, center=center).shape[1]
+        if got.size == 1 and int(got) == ref:
+            continue
+        value = int(got) if got.size == 1 else None
+        where = f"(L={length}, n_fft={n_fft}, hop={hop}, center={center})"
+        if value is None:
+            return hint(f"Return one integer, got shape {got.shape}.")
+        if center and value == 1 + (length - n_fft) // hop:
+            return hint(f"With center=True the signal is padded by n_fft//2 on each side first {where}: "
+                        "use L + 2·(n_fft//2) as the length.")
+        if not center and value == 1 + length // hop:
+            return hint(f"With center=False there is no padding {where}: 1 + (L − n_fft) // hop.")
+        if value in (ref - 1, ref + 1):
+            return hint(f"Off by one {where}: expected {ref}, got {value}. Count the first frame: 1 + ⌊…⌋.")
+        return hint(f"{where}: librosa.stft gives {ref} frames, you gave {value}.")
+    return ok("frame counts match librosa.stft, centred and not")
+
+
+# --------------------------------------------------------------------------------------------
+# 03 · mel and MFCC
+# --------------------------------------------------------------------------------------------
+
+
+def hz_to_mel_exercise(fn: Callable) -> CheckResult:
+    """Checker for notebooks/03_mel_mfcc.ipynb, exercise 1: the HTK mel scale m = 2595 · log10(1 + f/700)."""
+    f = np.array([0.0, 440.0, 1000.0, 4000.0, 8000.0])
+    got, err = _call(fn, f)
+    if err is not None:
+        return err
+    if got.shape != f.shape:
+        return hint(f"Return one mel value per frequency: expected shape {f.shape}, got {got.shape}.")
+    if _close(got, 2595 * np.log10(1 + f / 700)):
+        return ok("HTK mel scale (1000 Hz → 1000 mel)")
+    if _close(got, 1127 * np.log(1 + f / 700)):
+        return ok("HTK mel scale (natural-log form 1127·ln(1 + f/700), the same curve)")
+    from mgtutor.features import hz_to_mel
+
+    if _close(got, hz_to_mel(f)):
+        return hint("That is the Slaney mel scale (librosa's default, linear below 1 kHz). The exercise asks "
+                    "for the HTK formula 2595·log10(1 + f/700).")
+    if _close(got, 2595 * np.log(1 + f / 700)):
+        return hint("You used the natural log with the constant 2595, which belongs to log10.")
+    if _close(got, 2595 * np.log10(f / 700 + 1e-300)) or _close(got, 2595 * np.log10(np.maximum(f, 1e-12) / 700)):
+        return hint("Missing the 1 + inside the log: m = 2595·log10(1 + f/700), so that 0 Hz → 0 mel.")
+    return hint(f"At 1000 Hz the HTK mel value should be ~1000, got {float(got[2]):.4g}. "
+                "Check the constant 700 and the log base.")
+
+
+def mfcc_exercise(fn: Callable) -> CheckResult:
+    """Checker for notebooks/03_mel_mfcc.ipynb, exercise 2: MFCCs from a signal, step by step.
+
+    ``fn(y, sr)`` must return 13 coefficients per frame, shape (13, n_frames), equal to
+    ``librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, n_fft=1024, hop_length=256, n_mels=40)``.
+    """
+    import librosa
+    import scipy.fft
+
+    from mgtutor.audio import render_notes
+
+    sr = 16000
+    y = render_notes([(60, 0.0, 0.5, 100), (67, 0.2, 0.7, 90)], sr=sr).astype(np.float64)
+    got, err = _call(fn, y, sr)
+    if err is not None:
+        return err
+    kw = {"sr": sr, "n_fft": 1024, "hop_length": 256, "n_mels": 40}
+    ref = librosa.feature.mfcc(y=y, n_mfcc=13, **kw)
+    if got.shape == ref.T.shape and not got.shape == ref.shape:
+        return hint(f"Transposed: librosa's layout is (n_mfcc, n_frames) = {ref.shape}, got {got.shape}.")
+    if got.shape != ref.shape:
+        return hint(f"Expected shape (13, n_frames) = {ref.shape}, got {got.shape}. Keep the first 13 DCT "
+                    "coefficients of each frame; n_fft=1024, hop_length=256, center=True.")
+    scale = np.abs(ref).max()
+    if np.allclose(got, ref, atol=1e-4 * scale, rtol=1e-4):
+        return ok("MFCC = DCT-II(log mel power) equals librosa.feature.mfcc")
+    mel = librosa.feature.melspectrogram(y=y, **kw)
+    dct = lambda a: scipy.fft.dct(a, type=2, norm="ortho", axis=0)[:13]  # noqa: E731
+    mag_mel = librosa.feature.melspectrogram(y=y, power=1.0, **kw)
+    suspects = [
+        (dct(mel), "The log is missing: take librosa.power_to_db (10·log10) of the mel power before the DCT."),
+        (dct(np.log(mel + 1e-10)), "Use decibels, 10·log10(max(1e-10, S)) with an 80 dB floor "
+                                   "(librosa.power_to_db), not the natural log."),
+        (dct(librosa.power_to_db(mel, top_db=None)), "Almost: librosa.power_to_db floors at 80 dB below the "
+                                                      "maximum (top_db=80); keep that default."),
+        (dct(librosa.power_to_db(mag_mel)), "Use the power spectrum |X|², not the magnitude |X|, before "
+                                            "the filterbank."),
+        (librosa.power_to_db(mel)[:13], "The DCT is missing: you returned the first 13 log-mel bands, which "
+                                        "is a filterbank output, not cepstral coefficients."),
+        (scipy.fft.dct(librosa.power_to_db(mel), type=2, axis=0)[:13],
+         "Use the orthonormal DCT-II: scipy.fft.dct(..., type=2, norm='ortho')."),
+    ]
+    for candidate, advice in suspects:
+        if candidate.shape == got.shape and np.allclose(got, candidate, atol=1e-4 * np.abs(candidate).max(),
+                                                        rtol=1e-4):
+            return hint(advice)
+    return hint("Steps: |STFT|² (n_fft=1024, hop 256) → 40-band mel filterbank → power_to_db → DCT-II "
+                "(norm='ortho') along the mel axis → keep 13.")

@@ -1,0 +1,115 @@
+"""The checkers of notebooks 01–03 accept right answers and name the typical wrong ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.fft
+
+from mgtutor import checks
+from mgtutor.checks import CheckResult
+
+
+def passes(result: CheckResult) -> bool:
+    assert isinstance(result, CheckResult)
+    return bool(result) and repr(result).startswith("✔")
+
+
+def fails_with(result: CheckResult, phrase: str) -> bool:
+    assert isinstance(result, CheckResult)
+    assert not result and repr(result).startswith("✘"), repr(result)
+    assert phrase in repr(result), repr(result)
+    return True
+
+
+def test_all_checkers_are_exported():
+    for name in checks.audio.__all__:
+        assert getattr(checks, name) is getattr(checks.audio, name)
+
+
+def test_midi_to_hz_exercise():
+    assert passes(checks.midi_to_hz_exercise(lambda m: 440 * 2 ** ((m - 69) / 12)))
+    assert fails_with(checks.midi_to_hz_exercise(lambda m: 2 ** ((m - 69) / 12)), "multiply by 440")
+    assert fails_with(checks.midi_to_hz_exercise(lambda m: 440 * 2 ** ((m - 60) / 12)), "A4 = MIDI 69")
+    assert fails_with(checks.midi_to_hz_exercise(lambda m: 440 * 2.0 ** (m - 69)), "divide (m − 69) by 12")
+    assert fails_with(checks.midi_to_hz_exercise(lambda m: 440 * 2 ** ((m - 57) / 12)), "one octave")
+    assert fails_with(checks.midi_to_hz_exercise(lambda m: 1 / 0), "ZeroDivisionError")
+
+
+def test_aliased_frequency_exercise():
+    assert passes(checks.aliased_frequency_exercise(lambda f, sr: np.abs(f - sr * np.round(f / sr))))
+    assert fails_with(checks.aliased_frequency_exercise(lambda f, sr: f), "Nyquist")
+    assert fails_with(checks.aliased_frequency_exercise(lambda f, sr: f - sr * np.round(f / sr)), "np.abs")
+    assert fails_with(checks.aliased_frequency_exercise(lambda f, sr: np.mod(f, sr)), "mirrors back")
+
+
+def test_quantization_snr_exercise():
+    def right(x, q):
+        return 10 * np.log10(np.sum(x**2) / np.sum((q - x) ** 2))
+
+    assert passes(checks.quantization_snr_exercise(right))
+    assert fails_with(checks.quantization_snr_exercise(lambda x, q: 2 * right(x, q)), "20·log10")
+    assert fails_with(checks.quantization_snr_exercise(lambda x, q: -right(x, q)), "upside down")
+    assert fails_with(checks.quantization_snr_exercise(lambda x, q: right(x, q) / 10), "bels")
+    assert fails_with(checks.quantization_snr_exercise(lambda x, q: np.zeros(3)), "one number")
+
+
+def test_dft_matrix_exercise():
+    def right(n):
+        k = np.arange(n)
+        return np.exp(-2j * np.pi * np.outer(k, k) / n)
+
+    assert passes(checks.dft_matrix_exercise(right))
+    assert fails_with(checks.dft_matrix_exercise(lambda n: np.conj(right(n))), "inverse DFT")
+    assert fails_with(checks.dft_matrix_exercise(lambda n: right(n) / n), "normalisation")
+    assert fails_with(checks.dft_matrix_exercise(lambda n: right(n).real), "cosine")
+    assert fails_with(checks.dft_matrix_exercise(lambda n: np.eye(n + 1)), "matrix, got shape")
+
+
+def test_hann_window_exercise():
+    assert passes(checks.hann_window_exercise(lambda n: 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)))
+    assert fails_with(checks.hann_window_exercise(np.hanning), "symmetric")
+    assert fails_with(checks.hann_window_exercise(np.hamming), "Hann")
+    assert fails_with(checks.hann_window_exercise(lambda n: 0.54 - 0.46 * np.cos(2 * np.pi * np.arange(n) / n)),
+                      "Hamming")
+
+
+def test_n_frames_exercise():
+    def right(length, n_fft, hop, center):
+        if center:
+            length += 2 * (n_fft // 2)
+        return 1 + (length - n_fft) // hop
+
+    assert passes(checks.n_frames_exercise(right))
+    assert fails_with(checks.n_frames_exercise(lambda L, n, h, c: 1 + (L - n) // h), "padded")
+    assert fails_with(checks.n_frames_exercise(lambda L, n, h, c: right(L, n, h, c) + 1), "Off by one")
+
+
+def test_hz_to_mel_exercise():
+    assert passes(checks.hz_to_mel_exercise(lambda f: 2595 * np.log10(1 + f / 700)))
+    assert passes(checks.hz_to_mel_exercise(lambda f: 1127 * np.log(1 + f / 700)))
+    librosa = pytest.importorskip("librosa")
+    assert fails_with(checks.hz_to_mel_exercise(librosa.hz_to_mel), "Slaney")
+    assert fails_with(checks.hz_to_mel_exercise(lambda f: 2595 * np.log(1 + f / 700)), "natural log")
+    assert fails_with(checks.hz_to_mel_exercise(lambda f: 2595 * np.log10(1 + f / 70)), "~1000")
+
+
+def test_mfcc_exercise():
+    librosa = pytest.importorskip("librosa")
+    kw = {"n_fft": 1024, "hop_length": 256, "n_mels": 40}
+
+    def mel(y, sr, power=2.0):
+        return librosa.feature.melspectrogram(y=y, sr=sr, power=power, **kw)
+
+    def dct13(a):
+        return scipy.fft.dct(a, type=2, norm="ortho", axis=0)[:13]
+
+    assert passes(checks.mfcc_exercise(lambda y, sr: dct13(librosa.power_to_db(mel(y, sr)))))
+    assert passes(checks.mfcc_exercise(lambda y, sr: librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, **kw)))
+    assert fails_with(checks.mfcc_exercise(lambda y, sr: dct13(mel(y, sr))), "log is missing")
+    assert fails_with(checks.mfcc_exercise(lambda y, sr: librosa.power_to_db(mel(y, sr))[:13]),
+                      "DCT is missing")
+    assert fails_with(checks.mfcc_exercise(lambda y, sr: dct13(librosa.power_to_db(mel(y, sr, 1.0)))),
+                      "power spectrum")
+    assert fails_with(checks.mfcc_exercise(lambda y, sr: dct13(librosa.power_to_db(mel(y, sr))).T),
+                      "Transposed")
