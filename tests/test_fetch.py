@@ -191,6 +191,22 @@ def test_stale_partial_file_is_discarded_after_a_failed_check(server, tmp_path):
     assert server.requests_for("ok", "data.bin") == ["bytes=1000-", None]
 
 
+def test_partial_file_longer_than_the_resource_gets_416_then_restarts(server, tmp_path):
+    (tmp_path / "data.bin.part").write_bytes(b"\x00" * (len(DATA) + 10))
+    out = fetch.download(server.url("ok", "data.bin"), tmp_path / "data.bin", sha256=SHA, **FAST)
+    assert out.read_bytes() == DATA
+    assert server.requests_for("ok", "data.bin") == [f"bytes={len(DATA) + 10}-", None]
+
+
+def test_wrong_sized_file_in_place_and_force_download_again(server, tmp_path):
+    target = tmp_path / "data.bin"
+    target.write_bytes(b"truncated")
+    fetch.download(server.url("ok", "data.bin"), target, sha256=SHA, size=len(DATA), **FAST)
+    assert target.read_bytes() == DATA
+    fetch.download(server.url("ok", "data.bin"), target, sha256=SHA, size=len(DATA), force=True, **FAST)
+    assert len(server.requests_for("ok", "data.bin")) == 2 and only_files(tmp_path) == ["data.bin"]
+
+
 def test_checksum_mismatch_deletes_everything(server, tmp_path):
     wrong = hashlib.sha256(b"something else").hexdigest()
     with pytest.raises(ChecksumError, match="does not match") as info:
