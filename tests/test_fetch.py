@@ -89,6 +89,13 @@ def test_registry_has_the_datasets_the_course_needs():
     assert maestro.sha256 and maestro.size == 58_416_533 and "midi" in maestro.name
 
 
+def test_offline_message_of_a_real_entry_is_one_actionable_line(tmp_path):
+    message = fetch.offline_message("jsb_chorales", tmp_path)
+    assert "\n" not in message and message.startswith("offline: could not reach web.archive.org")
+    assert "bundled corpus" in message and "python data_fetch.py import jsb_chorales <file>" in message
+    assert str(tmp_path / "jsb_chorales" / "JSB Chorales.pickle") in message
+
+
 def test_get_dataset_suggests_close_names_and_is_a_value_error():
     assert fetch.get_dataset("JSB-Chorales").name == "jsb_chorales"
     with pytest.raises(UnknownDatasetError, match="Did you mean jsb_chorales") as info:
