@@ -210,3 +210,92 @@ def test_boulanger_bad_files(tmp_path):
         data.load_boulanger(tmp_path / "absent.pickle")
     with pytest.raises(data.DatasetError, match="split 'test' missing"):
         data.save_boulanger({"train": [], "valid": []}, tmp_path / "x.pickle")
+
+
+# ------------------------------------------------------------------ pipelines
+def _collect(ds):
+    parts = [[t.numpy() for t in batch] for batch in ds]
+    return [np.concatenate([p[i] for p in parts]) for i in range(3)]
+
+
+def test_token_dataset_windows_hand_computed():
+    pieces = [np.arange(1, 11), np.arange(20, 25), np.array([7, 8])]
+    x, y, w = _collect(data.token_dataset(pieces, window=3, batch_size=4, stride=2))
+    expected = [[1, 2, 3, 4], [3, 4, 5, 6], [5, 6, 7, 8], [7, 8, 9, 10],  # piece 0
+                [20, 21, 22, 23],                                          # piece 1 (stride 2: 22..25 too short)
+                [7, 8, 0, 0]]                                              # piece 2 padded to one window
+    np.testing.assert_array_equal(x, np.array(expected)[:, :-1])
+    np.testing.assert_array_equal(y, np.array(expected)[:, 1:])
+    np.testing.assert_array_equal(w[-1], [1, 0, 0])  # padding is not scored
+    np.testing.assert_array_equal(data.token_windows(pieces, 3, 2), expected)
+    with pytest.raises(data.DatasetError, match="split is empty"):
+        data.token_dataset([], 3)
+    with pytest.raises(data.DatasetError, match="needs the vocabulary"):
+        data.token_dataset(pieces, 3, shifts=[1])
+
+
+def test_windows_never_cross_pieces_or_splits():
+    pieces = [np.full(37, 3 + i) for i in range(20)]  # piece i is made of id 3+i only
+    train, valid, test = data.split_by_piece(pieces, seed=3)
+    seen = {}
+    for name, split in (("train", train), ("valid", valid), ("test", test)):
+        x, y, _ = _collect(data.token_dataset(split, window=8, batch_size=16, stride=3, shuffle=True, seed=0))
+        rows = np.concatenate([x, y[:, -1:]], axis=1)
+        assert all(len(set(r)) == 1 for r in rows)  # one piece per window
+        seen[name] = {int(r[0]) for r in rows}
+    assert not (seen["train"] & seen["test"]) and not (seen["train"] & seen["valid"])
+
+
+def test_token_dataset_shuffle_and_transposition_train_only():
+    from mgtutor.symbolic import melody_vocabulary
+
+    vocab = melody_vocabulary()
+    melody = ["60", "_", "62", "r", "64", "_", "_", "65"] * 4
+    pieces = [vocab.encode(melody)] * 6
+    plain = _collect(data.token_dataset(pieces, 8, batch_size=5, stride=4))[0]
+    a = _collect(data.token_dataset(pieces, 8, batch_size=5, stride=4, shuffle=True, seed=1, vocab=vocab,
+                                    shifts=range(-3, 4)))[0]
+    b = _collect(data.token_dataset(pieces, 8, batch_size=5, stride=4, shuffle=True, seed=1, vocab=vocab,
+                                    shifts=range(-3, 4)))[0]
+    np.testing.assert_array_equal(a, b)  # same seed, same epoch
+    assert a.shape == plain.shape
+    def pitches_and_rest(row):
+        tokens = vocab.decode(row)
+        return [int(t) for t in tokens if t.isdigit()], [t if not t.isdigit() else "p" for t in tokens]
+
+    originals = [pitches_and_rest(r) for r in plain]
+    shifts = set()
+    for row in a:
+        pitches, shape = pitches_and_rest(row)
+        match = [o for o in originals if o[1] == shape and np.all(np.diff(o[0]) == np.diff(pitches))]
+        assert match, vocab.decode(row)  # a transposition of a plain window: rhythm and intervals kept
+        shifts.add(pitches[0] - match[0][0][0])
+    assert len(shifts) > 1 and shifts <= set(range(-3, 4))
+    high = vocab.encode(["107", "_", "108"])  # only shifts ≤ 0 fit the 21–108 vocabulary
+    out = _collect(data.token_dataset([high], 2, shuffle=True, vocab=vocab, shifts=[1, 2, -1]))[0]
+    assert vocab.decode(out[0])[0] == "106"
+
+
+def test_roll_dataset_windows_mask_and_transposition():
+    rolls = [np.eye(88, dtype=np.uint8)[[40, 41, 42, 43, 44, 45]], np.eye(88, dtype=np.uint8)[[10, 11]]]
+    x, y, w = _collect(data.roll_dataset(rolls, window=4, batch_size=8, stride=1))
+    assert x.shape == (3, 4, 88) and y.shape == (3, 4, 88)  # 2 windows from roll 0, 1 padded from roll 1
+    np.testing.assert_array_equal(x[0].argmax(axis=1), [40, 41, 42, 43])
+    np.testing.assert_array_equal(y[1].argmax(axis=1), [42, 43, 44, 45])
+    np.testing.assert_array_equal(w[2], [1, 0, 0, 0])  # frames 1.. of roll 1's window: one real, rest padding
+    np.testing.assert_array_equal(data.roll_windows(rolls, 4)[:, :-1], x)
+    xs, _, _ = _collect(data.roll_dataset(rolls, 4, shuffle=True, seed=2, shifts=[-2, 5]))
+    starts = {int(r[0].argmax()) - base for r in xs for base in (40, 41, 10) if int(r[0].argmax()) - base in (-2, 5)}
+    assert starts and starts <= {-2, 5}
+    edge = [np.zeros((3, 88), np.uint8)]
+    edge[0][:, 87] = 1
+    with pytest.raises(data.DatasetError, match="fits none of the shifts"):
+        data.roll_dataset(edge, 2, shifts=[1])
+
+
+def test_padded_piece_dataset_keeps_order_and_masks():
+    pieces = [np.array([1, 5, 6, 2]), np.array([1, 7, 2])]
+    x, y, w = next(iter(data.padded_piece_dataset(pieces, batch_size=2)))
+    np.testing.assert_array_equal(x.numpy(), [[1, 5, 6], [1, 7, 0]])
+    np.testing.assert_array_equal(y.numpy(), [[5, 6, 2], [7, 2, 0]])
+    np.testing.assert_array_equal(w.numpy(), [[1, 1, 1], [1, 1, 0]])
