@@ -381,8 +381,81 @@ def plot_histograms(pieces_notes: Sequence[Sequence[Note]], title: str = "Corpus
     return fig
 
 
+# ------------------------------------------------------------------ a piece browser
+def piece_view(piece, beats: float = 12.0, sr: int = 16000, backend: str = "numpy") -> dict:
+    """Everything the browser shows for one piece: score SVG, piano-roll figure and audio of its opening.
+
+    Args:
+        piece: a :class:`mgtutor.symbolic.Piece`.
+        beats: how much of the opening to show and play, in quarter notes.
+        sr: audio sample rate in Hz.
+        backend: audio backend for :func:`synthesize` (``"numpy"`` is deterministic).
+    Returns:
+        ``{"svg": str, "figure": matplotlib Figure, "audio": float32 array, "sr": int, "title": str}``.
+    Raises:
+        RenderError: the piece has no notes in the opening.
+    See: notebooks/04_symbolic_music.ipynb §7.
+    """
+    from mgtutor.symbolic import notes_to_piano_roll, quantize_notes
+
+    opening = [n for n in piece.notes if n.start < beats]
+    if not opening:
+        raise RenderError(f"piece {piece.name!r} has no notes in its first {beats:g} quarter notes")
+    cut = [replace_end(n, min(n.end, beats)) for n in opening]
+    svg = score_svg(cut, time_signature=piece.time_signature, key=piece.key)
+    roll = notes_to_piano_roll(quantize_notes(cut, 4)[0], 4, allow_merge=True)
+    title = f"{piece.name} ({piece.key or 'key unknown'}, {piece.time_signature[0]}/{piece.time_signature[1]})"
+    fig = plot_piano_roll(roll, 4, title=title)
+    y, _ = synthesize(cut, tempo=piece.qpm, sr=sr, backend=backend)
+    return {"svg": svg, "figure": fig, "audio": y, "sr": sr, "title": title}
+
+
+def replace_end(note: Note, end: float) -> Note:
+    """A copy of ``note`` ending at ``end`` (quarter notes)."""
+    from dataclasses import replace
+
+    return replace(note, end=end)
+
+
+def piece_browser(pieces, beats: float = 12.0, display_fn=None):
+    """An ipywidgets browser: pick a piece → its score, piano roll and audio (:func:`piece_view`).
+
+    Args:
+        pieces: the pieces offered in the dropdown.
+        beats: how much of each opening to show.
+        display_fn: what shows each object (default ``IPython.display.display``; tests pass a recorder).
+    Returns:
+        An ``ipywidgets.VBox`` (a dropdown over an output area); display it in a notebook.
+    See: notebooks/04_symbolic_music.ipynb §7.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython.display import SVG, Audio, display
+
+    display_fn = display_fn or display
+    pieces = list(pieces)
+    if not pieces:
+        raise RenderError("no pieces to browse")
+    menu = widgets.Dropdown(options=[(p.name, i) for i, p in enumerate(pieces)], description="piece")
+    out = widgets.Output()
+
+    def show(change=None) -> None:
+        view = piece_view(pieces[menu.value], beats)
+        with out:
+            out.clear_output(wait=True)
+            display_fn(SVG(view["svg"]))
+            display_fn(view["figure"])
+            plt.close(view["figure"])
+            display_fn(Audio(view["audio"], rate=view["sr"]))
+
+    menu.observe(show, names="value")
+    show()
+    return widgets.VBox([menu, out])
+
+
 __all__ = [
     "FluidSynthFallbackWarning", "RenderError", "VEROVIO_OPTIONS", "as_notes", "fluidsynth_available",
-    "musicxml_string", "plot_histograms", "plot_piano_roll", "save_piano_roll_png", "score_svg", "soundfont_path",
-    "synthesize", "to_music21", "to_pretty_midi", "write_midi", "write_musicxml",
+    "musicxml_string", "piece_browser", "piece_view", "plot_histograms", "plot_piano_roll",
+    "save_piano_roll_png", "score_svg", "soundfont_path", "synthesize", "to_music21", "to_pretty_midi",
+    "write_midi", "write_musicxml",
 ]

@@ -133,3 +133,30 @@ def test_plot_histograms_counts():
     plt.close(fig)
     with pytest.raises(render.RenderError, match="no notes"):
         render.plot_histograms([[]])
+
+
+def test_piece_view_and_browser_callback():
+    import matplotlib.pyplot as plt
+
+    from mgtutor.symbolic import Piece
+
+    piece = Piece(CHORD_AND_LINE + [Note(72, 20, 21)], qpm=120, time_signature=(3, 4), key="C major", name="demo")
+    view = render.piece_view(piece, beats=4, sr=8000)
+    assert "<svg" in view["svg"] and view["sr"] == 8000
+    assert len(view["audio"]) == 4 * 0.5 * 8000  # the opening is cut at beat 4 = 2 s at 120 qpm
+    assert view["figure"].axes[0].get_xlim() == (0.0, 4.0) and "demo (C major, 3/4)" == view["title"]
+    plt.close(view["figure"])
+    with pytest.raises(render.RenderError, match="no notes in its first 4"):
+        render.piece_view(Piece([Note(60, 10, 11)], name="late"), beats=4)
+    from IPython.display import SVG, Audio
+
+    shown = []
+    other = Piece([Note(64, 0, 2)], name="other")
+    browser = render.piece_browser([piece, other], beats=4, display_fn=shown.append)
+    menu, _ = browser.children
+    assert menu.options == (("demo", 0), ("other", 1))
+    assert [type(x).__name__ for x in shown] == ["SVG", "Figure", "Audio"]  # score, roll, audio
+    menu.value = 1  # picking another piece redraws
+    assert len(shown) == 6 and isinstance(shown[3], SVG) and isinstance(shown[5], Audio)
+    assert shown[4].axes[0].get_title().startswith("other")
+    plt.close("all")
