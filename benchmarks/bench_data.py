@@ -31,10 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def load_and_encode(limit: int | None) -> tuple[int, int, int]:
     """Chorales → melody-grid tokens and piano rolls; returns (pieces, tokens, roll frames)."""
     from mgtutor import data
+    from mgtutor.symbolic import sample_piano_roll
 
-    melodies = data.chorale_melodies(limit=limit, unique=False)
-    rolls = data.chorale_piano_rolls(limit=limit, unique=False)
-    return len(melodies), sum(map(len, melodies)), sum(len(r) for r in rolls)
+    pieces = data.chorales(limit=limit, unique=False)
+    melodies = [data.melody_tokens(p) for p in pieces]
+    rolls = [sample_piano_roll(p.notes, 1) for p in pieces]
+    return len(pieces), sum(map(len, melodies)), sum(len(r) for r in rolls)
 
 
 def fresh_process_seconds(limit: int | None, cache: str) -> float:

@@ -133,24 +133,39 @@ def chorale_names(unique: bool = True) -> list[str]:
     return list(dict.fromkeys(names)) if unique else names
 
 
+def _corpus_folder_files(folder: str) -> dict[str, list[Path]]:
+    """Files of one music21 corpus folder by stem (``bwv269`` → [bwv269.mxl, ...]); listed once per process."""
+    if folder not in _FOLDER_FILES:
+        from music21 import common
+
+        by_stem: dict[str, list[Path]] = {}
+        root = Path(common.getCorpusFilePath()) / folder
+        for f in sorted(root.iterdir()) if root.is_dir() else []:
+            by_stem.setdefault(f.name.rsplit(".", 1)[0], []).append(f)
+        _FOLDER_FILES[folder] = by_stem
+    return _FOLDER_FILES[folder]
+
+
+_FOLDER_FILES: dict[str, dict[str, list[Path]]] = {}
+
+
 def chorale_file(name: str) -> Path:
-    """The MusicXML file of a chorale corpus name (``"bach/bwv245.3"`` → ``.../bach/bwv245.3.mxl``).
+    """The score file of a chorale corpus name (``"bach/bwv245.3"`` → ``.../bach/bwv245.3.mxl``).
 
-    music21's ``corpus.getWork`` matches by prefix (``bwv245.3`` also finds ``bwv245.37``) and
-    may list a kern file too; this picks the exact name, preferring MusicXML.
+    Rule: the file whose name without extension is exactly the name's last part, preferring
+    MusicXML (``.mxl``) over kern; if there is none, the single file that starts with it
+    (``"bach/bwv18.5-l"`` is stored as ``bwv18.5-lz.mxl``). music21's ``corpus.getWork`` matches by
+    prefix (``bwv245.3`` also finds ``bwv245.37``) and is slow (a corpus scan per call).
+
+    Raises:
+        DatasetError: no such chorale.
     """
-    from music21 import corpus
-    from music21.exceptions21 import CorpusException
-
-    try:
-        found = corpus.getWork(name)
-    except CorpusException:
-        found = []
-    found = [Path(f) for f in (found if isinstance(found, list) else [found])]
-    stem = name.rsplit("/", 1)[-1]
-    exact = sorted((f for f in found if f.name.rsplit(".", 1)[0] == stem), key=lambda f: f.suffix != ".mxl")
-    if not exact and len(found) == 1:  # e.g. "bach/bwv18.5-l" is stored as bwv18.5-lz.mxl
-        exact = found
+    folder, _, stem = name.rpartition("/")
+    files = _corpus_folder_files(folder or "bach")
+    exact = sorted(files.get(stem, []), key=lambda f: (f.suffix != ".mxl", f.suffix))
+    if not exact:
+        prefixed = [f for s, fs in files.items() if s.startswith(stem) for f in fs]
+        exact = prefixed if len(prefixed) == 1 else []
     if not exact:
         raise DatasetError(f"music21's corpus has no chorale {name!r}; see chorale_names()")
     return exact[0]
