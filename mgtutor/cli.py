@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from mgtutor import demo, generate, train
 from mgtutor.errors import MgtutorError
 
 
@@ -32,6 +33,9 @@ def run_execute(args) -> int:
 
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "execute": (add_execute_parser, run_execute),
+    "train": (train.add_train_parser, train.run_train),
+    "generate": (generate.add_generate_parser, generate.run_generate),
+    "demo": (demo.add_demo_parser, demo.run_demo_command),
 }
 
 

@@ -133,7 +133,8 @@ def top_k_exercise(fn) -> CheckResult:
             continue
         if np.count_nonzero(got) == k and not np.isclose(got.sum(), 1):
             return hint("Renormalise: the k kept probabilities must sum to 1.")
-        if np.count_nonzero(got) == len(logits) - k:
+        smallest = set(np.argsort(logits, kind="stable")[:k].tolist())
+        if k < len(logits) and set(np.flatnonzero(got).tolist()) == smallest:
             return hint("You kept the k *smallest* logits; keep the largest.")
         return hint(f"For k={k}, keep the {k} largest logits, softmax them, zeros elsewhere.")
     return ok("top-k keeps the k most likely tokens and renormalises")
