@@ -239,6 +239,12 @@ class StatefulLSTM:
         self.units: list[int] = []
         for index, weights in enumerate(lstm_weights):
             kernel, rec, bias = (np.asarray(w, self.dtype) for w in _lstm_weights(weights))
+            # σ(z) = ½ + ½·tanh(z/2): halving the i, f, o columns (exact in floating point) lets one
+            # tanh over all four blocks serve the three gates and the candidate g.
+            units = rec.shape[0]
+            half = np.full(4 * units, 0.5, self.dtype)
+            half[2 * units:3 * units] = 1.0
+            kernel, rec, bias = kernel * half, rec * half, bias * half
             if index == 0:
                 if kernel.shape[0] != emb.shape[1]:
                     raise GenerationError(
@@ -308,9 +314,9 @@ class StatefulLSTM:
             else:
                 z = np.concatenate([x, h], axis=1) @ w + bias
             u = h.shape[1]
-            s = 0.5 + 0.5 * np.tanh(0.5 * z)   # σ(z) for all four blocks at once
-            c = s[:, u:2 * u] * c + s[:, :u] * np.tanh(z[:, 2 * u:3 * u])
-            h = s[:, 3 * u:] * np.tanh(c)
+            t = np.tanh(z)                     # i, f, o blocks hold z/2 (see __init__), g holds z
+            c = (0.5 * t[:, u:2 * u] + 0.5) * c + (0.5 * t[:, :u] + 0.5) * t[:, 2 * u:3 * u]
+            h = (0.5 * t[:, 3 * u:] + 0.5) * np.tanh(c)
             new_state.append((h, c))
             x = h
         return x @ self.dense_kernel + self.dense_bias, new_state
