@@ -405,7 +405,7 @@ def generate_stateful(stepper: StatefulLSTM, primer, length: int, seed: int | No
 
 def generate_refeed(model, primer, length: int, window: int | None = 64, seed: int | None = 0,
                     temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
-                    greedy: bool = False) -> np.ndarray:
+                    greedy: bool = False, call: str = "predict") -> np.ndarray:
     """Generate the way the TensorFlow text-generation tutorial does: re-read the window each step.
 
     Each step calls ``model.predict`` on the last ``window`` tokens (all of them when ``None``)
@@ -415,16 +415,26 @@ def generate_refeed(model, primer, length: int, window: int | None = 64, seed: i
     Args:
         model: a Keras model mapping ids (B, T) to logits (B, T, V).
         primer: token ids (P,) or (B, P). length: new tokens (> 0). window: tokens re-read per step.
+        call: ``"predict"`` (as the tutorial) or ``"predict_on_batch"`` (the same computation without
+            ``predict``'s tf.data pipeline, which with deterministic ops on makes TensorFlow 2.21 log
+            a harmless error line to stderr; notebooks use this one).
     Returns:
         New token ids, int64 array (B, length).
+    Raises:
+        GenerationError: ``call`` is not one of the two, or a bad length or sampling setting.
     See: notebooks/06_melody_generation.ipynb §4.
     """
     length = _check_length(length)
+    if call not in ("predict", "predict_on_batch"):
+        raise GenerationError(f"call must be 'predict' or 'predict_on_batch', got {call!r}")
     seq = _primer_batch(primer, None)
     rng = np.random.default_rng(seed)
     for _ in range(length):
-        context = seq if window is None else seq[:, -int(window):]
-        logits = model.predict(context.astype("int32"), verbose=0)[:, -1]
+        context = (seq if window is None else seq[:, -int(window):]).astype("int32")
+        if call == "predict":
+            logits = model.predict(context, verbose=0)[:, -1]
+        else:
+            logits = np.asarray(model.predict_on_batch(context))[:, -1]
         seq = np.concatenate([seq, sample_tokens(logits, rng, temperature, top_k, top_p, greedy)[:, None]], axis=1)
     return seq[:, -length:]
 
