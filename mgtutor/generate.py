@@ -41,6 +41,9 @@ __all__ = [
     "generate_stateful",
     "generate_refeed",
     "parse_primer",
+    "GeneratedMelody",
+    "generate_melody",
+    "write_melody",
     "add_generate_parser",
     "run_generate",
 ]
@@ -530,12 +533,17 @@ def write_melody(tokens: Sequence[str], out, steps_per_quarter: int = 4, qpm: fl
 
     Returns:
         The decoded notes (a hold after a rest is read as a rest).
+    Raises:
+        GenerationError: the tokens hold no note, or the suffix is not .mid/.midi/.musicxml/.xml/.wav.
     See: notebooks/06_melody_generation.ipynb §5.
     """
     from mgtutor.symbolic import grid_to_melody
 
     out = Path(out)
     notes = grid_to_melody(tokens, steps_per_quarter=steps_per_quarter, strict=False)
+    if not notes:
+        raise GenerationError(f"{out}: the melody has no notes (only rests and holds); try another seed, a higher "
+                              "temperature or a primer that starts with a pitch, e.g. \"60 _ 62 _\"")
     out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
     if suffix in (".mid", ".midi"):

@@ -156,3 +156,11 @@ def test_refeed_call_must_be_known(melody_model):
     a = generate.generate_refeed(melody_model, [1, 2], 3, seed=5, call="predict_on_batch")
     b = generate.generate_refeed(melody_model, [1, 2], 3, seed=5, call="predict")
     np.testing.assert_array_equal(a, b)
+
+
+def test_write_melody_refuses_a_melody_without_notes(tmp_path):
+    with pytest.raises(GenerationError, match="no notes"):
+        generate.write_melody(["r", "_", "r"], tmp_path / "x.mid")
+    assert not (tmp_path / "x.mid").exists()
+    notes = generate.write_melody(["60", "_", "r", "62"], tmp_path / "y.mid", qpm=120)
+    assert [(n.pitch, n.start, n.end) for n in notes] == [(60, 0.0, 0.5), (62, 0.75, 1.0)]
