@@ -744,12 +744,13 @@ class _NoBar:
 
 def _bar_factory(label: str, quiet: bool) -> Callable[[int | None, int], object]:
     def make(total: int | None, initial: int) -> object:
-        if quiet or not getattr(sys.stderr, "isatty", lambda: False)():
+        # TQDM_DISABLE is read now, not when tqdm was first imported (tqdm bakes its env defaults in then).
+        if quiet or os.environ.get("TQDM_DISABLE") or not getattr(sys.stderr, "isatty", lambda: False)():
             return _NoBar()
         from tqdm import tqdm
 
         return tqdm(total=total, initial=initial, unit="B", unit_scale=True, unit_divisor=1024,
-                    desc=label, leave=False, dynamic_ncols=True)
+                    desc=label, leave=False, dynamic_ncols=True, disable=False)
 
     return make
 

@@ -124,6 +124,8 @@ class FakeTerminal(io.StringIO):
 
 @pytest.mark.parametrize("tty,quiet,shown", [(True, False, True), (True, True, False), (False, False, False)])
 def test_progress_bar_only_on_a_terminal_and_not_when_quiet(server, tmp_path, monkeypatch, tty, quiet, shown):
+    import tqdm  # noqa: F401  (imported while TQDM_DISABLE=1 from conftest: the bar must follow the env at call time)
+
     monkeypatch.delenv("TQDM_DISABLE", raising=False)
     err = FakeTerminal() if tty else io.StringIO()
     monkeypatch.setattr("sys.stderr", err)
