@@ -680,23 +680,39 @@ def mfcc_to_mel(mfccs: np.ndarray, *, n_mels: int = 128, norm: str | None = "ort
 
 def mel_to_power(M: np.ndarray, *, sr: float = 22050, n_fft: int = 2048, n_mels: int | None = None,
                  fmin: float = 0.0, fmax: float | None = None, htk: bool = False,
-                 norm: str | None = "slaney") -> np.ndarray:
-    """Approximate a power spectrogram from a mel one: P ≈ max(0, W⁺ M) with W⁺ the pseudo-inverse.
+                 norm: str | None = "slaney", n_iter: int = 100) -> np.ndarray:
+    """Approximate a power spectrogram P ≥ 0 from a mel one M: non-negative least squares, W·P ≈ M.
 
-    n_mels bands cannot determine 1 + n_fft/2 bins: the least-norm solution spreads each band's
-    energy over its triangle. (librosa.feature.inverse.mel_to_stft solves a non-negative least
-    squares problem instead; the sound is similar.)
+    n_mels bands cannot determine 1 + n_fft/2 bins, so among the non-negative solutions this
+    finds a smooth one: start from each band's energy spread over its triangle,
+    P₀ = Wᵀ (M / rowsum(W Wᵀ)), then apply the multiplicative updates of Lee & Seung (2001),
+    P ← P ⊙ (Wᵀ M) / (Wᵀ W P), which keep P ≥ 0 and decrease ‖W P − M‖².
+    (librosa.feature.inverse.mel_to_stft solves the same problem with L-BFGS-B.)
 
+    Args:
+        M: mel power spectrogram (n_mels, n_frames), ≥ 0.
+        sr, n_fft, fmin, fmax, htk, norm: the filterbank's parameters (as for :func:`mel_filterbank`).
+        n_mels: defaults to M.shape[0].
+        n_iter: number of multiplicative updates.
     Returns:
         array (1 + n_fft // 2, n_frames) ≥ 0.
+    Raises:
+        FeatureError: M not 2-D, negative or not finite.
     See: notebooks/03_mel_mfcc.ipynb §6.
     """
     M = np.asarray(M, dtype=np.float64)
-    if M.ndim != 2:
-        raise FeatureError(f"M must be 2-D (n_mels, n_frames), got shape {M.shape}")
-    fb = mel_filterbank(sr=sr, n_fft=n_fft, n_mels=M.shape[0] if n_mels is None else n_mels,
-                        fmin=fmin, fmax=fmax, htk=htk, norm=norm, dtype=np.float64)
-    return np.maximum(0.0, np.linalg.pinv(fb) @ M)
+    if M.ndim != 2 or not np.all(np.isfinite(M)) or np.any(M < 0):
+        raise FeatureError(f"M must be a 2-D mel power spectrogram (n_mels, n_frames) of finite values ≥ 0, "
+                           f"got shape {M.shape}")
+    W = mel_filterbank(sr=sr, n_fft=n_fft, n_mels=M.shape[0] if n_mels is None else n_mels,
+                       fmin=fmin, fmax=fmax, htk=htk, norm=norm, dtype=np.float64)
+    if W.shape[0] != M.shape[0]:
+        raise FeatureError(f"M has {M.shape[0]} bands but n_mels={W.shape[0]}")
+    P = W.T @ (M / np.maximum((W @ W.T).sum(axis=1), np.finfo(float).tiny)[:, None])
+    target = W.T @ M
+    for _ in range(int(n_iter)):
+        P *= target / np.maximum(W.T @ (W @ P), np.finfo(float).tiny)
+    return P
 
 
 def _savgol_kernel(width: int, order: int) -> np.ndarray:
