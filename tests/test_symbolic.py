@@ -352,3 +352,46 @@ def test_estimate_key_agrees_with_music21(name):
     assert ours.lower() == f"{ref.tonic.name} {ref.mode}".lower()
     with pytest.raises(SymbolicError, match="empty"):
         estimate_key([])
+
+
+# ------------------------------------------------------------------ music21 formats
+ABC_TUNE = """X:1
+T:Scale
+M:3/4
+L:1/8
+K:G
+G2 A2 B2 | d4 z2 | [GB]6 |]
+"""
+
+
+def test_load_score_abc_and_kern(tmp_path):
+    path = tmp_path / "scale.abc"
+    path.write_text(ABC_TUNE)
+    piece = sym_load(path)
+    # eighth notes (L:1/8): G2 = a quarter; the chord [GB] gives two notes at the same onset
+    assert [(n.pitch, n.start, n.end) for n in piece.notes] == [
+        (67, 0.0, 1.0), (69, 1.0, 2.0), (71, 2.0, 3.0), (74, 3.0, 5.0), (67, 6.0, 9.0), (71, 6.0, 9.0)]
+    assert piece.time_signature == (3, 4) and piece.key == "G major"
+    kern = sym_load("bach/bwv281.krn")  # a Humdrum kern file from music21's corpus
+    from music21 import corpus
+
+    score = corpus.parse("bach/bwv281.krn")
+    assert kern.voices == [0, 1, 2, 3] == list(range(len(score.parts)))
+    part = score.parts[0].stripTies()
+    ref = [(int(n.pitch.midi), float(n.getOffsetInHierarchy(part))) for n in part.recurse().notes]
+    assert [(n.pitch, n.start) for n in kern.voice(0)] == ref
+
+
+def test_load_score_errors(tmp_path):
+    bad = tmp_path / "bad.musicxml"
+    bad.write_text("<not-a-score/>")
+    with pytest.raises(SymbolicError, match="bad.musicxml: music21 could not read it"):
+        sym_load(bad)
+    with pytest.raises(SymbolicError, match="corpus name such as 'bach/bwv269'"):
+        sym_load("no/such/piece")
+
+
+def sym_load(source):
+    from mgtutor.symbolic import load_score
+
+    return load_score(source)
