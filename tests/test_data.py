@@ -299,3 +299,16 @@ def test_padded_piece_dataset_keeps_order_and_masks():
     np.testing.assert_array_equal(x.numpy(), [[1, 5, 6], [1, 7, 0]])
     np.testing.assert_array_equal(y.numpy(), [[5, 6, 2], [7, 2, 0]])
     np.testing.assert_array_equal(w.numpy(), [[1, 1, 1], [1, 1, 0]])
+
+
+def test_melody_tokens_inexact_policies():
+    from mgtutor.symbolic import Note, Piece
+
+    triplets = Piece([Note(60, 0, 1 / 3), Note(62, 1 / 3, 2 / 3), Note(64, 2 / 3, 1)], name="triplets")
+    assert data.melody_tokens(triplets) == ["60", "62", "_", "64"]  # snapped: 0, 0.25, 0.75 (halves round up)
+    assert data.melody_tokens(triplets, on_inexact="skip") is None
+    with pytest.raises(data.DatasetError, match="triplets: voice 0 is off the 1/4 grid"):
+        data.melody_tokens(triplets, on_inexact="error")
+    with pytest.raises(data.DatasetError, match="on_inexact must be one of"):
+        data.melody_tokens(triplets, on_inexact="round")
+    assert data.melody_tokens(triplets, steps_per_quarter=3, on_inexact="error") == ["60", "62", "64"]
