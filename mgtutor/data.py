@@ -650,10 +650,10 @@ def token_dataset(pieces: Sequence[np.ndarray], window: int, batch_size: int = 3
             k = tf.gather(allowed, tf.math.floormod(r, tf.size(allowed, out_type=tf.int64)))
             return tf.gather(tf.gather(table_t, k), ids)
 
-        ds = ds.map(transpose, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        ds = ds.map(_plain(transpose), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     if shuffle:
         ds = ds.shuffle(len(padded), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.flat_map(lambda ids: tf.data.Dataset.from_tensor_slices(tf.signal.frame(ids, window + 1, stride)))
+    ds = ds.flat_map(_plain(lambda ids: tf.data.Dataset.from_tensor_slices(tf.signal.frame(ids, window + 1, stride))))
     if shuffle:
         ds = ds.shuffle(10_000, seed=seed + 1, reshuffle_each_iteration=True)
 
@@ -661,7 +661,14 @@ def token_dataset(pieces: Sequence[np.ndarray], window: int, batch_size: int = 3
         y = w[:, 1:]
         return w[:, :-1], y, tf.cast(y != 0, tf.float32)
 
-    return ds.batch(batch_size, drop_remainder=drop_remainder).map(split).prefetch(tf.data.AUTOTUNE)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).map(_plain(split)).prefetch(tf.data.AUTOTUNE)
+
+
+def _plain(fn):
+    """Mark a tf.data mapping function as plain TensorFlow ops, so AutoGraph does not parse its source."""
+    import tensorflow as tf
+
+    return tf.autograph.experimental.do_not_convert(fn)
 
 
 def _ragged(arrays: Sequence[np.ndarray]):
@@ -729,11 +736,11 @@ def roll_dataset(rolls: Sequence[np.ndarray], window: int, batch_size: int = 32,
             s = tf.gather(shifts_t, tf.gather(allowed, tf.math.floormod(r, tf.size(allowed, out_type=tf.int64))))
             return tf.roll(f, shift=s, axis=1), m  # safe: the shift keeps every used column inside the roll
 
-        ds = ds.map(transpose, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        ds = ds.map(_plain(transpose), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     if shuffle:
         ds = ds.shuffle(len(frames), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.flat_map(lambda f, m: tf.data.Dataset.from_tensor_slices(
-        (tf.signal.frame(f, window + 1, stride, axis=0), tf.signal.frame(m, window + 1, stride))))
+    ds = ds.flat_map(_plain(lambda f, m: tf.data.Dataset.from_tensor_slices(
+        (tf.signal.frame(f, window + 1, stride, axis=0), tf.signal.frame(m, window + 1, stride)))))
     if shuffle:
         ds = ds.shuffle(4_096, seed=seed + 1, reshuffle_each_iteration=True)
 
@@ -741,7 +748,7 @@ def roll_dataset(rolls: Sequence[np.ndarray], window: int, batch_size: int = 32,
         f = tf.cast(f, tf.float32)
         return f[:, :-1], f[:, 1:], m[:, 1:]
 
-    return ds.batch(batch_size, drop_remainder=drop_remainder).map(split).prefetch(tf.data.AUTOTUNE)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).map(_plain(split)).prefetch(tf.data.AUTOTUNE)
 
 
 def padded_piece_dataset(pieces: Sequence[np.ndarray], batch_size: int = 8):
@@ -760,5 +767,5 @@ def padded_piece_dataset(pieces: Sequence[np.ndarray], batch_size: int = 8):
         y = ids[1:]
         return ids[:-1], y, tf.cast(y != 0, tf.float32)
 
-    ds = tf.data.Dataset.from_tensor_slices(ragged).map(split)
+    ds = tf.data.Dataset.from_tensor_slices(ragged).map(_plain(split))
     return ds.padded_batch(batch_size, padded_shapes=([None], [None], [None])).prefetch(tf.data.AUTOTUNE)
