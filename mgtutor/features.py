@@ -514,10 +514,12 @@ def power_to_db(S: np.ndarray, *, ref: float | Callable = 1.0, amin: float = 1e-
     if top_db is not None and top_db < 0:
         raise FeatureError(f"top_db must be ≥ 0 or None, got {top_db!r}")
     ref_value = ref(S) if callable(ref) else np.abs(ref)
-    log_spec = 10.0 * np.log10(np.maximum(amin, S))
+    log_spec = np.maximum(amin, S)
+    np.log10(log_spec, out=log_spec)  # in place: same numbers as 10·log10(...), fewer temporaries
+    log_spec *= 10.0
     log_spec -= 10.0 * np.log10(np.maximum(amin, ref_value))
     if top_db is not None:
-        log_spec = np.maximum(log_spec, log_spec.max() - top_db)
+        np.maximum(log_spec, log_spec.max() - top_db, out=log_spec)
     return log_spec
 
 
@@ -536,22 +538,33 @@ def melspectrogram(y: np.ndarray, *, sr: float = 22050, n_fft: int = 2048, hop_l
         FeatureError: as :func:`stft` and :func:`mel_filterbank`.
     See: notebooks/03_mel_mfcc.ipynb §3.
     """
-    spec = _power_frames(y, n_fft, hop_length, win_length, window, center, pad_mode, power)
     fb = mel_filterbank(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm)
-    return (spec @ fb.T.astype(spec.dtype, copy=False)).T
+    return _mel_frames(y, n_fft, hop_length, win_length, window, center, pad_mode, power, fb).T
 
 
-def _power_frames(y, n_fft, hop_length, win_length, window, center, pad_mode, power) -> np.ndarray:
-    """|X|^power with frames as rows (n_frames, n_bins): the fast path of melspectrogram and mfcc."""
+def _mel_frames(y, n_fft, hop_length, win_length, window, center, pad_mode, power, fb) -> np.ndarray:
+    """(|X|^power) @ fb.T with frames as rows (or |X|^power itself when fb is None).
+
+    The same numbers as stft → power → matrix product. The power spectrum is computed a few
+    hundred frames at a time, so the complex spectrogram never exists in full and each block
+    stays in the CPU cache; then one matrix product applies the filterbank to all frames.
+    """
     import scipy.fft
 
     y, n_fft, hop, _, w = _stft_setup(y, n_fft, hop_length, win_length, window, center, pad_mode)
-    X = scipy.fft.rfft(_frames(y, n_fft, hop) * w.astype(y.dtype), axis=-1)
-    if power == 2.0:
-        return X.real**2 + X.imag**2  # |X|² without the square root of np.abs
-    if power == 1.0:
-        return np.abs(X)
-    return np.abs(X) ** power
+    frames = _frames(y, n_fft, hop)
+    w = w.astype(y.dtype)
+    P = np.empty((frames.shape[0], 1 + n_fft // 2), dtype=y.dtype)
+    block = max(1, (1 << 22) // (n_fft * y.itemsize))  # about 4 MB of frames per block
+    for start in range(0, frames.shape[0], block):
+        X = scipy.fft.rfft(frames[start:start + block] * w, axis=-1)
+        out = P[start:start + block]
+        if power == 2.0:
+            np.square(X.real, out=out)  # |X|² = Re² + Im², without the square root of np.abs
+            out += np.square(X.imag)
+        else:
+            out[:] = np.abs(X) if power == 1.0 else np.abs(X) ** power
+    return P if fb is None else P @ fb.T.astype(y.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -634,11 +647,10 @@ def mfcc(y: np.ndarray | None = None, *, sr: float = 22050, S: np.ndarray | None
         if n_mfcc > n_mels:
             raise FeatureError(f"n_mfcc={n_mfcc} > n_mels={n_mels}: the DCT of {n_mels} bands has only "
                                f"{n_mels} coefficients; lower n_mfcc or raise n_mels")
-        spec = _power_frames(y, n_fft, hop_length, win_length, window, center, pad_mode, power)
         fb = mel_filterbank(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk,
                             norm=mel_norm)
-        mel = spec @ fb.T.astype(spec.dtype, copy=False)  # (n_frames, n_mels)
-        log_mel = power_to_db(mel)
+        mel = _mel_frames(y, n_fft, hop_length, win_length, window, center, pad_mode, power, fb)
+        log_mel = power_to_db(mel)  # (n_frames, n_mels)
     else:
         S = np.asarray(S)
         if S.ndim != 2 or not np.all(np.isfinite(S)):
