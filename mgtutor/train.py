@@ -1,4 +1,4 @@
-"""Training helpers and run directories: windows, perplexity, a time budget, ``train melody``.
+"""Training tools and run directories: windows, perplexity, a time budget, ``train melody``.
 
 Part of mgtutor. See notebooks/06_melody_generation.ipynb §2 (training) and §5 (the CLI).
 
@@ -359,6 +359,11 @@ def train_melody(melodies: Sequence[Sequence[str]], out: str | os.PathLike, epoc
         valid_fraction: share of pieces held out for validation.
         transpositions: semitone shifts applied to training pieces (0 = as written).
         corpus: a label stored in config.json. verbose: Keras ``fit`` verbosity (2 = a line per epoch).
+
+    Note: ``val_loss`` in log.csv is Keras' mean over *all* window positions, padding included (weight
+    0 but still counted in the denominator), so it reads lower than ``val_nll``, which averages over
+    real tokens only (:func:`sequence_nll`).
+
     Returns:
         :class:`TrainResult`.
     Raises:
