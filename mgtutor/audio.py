@@ -354,7 +354,7 @@ def render_notes(notes: Iterable, sr: int = 22050, timbre: str = "soft-piano") -
         float32 array (empty when there are no notes).
     Raises:
         AudioError: a malformed note, negative start, end before start, pitch/velocity out of range.
-    See: notebooks/02_stft.ipynb §6 (spectrogram of a rendered chorale).
+    See: notebooks/01_audio_signals.ipynb §5 and notebooks/02_stft.ipynb §7 (a rendered chorale).
     """
     sr = _check_sr(sr)
     tim = _timbre(timbre)
@@ -438,7 +438,7 @@ def write_wav(path: str | os.PathLike, y: np.ndarray, sr: int, subtype: str = "P
     Raises:
         AudioError: empty, non-float or non-finite samples, or a bad sample rate.
         FileNotFoundError: the destination folder does not exist.
-    See: notebooks/01_audio_signals.ipynb §1.
+    See: notebooks/01_audio_signals.ipynb §2 (a 16-bit WAV file is 16-bit quantisation).
     """
     import soundfile as sf
 
@@ -469,7 +469,7 @@ def read_wav(path: str | os.PathLike, mono: bool = False) -> tuple[np.ndarray, i
     Raises:
         FileNotFoundError: no such file.
         AudioError: the file is not a readable sound file (the message names it).
-    See: notebooks/01_audio_signals.ipynb §1.
+    See: notebooks/01_audio_signals.ipynb §2 (a 16-bit WAV file is 16-bit quantisation).
     """
     import soundfile as sf
 
@@ -556,7 +556,7 @@ def one_shot_dataset(n_pitches: int = 24, timbres: Sequence[str] | None = None,
         (index into ``labels["timbre_names"]``, an array of the names).
     Raises:
         AudioError: an empty or out-of-range pitch/velocity range or an unknown timbre.
-    See: notebooks/09 (spectrogram GAN on one-shot notes).
+    See: the audio GAN notebook (spectrogram GAN on one-shot notes), notebooks/09.
     """
     names = list(TIMBRES) if timbres is None else list(timbres)
     if not names:
