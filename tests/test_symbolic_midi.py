@@ -159,3 +159,35 @@ def test_write_then_load_round_trip(tmp_path, notes, tempo):
 def test_good_bytes_constant_is_a_valid_file(tmp_path):
     (tmp_path / "g.mid").write_bytes(GOOD)
     assert len(load_midi(tmp_path / "g.mid").notes) == 5
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, len(GOOD) - 1), st.integers(0, 255)), min_size=1, max_size=6),
+       st.integers(0, len(GOOD)))
+def test_corrupted_bytes_load_or_raise_midi_load_error(tmp_path, edits, cut):
+    corrupted = bytearray(GOOD)
+    for i, value in edits:
+        corrupted[i] = value
+    path = tmp_path / "fuzz.mid"
+    path.write_bytes(bytes(corrupted[:cut]))
+    try:
+        piece = load_midi(path)
+    except MidiLoadError as exc:
+        assert str(exc).startswith(f"{path}: ")
+    else:
+        assert all(0 <= n.pitch <= 127 and n.end > n.start for n in piece.notes)
+
+
+def test_chorale_midi_files_match_pretty_midi(tmp_path):
+    import pretty_midi
+
+    from mgtutor.symbolic import load_score
+
+    piece = load_score("bach/bwv347")
+    path = render.write_midi(piece.notes, tmp_path / "c.mid", tempo=120)  # 500 000 µs per beat: exact
+    ours = sorted((n.pitch, n.start, n.end, n.velocity) for n in load_midi(path).notes)
+    pm = pretty_midi.PrettyMIDI(str(path))
+    ref = sorted((n.pitch, round(n.start * 2, 6), round(n.end * 2, 6), n.velocity)
+                 for i in pm.instruments for n in i.notes)
+    assert [(p, round(s, 6), round(e, 6), v) for p, s, e, v in ours] == ref
+    assert len(load_midi(path).voices) == 4

@@ -2,11 +2,13 @@
 
 Part of mgtutor.symbolic. See notebooks/04_symbolic_music.ipynb §1.
 
-Real MIDI collections contain broken files. :func:`load_midi` checks the header bytes itself
-before parsing (empty, not a MIDI file, a MIDI 2.0 clip file, an absurd header length, type 2,
-zero or SMPTE time division), parses the tracks with mido, and turns every failure the parser
-can raise (``EOFError``, ``OSError``, ``ValueError``, ``KeyError``, ``IndexError``, …) into a
-:class:`MidiLoadError`. Limits on file size and note count (configurable) guard memory and time.
+Real MIDI collections contain broken files. :func:`load_midi` checks the header bytes
+(empty, not a MIDI file, a MIDI 2.0 clip file, an absurd header length, type 2, zero or SMPTE
+time division), then reads the track chunks straight from the bytes with bounds checks on every
+read (:func:`_parse_tracks`, a small SMF 1.0 reader that is faster than going through mido's
+message objects), so a truncated or corrupt file ends in a :class:`MidiLoadError`, never in an
+``EOFError``/``IndexError``/``ZeroDivisionError``. Limits on file size and note count
+(configurable) guard memory and time.
 
 Times come from ticks, not seconds: ``beats = tick / ticks_per_beat``, so tempo changes do not
 move notes off the beat grid. The first tempo is kept in ``Piece.qpm``.
@@ -24,7 +26,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mgtutor.symbolic.core import DEFAULT_VELOCITY, Note, Piece, SymbolicError
+from mgtutor.symbolic.core import Note, Piece, SymbolicError
 
 DEFAULT_MAX_BYTES = 8 * 2**20
 """Default size limit of a MIDI file: 8 MiB (the largest piano pieces are a few hundred KiB)."""
@@ -105,10 +107,6 @@ def load_midi(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES,
             docstring); the message names the file and the reason.
     See: notebooks/04_symbolic_music.ipynb §1.
     """
-    import io
-
-    import mido
-
     path = Path(path)
     if not path.is_file():
         raise _fail(path, "no such file")
@@ -116,82 +114,149 @@ def load_midi(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES,
     if size > max_bytes:
         raise _fail(path, f"{size} bytes is over the limit of {max_bytes}; pass a larger max_bytes if you trust it")
     data = path.read_bytes()
-    fmt, _, tpb = check_midi_header(path, data)
-    try:
-        midi = mido.MidiFile(file=io.BytesIO(data), clip=True)
-    except EOFError:
-        raise _fail(path, "truncated: the file ends in the middle of a chunk or an event") from None
-    except (OSError, ValueError, KeyError, IndexError, TypeError, struct.error) as exc:
-        raise _fail(path, f"corrupt track data ({type(exc).__name__}: {exc})") from None
-    return _piece_from_mido(path, midi, fmt, tpb, max_notes)
+    fmt, n_tracks, tpb = check_midi_header(path, data)
+    (header_length,) = struct.unpack(">L", data[4:8])
+    return _parse_tracks(path, data, 8 + header_length, fmt, n_tracks, tpb, max_notes)
+
+
+_CHANNEL_DATA_BYTES = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
+_SYSTEM_DATA_BYTES = {0xF1: 1, 0xF2: 2, 0xF3: 1, 0xF6: 0, 0xF8: 0, 0xFA: 0, 0xFB: 0, 0xFC: 0, 0xFE: 0}
+MAX_EVENT_BYTES = 1_000_000
+"""Longest meta or sysex event accepted (the same limit as mido's)."""
+_MAJOR_KEYS = ("C-", "G-", "D-", "A-", "E-", "B-", "F", "C", "G", "D", "A", "E", "B", "F#", "C#")
+_MINOR_KEYS = ("A-", "E-", "B-", "F", "C", "G", "D", "A", "E", "B", "F#", "C#", "G#", "D#", "A#")
 
 
 @dataclass
 class _Voice:
     index: int
-    program: int = 0
     is_drum: bool = False
 
 
-def _piece_from_mido(path: Path, midi, fmt: int, tpb: int, max_notes: int) -> Piece:
+def _parse_tracks(path: Path, data: bytes, pos: int, fmt: int, n_tracks: int, tpb: int, max_notes: int) -> Piece:
+    """Read the track chunks of a Standard MIDI File straight from its bytes into a Piece.
+
+    Rules of the format (SMF 1.0): a track is a sequence of (delta ticks as a variable-length number,
+    event); channel events may omit a repeated status byte (running status; meta and sysex events do
+    not change it); meta events are ``FF type length data``; sysex events ``F0|F7 length data``.
+    A track ends at its end-of-track event or at the end of its chunk, whichever comes first
+    (a chunk length that overshoots the file is tolerated when the events are complete).
+    """
+    n = len(data)
     notes: list[Note] = []
     voices: dict[tuple[int, int], _Voice] = {}
-    qpm, time_signature, key = None, None, None
+    qpm = time_signature = key = None
     unterminated = dropped = 0
-    for t_index, track in enumerate(midi.tracks):
-        tick = 0
+    for t_index in range(n_tracks):
+        if pos + 8 > n:
+            raise _fail(path, f"truncated: the header declares {n_tracks} tracks, the file holds {t_index}")
+        name = data[pos:pos + 4]
+        if name != b"MTrk":
+            raise _fail(path, f"corrupt: no MTrk header at start of track {t_index} (found {name!r})")
+        (length,) = struct.unpack(">L", data[pos + 4:pos + 8])
+        p, end = pos + 8, min(pos + 8 + length, n)
+        pos = pos + 8 + length
+        tick, status, ended = 0, None, False
         open_notes: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
         programs: dict[int, int] = {}
-
-        def close(ch: int, pitch: int, end_tick: int, open_notes=open_notes, t_index=t_index) -> bool:
-            stack = open_notes.get((ch, pitch))
-            if not stack:
-                return False
-            start_tick, velocity, program = stack.pop(0)
-            if end_tick <= start_tick:
-                return False
-            v = voices.setdefault((t_index, ch), _Voice(len(voices), program, ch == 9))
-            notes.append(Note(pitch, start_tick / tpb, end_tick / tpb, velocity, v.index, program))
-            if len(notes) > max_notes:
-                raise _fail(path, f"more than {max_notes} notes; pass a larger max_notes if you trust it")
-            return True
-
-        for msg in track:
-            tick += msg.time
-            kind = msg.type
-            if kind == "note_on" and msg.velocity > 0:
-                open_notes.setdefault((msg.channel, msg.note), []).append(
-                    (tick, msg.velocity or DEFAULT_VELOCITY, programs.get(msg.channel, 0)))
-            elif kind == "note_off" or kind == "note_on":
-                if not close(msg.channel, msg.note, tick):
+        try:
+            while p < end:
+                delta = 0  # variable-length number: 7 bits a byte, high bit = more follows
+                for _ in range(4):
+                    b = data[p]
+                    p += 1
+                    delta = (delta << 7) | (b & 0x7F)
+                    if b < 0x80:
+                        break
+                else:
+                    raise _fail(path, f"corrupt: a delta time in track {t_index} is longer than 4 bytes")
+                tick += delta
+                b = data[p]
+                if b < 0x80:  # running status: reuse the last channel status
+                    if status is None:
+                        raise _fail(path, f"corrupt: running status without a previous status in track {t_index}")
+                else:
+                    p += 1
+                    if b == 0xFF or b in (0xF0, 0xF7):
+                        kind = data[p] if b == 0xFF else None
+                        if b == 0xFF:
+                            p += 1
+                        size = 0
+                        for _ in range(4):
+                            c = data[p]
+                            p += 1
+                            size = (size << 7) | (c & 0x7F)
+                            if c < 0x80:
+                                break
+                        if size > MAX_EVENT_BYTES:
+                            raise _fail(path, f"corrupt: an event of {size} bytes exceeds maximum length "
+                                              f"{MAX_EVENT_BYTES} (track {t_index})")
+                        body = data[p:p + size]
+                        if len(body) < size or p + size > end:
+                            raise IndexError
+                        p += size
+                        if kind == 0x2F:  # end of track
+                            ended = True
+                            break
+                        if kind == 0x51 and size == 3 and qpm is None:
+                            tempo = int.from_bytes(body, "big")
+                            if tempo == 0:
+                                raise _fail(path, "a set_tempo event of 0 µs per beat (an infinite tempo)")
+                            qpm = 60e6 / tempo
+                        elif kind == 0x58 and size >= 2 and time_signature is None and body[1] < 8:
+                            time_signature = (body[0], 2 ** body[1])
+                        elif kind == 0x59 and size == 2 and key is None:
+                            sf = body[0] - 256 if body[0] > 127 else body[0]
+                            if -7 <= sf <= 7 and body[1] in (0, 1):
+                                key = f"{(_MINOR_KEYS if body[1] else _MAJOR_KEYS)[sf + 7]} " + \
+                                      ("minor" if body[1] else "major")
+                        continue
+                    if b >= 0xF0:
+                        if b not in _SYSTEM_DATA_BYTES:
+                            raise _fail(path, f"corrupt: undefined status byte 0x{b:02x} in track {t_index}")
+                        p += _SYSTEM_DATA_BYTES[b]
+                        continue
+                    status = b
+                kind, ch = status & 0xF0, status & 0x0F
+                k = _CHANNEL_DATA_BYTES[kind]
+                if p + k > end:
+                    raise IndexError
+                d1 = min(data[p], 127)
+                d2 = min(data[p + 1], 127) if k == 2 else 0
+                p += k
+                if kind == 0x90 and d2 > 0:
+                    open_notes.setdefault((ch, d1), []).append((tick, d2, programs.get(ch, 0)))
+                elif kind == 0x80 or kind == 0x90:
+                    stack = open_notes.get((ch, d1))
+                    if stack:
+                        start, velocity, program = stack.pop(0)
+                        if tick > start:
+                            v = voices.setdefault((t_index, ch), _Voice(len(voices), ch == 9))
+                            notes.append(Note(d1, start / tpb, tick / tpb, velocity, v.index, program))
+                            if len(notes) > max_notes:
+                                raise _fail(path, f"more than {max_notes} notes; pass a larger max_notes")
+                            continue
                     dropped += 1
-            elif kind == "program_change":
-                programs[msg.channel] = msg.program
-            elif kind == "set_tempo" and qpm is None:
-                if msg.tempo <= 0:
-                    raise _fail(path, "a set_tempo event of 0 µs per beat (an infinite tempo)")
-                qpm = 60e6 / msg.tempo
-            elif kind == "time_signature" and time_signature is None:
-                time_signature = (msg.numerator, msg.denominator)
-            elif kind == "key_signature" and key is None:
-                key = _key_name(msg.key)
-        for (ch, pitch), stack in list(open_notes.items()):
-            while stack:
-                if close(ch, pitch, tick):
+                elif kind == 0xC0:
+                    programs[ch] = d1
+        except IndexError:
+            raise _fail(path, f"truncated: track {t_index} ends in the middle of an event") from None
+        if pos > n and not ended:
+            raise _fail(path, f"truncated: track {t_index} declares {length} bytes, the file holds {n - pos + length}")
+        for (ch, pitch), stack in open_notes.items():  # never switched off: close at the track's end
+            for start, velocity, program in stack:
+                if tick > start:
+                    v = voices.setdefault((t_index, ch), _Voice(len(voices), ch == 9))
+                    notes.append(Note(pitch, start / tpb, tick / tpb, velocity, v.index, program))
                     unterminated += 1
                 else:
                     dropped += 1
+        if len(notes) > max_notes:
+            raise _fail(path, f"more than {max_notes} notes; pass a larger max_notes if you trust it")
     meta = {"ticks_per_beat": tpb, "type": fmt, "unterminated": unterminated, "dropped": dropped,
             "drum_voices": sorted(v.index for v in voices.values() if v.is_drum)}
     return Piece(notes, qpm=qpm or 120.0, time_signature=time_signature or (4, 4), key=key, name=path.name,
                  meta=meta)
-
-
-def _key_name(mido_key: str) -> str:
-    # mido: "C", "F#m", "Bb" ... → "C major", "F# minor", "B- major"
-    minor = mido_key.endswith("m")
-    tonic = mido_key[:-1] if minor else mido_key
-    return f"{tonic.replace('b', '-')} {'minor' if minor else 'major'}"
 
 
 @dataclass
