@@ -32,7 +32,7 @@ notebooks: $(STAMP)
 	$(PY) -m mgtutor execute notebooks/[0-9][0-9]_*.ipynb
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_suite.py
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) demo_out .pytest_cache .ruff_cache .hypothesis
