@@ -1,6 +1,7 @@
 """Datasets: offline corpora (music21's Bach chorales and folk songs), splits, and a disk cache.
 
-Part of mgtutor. See notebooks/04_symbolic_music.ipynb §5–§6.
+Part of mgtutor. See notebooks/04_symbolic_music.ipynb §3 (corpora, Boulanger-Lewandowski pickles)
+and §6 (splits, pipelines).
 
 Corpora come from the corpus bundled with music21, so they work offline:
 
@@ -63,12 +64,18 @@ class DatasetError(MgtutorError, ValueError):
 
 # ------------------------------------------------------------------ cache
 def corpus_cache_dir() -> Path:
-    """The versioned folder of parsed-corpus caches: ``config.cache_dir()/symbolic-v<CACHE_VERSION>``."""
+    """The versioned folder of parsed-corpus caches: ``config.cache_dir()/symbolic-v<CACHE_VERSION>``.
+
+    See: notebooks/04_symbolic_music.ipynb §3.
+    """
     return config.cache_dir() / f"symbolic-v{CACHE_VERSION}"
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
+    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    See: notebooks/04_symbolic_music.ipynb §3.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -126,6 +133,7 @@ def chorale_names(unique: bool = True) -> list[str]:
     chorale already listed (the same harmonisation printed twice), so 350 names are distinct.
     ``unique=True`` (the default) keeps the first occurrence of each: a duplicate in two splits
     would leak the test set into training.
+    See: notebooks/04_symbolic_music.ipynb §3.
     """
     from music21 import corpus
 
@@ -159,6 +167,7 @@ def chorale_file(name: str) -> Path:
 
     Raises:
         DatasetError: no such chorale.
+    See: notebooks/04_symbolic_music.ipynb §3.
     """
     folder, _, stem = name.rpartition("/")
     files = _corpus_folder_files(folder or "bach")
@@ -190,7 +199,7 @@ def chorales(limit: int | None = None, unique: bool = True) -> list[Piece]:
         unique: drop the 21 repeated entries of the 371 (see :func:`chorale_names`); 350 remain.
     Returns:
         Pieces with times in quarter notes, keys and time signatures from the scores.
-    See: notebooks/04_symbolic_music.ipynb §5.
+    See: notebooks/04_symbolic_music.ipynb §3.
     """
     names = chorale_names(unique)
     if limit is None:
@@ -230,6 +239,7 @@ def melody_tokens(piece: Piece, voice: int = 0, steps_per_quarter: int = 4,
             sixteenth), ``"skip"`` returns ``None``, ``"error"`` raises.
     Raises:
         DatasetError: ``on_inexact="error"`` and the voice is off the grid, or an unknown policy.
+    See: notebooks/04_symbolic_music.ipynb §5.
     """
     if on_inexact not in INEXACT_POLICIES:
         raise DatasetError(f"on_inexact must be one of {INEXACT_POLICIES}, got {on_inexact!r}")
@@ -257,7 +267,7 @@ def chorale_melodies(limit: int | None = None, steps_per_quarter: int = 4, uniqu
         steps_per_quarter: grid resolution (4 = sixteenths).
     Returns:
         A list of token lists, in corpus order.
-    See: notebooks/04_symbolic_music.ipynb §5; used by notebooks/06_melody_lstm.ipynb.
+    See: notebooks/04_symbolic_music.ipynb §6; used by notebooks/06_melody_lstm.ipynb.
     """
     tokens = (melody_tokens(p, 0, steps_per_quarter, on_inexact) for p in chorales(limit, unique))
     return [t for t in tokens if t is not None]
@@ -271,14 +281,17 @@ def chorale_piano_rolls(limit: int | None = None, steps_per_quarter: int = 1,
     ``steps_per_quarter=1`` this is the Boulanger-Lewandowski JSB-chorale layout (one frame per
     quarter note; a passing note between beats is not seen; a unison or a repeated note merges).
     Use 4 for sixteenth resolution (then every chorale note is seen).
-    See: notebooks/04_symbolic_music.ipynb §5; used by notebooks/07 (polyphonic models).
+    See: notebooks/04_symbolic_music.ipynb §3; used by notebooks/07 (polyphonic models).
     """
     return [sample_piano_roll(p.notes, steps_per_quarter) for p in chorales(limit, unique)]
 
 
 # ------------------------------------------------------------------ folk songs
 def folk_files(collections: Sequence[str] = ("essenFolksong",)) -> list[Path]:
-    """The abc files of the chosen music21 corpus folders (``"essenFolksong"``, ``"oneills1850"``), sorted."""
+    """The abc files of the chosen music21 corpus folders (``"essenFolksong"``, ``"oneills1850"``), sorted.
+
+    See: notebooks/04_symbolic_music.ipynb §3.
+    """
     from music21 import corpus
 
     files = []
@@ -333,7 +346,7 @@ def folk_songs(limit: int | None = None, collections: Sequence[str] = ("essenFol
         collections: ``"essenFolksong"`` (German/European songs), ``"oneills1850"`` (Irish tunes).
     Returns:
         Pieces named ``"<collection>/<file>#<tune index>"``.
-    See: notebooks/04_symbolic_music.ipynb §5; used by notebooks/06_melody_lstm.ipynb.
+    See: notebooks/04_symbolic_music.ipynb §3; used by notebooks/06_melody_lstm.ipynb.
     """
     if limit is None:
         limit = config.pick(None, SMOKE_FOLK_SONGS)
@@ -435,7 +448,7 @@ def safe_load_plain_pickle(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX
         FileNotFoundError: no such file.
         UnsafePickleError: the pickle asks for a class or function (nothing was run).
         DatasetError: too large, or not a valid pickle.
-    See: notebooks/04_symbolic_music.ipynb §5.
+    See: notebooks/04_symbolic_music.ipynb §3.
     """
     import io
 
@@ -466,6 +479,7 @@ def validate_boulanger(data, source: str = "data") -> None:
 
     Raises:
         DatasetError: the first violation, named by split, piece index, step index and value.
+    See: notebooks/04_symbolic_music.ipynb §3.
     """
     if not isinstance(data, dict):
         raise DatasetError(f"{source}: expected a dict with keys {BL_SPLITS}, got {type(data).__name__}")
@@ -491,7 +505,10 @@ def validate_boulanger(data, source: str = "data") -> None:
 
 
 def steps_to_piano_roll(piece: Sequence[Sequence[float]]) -> np.ndarray:
-    """One Boulanger-Lewandowski piece (list of pitch tuples) → (T, 88) uint8 piano roll."""
+    """One Boulanger-Lewandowski piece (list of pitch tuples) → (T, 88) uint8 piano roll.
+
+    See: notebooks/04_symbolic_music.ipynb §3.
+    """
     roll = np.zeros((len(piece), 88), dtype=np.uint8)
     for t, step in enumerate(piece):
         for p in step:
@@ -500,7 +517,10 @@ def steps_to_piano_roll(piece: Sequence[Sequence[float]]) -> np.ndarray:
 
 
 def piano_roll_to_steps(roll: np.ndarray) -> list[tuple[int, ...]]:
-    """(T, 88) piano roll → list of sorted pitch tuples (the Boulanger-Lewandowski step format)."""
+    """(T, 88) piano roll → list of sorted pitch tuples (the Boulanger-Lewandowski step format).
+
+    See: notebooks/04_symbolic_music.ipynb §3.
+    """
     roll = np.asarray(roll)
     if roll.ndim != 2 or roll.shape[1] != 88:
         raise DatasetError(f"a piano roll has shape (T, 88); got {roll.shape}")
@@ -521,7 +541,7 @@ def load_boulanger(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_
         ``{"train": [roll, ...], "valid": [...], "test": [...]}``, rolls uint8 (T, 88), column j = pitch j + 21.
     Raises:
         UnsafePickleError, DatasetError, FileNotFoundError: see above; messages name the file.
-    See: notebooks/04_symbolic_music.ipynb §5; the benchmark of notebooks/07.
+    See: notebooks/04_symbolic_music.ipynb §3; the benchmark of notebooks/07.
     """
     data = safe_load_plain_pickle(path, max_bytes)
     validate_boulanger(data, str(path))
@@ -540,6 +560,7 @@ def save_boulanger(splits: dict, path: str | os.PathLike) -> Path:
         The path. The file holds only dicts, lists, tuples and ints, so :func:`load_boulanger` reads it.
     Raises:
         DatasetError: a split is missing or a piece is malformed.
+    See: notebooks/04_symbolic_music.ipynb §3.
     """
     plain = {}
     for split in BL_SPLITS:
@@ -559,7 +580,10 @@ def save_boulanger(splits: dict, path: str | os.PathLike) -> Path:
 
 # ------------------------------------------------------------------ windowed pipelines (tf.data)
 def shift_token(token: str, semitones: int) -> str:
-    """Transpose one token: melody-grid pitches (``"60"``) and ``NOTE_ON_p``/``NOTE_OFF_p`` shift, others stay."""
+    """Transpose one token: melody-grid pitches (``"60"``) and ``NOTE_ON_p``/``NOTE_OFF_p`` shift, others stay.
+
+    See: notebooks/04_symbolic_music.ipynb §6.
+    """
     if token.isdigit():
         return str(int(token) + semitones)
     for prefix in ("NOTE_ON_", "NOTE_OFF_"):
@@ -569,7 +593,10 @@ def shift_token(token: str, semitones: int) -> str:
 
 
 def transposition_table(vocab, shifts: Sequence[int]) -> np.ndarray:
-    """``table[k, i]`` = id of token i transposed by ``shifts[k]``, or −1 if that token is not in ``vocab``."""
+    """``table[k, i]`` = id of token i transposed by ``shifts[k]``, or −1 if that token is not in ``vocab``.
+
+    See: notebooks/04_symbolic_music.ipynb §6.
+    """
     table = np.full((len(shifts), len(vocab)), -1, dtype=np.int32)
     for k, s in enumerate(shifts):
         for i, tok in enumerate(vocab.id_to_token):
@@ -585,6 +612,7 @@ def token_windows(pieces: Sequence[np.ndarray], window: int, stride: int = 1) ->
     ever spans two pieces.
     Returns:
         int32 array (n_windows, window + 1): inputs are ``[:, :-1]``, next-token targets ``[:, 1:]``.
+    See: notebooks/04_symbolic_music.ipynb §6.
     """
     if window < 1 or stride < 1:
         raise DatasetError(f"window and stride must be ≥ 1, got window={window}, stride={stride}")
@@ -680,7 +708,10 @@ def _ragged(arrays: Sequence[np.ndarray]):
 
 
 def roll_windows(rolls: Sequence[np.ndarray], window: int, stride: int = 1) -> np.ndarray:
-    """All windows of ``window + 1`` frames inside each (T, 88) roll; short rolls are padded with silence."""
+    """All windows of ``window + 1`` frames inside each (T, 88) roll; short rolls are padded with silence.
+
+    See: notebooks/04_symbolic_music.ipynb §6.
+    """
     if window < 1 or stride < 1:
         raise DatasetError(f"window and stride must be ≥ 1, got window={window}, stride={stride}")
     out = []
@@ -756,6 +787,7 @@ def padded_piece_dataset(pieces: Sequence[np.ndarray], batch_size: int = 8):
 
     Each piece becomes one row, ``x = ids[:-1]``, ``y = ids[1:]``, padded with 0 to the longest piece of
     its batch; order is kept (no shuffling), so per-piece scores line up with ``pieces``.
+    See: notebooks/04_symbolic_music.ipynb §6.
     """
     import tensorflow as tf
 

@@ -1,6 +1,6 @@
 """Rendering symbolic music: MIDI and MusicXML files, score SVG (verovio), audio, piano-roll plots.
 
-Part of mgtutor. See notebooks/04_symbolic_music.ipynb §1 (files), §2 (scores, audio), §3 (plots).
+Part of mgtutor. See notebooks/04_symbolic_music.ipynb §1 (files), §2 (scores, audio), §3 (plots), §7 (browser).
 
 Every function takes notes with times in quarter notes (:class:`mgtutor.symbolic.Note`) or
 melody-grid tokens, plus a tempo where seconds are needed (``seconds = beats · 60 / qpm``).
@@ -54,6 +54,7 @@ def as_notes(music) -> list[Note]:
 
     Raises:
         RenderError: empty, or neither notes nor tokens.
+    See: notebooks/04_symbolic_music.ipynb §1.
     """
     items = list(music)
     if not items:
@@ -71,6 +72,7 @@ def to_pretty_midi(music, tempo: float = 120.0):
 
     Rule: ``seconds = beats · 60 / tempo``; the file's tempo is set to ``tempo`` so that a MIDI
     reader gets the beats back.
+    See: notebooks/04_symbolic_music.ipynb §1.
     """
     import pretty_midi
 
@@ -129,6 +131,7 @@ def to_music21(music, time_signature: tuple[int, int] = (4, 4), tempo: float | N
 
     Notes sharing start and end within a voice become a chord; rests fill the gaps
     (``makeNotation`` splits notes at bar lines with ties).
+    See: notebooks/04_symbolic_music.ipynb §1.
     """
     from music21 import chord, meter, note, stream
     from music21 import key as m21key
@@ -180,7 +183,10 @@ def write_musicxml(music, path: str | os.PathLike, time_signature: tuple[int, in
 
 # ------------------------------------------------------------------ score SVG (verovio)
 def musicxml_string(music, time_signature: tuple[int, int] = (4, 4), key: str | None = None) -> str:
-    """The MusicXML text of notes/tokens (via music21, written to a temporary file)."""
+    """The MusicXML text of notes/tokens (via music21, written to a temporary file).
+
+    See: notebooks/04_symbolic_music.ipynb §1.
+    """
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -233,14 +239,20 @@ SOUNDFONT_NAME = "TimGM6mb.sf2"
 
 
 def soundfont_path() -> Path:
-    """The General MIDI soundfont pretty_midi ships (``pretty_midi/TimGM6mb.sf2``)."""
+    """The General MIDI soundfont pretty_midi ships (``pretty_midi/TimGM6mb.sf2``).
+
+    See: notebooks/04_symbolic_music.ipynb §2.
+    """
     import pretty_midi
 
     return Path(pretty_midi.__file__).parent / SOUNDFONT_NAME
 
 
 def fluidsynth_available() -> bool:
-    """True if ``pyfluidsynth`` imports, finds the FluidSynth library, and the soundfont exists."""
+    """True if ``pyfluidsynth`` imports, finds the FluidSynth library, and the soundfont exists.
+
+    See: notebooks/04_symbolic_music.ipynb §2.
+    """
     try:
         import fluidsynth  # noqa: F401  (pyfluidsynth; fails when libfluidsynth is missing)
     except (ImportError, OSError):
@@ -332,7 +344,10 @@ def plot_piano_roll(roll, steps_per_quarter: int = 4, title: str = "Piano roll",
 
 def save_piano_roll_png(roll, path: str | os.PathLike, steps_per_quarter: int = 4, title: str = "Piano roll",
                         dpi: int = 100) -> Path:
-    """Plot a piano roll with :func:`plot_piano_roll` and save it as PNG (the figure is closed)."""
+    """Plot a piano roll with :func:`plot_piano_roll` and save it as PNG (the figure is closed).
+
+    See: notebooks/04_symbolic_music.ipynb §3.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -411,7 +426,10 @@ def piece_view(piece, beats: float = 12.0, sr: int = 16000, backend: str = "nump
 
 
 def replace_end(note: Note, end: float) -> Note:
-    """A copy of ``note`` ending at ``end`` (quarter notes)."""
+    """A copy of ``note`` ending at ``end`` (quarter notes).
+
+    See: notebooks/04_symbolic_music.ipynb §2.
+    """
     from dataclasses import replace
 
     return replace(note, end=end)

@@ -141,7 +141,10 @@ class Piece:
 
 
 def sort_notes(notes: Iterable[Note]) -> list[Note]:
-    """Notes sorted by onset, then pitch (low to high), then voice: the order every encoding uses."""
+    """Notes sorted by onset, then pitch (low to high), then voice: the order every encoding uses.
+
+    See: notebooks/04_symbolic_music.ipynb §4.
+    """
     return sorted(notes, key=lambda n: (n.start, n.pitch, n.voice, n.end))
 
 
@@ -167,7 +170,10 @@ def notes_to_seconds(notes: Iterable[Note], qpm: float = 120.0) -> list[tuple[in
 
 
 def check_monophonic(notes: Sequence[Note], what: str = "melody") -> None:
-    """Raise :class:`SymbolicError` if two notes overlap in time (the first overlap is named)."""
+    """Raise :class:`SymbolicError` if two notes overlap in time (the first overlap is named).
+
+    See: notebooks/04_symbolic_music.ipynb §4.
+    """
     ordered = sort_notes(notes)
     for a, b in zip(ordered, ordered[1:], strict=False):
         if b.start < a.end - 1e-9:
@@ -183,6 +189,7 @@ def skyline(notes: Iterable[Note]) -> list[Note]:
 
     Rule: among notes sharing an onset keep the highest; a kept note is shortened to end where
     the next kept note starts. Used for folk tunes written with occasional chords.
+    See: notebooks/04_symbolic_music.ipynb §5.
     """
     by_start: dict[float, Note] = {}
     for n in notes:

@@ -1,6 +1,6 @@
 """The four encodings of the course, each with an exact inverse on what it can represent.
 
-Part of mgtutor.symbolic. See notebooks/04_symbolic_music.ipynb §3.
+Part of mgtutor.symbolic. See notebooks/04_symbolic_music.ipynb §3 (piano roll) and §4 (all four).
 
 * melody grid: one token per grid step (a sixteenth by default): ``"60"`` starts MIDI pitch 60,
   ``"_"`` holds the previous note, ``"r"`` is a rest. Monophonic; velocity is not stored.
@@ -93,7 +93,7 @@ def quantize_notes(notes: Iterable[Note], steps_per_quarter: int = 4) -> tuple[l
         ``(quantised notes sorted, report)``.
     Raises:
         SymbolicError: ``steps_per_quarter`` is not a positive integer.
-    See: notebooks/04_symbolic_music.ipynb §4.
+    See: notebooks/04_symbolic_music.ipynb §5.
     """
     s = _check_spq(steps_per_quarter)
     out, errors, moved, lengthened = [], [], 0, 0
@@ -127,6 +127,7 @@ def melody_vocabulary(low: int = PIANO_LOW, high: int = PIANO_HIGH) -> Vocabular
 
     The default (piano range 21–108) gives 3 + 2 + 88 = 93 tokens and covers every
     transposition a piano melody can take.
+    See: notebooks/04_symbolic_music.ipynb §4.
     """
     if not 0 <= low <= high <= 127:
         raise PitchRangeError(f"melody vocabulary range must satisfy 0 ≤ low ≤ high ≤ 127, got {low}–{high}")
@@ -150,7 +151,7 @@ def melody_to_grid(notes: Sequence[Note], steps_per_quarter: int = 4, total_step
     Raises:
         EncodingError: notes overlap (not monophonic), or ``total_steps`` is too short.
         QuantizationError: a start or end is off the grid.
-    See: notebooks/04_symbolic_music.ipynb §3.
+    See: notebooks/04_symbolic_music.ipynb §4.
     """
     s = _check_spq(steps_per_quarter)
     notes = sort_notes(notes)
@@ -189,7 +190,7 @@ def grid_to_melody(tokens: Iterable[str], steps_per_quarter: int = 4, velocity: 
         The notes, sorted.
     Raises:
         EncodingError: an unknown token, or (strict) a hold with nothing to hold.
-    See: notebooks/04_symbolic_music.ipynb §3.
+    See: notebooks/04_symbolic_music.ipynb §4.
     """
     s = _check_spq(steps_per_quarter)
     notes: list[Note] = []
@@ -326,7 +327,7 @@ def notes_to_tuples(notes: Iterable[Note]) -> np.ndarray:
 
     Rule: notes sorted by (start, pitch); ``step_i = start_i - start_{i-1}`` (``step_0 = start_0``),
     ``duration_i = end_i - start_i``. Chords have step 0.
-    See: notebooks/04_symbolic_music.ipynb §3.
+    See: notebooks/04_symbolic_music.ipynb §4.
     """
     notes = sort_notes(notes)
     out = np.zeros((len(notes), 3), dtype=np.float64)
@@ -342,6 +343,7 @@ def tuples_to_notes(tuples: np.ndarray, velocity: int = DEFAULT_VELOCITY) -> lis
 
     Raises:
         EncodingError: not an (N, 3) array, a negative step, or a duration ≤ 0.
+    See: notebooks/04_symbolic_music.ipynb §4.
     """
     t = np.asarray(tuples, dtype=np.float64)
     if t.ndim != 2 or t.shape[1] != 3:
@@ -358,12 +360,18 @@ def _velocity_bin(v: int, bins: int) -> int:
 
 
 def velocity_of_bin(b: int, bins: int) -> int:
-    """The velocity a ``VELOCITY_b`` token decodes to: the smallest velocity in bin ``b`` of ``bins``."""
+    """The velocity a ``VELOCITY_b`` token decodes to: the smallest velocity in bin ``b`` of ``bins``.
+
+    See: notebooks/04_symbolic_music.ipynb §4.
+    """
     return 1 + -(-b * 127 // bins)
 
 
 def event_vocabulary(max_shift: int = 16, velocity_bins: int = 0, low: int = 0, high: int = 127) -> Vocabulary:
-    """Vocabulary of event tokens: NOTE_ON_p, NOTE_OFF_p (p = low…high), TIME_SHIFT_1…max_shift, VELOCITY_0…bins-1."""
+    """Vocabulary of event tokens: NOTE_ON_p, NOTE_OFF_p (p = low…high), TIME_SHIFT_1…max_shift, VELOCITY_0…bins-1.
+
+    See: notebooks/04_symbolic_music.ipynb §4.
+    """
     tokens = [f"NOTE_ON_{p}" for p in range(low, high + 1)] + [f"NOTE_OFF_{p}" for p in range(low, high + 1)]
     tokens += [f"TIME_SHIFT_{k}" for k in range(1, max_shift + 1)]
     tokens += [f"VELOCITY_{b}" for b in range(velocity_bins)]
@@ -388,7 +396,7 @@ def notes_to_events(notes: Iterable[Note], steps_per_quarter: int = 4, max_shift
     Raises:
         QuantizationError: a time is off the grid.
         EncodingError: a pitch is struck again while it still sounds (NOTE_OFF would be ambiguous).
-    See: notebooks/04_symbolic_music.ipynb §3.
+    See: notebooks/04_symbolic_music.ipynb §4.
     """
     s = _check_spq(steps_per_quarter)
     if max_shift < 1:
@@ -440,6 +448,7 @@ def events_to_notes(tokens: Iterable[str], steps_per_quarter: int = 4, velocity_
             still open at the end is an error; if False they are skipped / closed at the end.
     Raises:
         EncodingError: an unknown token, or (strict) an unbalanced NOTE_ON/NOTE_OFF.
+    See: notebooks/04_symbolic_music.ipynb §4.
     """
     s = _check_spq(steps_per_quarter)
     notes, open_notes, now = [], {}, 0

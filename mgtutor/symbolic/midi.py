@@ -54,6 +54,7 @@ def check_midi_header(path: Path, data: bytes) -> tuple[int, int, int]:
     Raises:
         MidiLoadError: empty; a MIDI 2.0 clip file; not ``MThd``; a header length below 6 or above
             :data:`MAX_HEADER_LENGTH`; type above 2 or type 2; no tracks; zero or SMPTE division.
+    See: notebooks/04_symbolic_music.ipynb §1.
     """
     if not data:
         raise _fail(path, "the file is empty (0 bytes)")

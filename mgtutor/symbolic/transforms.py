@@ -1,6 +1,6 @@
 """Transposition, key estimation and key normalisation.
 
-Part of mgtutor.symbolic. See notebooks/04_symbolic_music.ipynb §4.
+Part of mgtutor.symbolic. See notebooks/04_symbolic_music.ipynb §2 (keys) and §5.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def transpose(notes: Iterable[Note], semitones: int, low: int = PIANO_LOW, high:
     Raises:
         PitchRangeError: a shifted pitch leaves [low, high] (the message names the pitch and the range
             of shifts that would fit).
-    See: notebooks/04_symbolic_music.ipynb §4.
+    See: notebooks/04_symbolic_music.ipynb §5.
     """
     notes = list(notes)
     if not notes:
@@ -53,6 +53,7 @@ def transpose_grid(tokens: Sequence[str], semitones: int, low: int = PIANO_LOW, 
 
     Raises:
         PitchRangeError: a shifted pitch leaves [low, high].
+    See: notebooks/04_symbolic_music.ipynb §5.
     """
     out = []
     for i, t in enumerate(tokens):
@@ -67,7 +68,10 @@ def transpose_grid(tokens: Sequence[str], semitones: int, low: int = PIANO_LOW, 
 
 
 def pitch_class_histogram(notes: Iterable[Note]) -> np.ndarray:
-    """Duration-weighted pitch-class histogram h[c] = Σ duration of notes with pitch % 12 == c (12 floats)."""
+    """Duration-weighted pitch-class histogram h[c] = Σ duration of notes with pitch % 12 == c (12 floats).
+
+    See: notebooks/04_symbolic_music.ipynb §2.
+    """
     h = np.zeros(12)
     for n in notes:
         h[n.pitch % 12] += n.end - n.start
@@ -84,7 +88,7 @@ def estimate_key(notes: Iterable[Note]) -> str:
         A name like ``"G major"`` or ``"E minor"``.
     Raises:
         SymbolicError: no notes.
-    See: notebooks/04_symbolic_music.ipynb §4.
+    See: notebooks/04_symbolic_music.ipynb §2.
     """
     h = pitch_class_histogram(notes)
     if h.sum() == 0:
@@ -103,6 +107,7 @@ def parse_key(name: str) -> tuple[int, str]:
 
     Raises:
         SymbolicError: not ``<tonic> major|minor``.
+    See: notebooks/04_symbolic_music.ipynb §5.
     """
     parts = str(name).split()
     if len(parts) != 2 or parts[1].lower() not in ("major", "minor"):
@@ -114,7 +119,10 @@ def parse_key(name: str) -> tuple[int, str]:
 
 
 def key_normalizing_shift(key: str) -> int:
-    """The shift in −6 … +5 semitones that takes ``key`` to C major (major keys) or A minor (minor keys)."""
+    """The shift in −6 … +5 semitones that takes ``key`` to C major (major keys) or A minor (minor keys).
+
+    See: notebooks/04_symbolic_music.ipynb §5.
+    """
     pc, mode = parse_key(key)
     target = 0 if mode == "major" else 9
     return (target - pc + 6) % 12 - 6
@@ -132,7 +140,7 @@ def normalize_key(notes: Sequence[Note], key: str | None = None, low: int = 0,
         ``(transposed notes, shift in semitones)``.
     Raises:
         PitchRangeError: the shift leaves the range.
-    See: notebooks/04_symbolic_music.ipynb §4.
+    See: notebooks/04_symbolic_music.ipynb §5.
     """
     shift = key_normalizing_shift(key if key is not None else estimate_key(notes))
     return transpose(notes, shift, low, high), shift

@@ -1,6 +1,6 @@
 """Token vocabularies: token ↔ integer id, saved to and loaded from JSON.
 
-Part of mgtutor.symbolic. See notebooks/04_symbolic_music.ipynb §3.
+Part of mgtutor.symbolic. See notebooks/04_symbolic_music.ipynb §4.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Vocabulary:
         kind: a label saved with the vocabulary (``"melody-grid"``, ``"events"``, ...).
     Raises:
         VocabularyError: a token is repeated, empty, or is one of the specials.
-    See: notebooks/04_symbolic_music.ipynb §3.
+    See: notebooks/04_symbolic_music.ipynb §4.
     """
 
     def __init__(self, tokens: Sequence[str], kind: str = "tokens") -> None:
