@@ -419,23 +419,48 @@ class UnsafePickleError(DatasetError):
     """A pickle tried to import or call something; it was refused and nothing in it ran."""
 
 
+_NUMPY_SCALAR = {("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar")}
+_NUMERIC_DTYPES = frozenset("b1 i1 i2 i4 i8 u1 u2 u4 u8 f2 f4 f8".split())
+
+
 class _PlainDataUnpickler(pickle.Unpickler):
-    """An unpickler that admits only the built-in opcodes for dicts, lists, tuples, strings and numbers.
+    """An unpickler that admits only dicts, lists, tuples, strings and numbers.
 
     ``find_class`` is how a pickle reaches any importable object (and so any function it could
-    call with REDUCE, BUILD, INST, OBJ or NEWOBJ); refusing every lookup means nothing can be
-    imported or called. Persistent ids are refused too.
+    call with REDUCE, BUILD, INST, OBJ or NEWOBJ). Every lookup is refused except the two a numpy
+    *number* needs — ``numpy.dtype`` and ``numpy.core.multiarray.scalar`` (the standard files were
+    written by Python 2 and hold numpy scalars) — and those are answered with the course's own
+    functions, which accept only numeric dtypes and raw bytes and return a plain Python number.
+    So nothing in the file is imported or called. Persistent ids are refused too.
     """
 
     def __init__(self, file, source: str) -> None:
-        super().__init__(file, encoding="latin1")  # the standard files were written by Python 2
+        super().__init__(file, encoding="latin1")  # Python 2 byte strings (numpy's raw bytes) stay intact
         self.source = source
 
     def find_class(self, module: str, name: str):
+        if (module, name) in _NUMPY_SCALAR:
+            return self._numeric_scalar
+        if (module, name) == ("numpy", "dtype"):
+            return self._numeric_dtype
         raise UnsafePickleError(
             f"{self.source}: refused: the pickle asks for {module}.{name}; a Boulanger-Lewandowski pickle holds "
             "only dicts, lists, tuples and numbers, so this file is not one (or has been tampered with)"
         )
+
+    def _numeric_dtype(self, spec, align=0, copy=1):
+        if str(spec) not in _NUMERIC_DTYPES:
+            raise UnsafePickleError(f"{self.source}: refused: numpy dtype {spec!r} is not a plain number type")
+        return np.dtype(str(spec))
+
+    def _numeric_scalar(self, dtype, raw=None):
+        if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
+            raise UnsafePickleError(f"{self.source}: refused: a numpy scalar of dtype {dtype!r}")
+        if isinstance(raw, str):
+            raw = raw.encode("latin1")
+        if not isinstance(raw, bytes) or len(raw) != dtype.itemsize:
+            raise DatasetError(f"{self.source}: a numpy {dtype} scalar with {len(raw or b'')} bytes of data")
+        return np.frombuffer(raw, dtype=dtype)[0].item()
 
     def persistent_load(self, pid):
         raise UnsafePickleError(f"{self.source}: refused: the pickle uses a persistent id ({pid!r})")

@@ -5,6 +5,7 @@ References: music21's own parse of the same files (offsets, pitches), hand-compu
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -312,3 +313,23 @@ def test_melody_tokens_inexact_policies():
     with pytest.raises(data.DatasetError, match="on_inexact must be one of"):
         data.melody_tokens(triplets, on_inexact="round")
     assert data.melody_tokens(triplets, steps_per_quarter=3, on_inexact="error") == ["60", "62", "64"]
+
+
+def test_boulanger_accepts_numpy_scalars_as_plain_numbers(tmp_path):
+    import pickle
+
+    splits = {"train": [[(np.float64(60.0), np.int64(64)), ()]], "valid": [[(np.int32(21),)]], "test": []}
+    path = tmp_path / "np.pickle"
+    path.write_bytes(pickle.dumps(splits, protocol=4))
+    rolls = data.load_boulanger(path)
+    assert data.piano_roll_to_steps(rolls["train"][0]) == [(60, 64), ()]
+    assert data.piano_roll_to_steps(rolls["valid"][0]) == [(21,)]
+    # the scalar's raw bytes as Python 2 wrote them (a latin-1 str) are read the same way
+    unpickler = data._PlainDataUnpickler(io.BytesIO(), "x")
+    raw = np.float32(72).tobytes().decode("latin1")
+    assert unpickler._numeric_scalar(unpickler._numeric_dtype("f4"), raw) == 72.0
+    path.write_bytes(pickle.dumps({"train": [[(np.array([60]),)]], "valid": [], "test": []}, protocol=4))
+    with pytest.raises(data.UnsafePickleError, match="refused: the pickle asks for numpy"):
+        data.load_boulanger(path)  # arrays are not numbers: refused
+    with pytest.raises(data.UnsafePickleError, match="not a plain number type"):
+        unpickler._numeric_dtype("O")
