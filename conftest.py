@@ -5,6 +5,8 @@
 * nbval runs against the current environment's kernel, with notebooks/sanitize.cfg
   masking volatile text (addresses, timings, temporary paths).
 * tqdm stays silent and TensorFlow quiet (the kernels inherit this process's environment).
+* ``CI`` is not passed on: pyfluidsynth (imported by pretty_midi) prints a debug line to stdout
+  at import whenever ``CI`` is set, which would differ from the stored outputs on CI services.
 """
 
 import os
@@ -13,6 +15,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 os.environ["MGTUTOR_MODE"] = "smoke"
+os.environ.pop("CI", None)
 os.environ.setdefault("TQDM_DISABLE", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
