@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -447,14 +446,10 @@ def write_wav(path: str | os.PathLike, y: np.ndarray, sr: int, subtype: str = "P
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"{path}: folder {path.parent} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    from mgtutor.files import atomic_path
+
+    with atomic_path(path) as tmp:
         sf.write(tmp, np.clip(arr, -1.0, 1.0), sr, subtype=subtype, format="WAV")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -38,6 +37,7 @@ import numpy as np
 
 from mgtutor import config
 from mgtutor.errors import MgtutorError
+from mgtutor.files import atomic_write_bytes, atomic_write_text
 from mgtutor.symbolic import (
     Piece,
     melody_to_grid,
@@ -69,22 +69,6 @@ def corpus_cache_dir() -> Path:
     See: notebooks/04_symbolic_music.ipynb §3.
     """
     return config.cache_dir() / f"symbolic-v{CACHE_VERSION}"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``.
-
-    See: notebooks/04_symbolic_music.ipynb §3.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _stamp(source: Path) -> str:
@@ -267,7 +251,7 @@ def chorale_melodies(limit: int | None = None, steps_per_quarter: int = 4, uniqu
         steps_per_quarter: grid resolution (4 = sixteenths).
     Returns:
         A list of token lists, in corpus order.
-    See: notebooks/04_symbolic_music.ipynb §6; used by notebooks/06_melody_lstm.ipynb.
+    See: notebooks/04_symbolic_music.ipynb §6; used by notebooks/06_melody_generation.ipynb.
     """
     tokens = (melody_tokens(p, 0, steps_per_quarter, on_inexact) for p in chorales(limit, unique))
     return [t for t in tokens if t is not None]
@@ -346,7 +330,7 @@ def folk_songs(limit: int | None = None, collections: Sequence[str] = ("essenFol
         collections: ``"essenFolksong"`` (German/European songs), ``"oneills1850"`` (Irish tunes).
     Returns:
         Pieces named ``"<collection>/<file>#<tune index>"``.
-    See: notebooks/04_symbolic_music.ipynb §3; used by notebooks/06_melody_lstm.ipynb.
+    See: notebooks/04_symbolic_music.ipynb §3; used by notebooks/06_melody_generation.ipynb.
     """
     if limit is None:
         limit = config.pick(None, SMOKE_FOLK_SONGS)
@@ -373,7 +357,7 @@ def folk_melodies(limit: int | None = None, collections: Sequence[str] = ("essen
     By default (``on_inexact="skip"``) a song that is not exactly on the grid is left out rather than
     distorted: none of the first 400 Essen songs is, but about a third of O'Neill's tunes have
     triplets. ``"quantize"`` keeps them snapped to the grid; ``"error"`` raises.
-    See: notebooks/04_symbolic_music.ipynb §5; used by notebooks/06_melody_lstm.ipynb.
+    See: notebooks/04_symbolic_music.ipynb §5; used by notebooks/06_melody_generation.ipynb.
     """
     tokens = (melody_tokens(p, 0, steps_per_quarter, on_inexact) for p in folk_songs(limit, collections))
     return [t for t in tokens if t is not None]
@@ -594,13 +578,7 @@ def save_boulanger(splits: dict, path: str | os.PathLike) -> Path:
         plain[split] = [piano_roll_to_steps(p) if isinstance(p, np.ndarray) else [tuple(int(x) for x in s) for s in p]
                         for p in splits[split]]
     validate_boulanger(plain, "splits")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        pickle.dump(plain, f, protocol=2)
-    os.replace(tmp, path)
-    return path
+    return atomic_write_bytes(path, pickle.dumps(plain, protocol=2))
 
 
 # ------------------------------------------------------------------ windowed pipelines (tf.data)
@@ -675,7 +653,7 @@ def token_dataset(pieces: Sequence[np.ndarray], window: int, batch_size: int = 3
         ``tf.data.Dataset`` of (x int32 (B, window), y int32 (B, window), weight float32 (B, window)), prefetched.
     Raises:
         DatasetError: bad sizes, or ``shifts`` without ``vocab``, or a piece no shift fits.
-    See: notebooks/04_symbolic_music.ipynb §6; used by notebooks/06_melody_lstm.ipynb.
+    See: notebooks/04_symbolic_music.ipynb §6; used by notebooks/06_melody_generation.ipynb.
     """
     import tensorflow as tf
 

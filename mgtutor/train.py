@@ -21,7 +21,6 @@ import argparse
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import numpy as np
 
 from mgtutor import config
 from mgtutor.errors import MgtutorError
+from mgtutor.files import atomic_path, atomic_write_text
 
 __all__ = [
     "RunDirError",
@@ -78,24 +78,6 @@ def run_name(task: str, model: str, seed: int) -> str:
     return f"{task}-{model}-{seed}"
 
 
-def _umask_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @dataclass
 class Run:
     """A loaded run: its directory, the rebuilt Keras model with weights, vocabulary and config."""
@@ -134,18 +116,11 @@ def save_run(run_dir: str | os.PathLike, model, vocab, run_config: dict) -> Path
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / DONE_FILE).unlink(missing_ok=True)
-    _atomic_write_text(run_dir / CONFIG_FILE, json.dumps(run_config, indent=2, sort_keys=True))
+    atomic_write_text(run_dir / CONFIG_FILE, json.dumps(run_config, indent=2, sort_keys=True))
     vocab.save(run_dir / VOCAB_FILE)
-    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".model.", suffix=".weights.h5")
-    os.close(fd)
-    try:
-        model.save_weights(tmp, overwrite=True)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, run_dir / WEIGHTS_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _atomic_write_text(run_dir / DONE_FILE, time.strftime("%Y-%m-%dT%H:%M:%S%z\n"))
+    with atomic_path(run_dir / WEIGHTS_FILE, suffix=".weights.h5") as tmp:
+        model.save_weights(str(tmp), overwrite=True)
+    atomic_write_text(run_dir / DONE_FILE, time.strftime("%Y-%m-%dT%H:%M:%S%z\n"))
     return run_dir
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -121,14 +120,10 @@ class Vocabulary:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the vocabulary as JSON (atomically: a reader never sees half a file). Returns the path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from mgtutor.files import atomic_write_text
+
         data = {"format": "mgtutor-vocabulary", "version": 1, "kind": self.kind, "tokens": self.id_to_token}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=0)
-        os.replace(tmp, path)
-        return path
+        return atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=0))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Vocabulary:
