@@ -344,20 +344,22 @@ def plot_piano_roll(roll, steps_per_quarter: int = 4, title: str = "Piano roll",
 
 def save_piano_roll_png(roll, path: str | os.PathLike, steps_per_quarter: int = 4, title: str = "Piano roll",
                         dpi: int = 100) -> Path:
-    """Plot a piano roll with :func:`plot_piano_roll` and save it as PNG (the figure is closed).
+    """Plot a piano roll with :func:`plot_piano_roll` and save it as PNG, atomically.
+
+    The figure is made without pyplot, so saving from a notebook neither shows it nor changes
+    the notebook's matplotlib backend.
 
     See: notebooks/04_symbolic_music.ipynb §3.
     """
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from mgtutor.files import atomic_path
 
+    fig = Figure(figsize=(8, 3), dpi=dpi, constrained_layout=True)
+    plot_piano_roll(roll, steps_per_quarter, title=title, ax=fig.subplots())
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig = plot_piano_roll(roll, steps_per_quarter, title=title, dpi=dpi)
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=dpi)
     return path
 
 
