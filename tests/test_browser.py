@@ -98,7 +98,7 @@ def test_notebook_00_runs_in_jupyterlab(lab):
             errors = page.query_selector_all(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
             assert not errors, [e.text_content()[:200] for e in errors]
             text = page.text_content(".jp-Notebook")
-            assert "required packages are installed at supported versions" in text
+            assert "every required package is installed at a supported version" in text
             assert "Traceback" not in text
         finally:
             browser.close()
