@@ -35,6 +35,7 @@ Errors are one line on stderr: ``data_fetch: error: …``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import warnings
 from collections.abc import Sequence
@@ -91,26 +92,30 @@ def cmd_info(args) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _warnings_as_lines():
+    """Report each unverified-download warning as one ``data_fetch: warning: …`` line on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", fetch.UnverifiedDownloadWarning)
+        yield
+    for w in caught:
+        print(f"data_fetch: warning: {w.message}", file=sys.stderr)
+
+
 def cmd_get(args) -> int:
     for name in args.names:
         fetch.get_dataset(name)  # unknown names fail before anything is downloaded
     for name in args.names:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", fetch.UnverifiedDownloadWarning)
+        with _warnings_as_lines():
             root = fetch.get(name, args.dest, force=args.force, quiet=args.quiet, lock_timeout=args.wait)
-        for w in caught:
-            print(f"data_fetch: warning: {w.message}", file=sys.stderr)
         if not args.quiet:
             print(f"{fetch.get_dataset(name).name}: ready in {root}")
     return EXIT_OK
 
 
 def cmd_import(args) -> int:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", fetch.UnverifiedDownloadWarning)
+    with _warnings_as_lines():
         root = fetch.import_file(args.name, args.file, args.dest, force=args.force)
-    for w in caught:
-        print(f"data_fetch: warning: {w.message}", file=sys.stderr)
     if not args.quiet:
         print(f"{fetch.get_dataset(args.name).name}: imported into {root}")
     return EXIT_OK

@@ -617,16 +617,21 @@ def token_windows(pieces: Sequence[np.ndarray], window: int, stride: int = 1) ->
         int32 array (n_windows, window + 1): inputs are ``[:, :-1]``, next-token targets ``[:, 1:]``.
     See: notebooks/04_symbolic_music.ipynb §6.
     """
+    return _windows(pieces, window, stride, np.int32, ())
+
+
+def _windows(pieces: Sequence[np.ndarray], window: int, stride: int, dtype, row_shape: tuple) -> np.ndarray:
+    """Windows of ``window + 1`` rows inside each piece, padding a short piece with zero rows."""
     if window < 1 or stride < 1:
         raise DatasetError(f"window and stride must be ≥ 1, got window={window}, stride={stride}")
     out = []
-    for ids in pieces:
-        ids = np.asarray(ids, dtype=np.int32)
-        if len(ids) < window + 1:
-            ids = np.concatenate([ids, np.zeros(window + 1 - len(ids), dtype=np.int32)])
-        for a in range(0, len(ids) - window, stride):
-            out.append(ids[a: a + window + 1])
-    return np.stack(out) if out else np.zeros((0, window + 1), dtype=np.int32)
+    for piece in pieces:
+        piece = np.asarray(piece, dtype=dtype)
+        if len(piece) < window + 1:
+            piece = np.concatenate([piece, np.zeros((window + 1 - len(piece), *row_shape), dtype)])
+        for a in range(0, len(piece) - window, stride):
+            out.append(piece[a: a + window + 1])
+    return np.stack(out) if out else np.zeros((0, window + 1, *row_shape), dtype=dtype)
 
 
 def _valid_shifts(pieces: Sequence[np.ndarray], table: np.ndarray) -> np.ndarray:
@@ -715,16 +720,7 @@ def roll_windows(rolls: Sequence[np.ndarray], window: int, stride: int = 1) -> n
 
     See: notebooks/04_symbolic_music.ipynb §6.
     """
-    if window < 1 or stride < 1:
-        raise DatasetError(f"window and stride must be ≥ 1, got window={window}, stride={stride}")
-    out = []
-    for r in rolls:
-        r = np.asarray(r, dtype=np.uint8)
-        if len(r) < window + 1:
-            r = np.concatenate([r, np.zeros((window + 1 - len(r), 88), np.uint8)])
-        for a in range(0, len(r) - window, stride):
-            out.append(r[a: a + window + 1])
-    return np.stack(out) if out else np.zeros((0, window + 1, 88), dtype=np.uint8)
+    return _windows(rolls, window, stride, np.uint8, (88,))
 
 
 def roll_dataset(rolls: Sequence[np.ndarray], window: int, batch_size: int = 32, stride: int = 1,

@@ -8,18 +8,12 @@ check never drifts from what ``pip install`` asked for.
 from __future__ import annotations
 
 import ctypes.util
-import importlib
 import importlib.metadata as metadata
 import shutil
 from dataclasses import dataclass
 
-# distribution name -> module to import (where they differ)
-MODULE_NAMES = {
-    "tensorflow-cpu": "tensorflow",
-    "pretty_midi": "pretty_midi",
-    "pyfluidsynth": "fluidsynth",
-    "ipykernel": "ipykernel",
-}
+# The same module from another distribution: Colab ships ``tensorflow`` where pip asks for ``tensorflow-cpu``.
+SAME_MODULE = {"tensorflow-cpu": "tensorflow", "tensorflow": "tensorflow-cpu"}
 
 
 @dataclass(frozen=True)
@@ -57,18 +51,14 @@ def requirements(extra: str | None = None) -> list:
 
 
 def _installed_version(dist_name: str) -> str | None:
-    """Version of the module a distribution provides (tensorflow-cpu is checked as ``tensorflow``)."""
-    module_name = MODULE_NAMES.get(dist_name, dist_name.replace("-", "_"))
-    try:
-        return metadata.version(dist_name)
-    except metadata.PackageNotFoundError:
-        pass
-    if module_name != dist_name:  # e.g. Colab's ``tensorflow`` where we ask for ``tensorflow-cpu``
-        for alternative in (module_name, module_name.replace("_", "-")):
-            try:
-                return metadata.version(alternative)
-            except metadata.PackageNotFoundError:
-                continue
+    """Installed version of a distribution, or of the one that provides the same module."""
+    for name in (dist_name, SAME_MODULE.get(dist_name)):
+        if name is None:
+            continue
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
     return None
 
 
@@ -99,15 +89,6 @@ def system_tools() -> dict[str, bool]:
         "libfluidsynth": ctypes.util.find_library("fluidsynth") is not None,
         "chromium": shutil.which("chromium") is not None or shutil.which("chromium-browser") is not None,
     }
-
-
-def importable(name: str) -> bool:
-    """True if ``import name`` works (used for the optional FluidSynth binding)."""
-    try:
-        importlib.import_module(name)
-    except Exception:  # a binding may raise OSError/ImportError when its library is missing
-        return False
-    return True
 
 
 def report_html(rows: list[PackageStatus]) -> str:

@@ -27,4 +27,16 @@ def test_verdicts_and_html():
 def test_gpu_line_and_tools():
     assert environment.gpu_report().startswith("GPU:")
     assert set(environment.system_tools()) == {"libfluidsynth", "chromium"}
-    assert environment.importable("json") and not environment.importable("no_such_module_xyz")
+
+
+def test_tensorflow_cpu_requirement_is_met_by_either_distribution(monkeypatch):
+    from importlib import metadata
+
+    def only_tensorflow(name):
+        if name == "tensorflow":
+            return "2.19.0"
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(environment.metadata, "version", only_tensorflow)
+    assert environment._installed_version("tensorflow-cpu") == "2.19.0"
+    assert environment._installed_version("keras") is None
