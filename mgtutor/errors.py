@@ -17,5 +17,5 @@ class ConfigError(MgtutorError, ValueError):
     """A setting (environment variable, argument) has a value the course does not accept."""
 
 
-class MissingDependencyError(MgtutorError, ImportError):
-    """An optional library or system program is not installed; the message says how to get it."""
+class DatasetError(MgtutorError, ValueError):
+    """A dataset request or file is malformed (bad split fractions, a bad cache or pickle file, ...)."""

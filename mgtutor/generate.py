@@ -232,7 +232,7 @@ class StatefulLSTM:
 
     def __init__(self, embedding: np.ndarray, lstm_weights: Sequence[Sequence[np.ndarray]],
                  dense_kernel: np.ndarray, dense_bias: np.ndarray, dtype: str = "float32") -> None:
-        from mgtutor.models import _lstm_weights
+        from mgtutor.models.numpy_rnn import _lstm_weights
 
         if not lstm_weights:
             raise GenerationError("the model has no LSTM layer; StatefulLSTM needs Embedding → LSTM… → Dense")

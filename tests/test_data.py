@@ -99,7 +99,7 @@ def test_folk_melodies_subset_matches_music21(cache):
     melodies = data.folk_melodies(limit=4)
     assert len(songs) == len(melodies) == 4
     first = data.folk_files()[0]
-    tune = data._split_abc(first.read_text(encoding="latin-1"))[0]
+    tune = data.corpora._split_abc(first.read_text(encoding="latin-1"))[0]
     ref = converter.parse(tune, format="abc").parts[0].stripTies().flatten().notes
     assert [int(n.pitch.midi) for n in ref] == [n.pitch for n in songs[0].notes]
     assert [n.pitch for n in grid_to_melody(melodies[0])] == [n.pitch for n in songs[0].notes]
@@ -111,7 +111,7 @@ def test_folk_melodies_subset_matches_music21(cache):
 
 def test_smoke_mode_picks_a_small_deterministic_subset(cache, monkeypatch):
     monkeypatch.setenv("MGTUTOR_MODE", "smoke")
-    monkeypatch.setattr(data, "SMOKE_CHORALES", 2)
+    monkeypatch.setattr(data.corpora, "SMOKE_CHORALES", 2)
     assert [p.name for p in data.chorales()] == data.chorale_names()[:2]
 
 
@@ -325,7 +325,7 @@ def test_boulanger_accepts_numpy_scalars_as_plain_numbers(tmp_path):
     assert data.piano_roll_to_steps(rolls["train"][0]) == [(60, 64), ()]
     assert data.piano_roll_to_steps(rolls["valid"][0]) == [(21,)]
     # the scalar's raw bytes as Python 2 wrote them (a latin-1 str) are read the same way
-    unpickler = data._PlainDataUnpickler(io.BytesIO(), "x")
+    unpickler = data.boulanger._PlainDataUnpickler(io.BytesIO(), "x")
     raw = np.float32(72).tobytes().decode("latin1")
     assert unpickler._numeric_scalar(unpickler._numeric_dtype("f4"), raw) == 72.0
     path.write_bytes(pickle.dumps({"train": [[(np.array([60]),)]], "valid": [], "test": []}, protocol=4))

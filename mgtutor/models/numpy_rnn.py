@@ -1,10 +1,9 @@
-"""Recurrent cells from scratch (NumPy) and the course's Keras model builders.
+"""Recurrent cells from scratch, in NumPy: the equations of notebook 05, written once.
 
-Part of mgtutor. The NumPy functions are the equations of notebook 05 written once: a vanilla
-RNN with backpropagation through time, and LSTM and GRU steps that reproduce
-``keras.layers.LSTM`` / ``keras.layers.GRU`` exactly when given the Keras layer's weights. The
-same LSTM step is the fast stateful generator of notebook 06 (:mod:`mgtutor.generate`).
-The Keras builders (:func:`melody_lstm`) return ordinary, serialisable Keras models.
+Part of mgtutor. A vanilla RNN with backpropagation through time, and LSTM and GRU steps that
+reproduce ``keras.layers.LSTM`` / ``keras.layers.GRU`` exactly when given the Keras layer's
+weights. The same :func:`lstm_step` is the fast stateful generator of notebook 06
+(:class:`mgtutor.generate.StatefulLSTM`).
 
 Keras weight layout (Keras 3, the shapes ``layer.get_weights()`` returns):
 
@@ -17,7 +16,7 @@ Keras weight layout (Keras 3, the shapes ``layer.get_weights()`` returns):
   ``reset_after=False`` ``bias`` is (3U,) and the reset gate multiplies ``h`` *before* it.
   Keras' new state is ``h = z ⊙ h_prev + (1 − z) ⊙ h̃`` (z is the "keep" gate).
 
-Importing this module does not import TensorFlow or Keras; the builders do.
+Importing this module does not import TensorFlow or Keras.
 """
 
 from __future__ import annotations
@@ -38,8 +37,6 @@ __all__ = [
     "lstm_forward",
     "gru_step",
     "gru_forward",
-    "melody_lstm",
-    "MELODY_DEFAULTS",
 ]
 
 
@@ -276,45 +273,3 @@ def gru_forward(x: np.ndarray, weights, h0: np.ndarray | None = None,
         h = gru_step(x[:, t], h, kernel, rec, bias, reset_after)
         hs.append(h)
     return np.stack(hs, axis=1), h
-
-
-# --------------------------------------------------------------------------- Keras builders
-
-MELODY_DEFAULTS = {"embed_dim": 64, "units": 256, "layers": 2, "dropout": 0.2}
-
-
-def melody_lstm(vocab_size: int, embed_dim: int = 64, units: int = 256, layers: int = 2,
-                dropout: float = 0.2, name: str = "melody_lstm"):
-    """Embedding + stacked LSTM + Dense next-token model (logits at every position).
-
-    p(token_{t+1} | token_≤t) = softmax(W h_t^(L) + b), where h_t^(L) is the top LSTM's state
-    after reading the embeddings of tokens 0..t. Trained with sparse categorical cross-entropy
-    from logits on windows shifted by one. The model is a plain ``keras.Sequential`` (fully
-    serialisable); :class:`mgtutor.generate.StatefulLSTM` reads its weights for fast generation.
-
-    Args:
-        vocab_size: number of tokens V (≥ 2).
-        embed_dim: embedding size E; units: LSTM size U; layers: number of stacked LSTMs (≥ 1).
-        dropout: dropout rate between layers, in [0, 1).
-        name: the model's name.
-    Returns:
-        An unbuilt-input ``keras.Sequential`` taking int token ids (B, T) and returning logits (B, T, V).
-    Raises:
-        ModelConfigError: a size is not a positive integer or dropout is outside [0, 1).
-    See: notebooks/06_melody_generation.ipynb §2.
-    """
-    for label, value, low in (("vocab_size", vocab_size, 2), ("embed_dim", embed_dim, 1),
-                              ("units", units, 1), ("layers", layers, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ModelConfigError(f"{label} must be an integer ≥ {low}, got {value!r}")
-    if not 0.0 <= float(dropout) < 1.0:
-        raise ModelConfigError(f"dropout must be in [0, 1), got {dropout!r}")
-    import keras
-
-    stack = [keras.Input(shape=(None,), dtype="int32"), keras.layers.Embedding(int(vocab_size), int(embed_dim))]
-    for k in range(int(layers)):
-        stack.append(keras.layers.LSTM(int(units), return_sequences=True, name=f"lstm_{k}"))
-        if dropout > 0:
-            stack.append(keras.layers.Dropout(float(dropout), name=f"dropout_{k}"))
-    stack.append(keras.layers.Dense(int(vocab_size), name="logits"))
-    return keras.Sequential(stack, name=name)

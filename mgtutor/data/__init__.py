@@ -1,0 +1,61 @@
+"""Datasets: offline corpora, splits, Boulanger-Lewandowski pickles, and next-step windows.
+
+Part of mgtutor. See notebooks/04_symbolic_music.ipynb §3 (corpora, Boulanger-Lewandowski pickles)
+and §6 (splits, pipelines). Modules:
+
+* :mod:`~mgtutor.data.corpora` — music21's bundled Bach chorales and folk songs (cached as JSON);
+* :mod:`~mgtutor.data.splits` — whole pieces to train/valid/test;
+* :mod:`~mgtutor.data.boulanger` — the benchmark pickles, read by a restricted unpickler;
+* :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter.
+
+Every public name is importable from ``mgtutor.data`` directly.
+"""
+
+from mgtutor.data.boulanger import (
+    BL_SPLITS,
+    DEFAULT_MAX_PICKLE_BYTES,
+    UnsafePickleError,
+    load_boulanger,
+    piano_roll_to_steps,
+    safe_load_plain_pickle,
+    save_boulanger,
+    steps_to_piano_roll,
+    validate_boulanger,
+)
+from mgtutor.data.corpora import (
+    CACHE_VERSION,
+    ESSEN_TEST_FILES,
+    INEXACT_POLICIES,
+    SMOKE_CHORALES,
+    SMOKE_FOLK_SONGS,
+    chorale_file,
+    chorale_melodies,
+    chorale_names,
+    chorale_piano_rolls,
+    chorales,
+    corpus_cache_dir,
+    folk_files,
+    folk_melodies,
+    folk_songs,
+    melody_tokens,
+)
+from mgtutor.data.splits import split_by_piece
+from mgtutor.data.windows import (
+    padded_piece_dataset,
+    roll_dataset,
+    roll_windows,
+    shift_token,
+    token_dataset,
+    token_windows,
+    transposition_table,
+)
+from mgtutor.errors import DatasetError
+
+__all__ = [
+    "DatasetError", "UnsafePickleError", "CACHE_VERSION", "SMOKE_CHORALES", "SMOKE_FOLK_SONGS", "ESSEN_TEST_FILES",
+    "INEXACT_POLICIES", "BL_SPLITS", "DEFAULT_MAX_PICKLE_BYTES", "corpus_cache_dir", "chorale_names", "chorale_file",
+    "chorales", "melody_tokens", "chorale_melodies", "chorale_piano_rolls", "folk_files", "folk_songs",
+    "folk_melodies", "split_by_piece", "safe_load_plain_pickle", "validate_boulanger", "steps_to_piano_roll",
+    "piano_roll_to_steps", "load_boulanger", "save_boulanger", "shift_token", "transposition_table", "token_windows",
+    "roll_windows", "token_dataset", "roll_dataset", "padded_piece_dataset",
+]

@@ -1,0 +1,31 @@
+"""Models: recurrent cells from scratch (NumPy) and the course's Keras builders, by name.
+
+Part of mgtutor. Modules:
+
+* :mod:`~mgtutor.models.numpy_rnn` — RNN, LSTM and GRU steps in NumPy (notebook 05);
+* :mod:`~mgtutor.models.registry` — every builder by name (a run directory records the name and
+  its keyword arguments, and reloads through it);
+* :mod:`~mgtutor.models.melody` — the Embedding + LSTM next-token model (notebook 06).
+
+Every public name is importable from ``mgtutor.models`` directly. Importing it does not import
+TensorFlow or Keras; building a model does.
+"""
+
+from mgtutor.models.melody import melody_lstm
+from mgtutor.models.numpy_rnn import (
+    ModelConfigError,
+    RNNGrads,
+    gru_forward,
+    gru_step,
+    lstm_forward,
+    lstm_step,
+    rnn_backward,
+    rnn_forward,
+    sigmoid,
+)
+from mgtutor.models.registry import BUILDERS, build, builder, register
+
+__all__ = [
+    "ModelConfigError", "RNNGrads", "sigmoid", "rnn_forward", "rnn_backward", "lstm_step", "lstm_forward",
+    "gru_step", "gru_forward", "melody_lstm", "BUILDERS", "register", "builder", "build",
+]
