@@ -4,15 +4,22 @@ Part of mgtutor. A thin argparse layer over the functions the notebooks call. Ea
 is a pair (``add_<name>_parser``, ``run_<name>``) registered in :data:`COMMANDS`. Errors a
 user can fix (bad arguments, a missing run directory) print one line, ``mgtutor: error: …``,
 and exit with status 2; success exits 0.
+
+``data`` (``python -m mgtutor data list|info|get|verify|import|path|remove``) fetches and
+manages the real datasets of :mod:`mgtutor.fetch`; its exit codes are :data:`DATA_EXIT_CODES`.
+The top-level script ``data_fetch.py`` runs the same commands through :func:`data_main`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from mgtutor import demo, generate, train
+from mgtutor import demo, fetch, generate, train
 from mgtutor.errors import MgtutorError
 
 
@@ -31,7 +38,242 @@ def run_execute(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- data: the real datasets
+
+EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_DOWNLOAD, EXIT_OFFLINE, EXIT_CHECKSUM, EXIT_ARCHIVE, EXIT_LOCK = range(8)
+EXIT_INTERRUPTED = 130
+
+#: The exit codes of ``data`` (and ``data_fetch.py``), as its ``--help`` lists them.
+DATA_EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "success"),
+    (EXIT_VERIFY, "verify: a file is missing or does not match; path: the dataset is not fetched"),
+    (EXIT_USAGE, "usage error or unknown dataset name"),
+    (EXIT_DOWNLOAD, "download failed (HTTP error, retries exhausted; a partial file may be kept for resuming)"),
+    (EXIT_OFFLINE, "offline: no mirror could be reached (the course still runs on its bundled corpus)"),
+    (EXIT_CHECKSUM, "checksum or size mismatch (the bad file was deleted)"),
+    (EXIT_ARCHIVE, "unsafe archive, or one over the size / file-count / compression-ratio caps"),
+    (EXIT_LOCK, "another process is fetching the same file (lock timeout)"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C); a partial download is kept and resumed next time"),
+)
+
+# The one place where fetch's exceptions become exit codes; the first matching class wins.
+_DATA_ERROR_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (fetch.UnknownDatasetError, EXIT_USAGE),
+    (fetch.OfflineError, EXIT_OFFLINE),
+    (fetch.DownloadError, EXIT_DOWNLOAD),
+    (fetch.ChecksumError, EXIT_CHECKSUM),
+    (fetch.ArchiveError, EXIT_ARCHIVE),
+    (fetch.LockTimeoutError, EXIT_LOCK),
+    (fetch.FetchError, EXIT_USAGE),
+    (FileNotFoundError, EXIT_USAGE),
+)
+
+_DATA_DEFAULTS = (("dest", None), ("force", False), ("quiet", False), ("wait", 3600.0))
+_DATA_DESCRIPTION = "Fetch, verify and manage the course's datasets."
+
+
+def _data_epilog() -> str:
+    rows = "\n".join(f"  {code:<4} {text}" for code, text in DATA_EXIT_CODES)
+    return f"exit codes:\n{rows}\n\nOptions are accepted before or after the command."
+
+
+def _human(n: int | None) -> str:
+    if n is None:
+        return "?"
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"  # pragma: no cover
+
+
+def _dest_shown(args) -> Path:
+    return Path(args.dest) if args.dest else fetch.default_dest()
+
+
+def _data_list(args) -> int:
+    rows = []
+    for ds in fetch.REGISTRY.values():
+        size = _human(ds.total_size) if ds.total_size is not None else ds.approx_size.split(" (")[0]
+        state = "fetched" if fetch.is_fetched(ds, args.dest) else "-"
+        check = "sha256" if ds.verified else "size" if ds.total_size is not None else "none"
+        rows.append((ds.name, size, check, state, ds.licence_short or ds.licence))
+    widths = [max(len(r[i]) for r in rows + [("name", "size", "checksum", "status", "")]) for i in range(4)]
+    header = ("name", "size", "checksum", "status", "licence")
+    for row in [header, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
+    print(f"\ndestination: {_dest_shown(args)}   "
+          "(`info NAME` for URLs, checksums and their source, citation, how to load)")
+    return EXIT_OK
+
+
+def _data_info(args) -> int:
+    ds = fetch.get_dataset(args.name)
+    print(f"{ds.name}: {ds.title}")
+    for label, value in (("size", ds.approx_size), ("licence", ds.licence), ("homepage", ds.homepage),
+                         ("used for", ds.used_for), ("how to load", ds.how_to_load),
+                         ("citation", ds.citation), ("notes", ds.notes)):
+        if value:
+            print(f"  {label + ':':<12} {value}")
+    for f in ds.files:
+        print(f"  file:        {f.name} ({_human(f.size)})")
+        for url in f.urls:
+            print(f"    url:       {url}")
+        print(f"    sha256:    {f.sha256 or 'none published'}")
+        print(f"    source:    {f.checksum_source}")
+    print(f"  folder:      {fetch.dataset_dir(ds, args.dest)}"
+          f" ({'fetched' if fetch.is_fetched(ds, args.dest) else 'not fetched'})")
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _warnings_as_lines(prog: str):
+    """Report each unverified-download warning as one ``<prog>: warning: …`` line on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", fetch.UnverifiedDownloadWarning)
+        yield
+    for w in caught:
+        print(f"{prog}: warning: {w.message}", file=sys.stderr)
+
+
+def _data_get(args) -> int:
+    for name in args.names:
+        fetch.get_dataset(name)  # unknown names fail before anything is downloaded
+    for name in args.names:
+        with _warnings_as_lines(args.data_prog):
+            root = fetch.get(name, args.dest, force=args.force, quiet=args.quiet, lock_timeout=args.wait)
+        if not args.quiet:
+            print(f"{fetch.get_dataset(name).name}: ready in {root}")
+    return EXIT_OK
+
+
+def _data_import(args) -> int:
+    with _warnings_as_lines(args.data_prog):
+        root = fetch.import_file(args.name, args.file, args.dest, force=args.force)
+    if not args.quiet:
+        print(f"{fetch.get_dataset(args.name).name}: imported into {root}")
+    return EXIT_OK
+
+
+def _data_verify(args) -> int:
+    if args.names:
+        names = [fetch.get_dataset(n).name for n in args.names]
+    else:
+        names = [n for n in fetch.REGISTRY if fetch.dataset_dir(n, args.dest).exists()]
+        if not names:
+            print(f"nothing fetched in {_dest_shown(args)}")
+            return EXIT_OK
+    bad = 0
+    for name in names:
+        for r in fetch.verify(name, args.dest):
+            bad += not r.good
+            if not args.quiet or not r.good:
+                print(f"{r.dataset}/{r.file}: {r.status} ({r.detail})")
+    return EXIT_OK if bad == 0 else EXIT_VERIFY
+
+
+def _data_path(args) -> int:
+    root = fetch.dataset_dir(args.name, args.dest)
+    print(root)
+    if not fetch.is_fetched(args.name, args.dest):
+        print(f"{args.data_prog}: error: {root.name} is not fetched yet; run `{args.data_invocation} get {root.name}`",
+              file=sys.stderr)
+        return EXIT_VERIFY
+    return EXIT_OK
+
+
+def _data_remove(args) -> int:
+    root = fetch.dataset_dir(args.name, args.dest)
+    removed = fetch.remove(args.name, args.dest)
+    if not args.quiet:
+        print(f"removed {root}" if removed else f"nothing to remove at {root}")
+    return EXIT_OK
+
+
+def _data_options() -> argparse.ArgumentParser:
+    """The options every data command takes, given to each level so they go before or after the command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--dest", default=argparse.SUPPRESS,
+                        help="parent folder of the datasets (default $MGTUTOR_DATA or ~/.cache/mgtutor)")
+    common.add_argument("--force", action="store_true", default=argparse.SUPPRESS,
+                        help="download, extract or import again")
+    common.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bar or per-file lines")
+    common.add_argument("--wait", type=float, default=argparse.SUPPRESS, metavar="SECONDS",
+                        help="how long to wait for another process fetching the same file (default 3600)")
+    return common
+
+
+def _add_data_commands(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="data_command", required=True, metavar="COMMAND")
+    sub.add_parser("list", parents=[common], help="list the registry").set_defaults(data_run=_data_list)
+    p = sub.add_parser("info", parents=[common], help="everything about one dataset")
+    p.add_argument("name")
+    p.set_defaults(data_run=_data_info)
+    p = sub.add_parser("get", parents=[common], help="download, verify and extract datasets")
+    p.add_argument("names", nargs="+", metavar="NAME")
+    p.set_defaults(data_run=_data_get)
+    p = sub.add_parser("verify", parents=[common], help="re-hash fetched files (all when no NAME)")
+    p.add_argument("names", nargs="*", metavar="NAME")
+    p.set_defaults(data_run=_data_verify)
+    p = sub.add_parser("import", parents=[common], help="import a file downloaded by hand")
+    p.add_argument("name")
+    p.add_argument("file")
+    p.set_defaults(data_run=_data_import)
+    p = sub.add_parser("path", parents=[common], help="print a dataset's folder")
+    p.add_argument("name")
+    p.set_defaults(data_run=_data_path)
+    p = sub.add_parser("remove", parents=[common], help="delete a fetched dataset")
+    p.add_argument("name")
+    p.set_defaults(data_run=_data_remove)
+
+
+def add_data_parser(sub) -> argparse.ArgumentParser:
+    common = _data_options()
+    p = sub.add_parser("data", parents=[common], help="fetch, verify and manage the real datasets",
+                       description=_DATA_DESCRIPTION, epilog=_data_epilog(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_data_commands(p, common)
+    p.set_defaults(data_prog="mgtutor", data_invocation="python -m mgtutor data")
+    return p
+
+
+def build_data_parser(prog: str = "data_fetch", invocation: str = "python data_fetch.py") -> argparse.ArgumentParser:
+    """The data commands as a program of their own: ``prog`` names it in messages, ``invocation`` in hints."""
+    common = _data_options()
+    parser = argparse.ArgumentParser(prog=prog, parents=[common], description=_DATA_DESCRIPTION,
+                                     epilog=_data_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_data_commands(parser, common)
+    parser.set_defaults(run=run_data, data_prog=prog, data_invocation=invocation)
+    return parser
+
+
+def run_data(args) -> int:
+    """Run one data command; fetch's errors become one stderr line and an exit code of :data:`DATA_EXIT_CODES`."""
+    for name, default in _DATA_DEFAULTS:
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    prog = args.data_prog
+    try:
+        return args.data_run(args)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; a partial download is kept and resumed next time", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except tuple(cls for cls, _ in _DATA_ERROR_CODES) as exc:
+        code = next(code for cls, code in _DATA_ERROR_CODES if isinstance(exc, cls))
+        message = " ".join(str(exc).split())
+        print(f"{prog}: {'' if code == EXIT_OFFLINE else 'error: '}{message}", file=sys.stderr)
+        return code
+
+
+def data_main(argv: Sequence[str] | None = None, prog: str = "data_fetch",
+              invocation: str = "python data_fetch.py") -> int:
+    """Run the data commands as the program ``prog`` (``data_fetch.py``); return the exit code."""
+    return run_data(build_data_parser(prog, invocation).parse_args(argv))
+
+
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
+    "data": (add_data_parser, run_data),
     "execute": (add_execute_parser, run_execute),
     "train": (train.add_train_parser, train.run_train),
     "generate": (generate.add_generate_parser, generate.run_generate),
