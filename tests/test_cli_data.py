@@ -1,0 +1,166 @@
+"""``python -m mgtutor data …``: the dataset commands in-process, their exit codes, and the thin ``data_fetch.py``.
+
+Downloads go to a loopback server on 127.0.0.1 through a temporary registry entry; nothing
+leaves this machine.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import random
+import re
+from pathlib import Path
+
+import pytest
+from http_fixtures import LoopbackServer, closed_port
+
+from mgtutor import cli, fetch
+from mgtutor.fetch import Dataset, RemoteFile
+
+pytestmark = pytest.mark.timeout(30)
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = random.Random(2).randbytes(20_000)
+SHA = hashlib.sha256(DATA).hexdigest()
+
+
+def data(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(["data", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("data_fetch", ROOT / "data_fetch.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture()
+def server():
+    with LoopbackServer(lifetime=30) as srv:
+        srv.add("data.bin", DATA)
+        yield srv
+
+
+def register(monkeypatch, url: str, sha256: str | None = SHA) -> None:
+    ds = Dataset(
+        name="toy", title="Toy set", files=(RemoteFile("data.bin", (url,), None, sha256, "test"),),
+        approx_size="20 kB", licence="CC0 1.0", citation="none", homepage="https://example.org",
+        used_for="tests", how_to_load="open()", licence_short="CC0",
+    )
+    monkeypatch.setitem(fetch.REGISTRY, "toy", ds)
+
+
+def test_list_and_info(capsys, tmp_path):
+    code, out, err = data(capsys, "list", "--dest", str(tmp_path))
+    assert (code, err) == (0, "")
+    assert all(re.search(rf"^{name} ", out, re.M) for name in fetch.REGISTRY) and str(tmp_path) in out
+    code, out, err = data(capsys, "info", "jsb_chorales")
+    entry = fetch.REGISTRY["jsb_chorales"].files[0]
+    assert (code, err) == (0, "") and entry.urls[0] in out and "how to load:" in out
+
+
+def test_get_verify_path_remove_round_trip(capsys, monkeypatch, server, tmp_path):
+    register(monkeypatch, server.url("ok", "data.bin"))
+    code, out, err = data(capsys, "--dest", str(tmp_path), "get", "toy")  # options before the command
+    assert (code, err) == (0, "") and "toy: ready in" in out
+    assert (tmp_path / "toy" / "data.bin").read_bytes() == DATA
+    code, out, _ = data(capsys, "verify", "--dest", str(tmp_path))  # ... and after it
+    assert code == 0 and "toy/data.bin: ok" in out
+    code, out, _ = data(capsys, "path", "toy", "--dest", str(tmp_path))
+    assert code == 0 and out.strip() == str(tmp_path / "toy")
+    (tmp_path / "toy" / "data.bin").write_bytes(b"tampered")
+    code, out, _ = data(capsys, "verify", "toy", "--dest", str(tmp_path), "--quiet")
+    assert code == cli.EXIT_VERIFY == 1 and "mismatch" in out
+    code, out, _ = data(capsys, "remove", "toy", "--dest", str(tmp_path))
+    assert code == 0 and f"removed {tmp_path / 'toy'}" in out and not (tmp_path / "toy").exists()
+
+
+def test_path_of_a_dataset_not_fetched_exits_1_with_a_hint(capsys, tmp_path):
+    code, out, err = data(capsys, "path", "jsb_chorales", "--dest", str(tmp_path))
+    assert code == 1 and out.strip() == str(tmp_path / "jsb_chorales")
+    assert err == ("mgtutor: error: jsb_chorales is not fetched yet; "
+                   "run `python -m mgtutor data get jsb_chorales`\n")
+
+
+def test_unknown_name_is_one_line_and_exit_2(capsys, tmp_path):
+    code, out, err = data(capsys, "get", "jsb_chorale", "--dest", str(tmp_path))
+    assert code == cli.EXIT_USAGE == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("mgtutor: error: no dataset called 'jsb_chorale'")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_sub_command_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["data", "frobnicate"])
+    assert info.value.code == 2 and "mgtutor data: error:" in capsys.readouterr().err
+
+
+def test_offline_exits_4(capsys, monkeypatch, tmp_path):
+    register(monkeypatch, f"http://127.0.0.1:{closed_port()}/data.bin")
+    code, out, err = data(capsys, "get", "toy", "--dest", str(tmp_path), "--quiet")
+    assert code == cli.EXIT_OFFLINE == 4 and out == ""
+    assert err.count("\n") == 1 and err.startswith("mgtutor: offline:") and "bundled corpus" in err
+
+
+def test_checksum_mismatch_exits_5(capsys, monkeypatch, server, tmp_path):
+    register(monkeypatch, server.url("ok", "data.bin"), sha256="0" * 64)
+    code, _, err = data(capsys, "get", "toy", "--dest", str(tmp_path))
+    assert code == cli.EXIT_CHECKSUM == 5 and err.count("\n") == 1 and err.startswith("mgtutor: error:")
+    assert "does not match" in err and list((tmp_path / "toy").iterdir()) == []
+
+
+def test_unverified_download_warns_in_one_line(capsys, monkeypatch, server, tmp_path):
+    register(monkeypatch, server.url("ok", "data.bin"), sha256=None)
+    code, _, err = data(capsys, "get", "toy", "--dest", str(tmp_path), "--quiet")
+    assert code == 0 and err.startswith("mgtutor: warning: data.bin: no published checksum") and SHA in err
+
+
+@pytest.mark.parametrize("front", ["mgtutor", "data_fetch"])
+def test_interrupt_exits_130_with_one_line(capsys, monkeypatch, tmp_path, front):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fetch, "get", interrupted)
+    argv = ["get", "jsb_chorales", "--dest", str(tmp_path)]
+    code = cli.main(["data", *argv]) if front == "mgtutor" else load_script().main(argv)
+    out, err = capsys.readouterr()
+    assert code == cli.EXIT_INTERRUPTED == 130 and out == ""
+    assert err == f"{front}: interrupted; a partial download is kept and resumed next time\n"
+
+
+def test_every_exception_maps_to_its_documented_code():
+    cases = {fetch.UnknownDatasetError: 2, fetch.DownloadError: 3, fetch.OfflineError: 4, fetch.ChecksumError: 5,
+             fetch.ArchiveError: 6, fetch.UnsafeArchiveError: 6, fetch.LockTimeoutError: 7, fetch.FetchError: 2,
+             FileNotFoundError: 2}
+    for exc, expected in cases.items():
+        assert next(code for cls, code in cli._DATA_ERROR_CODES if issubclass(exc, cls)) == expected, exc
+
+
+def test_help_lists_data_and_its_exit_codes(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--help"])
+    assert info.value.code == 0 and re.search(r"^\s+data\s+fetch, verify", capsys.readouterr().out, re.M)
+    with pytest.raises(SystemExit):
+        cli.main(["data", "--help"])
+    out = capsys.readouterr().out
+    for code, text in cli.DATA_EXIT_CODES:
+        assert re.search(rf"^  {code}\s+{re.escape(text)}$", out, re.M), code
+
+
+def test_data_fetch_docstring_lists_the_same_exit_codes():
+    doc = load_script().__doc__
+    for code, text in cli.DATA_EXIT_CODES:
+        assert re.search(rf"^    {code}\s+{re.escape(text)}$", doc.replace("``", ""), re.M), code
+
+
+def test_fetch_holds_no_command_line_code():
+    tree = ast.parse((ROOT / "mgtutor" / "fetch.py").read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "argparse" not in imported and "mgtutor.cli" not in (ROOT / "mgtutor" / "fetch.py").read_text()
