@@ -1,7 +1,7 @@
 """Dataset registry, verified resumable downloads and safe archive extraction.
 
 Part of mgtutor. The course runs offline on its bundled corpus; this module (and its command
-line, ``python data_fetch.py``) is how a learner gets the real datasets. See
+line, ``python -m mgtutor data`` or ``python data_fetch.py``) is how a learner gets the real datasets. See
 notebooks/10_full_training.ipynb §1 (fetching real data) and notebooks/12_applications_ethics.ipynb §2
 (dataset licences).
 
