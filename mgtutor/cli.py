@@ -1,9 +1,12 @@
 """The command line: ``python -m mgtutor <command> ...`` (also installed as ``mgtutor``).
 
-Part of mgtutor. A thin argparse layer over the functions the notebooks call. Each command
-is a pair (``add_<name>_parser``, ``run_<name>``) registered in :data:`COMMANDS`. Errors a
-user can fix (bad arguments, a missing run directory) print one line, ``mgtutor: error: …``,
-and exit with status 2; success exits 0.
+Part of mgtutor. All of the course's argparse code is here, a thin layer over the functions the
+notebooks call. Each command is a pair (``add_<name>_parser``, ``run_<name>``) registered in
+:data:`COMMANDS`. ``train``, ``generate`` and ``evaluate`` come first and take a task second
+(``python -m mgtutor train melody …``); their sub-commands are generated from the task registry
+(:mod:`mgtutor.tasks`), and ``--backend`` chooses Keras' backend before Keras is imported (this
+module imports neither Keras nor TensorFlow). Errors a user can fix (bad arguments, a missing run
+directory) print one line, ``mgtutor: error: …``, and exit with status 2; success exits 0.
 
 ``data`` (``python -m mgtutor data list|info|get|verify|import|path|remove``) fetches and
 manages the real datasets of :mod:`mgtutor.fetch`; its exit codes are :data:`DATA_EXIT_CODES`.
@@ -14,12 +17,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from mgtutor import demo, fetch, generate, train
+from mgtutor import fetch
 from mgtutor.errors import MgtutorError
 
 
@@ -272,17 +276,79 @@ def data_main(argv: Sequence[str] | None = None, prog: str = "data_fetch",
     return run_data(build_data_parser(prog, invocation).parse_args(argv))
 
 
+# --------------------------------------------------------------------------- train | generate | evaluate <task>
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+VERB_HELP = {
+    "train": "train a course model and write a run directory (the same command resumes an unfinished one)",
+    "generate": "generate music with a trained run",
+    "evaluate": "score a trained run on its held-out data",
+}
+
+
+def add_task_verb_parser(sub, verb: str) -> argparse.ArgumentParser:
+    """``<verb> <task> [options]``, one sub-command per task of :data:`mgtutor.tasks.TASKS` that has the verb."""
+    from mgtutor.tasks import tasks
+
+    names = [name for name, task in tasks().items() if verb in task.verbs]
+    p = sub.add_parser(verb, help=VERB_HELP[verb], description=f"{VERB_HELP[verb]}. Tasks: {', '.join(names)}.")
+    p.add_argument("--backend", choices=BACKENDS, default=None,
+                   help="Keras backend for this command (default: $KERAS_BACKEND, else tensorflow)")
+    by_task = p.add_subparsers(dest="task", required=True, metavar="TASK")
+    for name in names:
+        task = tasks()[name]
+        add_args, run = task.verbs[verb]
+        add_args(by_task.add_parser(name, help=task.help, description=task.help))
+        by_task.choices[name].set_defaults(task_run=run)
+    return p
+
+
+def run_task(args) -> int:
+    """Select the Keras backend (before Keras is imported), then run the task's verb."""
+    if args.backend:
+        import os
+
+        if "keras" in sys.modules and os.environ.get("KERAS_BACKEND") != args.backend:
+            raise MgtutorError(f"--backend {args.backend}: Keras is already imported with the "
+                               f"{os.environ.get('KERAS_BACKEND')} backend in this process; run the command anew")
+        os.environ["KERAS_BACKEND"] = args.backend
+    return args.task_run(args)
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def add_demo_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("demo", help="offline end-to-end demo: train a small melody model, write MIDI/MusicXML/WAV/PNG")
+    p.add_argument("--out", default="demo_out", help="output folder (default demo_out/)")
+    p.add_argument("--seed", type=int, default=0, help="seed for training and sampling (default 0)")
+    return p
+
+
+def run_demo(args) -> int:
+    """Run the demo and print one line per file it wrote."""
+    from mgtutor import config, demo
+
+    print(f"mgtutor demo ({config.mode()} mode, seed {args.seed}): training on the bundled Bach chorales…",
+          flush=True)
+    for item in demo.run_demo(args.out, args.seed):
+        print(f"  {item}")
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
+    **{verb: (functools.partial(add_task_verb_parser, verb=verb), run_task) for verb in VERB_HELP},
     "data": (add_data_parser, run_data),
+    "demo": (add_demo_parser, run_demo),
     "execute": (add_execute_parser, run_execute),
-    "train": (train.add_train_parser, train.run_train),
-    "generate": (generate.add_generate_parser, generate.run_generate),
-    "demo": (demo.add_demo_parser, demo.run_demo_command),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mgtutor", description="mgtutor course tools")
+    parser = argparse.ArgumentParser(prog="mgtutor", description="mgtutor course tools: "
+                                     "python -m mgtutor train|generate|evaluate TASK …, data …, demo, execute")
     sub = parser.add_subparsers(dest="command", required=True)
     for add_parser, run in COMMANDS.values():
         add_parser(sub).set_defaults(run=run)
@@ -290,11 +356,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a course error (bad input, missing run) is one line ``mgtutor: error: …`` and exit 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (MgtutorError, FileNotFoundError, RuntimeError) as exc:
+    except (MgtutorError, FileNotFoundError) as exc:
         print(f"mgtutor: error: {exc}", file=sys.stderr)
         return 2
 

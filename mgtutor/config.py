@@ -80,12 +80,15 @@ def runs_dir() -> Path:
     return Path(os.environ.get("MGTUTOR_RUNS", "runs")).expanduser()
 
 
-def seed_everything(seed: int = 0, deterministic_ops: bool = True) -> int:
+def seed_everything(seed: int = 0, deterministic_ops: bool = False) -> int:
     """Seed Python's ``random``, NumPy and Keras (and TensorFlow when it is the backend).
 
     Same seed ⇒ same initial weights, same shuffles, same sampled notes. With
     ``deterministic_ops`` TensorFlow is asked for deterministic kernels as well
-    (``tf.config.experimental.enable_op_determinism``), which costs a little speed.
+    (``tf.config.experimental.enable_op_determinism``), which costs a little speed. It is off by
+    default: training turns it on where it matters (:func:`mgtutor.train.fit_run`, which feeds its
+    own tf.data pipeline) — with it on, TensorFlow 2.21 logs a NodeDef line to stderr whenever Keras
+    feeds NumPy arrays through its parallel ``map`` (``fit``/``predict`` on arrays).
 
     Args:
         seed: a non-negative integer.

@@ -14,7 +14,6 @@ settings (:data:`DEMO`; smaller still in smoke mode).
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,8 @@ DEMO = {
     "length": 128, "temperature": 0.9, "top_k": 8, "time_budget_min": 1.5,
 }
 SMOKE = {"chorales": 16, "epochs": 1, "units": 32, "embed_dim": 16, "time_budget_min": 0.5}
+TRAINING = ("epochs", "units", "layers", "embed_dim", "window", "stride", "time_budget_min")
+"""The demo settings that are training settings (:class:`mgtutor.tasks.melody.MelodySettings`)."""
 
 
 @dataclass(frozen=True)
@@ -74,18 +75,16 @@ def run_demo(out: str | Path = "demo_out", seed: int = 0) -> list[DemoFile]:
     Raises:
         ConfigError: a bad seed or ``MGTUTOR_MODE``.
     """
-    from mgtutor import data, generate, render, train
+    from mgtutor import data, generate, render
     from mgtutor.symbolic import notes_to_piano_roll
+    from mgtutor.tasks import melody
 
     settings = {**DEMO, **(SMOKE if config.is_smoke() else {})}
     config.seed_everything(seed)
     out = Path(out)
     melodies = data.chorale_melodies(limit=settings["chorales"])
-    result = train.train_melody(
-        melodies, out / "run", epochs=settings["epochs"], time_budget_min=settings["time_budget_min"], seed=seed,
-        units=settings["units"], layers=settings["layers"], embed_dim=settings["embed_dim"],
-        window=settings["window"], stride=settings["stride"], corpus="chorales",
-    )
+    training = melody.settings(**{k: settings[k] for k in TRAINING}, seed=seed)
+    result = melody.train(melodies, out / "run", training, corpus="chorales", limit=settings["chorales"], force=True)
     midi = generate.generate_melody(result.run_dir, settings["length"], out / "melody.mid", seed=seed,
                                     temperature=settings["temperature"], top_k=settings["top_k"])
     paths = [midi.path]
@@ -98,20 +97,3 @@ def run_demo(out: str | Path = "demo_out", seed: int = 0) -> list[DemoFile]:
     files.append(DemoFile(result.run_dir, f"run directory, validation perplexity {result.val_perplexity:.1f} "
                                           f"after {result.epochs_run} epoch(s) ({result.seconds:.0f} s)"))
     return files
-
-
-def add_demo_parser(sub) -> argparse.ArgumentParser:
-    """The ``demo`` command."""
-    p = sub.add_parser("demo", help="offline end-to-end demo: train a small melody model, write MIDI/MusicXML/WAV/PNG")
-    p.add_argument("--out", default="demo_out", help="output folder (default demo_out/)")
-    p.add_argument("--seed", type=int, default=0, help="seed for training and sampling (default 0)")
-    return p
-
-
-def run_demo_command(args) -> int:
-    """Run the demo from parsed arguments and print one line per file."""
-    print(f"mgtutor demo ({config.mode()} mode, seed {args.seed}): training on the bundled Bach chorales…",
-          flush=True)
-    for item in run_demo(args.out, args.seed):
-        print(f"  {item}")
-    return 0

@@ -13,14 +13,12 @@ Two ways to generate with a recurrent model:
   O(1) work per token, thousands of tokens per second, any batch size.
 
 Both draw from the same :func:`sampling_distribution` with :func:`sample_tokens`, so with the
-same seed they draw the same tokens. The CLI command ``python -m mgtutor generate melody`` is at
-the end of this module. Importing it does not import TensorFlow.
+same seed they draw the same tokens. ``python -m mgtutor generate melody`` calls
+:func:`generate_melody`. Importing this module does not import TensorFlow.
 """
 
 from __future__ import annotations
 
-import argparse
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +42,6 @@ __all__ = [
     "GeneratedMelody",
     "generate_melody",
     "write_melody",
-    "add_generate_parser",
-    "run_generate",
 ]
 
 
@@ -199,18 +195,11 @@ def sample_tokens(logits: np.ndarray, rng: np.random.Generator, temperature: flo
 
 def _draw(logits: np.ndarray, rng: np.random.Generator, temperature: float, top_k: int | None,
           top_p: float | None) -> np.ndarray:
-    """:func:`sample_tokens` for checked settings and (B, V) logits (the generators' inner loop)."""
-    z = logits.astype(np.float64)
-    if temperature != 1.0:
-        z /= temperature
-    if top_k is not None and top_k < z.shape[-1]:
-        z = top_k_logits(z, top_k)
-    if top_p is not None and top_p < 1.0:
-        z = top_p_logits(z, top_p)
-    weights = np.exp(z - z.max(axis=-1, keepdims=True))
-    cdf = np.cumsum(weights, axis=-1)
-    u = rng.random(z.shape[0]) * cdf[:, -1]
-    return np.minimum((cdf <= u[:, None]).sum(axis=-1), z.shape[-1] - 1)
+    """:func:`sample_tokens` for checked settings and (B, V) logits: inverse-CDF draws from the one chain,
+    :func:`sampling_distribution`."""
+    cdf = np.cumsum(sampling_distribution(logits, temperature, top_k, top_p), axis=-1)
+    u = rng.random(cdf.shape[0]) * cdf[:, -1]
+    return np.minimum((cdf <= u[:, None]).sum(axis=-1), cdf.shape[-1] - 1)
 
 
 # --------------------------------------------------------------------------- stateful LSTM
@@ -219,10 +208,10 @@ def _draw(logits: np.ndarray, rng: np.random.Generator, temperature: float, top_
 class StatefulLSTM:
     """A NumPy copy of an Embedding → LSTM… → Dense model that advances one token at a time.
 
-    For each LSTM layer ℓ it keeps (h^ℓ, c^ℓ) and applies :func:`mgtutor.models.lstm_step`;
-    dropout is the identity at inference, as in Keras. Two exact rewrites make a step cheap:
-    the first layer's input projection of every token is precomputed, E W¹ + b¹ (one row per
-    token), and each higher layer does one matrix product of [x, h] with [W; U] stacked.
+    For each LSTM layer ℓ it keeps (h^ℓ, c^ℓ) and applies :func:`mgtutor.models.lstm_step` — the
+    cell of notebook 05 — to the layer's input: the token's embedding for the first layer, the
+    layer below's new h for the others. Dropout is the identity at inference, as in Keras. The
+    logits are the top h times the Dense kernel plus its bias.
 
     Build it with :meth:`from_keras`. ``step`` logits equal the Keras model's logits at the
     same position to ~1e-6 (float32).
@@ -237,26 +226,14 @@ class StatefulLSTM:
         if not lstm_weights:
             raise GenerationError("the model has no LSTM layer; StatefulLSTM needs Embedding → LSTM… → Dense")
         self.dtype = np.dtype(dtype)
-        emb = np.asarray(embedding, self.dtype)
-        self.layers: list[tuple[np.ndarray, np.ndarray | None]] = []
-        self.units: list[int] = []
-        for index, weights in enumerate(lstm_weights):
-            kernel, rec, bias = (np.asarray(w, self.dtype) for w in _lstm_weights(weights))
-            # σ(z) = ½ + ½·tanh(z/2): halving the i, f, o columns (exact in floating point) lets one
-            # tanh over all four blocks serve the three gates and the candidate g.
-            units = rec.shape[0]
-            half = np.full(4 * units, 0.5, self.dtype)
-            half[2 * units:3 * units] = 1.0
-            kernel, rec, bias = kernel * half, rec * half, bias * half
-            if index == 0:
-                if kernel.shape[0] != emb.shape[1]:
-                    raise GenerationError(
-                        f"LSTM 0 expects {kernel.shape[0]} inputs, the embedding gives {emb.shape[1]}")
-                self.input_table = emb @ kernel + bias
-                self.layers.append((rec, None))
-            else:
-                self.layers.append((np.concatenate([kernel, rec], axis=0), bias))
-            self.units.append(rec.shape[0])
+        self.embedding = np.asarray(embedding, self.dtype)
+        self.layers = [tuple(np.asarray(w, self.dtype) for w in _lstm_weights(weights)) for weights in lstm_weights]
+        inputs = self.embedding.shape[1]
+        for index, (kernel, rec, _) in enumerate(self.layers):
+            if kernel.shape[0] != inputs:
+                raise GenerationError(f"LSTM {index} expects {kernel.shape[0]} inputs, the layer below gives {inputs}")
+            inputs = rec.shape[0]
+        self.units = [rec.shape[0] for _, rec, _ in self.layers]
         self.dense_kernel = np.asarray(dense_kernel, self.dtype)
         self.dense_bias = np.asarray(dense_bias, self.dtype)
         self.vocab_size = self.dense_kernel.shape[1]
@@ -305,21 +282,14 @@ class StatefulLSTM:
              ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
         """Feed one token per sequence; return the next-token logits (B, V) and the new state.
 
-        Per layer: z = x W + h U + b; i, f, g, o = σ(z_i), σ(z_f), tanh(z_g), σ(z_o);
-        c ← f⊙c + i⊙g; h ← o⊙tanh(c) (the equations of notebook 05 §4, Keras' gate order).
+        x = E[token]; for each layer: (h, c) = lstm_step(x, h, c, W, U, b) and x = h; logits = x W_d + b_d.
         """
-        tokens = np.asarray(tokens)
+        from mgtutor.models import lstm_step
+
+        x = self.embedding[np.asarray(tokens)]
         new_state = []
-        x = None
-        for index, ((w, bias), (h, c)) in enumerate(zip(self.layers, state, strict=True)):
-            if index == 0:
-                z = self.input_table[tokens] + h @ w
-            else:
-                z = np.concatenate([x, h], axis=1) @ w + bias
-            u = h.shape[1]
-            t = np.tanh(z)                     # i, f, o blocks hold z/2 (see __init__), g holds z
-            c = (0.5 * t[:, u:2 * u] + 0.5) * c + (0.5 * t[:, :u] + 0.5) * t[:, 2 * u:3 * u]
-            h = (0.5 * t[:, 3 * u:] + 0.5) * np.tanh(c)
+        for (kernel, rec, bias), (h, c) in zip(self.layers, state, strict=True):
+            h, c = lstm_step(x, h, c, kernel, rec, bias)
             new_state.append((h, c))
             x = h
         return x @ self.dense_kernel + self.dense_bias, new_state
@@ -408,7 +378,7 @@ def generate_stateful(stepper: StatefulLSTM, primer, length: int, seed: int | No
 
 def generate_refeed(model, primer, length: int, window: int | None = 64, seed: int | None = 0,
                     temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
-                    greedy: bool = False, call: str = "predict") -> np.ndarray:
+                    greedy: bool = False) -> np.ndarray:
     """Generate the way the TensorFlow text-generation tutorial does: re-read the window each step.
 
     Each step calls ``model.predict`` on the last ``window`` tokens (all of them when ``None``)
@@ -418,26 +388,18 @@ def generate_refeed(model, primer, length: int, window: int | None = 64, seed: i
     Args:
         model: a Keras model mapping ids (B, T) to logits (B, T, V).
         primer: token ids (P,) or (B, P). length: new tokens (> 0). window: tokens re-read per step.
-        call: ``"predict"`` (as the tutorial) or ``"predict_on_batch"`` (the same computation without
-            ``predict``'s tf.data pipeline, which with deterministic ops on makes TensorFlow 2.21 log
-            a harmless error line to stderr; notebooks use this one).
     Returns:
         New token ids, int64 array (B, length).
     Raises:
-        GenerationError: ``call`` is not one of the two, or a bad length or sampling setting.
+        GenerationError: a bad length or sampling setting.
     See: notebooks/06_melody_generation.ipynb §4.
     """
     length = _check_length(length)
-    if call not in ("predict", "predict_on_batch"):
-        raise GenerationError(f"call must be 'predict' or 'predict_on_batch', got {call!r}")
     seq = _primer_batch(primer, None)
     rng = np.random.default_rng(seed)
     for _ in range(length):
         context = (seq if window is None else seq[:, -int(window):]).astype("int32")
-        if call == "predict":
-            logits = model.predict(context, verbose=0)[:, -1]
-        else:
-            logits = np.asarray(model.predict_on_batch(context))[:, -1]
+        logits = model.predict(context, verbose=0)[:, -1]
         seq = np.concatenate([seq, sample_tokens(logits, rng, temperature, top_k, top_p, greedy)[:, None]], axis=1)
     return seq[:, -length:]
 
@@ -467,26 +429,6 @@ def parse_primer(text: str | None, vocab) -> np.ndarray:
     return vocab.encode(tokens)
 
 
-def add_generate_parser(sub) -> argparse.ArgumentParser:
-    """The ``generate`` command: ``generate melody --run RUN_DIR --length N --out FILE.mid``."""
-    p = sub.add_parser("generate", help="generate music with a trained run")
-    tasks = p.add_subparsers(dest="task", required=True)
-    m = tasks.add_parser("melody", help="sample a melody from a `train melody` run")
-    m.add_argument("--run", dest="run_dir", metavar="RUN_DIR", required=True,
-                   help="run directory written by `mgtutor train melody`")
-    m.add_argument("--length", type=int, required=True, help="number of sixteenth-note tokens to generate")
-    m.add_argument("--temperature", type=float, default=1.0, help="> 0; lower is more conservative (default 1)")
-    m.add_argument("--top-k", type=int, default=None, help="sample among the k most likely tokens")
-    m.add_argument("--top-p", type=float, default=None, help="nucleus mass in (0, 1]")
-    m.add_argument("--primer", default="", help='tokens to start from, e.g. "60 _ 62 _"')
-    m.add_argument("--seed", type=int, default=0, help="sampling seed (same run + seed ⇒ same file)")
-    m.add_argument("--out", required=True, help="output file: .mid/.midi, .musicxml/.xml or .wav")
-    return p
-
-
-OUTPUT_SUFFIXES = (".mid", ".midi", ".musicxml", ".xml", ".wav")
-
-
 @dataclass(frozen=True)
 class GeneratedMelody:
     """What ``generate melody`` produced: the tokens, the notes and the file written."""
@@ -498,78 +440,47 @@ class GeneratedMelody:
 
 def generate_melody(run_dir, length: int, out, temperature: float = 1.0, top_k: int | None = None,
                     top_p: float | None = None, primer: str | None = None, seed: int = 0) -> GeneratedMelody:
-    """Load a finished run, sample a melody with the stateful generator and write it to ``out``.
+    """Load a finished melody run, sample a melody with the stateful generator and write it to ``out``.
 
-    The output type follows the suffix: MIDI (``.mid``), MusicXML (``.musicxml``) or WAV
-    (``.wav``, the course's NumPy synthesizer). Same run + same arguments ⇒ the same file bytes
-    (MIDI, WAV).
+    The output type follows the suffix (:func:`mgtutor.render.write`): MIDI (``.mid``), MusicXML
+    (``.musicxml``) or WAV (``.wav``, the course's NumPy synthesizer). Same run + same arguments ⇒ the
+    same file bytes (MIDI, WAV).
 
     Raises:
         RunDirError: the run directory is missing or unfinished.
-        GenerationError: a bad length, temperature, top-k, top-p, primer or output suffix.
+        GenerationError, RenderError: a bad length, temperature, top-k, top-p, primer or output suffix.
     See: notebooks/06_melody_generation.ipynb §5.
     """
-    from mgtutor.train import load_run
+    from mgtutor.render import check_output
+    from mgtutor.tasks import melody
 
-    out = Path(out)
-    if out.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise GenerationError(f"{out}: unknown output type {out.suffix!r}; use one of {', '.join(OUTPUT_SUFFIXES)}")
-    _check_length(length)
-    _check_temperature(temperature)
-    _check_top_p(top_p)
-    run = load_run(run_dir)
+    out = check_output(out)
+    run = melody.load(run_dir)
     ids = parse_primer(primer, run.vocab)
-    _check_top_k(top_k, len(run.vocab))
-    stepper = StatefulLSTM.from_keras(run.model)
-    new = generate_stateful(stepper, ids, length, seed=seed, temperature=temperature, top_k=top_k, top_p=top_p)
+    new = generate_stateful(StatefulLSTM.from_keras(run.model), ids, length, seed=seed, temperature=temperature,
+                            top_k=top_k, top_p=top_p)
     tokens = run.vocab.decode([*ids.tolist(), *new[0].tolist()])
-    notes = write_melody(tokens, out, steps_per_quarter=run.config.get("steps_per_quarter", 4),
-                         qpm=run.config.get("qpm", 100.0))
+    spec = run.config["data"]
+    notes = write_melody(tokens, out, steps_per_quarter=spec["steps_per_quarter"], qpm=spec["qpm"])
     return GeneratedMelody(tokens, notes, out)
 
 
 def write_melody(tokens: Sequence[str], out, steps_per_quarter: int = 4, qpm: float = 100.0) -> list:
-    """Decode melody-grid tokens to notes and write them as MIDI, MusicXML or WAV (by suffix).
+    """Decode melody-grid tokens to notes and write them as MIDI, MusicXML or WAV (:func:`mgtutor.render.write`).
 
     Returns:
         The decoded notes (a hold after a rest is read as a rest).
     Raises:
-        GenerationError: the tokens hold no note, or the suffix is not .mid/.midi/.musicxml/.xml/.wav.
+        GenerationError: the tokens hold no note. RenderError: an unknown suffix.
     See: notebooks/06_melody_generation.ipynb §5.
     """
+    from mgtutor.render import check_output, write
     from mgtutor.symbolic import grid_to_melody
 
-    out = Path(out)
+    out = check_output(out)
     notes = grid_to_melody(tokens, steps_per_quarter=steps_per_quarter, strict=False)
     if not notes:
         raise GenerationError(f"{out}: the melody has no notes (only rests and holds); try another seed, a higher "
                               "temperature or a primer that starts with a pitch, e.g. \"60 _ 62 _\"")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    suffix = out.suffix.lower()
-    if suffix in (".mid", ".midi"):
-        from mgtutor.render import write_midi
-
-        write_midi(notes, out, tempo=qpm)
-    elif suffix in (".musicxml", ".xml"):
-        from mgtutor.render import write_musicxml
-
-        write_musicxml(notes, out, tempo=qpm)
-    elif suffix == ".wav":
-        from mgtutor.audio import render_notes, write_wav
-        from mgtutor.symbolic import notes_to_seconds
-
-        sr = 22050
-        write_wav(out, render_notes(notes_to_seconds(notes, qpm=qpm), sr=sr), sr)
-    else:
-        raise GenerationError(f"{out}: unknown output type {out.suffix!r}; use one of {', '.join(OUTPUT_SUFFIXES)}")
+    write(notes, out, tempo=qpm)
     return notes
-
-
-def run_generate(args) -> int:
-    """Run ``generate melody`` from parsed arguments; print one line on success."""
-    start = time.perf_counter()
-    result = generate_melody(args.run_dir, args.length, args.out, args.temperature, args.top_k, args.top_p,
-                             args.primer, args.seed)
-    print(f"{result.path}: {len(result.notes)} notes from {args.length} generated tokens "
-          f"in {time.perf_counter() - start:.1f} s")
-    return 0

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mgtutor.errors import MgtutorError
+
 REFERENCE_ENV = {
     "MGTUTOR_MODE": "smoke",
     "TQDM_DISABLE": "1",
@@ -29,7 +31,7 @@ REFERENCE_ENV = {
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
-class NotebookExecutionError(RuntimeError):
+class NotebookExecutionError(MgtutorError, RuntimeError):
     """A notebook raised an error or wrote to stderr while being re-executed."""
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor.errors import MgtutorError
+from mgtutor.files import atomic_path
 from mgtutor.symbolic import (
     Note,
     grid_to_melody,
@@ -104,10 +105,10 @@ def write_midi(music, path: str | os.PathLike, tempo: float = 120.0) -> Path:
         RenderError: nothing to write, or a bad tempo.
     See: notebooks/04_symbolic_music.ipynb §1.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    to_pretty_midi(music, tempo).write(str(path))
-    return path
+    pm = to_pretty_midi(music, tempo)
+    with atomic_path(path, suffix=".mid") as tmp:
+        pm.write(str(tmp))
+    return Path(path)
 
 
 def _lanes(notes: Sequence[Note]) -> list[list[list[Note]]]:
@@ -175,9 +176,48 @@ def write_musicxml(music, path: str | os.PathLike, time_signature: tuple[int, in
         The path written.
     See: notebooks/04_symbolic_music.ipynb §1.
     """
+    score = to_music21(music, time_signature, tempo, key)
+    with atomic_path(path, suffix=".musicxml") as tmp:
+        score.write("musicxml", fp=str(tmp))
+    return Path(path)
+
+
+OUTPUT_SUFFIXES = {".mid": "MIDI", ".midi": "MIDI", ".musicxml": "MusicXML", ".xml": "MusicXML", ".wav": "WAV"}
+"""The file types :func:`write` chooses by suffix."""
+
+
+def check_output(path: str | os.PathLike) -> Path:
+    """``path`` as a Path if :func:`write` knows its suffix.
+
+    Raises:
+        RenderError: an unknown suffix (the message lists the known ones).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    to_music21(music, time_signature, tempo, key).write("musicxml", fp=str(path))
+    if path.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise RenderError(f"{path}: unknown output type {path.suffix!r}; use one of {', '.join(OUTPUT_SUFFIXES)}")
+    return path
+
+
+def write(music, path: str | os.PathLike, tempo: float = 120.0, sr: int = 22050) -> Path:
+    """Write notes (or melody-grid tokens) in the format the suffix names, atomically.
+
+    ``.mid``/``.midi`` → :func:`write_midi`; ``.musicxml``/``.xml`` → :func:`write_musicxml` (with the
+    tempo as a metronome mark); ``.wav`` → the course's NumPy synthesizer
+    (:func:`mgtutor.audio.render_notes`) at ``sr`` Hz, 16-bit — the same notes give the same bytes.
+    Raises:
+        RenderError: an unknown suffix, or nothing to write.
+    See: notebooks/04_symbolic_music.ipynb §1.
+    """
+    path = check_output(path)
+    kind = OUTPUT_SUFFIXES[path.suffix.lower()]
+    if kind == "MIDI":
+        return write_midi(music, path, tempo=tempo)
+    if kind == "MusicXML":
+        return write_musicxml(music, path, tempo=tempo)
+    from mgtutor.audio import render_notes, write_wav
+    from mgtutor.symbolic import notes_to_seconds
+
+    write_wav(path, render_notes(notes_to_seconds(as_notes(music), qpm=tempo), sr=sr), sr)
     return path
 
 
@@ -477,5 +517,5 @@ __all__ = [
     "FluidSynthFallbackWarning", "RenderError", "VEROVIO_OPTIONS", "as_notes", "fluidsynth_available",
     "musicxml_string", "piece_browser", "piece_view", "plot_histograms", "plot_piano_roll",
     "save_piano_roll_png", "score_svg", "soundfont_path", "synthesize", "to_music21", "to_pretty_midi",
-    "write_midi", "write_musicxml",
+    "write_midi", "write_musicxml", "OUTPUT_SUFFIXES", "check_output", "write",
 ]

@@ -1,444 +1,262 @@
-"""Training tools and run directories: windows, perplexity, a time budget, ``train melody``.
+"""Training: one fit function for every Keras model, with a time budget and safe resume.
 
-Part of mgtutor. See notebooks/06_melody_generation.ipynb §2 (training) and §5 (the CLI).
+Part of mgtutor. See notebooks/06_melody_generation.ipynb §2 (training) and notebook 10 (resume).
 
-A **run directory** (``runs/<task>-<model>-<seed>/`` by default) holds everything needed to
-generate again later:
+:func:`fit_run` trains a model *built by a function you pass* (so a distribution scope or a
+mixed-precision policy can wrap its creation) on :class:`~mgtutor.data.EpochData` splits, inside
+a :class:`~mgtutor.runs.RunDir`:
 
-* ``config.json`` — task, model builder and its arguments, data and training settings, results;
-* ``model.weights.h5`` — the Keras weights, written to a temporary file then renamed (atomic);
-* ``vocab.json`` — the token vocabulary (:class:`mgtutor.symbolic.Vocabulary`);
-* ``log.csv`` — one row per epoch (Keras ``CSVLogger``);
-* ``COMPLETE`` — written **last**; a directory without it is an unfinished run and
-  :func:`load_run` refuses it.
+* :class:`RunCheckpoint` (a thin subclass of Keras' ``BackupAndRestore``) saves the weights —
+  optimizer state included, every optimizer of a GAN too — at the end of each epoch, atomically,
+  keeping the previous good checkpoint; a damaged latest checkpoint falls back to the previous one;
+* :class:`TimeBudget` stops training once the run's *total* training time, across resumes, passes
+  the budget;
+* ``log.csv`` is reconciled on resume: rows of epochs that will be trained again are dropped, so
+  the log has no gap and no duplicate epoch;
+* epoch e's data is a function of (seed, e) only, so a resumed run sees the same batches as an
+  uninterrupted one.
 
-Importing this module does not import TensorFlow.
+The melody model of notebook 06 trains through :func:`mgtutor.tasks.melody.train`; this module keeps
+the names notebook 06 uses (:func:`train_melody`, :func:`melody_windows`, :func:`sequence_nll`,
+:func:`run_name`, :data:`RUN_FILES`).
 """
 
 from __future__ import annotations
 
-import argparse
+import csv
+import io
 import json
-import math
-import os
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+import keras
 
-from mgtutor import config
+from mgtutor.data.windows import EpochData, next_step_windows
 from mgtutor.errors import MgtutorError
 from mgtutor.files import atomic_path, atomic_write_text
+from mgtutor.metrics import sequence_nll
+from mgtutor.runs import RunDir, RunDirError, run_name
 
-__all__ = [
-    "RunDirError",
-    "TrainError",
-    "RUN_FILES",
-    "run_name",
-    "Run",
-    "save_run",
-    "load_run",
-    "is_complete",
-    "melody_windows",
-    "sequence_nll",
-    "time_budget_callback",
-    "load_melody_corpus",
-    "TrainResult",
-    "train_melody",
-    "add_train_parser",
-    "run_train",
-]
+__all__ = ["TrainError", "TimeBudget", "RunCheckpoint", "CheckpointWarning", "FitResult", "fit_run", "read_log",
+           "reconcile_log", "train_melody", "melody_windows", "sequence_nll", "run_name", "RUN_FILES"]
 
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.weights.h5"
-VOCAB_FILE = "vocab.json"
-LOG_FILE = "log.csv"
-DONE_FILE = "COMPLETE"
-RUN_FILES = (CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE, LOG_FILE, DONE_FILE)
-"""The files of a finished run directory; ``COMPLETE`` is always written last."""
+RUN_FILES = ("COMPLETE", "config.json", "log.csv", "model.weights.h5", "results.json", "vocab.json")
+"""The files of a finished melody run directory (``COMPLETE`` is written last)."""
 
-BUILDERS = ("melody_lstm",)
-
-
-class RunDirError(MgtutorError, ValueError):
-    """A run directory is missing, unfinished or malformed (the message names it and what to do)."""
+melody_windows = next_step_windows
+"""The course's one window rule (:func:`mgtutor.data.next_step_windows`), under notebook 06's name."""
 
 
 class TrainError(MgtutorError, ValueError):
     """A training setting or corpus cannot be used (the message says which and how to fix it)."""
 
 
-# --------------------------------------------------------------------------- run directories
+class CheckpointWarning(UserWarning):
+    """The latest checkpoint could not be read; training resumes from the previous one."""
 
 
-def run_name(task: str, model: str, seed: int) -> str:
-    """The course's run-directory name, ``<task>-<model>-<seed>`` (e.g. ``melody-lstm-0``)."""
-    return f"{task}-{model}-{seed}"
+class TimeBudget(keras.callbacks.Callback):
+    """Stop training once ``seconds`` of training time have passed, counting ``spent`` from earlier sessions.
 
-
-@dataclass
-class Run:
-    """A loaded run: its directory, the rebuilt Keras model with weights, vocabulary and config."""
-
-    path: Path
-    model: object
-    vocab: object
-    config: dict = field(default_factory=dict)
-
-
-def is_complete(run_dir: str | os.PathLike) -> bool:
-    """True when ``run_dir`` holds the completion marker (written after everything else)."""
-    return (Path(run_dir) / DONE_FILE).is_file()
-
-
-def save_run(run_dir: str | os.PathLike, model, vocab, run_config: dict) -> Path:
-    """Write a run directory: config, weights and vocabulary, then the ``COMPLETE`` marker last.
-
-    An old marker is removed first, so a crash while rewriting leaves an *unfinished* run,
-    never a complete-looking mix of old and new files. The weights go to a temporary
-    ``*.weights.h5`` in the same folder and are renamed into place.
-
-    Args:
-        run_dir: the folder (created if needed).
-        model: a Keras model built by a builder named in ``run_config["builder"]``.
-        vocab: a :class:`mgtutor.symbolic.Vocabulary`.
-        run_config: JSON-serialisable settings; must contain ``builder`` and ``model`` (its kwargs).
-    Returns:
-        The run directory.
-    Raises:
-        RunDirError: ``run_config`` lacks ``builder``/``model`` or names an unknown builder.
-    See: notebooks/06_melody_generation.ipynb §5.
-    """
-    if run_config.get("builder") not in BUILDERS or not isinstance(run_config.get("model"), dict):
-        raise RunDirError(f"run_config needs 'builder' (one of {BUILDERS}) and 'model' (its keyword arguments)")
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / DONE_FILE).unlink(missing_ok=True)
-    atomic_write_text(run_dir / CONFIG_FILE, json.dumps(run_config, indent=2, sort_keys=True))
-    vocab.save(run_dir / VOCAB_FILE)
-    with atomic_path(run_dir / WEIGHTS_FILE, suffix=".weights.h5") as tmp:
-        model.save_weights(str(tmp), overwrite=True)
-    atomic_write_text(run_dir / DONE_FILE, time.strftime("%Y-%m-%dT%H:%M:%S%z\n"))
-    return run_dir
-
-
-def load_run(run_dir: str | os.PathLike) -> Run:
-    """Load a finished run directory: rebuild the model from config.json, load weights and vocabulary.
-
-    Raises:
-        RunDirError: the directory does not exist, is unfinished (no ``COMPLETE``), or a file is
-            missing or unreadable — the message names the directory and what to do.
-    See: notebooks/06_melody_generation.ipynb §5.
-    """
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise RunDirError(f"{run_dir}: no such run directory; train one with `python -m mgtutor train melody "
-                          f"--out {run_dir}`")
-    if not is_complete(run_dir):
-        raise RunDirError(f"{run_dir}: unfinished run (no {DONE_FILE} marker; training was interrupted or is "
-                          "still running); wait for it to finish or train again")
-    missing = [name for name in (CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE) if not (run_dir / name).is_file()]
-    if missing:
-        raise RunDirError(f"{run_dir}: run directory lacks {', '.join(missing)}; train again")
-    try:
-        cfg = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RunDirError(f"{run_dir / CONFIG_FILE}: not readable JSON ({exc}); train again") from None
-    if cfg.get("builder") not in BUILDERS or not isinstance(cfg.get("model"), dict):
-        raise RunDirError(f"{run_dir / CONFIG_FILE}: needs 'builder' (one of {BUILDERS}) and 'model'")
-    from mgtutor import models
-    from mgtutor.symbolic import Vocabulary
-
-    vocab = Vocabulary.load(run_dir / VOCAB_FILE)
-    model = getattr(models, cfg["builder"])(**cfg["model"])
-    model.build((None, None))
-    try:
-        model.load_weights(run_dir / WEIGHTS_FILE)
-    except Exception as exc:  # h5py/Keras raise several types for a corrupt or mismatched file
-        raise RunDirError(f"{run_dir / WEIGHTS_FILE}: cannot load these weights into the configured model "
-                          f"({type(exc).__name__}: {exc}); train again") from None
-    return Run(run_dir, model, vocab, cfg)
-
-
-# --------------------------------------------------------------------------- data and metrics
-
-
-def melody_windows(sequences: Sequence[np.ndarray], length: int, stride: int,
-                   pad_id: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cut token-id sequences into (input, target, weight) windows for next-token training.
-
-    Window k of a sequence s takes s[a : a+L+1] with a = k·stride (a < len(s) − 1), pads it
-    with ``pad_id`` to L+1 tokens, and gives inputs = first L, targets = last L (shifted by one),
-    weights = 1 where the target is a real token, 0 on padding. With stride = L every target
-    token of every sequence is counted exactly once (use that for validation).
-
-    Args:
-        sequences: 1-D integer arrays (one per piece, already split by piece).
-        length: L, tokens per window (≥ 1). stride: step between window starts (≥ 1).
-        pad_id: the padding id.
-    Returns:
-        (x, y, w): int32 (N, L), int32 (N, L), float32 (N, L).
-    Raises:
-        TrainError: length or stride < 1, or no sequence has 2 tokens.
+    It checks after every batch, so a run overshoots by at most one batch. ``seconds=None`` = no limit.
     See: notebooks/06_melody_generation.ipynb §2.
     """
-    if length < 1 or stride < 1:
-        raise TrainError(f"window length and stride must be ≥ 1, got length={length}, stride={stride}")
-    xs, ys, ws = [], [], []
-    for seq in sequences:
-        seq = np.asarray(seq, dtype=np.int32)
-        for a in range(0, max(len(seq) - 1, 0), stride):
-            chunk = seq[a:a + length + 1]
-            n = len(chunk) - 1
-            x = np.full(length, pad_id, np.int32)
-            y = np.full(length, pad_id, np.int32)
-            w = np.zeros(length, np.float32)
-            x[:n], y[:n], w[:n] = chunk[:-1], chunk[1:], 1.0
-            xs.append(x)
-            ys.append(y)
-            ws.append(w)
-    if not xs:
-        raise TrainError("no training windows: every sequence is shorter than 2 tokens")
-    return np.stack(xs), np.stack(ys), np.stack(ws)
+
+    def __init__(self, seconds: float | None = None, spent: float = 0.0) -> None:
+        super().__init__()
+        if seconds is not None and not seconds > 0:
+            raise TrainError(f"the time budget must be > 0, got {seconds!r}")
+        self.seconds, self.spent, self.stopped_early, self._start = seconds, float(spent), False, None
+
+    @property
+    def total(self) -> float:
+        """Training seconds so far, earlier sessions included."""
+        return self.spent + (time.monotonic() - self._start if self._start is not None else 0.0)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.seconds is not None and self.total >= self.seconds
+
+    def on_train_begin(self, logs=None):
+        self._start = time.monotonic()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.exhausted:
+            self.model.stop_training = True
+            self.stopped_early = True
+
+    def on_train_end(self, logs=None):
+        self.spent, self._start = self.total, None
 
 
-def sequence_nll(model, x: np.ndarray, y: np.ndarray, w: np.ndarray, batch_size: int = 256) -> float:
-    """Mean negative log-likelihood per real token (nats): −Σ w log p(y | x) / Σ w.
+STATE_FILE = "state.json"
 
-    Perplexity is e^NLL: the model is "as unsure as a uniform choice among e^NLL tokens";
-    a uniform model over V tokens has NLL = log V.
 
-    Args:
-        model: maps ids (B, L) to logits (B, L, V). x, y, w: from :func:`melody_windows`.
-    Returns:
-        The mean NLL in nats.
-    See: notebooks/06_melody_generation.ipynb §2.
+class RunCheckpoint(keras.callbacks.BackupAndRestore):
+    """Keras' ``BackupAndRestore``, made atomic and able to restore before ``fit`` starts.
+
+    At the end of each epoch k it writes ``epoch-k.weights.h5`` (model and optimizer variables) to a
+    temporary file and renames it into place, then atomically replaces ``state.json`` — the commit
+    point — which names the new checkpoint, the previous one, and the training seconds so far. Only
+    those two checkpoints are kept. A kill at any moment leaves a consistent state: the new epoch or
+    the previous one, never weights of one epoch labelled with another.
+
+    :meth:`restore` loads the latest readable checkpoint (falling back to the previous one, with a
+    :class:`CheckpointWarning`) *before* ``fit``, so the caller knows the epoch to resume at and can
+    start the data stream there. Every optimizer is built first (``model.build_optimizers()`` when a
+    model has several, as a GAN does) so its state is restored too.
+    See: notebook 10 (resume).
     """
-    total, count = 0.0, 0.0
-    for a in range(0, len(x), batch_size):
-        logits = np.asarray(model(x[a:a + batch_size], training=False), dtype=np.float64)
-        logz = logits.max(-1) + np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1))
-        picked = np.take_along_axis(logits, y[a:a + batch_size, :, None].astype(np.int64), axis=-1)[..., 0]
-        total += float(np.sum((logz - picked) * w[a:a + batch_size]))
-        count += float(np.sum(w[a:a + batch_size]))
-    if count == 0:
-        raise TrainError("no real tokens to score (all weights are zero)")
-    return total / count
 
+    def __init__(self, state_dir: str | Path, budget: TimeBudget | None = None) -> None:
+        super().__init__(str(state_dir), save_freq="epoch", double_checkpoint=True, delete_checkpoint=False)
+        self.state_dir, self.budget = Path(state_dir), budget
 
-def time_budget_callback(minutes: float | None):
-    """A Keras callback that stops training once ``minutes`` of wall-clock time have passed.
-
-    It checks after every batch, so a run overshoots by at most one batch. ``None`` = no limit.
-
-    Raises:
-        TrainError: minutes ≤ 0.
-    See: notebooks/06_melody_generation.ipynb §2.
-    """
-    if minutes is not None and not minutes > 0:
-        raise TrainError(f"time budget must be > 0 minutes, got {minutes!r}")
-    import keras
-
-    class TimeBudget(keras.callbacks.Callback):
-        def __init__(self, seconds):
-            super().__init__()
-            self.seconds, self.start, self.stopped_early = seconds, None, False
-
-        def on_train_begin(self, logs=None):
-            self.start = time.monotonic()
-
-        def on_train_batch_end(self, batch, logs=None):
-            if self.seconds is not None and time.monotonic() - self.start > self.seconds:
-                self.model.stop_training = True
-                self.stopped_early = True
-
-    return TimeBudget(None if minutes is None else 60.0 * minutes)
-
-
-def load_melody_corpus(corpus: str, limit: int | None = None) -> list[list[str]]:
-    """Melody-grid token lists for ``chorales``, ``folk`` or a folder of MIDI files.
-
-    For a folder, each file's first voice becomes one melody (its top line where notes overlap,
-    quantised to sixteenths, via :func:`mgtutor.data.melody_tokens`); unreadable files are skipped.
-
-    Raises:
-        TrainError: an unknown corpus name that is not a folder, or a folder with no usable melody.
-    See: notebooks/06_melody_generation.ipynb §1.
-    """
-    from mgtutor import data
-
-    if corpus == "chorales":
-        return data.chorale_melodies(limit)
-    if corpus == "folk":
-        return data.folk_melodies(limit)
-    folder = Path(corpus)
-    if not folder.is_dir():
-        raise TrainError(f"--corpus {corpus!r}: use 'chorales', 'folk' or a folder of MIDI files")
-    from mgtutor.symbolic import SymbolicError
-    from mgtutor.symbolic.midi import load_midi_folder
-
-    pieces, _report = load_midi_folder(folder, warn=False)
-    melodies = []
-    for piece in pieces[:limit]:
+    def _state(self) -> dict | None:
+        path = self.state_dir / STATE_FILE
+        if not path.is_file():
+            return None
         try:
-            tokens = data.melody_tokens(piece, 0)
-        except (SymbolicError, IndexError, KeyError):
-            continue
-        if len(tokens) >= 2:
-            melodies.append(tokens)
-    if not melodies:
-        raise TrainError(f"{folder}: no usable melody in any MIDI file (need monophonic-ish lines of ≥ 2 steps)")
-    return melodies
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RunDirError(f"{path}: unreadable resume state ({exc}); use --force to start over") from None
+
+    def restore(self, model) -> tuple[int, float]:
+        """Load the latest good checkpoint into ``model``; return (epochs done, training seconds so far).
+
+        A fresh run returns (0, 0.0) and loads nothing.
+        Raises:
+            RunDirError: neither checkpoint can be read.
+        """
+        state = self._state()
+        if state is None:
+            return 0, 0.0
+        if hasattr(model, "build_optimizers"):
+            model.build_optimizers()
+        elif model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        entries = [state, state.get("previous")]
+        for entry in [e for e in entries if e]:
+            path = self.state_dir / entry["weights"]
+            try:
+                model.load_weights(path)
+            except Exception as exc:  # a truncated or corrupt .h5 raises OSError, ValueError, KeyError…
+                warnings.warn(f"{path}: unreadable checkpoint ({type(exc).__name__}); resuming from the one before",
+                              CheckpointWarning, stacklevel=2)
+                continue
+            self._current_epoch = model._initial_epoch = int(entry["epoch"])
+            return int(entry["epoch"]), float(entry["seconds"])
+        raise RunDirError(f"{self.state_dir}: no readable checkpoint; use --force to start over")
+
+    def on_train_begin(self, logs=None):
+        """Nothing to do: :meth:`restore` ran before ``fit``."""
+
+    def _save_model(self):
+        epoch = int(self._current_epoch)
+        name = f"epoch-{epoch:04d}.weights.h5"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with atomic_path(self.state_dir / name, suffix=".weights.h5") as tmp:
+            self.model.save_weights(str(tmp), overwrite=True)
+        old = self._state()
+        entry = {"epoch": epoch, "weights": name, "seconds": self.budget.total if self.budget else 0.0}
+        previous = {k: old[k] for k in entry} if old and old["weights"] != name else None
+        atomic_write_text(self.state_dir / STATE_FILE, json.dumps({**entry, "previous": previous}))
+        keep = {name, previous["weights"] if previous else None}
+        for f in self.state_dir.glob("epoch-*.weights.h5"):
+            if f.name not in keep:
+                f.unlink(missing_ok=True)
 
 
-# --------------------------------------------------------------------------- training
+def read_log(path: str | Path) -> dict[str, list[float]]:
+    """``log.csv`` as columns: ``{"epoch": [...], "loss": [...], ...}`` (empty when there is no log)."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    return {key: [float(r[key]) for r in rows] for key in (rows[0] if rows else {})}
+
+
+def reconcile_log(path: str | Path, first_epoch: int) -> None:
+    """Keep only the rows of epochs before ``first_epoch`` (the ones the resumed run will not repeat)."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    if first_epoch == 0:
+        path.unlink()
+        return
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    reader = csv.DictReader(lines)
+    kept = [line for line, row in zip(lines[1:], reader, strict=False) if int(float(row["epoch"])) < first_epoch]
+    atomic_write_text(path, "".join(lines[:1] + kept))
 
 
 @dataclass
-class TrainResult:
-    """What :func:`train_melody` returns: the run, its validation numbers and the history."""
+class FitResult:
+    """What :func:`fit_run` did: the trained model, the whole log, and how the run ended."""
 
-    run_dir: Path
     model: object
-    vocab: object
-    val_nll: float
-    val_perplexity: float
-    epochs_run: int
-    stopped_by_budget: bool
     history: dict
-    seconds: float
+    epochs_run: int
+    resumed_at: int
+    stopped_by_budget: bool
+    train_seconds: float
 
 
-def train_melody(melodies: Sequence[Sequence[str]], out: str | os.PathLike, epochs: int = 20,
-                 time_budget_min: float | None = None, seed: int = 0, embed_dim: int = 64, units: int = 256,
-                 layers: int = 2, dropout: float = 0.2, window: int = 64, stride: int = 16,
-                 batch_size: int = 64, learning_rate: float = 2e-3, valid_fraction: float = 0.1,
-                 transpositions: Sequence[int] = (0,), corpus: str = "custom", verbose: int = 0) -> TrainResult:
-    """Train the Embedding + LSTM melody model and write a run directory.
-
-    Pipeline: split the melodies by piece (:func:`mgtutor.data.split_by_piece`, train/valid),
-    transpose the *training* pieces by ``transpositions`` semitones, frame each piece with
-    ``<start>``…``<end>``, cut windows (:func:`melody_windows`; validation with stride = window),
-    minimise the cross-entropy −log p(next token), then report the validation NLL and
-    perplexity e^NLL and save the run (:func:`save_run`).
+def fit_run(run: RunDir, build: Callable[[], object], train: EpochData, valid: EpochData | None = None,
+            epochs: int = 1, time_budget_s: float | None = None, callbacks: Sequence = (), verbose: int = 0,
+            deterministic: bool = True) -> FitResult:
+    """Train (or resume) a Keras model in a run directory, then save its final weights there.
 
     Args:
-        melodies: melody-grid token lists, one per piece.
-        out: run directory to write.
-        epochs: maximum epochs; time_budget_min: stop after this many minutes (None = no limit).
-        seed: seeds weights, shuffling and the split.
-        embed_dim, units, layers, dropout: the model (:func:`mgtutor.models.melody_lstm`).
-        window, stride, batch_size, learning_rate: training data and optimiser settings.
-        valid_fraction: share of pieces held out for validation.
-        transpositions: semitone shifts applied to training pieces (0 = as written).
-        corpus: a label stored in config.json. verbose: Keras ``fit`` verbosity (2 = a line per epoch).
-
-    Note: ``val_loss`` in log.csv is Keras' mean over *all* window positions, padding included (weight
-    0 but still counted in the denominator), so it reads lower than ``val_nll``, which averages over
-    real tokens only (:func:`sequence_nll`).
-
+        run: the run directory (:meth:`RunDir.prepare` has written its config).
+        build: returns a new *compiled* model (called once, where a distribution scope can wrap it).
+        train, valid: the splits; epoch e of ``train`` is fed as epoch e.
+        epochs: the epoch to stop after (counted from the start of the run, not of this session).
+        time_budget_s: stop once the run's total training time passes this (None = no limit).
+        callbacks: more Keras callbacks.
+        verbose: ``fit`` verbosity (2 = a line per epoch).
+        deterministic: ask TensorFlow for deterministic kernels (same seed ⇒ same weights, also after a resume).
     Returns:
-        :class:`TrainResult`.
+        :class:`FitResult` (``history`` is the whole ``log.csv``, earlier sessions included).
     Raises:
-        TrainError: fewer than 2 melodies, a bad setting, or epochs < 1.
-    See: notebooks/06_melody_generation.ipynb §2.
+        TrainError: ``epochs`` < 1. RunDirError: unreadable resume state.
+    See: notebooks/06_melody_generation.ipynb §2; notebook 10.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise TrainError(f"epochs must be a positive integer, got {epochs!r}")
-    if len(melodies) < 2:
-        raise TrainError(f"need at least 2 melodies to hold one out for validation, got {len(melodies)}")
-    if not 0 < valid_fraction < 1:
-        raise TrainError(f"valid_fraction must be in (0, 1), got {valid_fraction!r}")
-    import keras
+    if deterministic and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
 
-    from mgtutor import data, models
-    from mgtutor.symbolic import melody_vocabulary, transpose_grid
-
-    start = time.monotonic()
-    config.seed_everything(seed)
-    train_p, valid_p = data.split_by_piece(list(melodies), (1 - valid_fraction, valid_fraction), seed=seed)
-    if not valid_p:
-        train_p, valid_p = train_p[1:], train_p[:1]
-    vocab = melody_vocabulary()
-    train_seqs = [vocab.encode(transpose_grid(m, k) if k else m, add_start_end=True)
-                  for m in train_p for k in transpositions]
-    valid_seqs = [vocab.encode(m, add_start_end=True) for m in valid_p]
-    x, y, w = melody_windows(train_seqs, window, stride, vocab.pad_id)
-    xv, yv, wv = melody_windows(valid_seqs, window, window, vocab.pad_id)
-
-    model_kwargs = {"vocab_size": len(vocab), "embed_dim": embed_dim, "units": units, "layers": layers,
-                    "dropout": dropout}
-    model = models.melody_lstm(**model_kwargs)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / DONE_FILE).unlink(missing_ok=True)
-    budget = time_budget_callback(time_budget_min)
-    import tensorflow as tf
-
-    # An explicit tf.data pipeline (no .map): Keras' own array adapter adds a parallel map that,
-    # with deterministic ops on, makes TF 2.21 log a harmless NodeDef error line to stderr.
-    train_ds = tf.data.Dataset.from_tensor_slices((x, y, w)).shuffle(len(x), seed=seed).batch(batch_size)
-    valid_ds = tf.data.Dataset.from_tensor_slices((xv, yv, wv)).batch(batch_size)
-    hist = model.fit(train_ds, validation_data=valid_ds, epochs=epochs, shuffle=False, verbose=verbose,
-                     callbacks=[budget, keras.callbacks.CSVLogger(str(out / LOG_FILE))])
-    val_nll = sequence_nll(model, xv, yv, wv)
-    history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
-    epochs_run = len(history.get("loss", []))
-    run_config = {
-        "task": "melody", "builder": "melody_lstm", "model": model_kwargs, "corpus": corpus, "seed": seed,
-        "encoding": "melody-grid", "steps_per_quarter": 4, "qpm": 100.0,
-        "training": {"epochs": epochs, "epochs_run": epochs_run, "time_budget_min": time_budget_min,
-                     "stopped_by_budget": budget.stopped_early, "window": window, "stride": stride,
-                     "batch_size": batch_size, "learning_rate": learning_rate, "valid_fraction": valid_fraction,
-                     "transpositions": list(transpositions), "train_pieces": len(train_p),
-                     "valid_pieces": len(valid_p), "train_windows": int(len(x)), "valid_windows": int(len(xv))},
-        "results": {"val_nll": val_nll, "val_perplexity": math.exp(val_nll),
-                    "uniform_perplexity": len(vocab), "seconds": time.monotonic() - start},
-        "versions": {"keras": keras.__version__},
-    }
-    save_run(out, model, vocab, run_config)
-    return TrainResult(out, model, vocab, val_nll, math.exp(val_nll), epochs_run, budget.stopped_early, history,
-                       time.monotonic() - start)
+        tf.config.experimental.enable_op_determinism()
+    model = build()
+    budget = TimeBudget(time_budget_s)
+    checkpoint = RunCheckpoint(run.state_dir, budget)
+    first, budget.spent = checkpoint.restore(model)
+    reconcile_log(run.log_path, first)
+    if first < epochs and not budget.exhausted:
+        model.fit(train.dataset(first, epochs), steps_per_epoch=train.steps_per_epoch, epochs=epochs,
+                  initial_epoch=first, validation_data=valid.dataset() if valid is not None else None,
+                  shuffle=False, verbose=verbose, callbacks=[budget, checkpoint, keras.callbacks.CSVLogger(str(run.log_path),
+                                                                                             append=True),
+                                              *callbacks])
+    run.save_model(model)
+    history = read_log(run.log_path)
+    return FitResult(model, history, len(history.get("epoch", [])), first, budget.stopped_early or budget.exhausted,
+                     budget.total)
 
 
-# --------------------------------------------------------------------------- CLI
+def train_melody(melodies: Sequence[Sequence[str]], out, **settings):
+    """Train the melody model of notebook 06 on token lists and write a run directory.
 
+    ``settings`` are the fields of :class:`mgtutor.tasks.melody.MelodySettings` (sizes, window, epochs,
+    time budget, seed, ...); what is not given takes its default (smaller in smoke mode).
+    Returns:
+        :class:`mgtutor.tasks.melody.MelodyRun`.
+    See: notebooks/06_melody_generation.ipynb §2.
+    """
+    from mgtutor.tasks import melody
 
-def add_train_parser(sub) -> argparse.ArgumentParser:
-    """The ``train`` command: ``train melody [--corpus chorales|folk|DIR] --out RUN_DIR ...``."""
-    p = sub.add_parser("train", help="train a course model and write a run directory")
-    tasks = p.add_subparsers(dest="task", required=True)
-    m = tasks.add_parser("melody", help="Embedding + LSTM next-token model on melody-grid tokens")
-    m.add_argument("--corpus", default="chorales", help="chorales (default), folk, or a folder of MIDI files")
-    m.add_argument("--out", default=None, help="run directory (default: runs/melody-lstm-<seed>)")
-    m.add_argument("--epochs", type=int, default=None, help="maximum epochs (default 30; 1 in smoke mode)")
-    m.add_argument("--time-budget", type=float, default=None, metavar="MIN", help="stop after MIN minutes")
-    m.add_argument("--seed", type=int, default=0, help="seed for weights, shuffling and the split")
-    m.add_argument("--units", type=int, default=None, help="LSTM size (default 256; 32 in smoke mode)")
-    m.add_argument("--layers", type=int, default=2, help="stacked LSTM layers (default 2)")
-    m.add_argument("--embed-dim", type=int, default=None, help="embedding size (default 64; 16 in smoke mode)")
-    m.add_argument("--limit", type=int, default=None, help="use only the first N pieces")
-    return p
-
-
-def run_train(args) -> int:
-    """Run ``train melody`` from parsed arguments; print one summary line."""
-    if args.seed < 0:
-        raise TrainError(f"--seed must be ≥ 0, got {args.seed}")
-    if args.epochs is not None and args.epochs < 1:
-        raise TrainError(f"--epochs must be ≥ 1, got {args.epochs}")
-    out = Path(args.out) if args.out else config.runs_dir() / run_name("melody", "lstm", args.seed)
-    melodies = load_melody_corpus(args.corpus, args.limit)
-    result = train_melody(
-        melodies, out, epochs=args.epochs or config.pick(30, 1), time_budget_min=args.time_budget,
-        seed=args.seed, units=args.units or config.pick(256, 32), layers=args.layers,
-        embed_dim=args.embed_dim or config.pick(64, 16), corpus=str(args.corpus),
-    )
-    budget = " (time budget reached)" if result.stopped_by_budget else ""
-    print(f"{result.run_dir}: {result.epochs_run} epoch(s){budget}, validation perplexity "
-          f"{result.val_perplexity:.2f} (uniform {len(result.vocab)}), {result.seconds:.0f} s")
-    return 0
+    return melody.train(melodies, out, melody.settings(**settings))

@@ -41,11 +41,17 @@ from mgtutor.data.corpora import (
 )
 from mgtutor.data.splits import split_by_piece
 from mgtutor.data.windows import (
+    ArrayData,
+    EpochData,
+    NextStepData,
+    next_step_windows,
     padded_piece_dataset,
     roll_dataset,
+    roll_transposer,
     roll_windows,
     shift_token,
     token_dataset,
+    token_transposer,
     token_windows,
     transposition_table,
 )
@@ -57,5 +63,6 @@ __all__ = [
     "chorales", "melody_tokens", "chorale_melodies", "chorale_piano_rolls", "folk_files", "folk_songs",
     "folk_melodies", "split_by_piece", "safe_load_plain_pickle", "validate_boulanger", "steps_to_piano_roll",
     "piano_roll_to_steps", "load_boulanger", "save_boulanger", "shift_token", "transposition_table", "token_windows",
-    "roll_windows", "token_dataset", "roll_dataset", "padded_piece_dataset",
+    "roll_windows", "token_dataset", "roll_dataset", "padded_piece_dataset", "next_step_windows", "EpochData",
+    "ArrayData", "NextStepData", "token_transposer", "roll_transposer",
 ]

@@ -12,7 +12,7 @@ to convert to seconds (:func:`notes_to_seconds`). The main entry points:
 * other encodings: :func:`notes_to_piano_roll` / :func:`piano_roll_to_notes` (T, 88),
   :func:`notes_to_tuples` / :func:`tuples_to_notes`, :func:`notes_to_events` / :func:`events_to_notes`.
 * transforms: :func:`quantize_notes` (with a :class:`QuantizationReport`), :func:`transpose`,
-  :func:`transpose_grid`, :func:`estimate_key`, :func:`normalize_key`.
+  :func:`transpose_grid`, :func:`transpose_token`, :func:`estimate_key`, :func:`normalize_key`.
 
 Importing this package does not import music21, pretty_midi or mido; the functions that need
 them import them when called.
@@ -71,6 +71,7 @@ from mgtutor.symbolic.transforms import (
     pitch_class_histogram,
     transpose,
     transpose_grid,
+    transpose_token,
 )
 from mgtutor.symbolic.vocab import END, PAD, SPECIALS, START, Vocabulary, VocabularyError
 
@@ -84,5 +85,5 @@ __all__ = [
     "load_score", "melody_to_grid", "melody_vocabulary", "normalize_key", "notes_to_events",
     "notes_to_piano_roll", "notes_to_seconds", "notes_to_tuples", "parse_key", "piano_roll_to_notes",
     "piece_from_music21", "pitch_class_histogram", "quantize_notes", "sample_piano_roll", "skyline",
-    "sort_notes", "transpose", "transpose_grid", "tuples_to_notes", "velocity_of_bin",
+    "sort_notes", "transpose", "transpose_grid", "transpose_token", "tuples_to_notes", "velocity_of_bin",
 ]

@@ -48,22 +48,34 @@ def transpose(notes: Iterable[Note], semitones: int, low: int = PIANO_LOW, high:
     return [replace(n, pitch=n.pitch + semitones) for n in notes]
 
 
+def transpose_token(token: str, semitones: int) -> str:
+    """Transpose one token of the course's encodings; tokens without a pitch stay as they are.
+
+    Melody-grid pitches (``"60"``) and event tokens ``NOTE_ON_p`` / ``NOTE_OFF_p`` shift by
+    ``semitones``; ``"_"``, ``"r"``, ``TIME_SHIFT_k``, ``VELOCITY_v`` and specials stay. No range
+    check: a vocabulary decides which results exist (:func:`mgtutor.data.transposition_table`).
+    See: notebooks/04_symbolic_music.ipynb §5.
+    """
+    if token.isdigit():
+        return str(int(token) + semitones)
+    for prefix in ("NOTE_ON_", "NOTE_OFF_"):
+        if token.startswith(prefix) and token[len(prefix):].isdigit():
+            return f"{prefix}{int(token[len(prefix):]) + semitones}"
+    return token
+
+
 def transpose_grid(tokens: Sequence[str], semitones: int, low: int = PIANO_LOW, high: int = PIANO_HIGH) -> list[str]:
-    """Transpose melody-grid tokens: pitch tokens shift, ``"_"``, ``"r"`` and specials stay.
+    """Transpose melody-grid tokens (:func:`transpose_token`): pitches shift, ``"_"``, ``"r"``, specials stay.
 
     Raises:
         PitchRangeError: a shifted pitch leaves [low, high].
     See: notebooks/04_symbolic_music.ipynb §5.
     """
-    out = []
-    for i, t in enumerate(tokens):
-        if t.isdigit():
-            p = int(t) + semitones
-            if not low <= p <= high:
-                raise PitchRangeError(f"token {i} = {t!r} transposed by {semitones:+d} gives {p}, outside {low}–{high}")
-            out.append(str(p))
-        else:
-            out.append(t)
+    out = [transpose_token(t, semitones) for t in tokens]
+    for i, (before, after) in enumerate(zip(tokens, out, strict=True)):
+        if after.isdigit() and not low <= int(after) <= high:
+            raise PitchRangeError(f"token {i} = {before!r} transposed by {semitones:+d} gives {after}, "
+                                  f"outside {low}–{high}")
     return out
 
 
@@ -148,5 +160,5 @@ def normalize_key(notes: Sequence[Note], key: str | None = None, low: int = 0,
 
 __all__ = [
     "KK_MAJOR", "KK_MINOR", "PITCH_CLASSES", "estimate_key", "key_normalizing_shift", "normalize_key", "parse_key",
-    "pitch_class_histogram", "transpose", "transpose_grid",
+    "pitch_class_histogram", "transpose", "transpose_grid", "transpose_token",
 ]

@@ -1,0 +1,150 @@
+"""Likelihood metrics, defined once: token NLL for categorical models, frame NLL for piano rolls.
+
+Part of mgtutor. See notebooks/06_melody_generation.ipynb §2 (token NLL, perplexity) and
+notebook 07 (frame NLL).
+
+* **Token NLL** (nats per real token): −Σ_t w_t log p(y_t | y_<t) / Σ_t w_t, where w_t is 1 on a
+  real target and 0 on padding. Perplexity is e^NLL: a uniform model over V tokens has NLL = log V.
+* **Frame NLL** (nats per frame, the polyphonic benchmark's metric): for each frame t the model
+  gives p_t ∈ (0, 1)^88 and NLL_t = −Σ_j [y_tj log p_tj + (1 − y_tj) log(1 − p_tj)] — a *sum over
+  the 88 keys* (Keras' binary cross-entropy is the *mean* over keys, 88× smaller) — averaged over
+  real frames: Σ_t w_t NLL_t / Σ_t w_t.
+
+The NumPy functions are the references; :func:`keras_metric` returns the same quantities as Keras
+metrics that accumulate Σ w·NLL and Σ w over a whole epoch, so ``log.csv``, a notebook and the CLI
+report one number. Importing this module does not import Keras.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp
+
+from mgtutor.errors import MgtutorError
+
+__all__ = ["MetricError", "token_nll", "frame_nll", "sequence_nll", "keras_metric"]
+
+
+class MetricError(MgtutorError, ValueError):
+    """Arrays a metric cannot score (shapes that do not match, nothing to score)."""
+
+
+def _weights(w, shape) -> np.ndarray:
+    w = np.ones(shape, np.float64) if w is None else np.asarray(w, np.float64)
+    if w.shape != tuple(shape):
+        raise MetricError(f"weights have shape {w.shape}, the targets {tuple(shape)}")
+    if w.sum() <= 0:
+        raise MetricError("no real targets to score (all weights are zero)")
+    return w
+
+
+def token_nll(logits, targets, weights=None) -> float:
+    """Mean NLL per real token (nats) from logits (…, V), integer targets (…) and weights (…).
+
+    NLL_t = log Σ_v e^(z_tv) − z_{t, y_t}; the result is Σ w_t NLL_t / Σ w_t.
+    Raises:
+        MetricError: shapes that do not fit, or all weights zero.
+    See: notebooks/06_melody_generation.ipynb §2.
+    """
+    z = np.asarray(logits, np.float64)
+    y = np.asarray(targets).astype(np.int64)
+    if z.shape[:-1] != y.shape:
+        raise MetricError(f"logits {z.shape} do not fit targets {y.shape}: expected logits of shape {y.shape} + (V,)")
+    w = _weights(weights, y.shape)
+    nll = logsumexp(z, axis=-1) - np.take_along_axis(z, y[..., None], axis=-1)[..., 0]
+    return float((w * nll).sum() / w.sum())
+
+
+def frame_nll(probs, frames, weights=None, eps: float = 1e-7) -> float:
+    """Mean frame NLL (nats per frame, summed over keys) from probabilities (…, K) and 0/1 frames (…, K).
+
+    Probabilities are clipped to [eps, 1 − eps] (as Keras does) before the logarithms.
+    Raises:
+        MetricError: shapes that do not match, or all weights zero.
+    See: notebook 07 (frame NLL).
+    """
+    p = np.clip(np.asarray(probs, np.float64), eps, 1 - eps)
+    y = np.asarray(frames, np.float64)
+    if p.shape != y.shape:
+        raise MetricError(f"probabilities {p.shape} and frames {y.shape} differ in shape")
+    w = _weights(weights, y.shape[:-1])
+    nll = -(y * np.log(p) + (1 - y) * np.log1p(-p)).sum(axis=-1)
+    return float((w * nll).sum() / w.sum())
+
+
+def sequence_nll(model, x: np.ndarray, y: np.ndarray, w: np.ndarray, batch_size: int = 256) -> float:
+    """:func:`token_nll` of a Keras model that maps ids (B, L) to logits (B, L, V), over windows ``(x, y, w)``.
+
+    Runs the model batch by batch and accumulates Σ w·NLL and Σ w, so the result is exact for any batch size.
+    See: notebooks/06_melody_generation.ipynb §2.
+    """
+    total = count = 0.0
+    for a in range(0, len(x), batch_size):
+        wb = np.asarray(w[a:a + batch_size], np.float64)
+        if wb.sum() == 0:
+            continue
+        logits = np.asarray(model(x[a:a + batch_size], training=False))
+        total += token_nll(logits, y[a:a + batch_size], wb) * wb.sum()
+        count += wb.sum()
+    if count == 0:
+        raise MetricError("no real tokens to score (all weights are zero)")
+    return total / count
+
+
+_KERAS_METRICS: dict[str, type] = {}
+
+
+def keras_metric(kind: str, name: str = "nll"):
+    """A Keras metric computing :func:`token_nll` (``kind="token"``, from logits) or :func:`frame_nll`
+    (``kind="frame"``, from probabilities) over everything it has seen since its last reset.
+
+    Pass it in ``compile(weighted_metrics=[...])`` so it receives the sample weights; ``fit`` then
+    logs ``nll`` and ``val_nll`` with the exact token- (or frame-) weighted mean of the epoch.
+    Written in ``keras.ops``: it runs on every backend.
+    See: notebooks/06_melody_generation.ipynb §2.
+    """
+    if kind not in ("token", "frame"):
+        raise MetricError(f"kind must be 'token' or 'frame', got {kind!r}")
+    if not _KERAS_METRICS:
+        _define_keras_metrics()
+    return _KERAS_METRICS[kind](name=name)
+
+
+def _define_keras_metrics() -> None:
+    import keras
+    from keras import ops
+
+    class _WeightedNLL(keras.metrics.Metric):
+        def __init__(self, name="nll", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.total = self.add_variable(shape=(), initializer="zeros", name="total", dtype="float32")
+            self.count = self.add_variable(shape=(), initializer="zeros", name="count", dtype="float32")
+
+        def per_step(self, y_true, y_pred):  # pragma: no cover - defined by subclasses
+            raise NotImplementedError
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            nll = ops.cast(self.per_step(y_true, y_pred), "float32")
+            w = ops.ones_like(nll) if sample_weight is None else ops.cast(sample_weight, "float32")
+            self.total.assign_add(ops.sum(nll * w))
+            self.count.assign_add(ops.sum(w))
+
+        def result(self):
+            return self.total / ops.maximum(self.count, 1e-12)
+
+        def reset_state(self):
+            self.total.assign(0.0)
+            self.count.assign(0.0)
+
+    class TokenNLL(_WeightedNLL):
+        def per_step(self, y_true, y_pred):
+            return ops.sparse_categorical_crossentropy(ops.cast(y_true, "int32"), ops.cast(y_pred, "float32"),
+                                                       from_logits=True)
+
+    class FrameNLL(_WeightedNLL):
+        def per_step(self, y_true, y_pred):
+            p = ops.clip(ops.cast(y_pred, "float32"), 1e-7, 1 - 1e-7)
+            y = ops.cast(y_true, "float32")
+            return -ops.sum(y * ops.log(p) + (1 - y) * ops.log(1 - p), axis=-1)
+
+    _KERAS_METRICS.update(token=TokenNLL, frame=FrameNLL)

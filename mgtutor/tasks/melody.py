@@ -1,0 +1,360 @@
+"""The melody task: an Embedding + LSTM next-token model on melody-grid tokens (notebook 06).
+
+Part of mgtutor. See notebooks/06_melody_generation.ipynb §2 (training), §4 (generation) and §5
+(the command line)::
+
+    python -m mgtutor train melody [--corpus chorales|folk|DIR] [--out RUN_DIR] [--epochs N] …
+    python -m mgtutor generate melody --run RUN_DIR --length N --out FILE.mid|.musicxml|.wav
+    python -m mgtutor evaluate melody --run RUN_DIR
+
+Every setting and its default lives once, in :class:`MelodySettings` (smaller in smoke mode:
+:data:`SMOKE`). Training splits the melodies by piece, frames each with ``<start>`` … ``<end>``,
+cuts windows by the course's one rule (:class:`mgtutor.data.NextStepData`: training windows
+overlap, validation windows do not, no target is dropped), transposes training pieces by a random
+shift per epoch when ``transpose`` > 0, and trains with :func:`mgtutor.train.fit_run` in a run
+directory whose ``log.csv`` logs the token-weighted NLL (``nll``, ``val_nll``) — the same number
+``results.json`` and the command line report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from mgtutor import config
+from mgtutor.tasks import Task, register_task
+
+VOCAB_FILE = "vocab.json"
+BUILDER = "melody_lstm"
+
+
+@dataclass(frozen=True)
+class MelodySettings:
+    """Everything a melody run depends on; recorded in its config.json.
+
+    Model: ``embed_dim``, ``units``, ``layers``, ``dropout`` (:func:`mgtutor.models.melody_lstm`).
+    Data: ``window`` tokens per window, training ``stride``, ``valid_fraction`` of pieces held out
+    (split by ``seed``), ``transpose`` = N draws a shift in −N…+N semitones per training piece and
+    epoch (0 = none), ``steps_per_quarter`` and ``qpm`` for writing files.
+    Training: ``epochs``, ``batch_size``, ``learning_rate`` (Adam, gradient norm clipped at 1),
+    ``time_budget_min`` over the run's whole training time (None = no limit), ``seed``.
+    """
+
+    embed_dim: int = 64
+    units: int = 256
+    layers: int = 2
+    dropout: float = 0.2
+    window: int = 64
+    stride: int = 16
+    valid_fraction: float = 0.1
+    transpose: int = 0
+    epochs: int = 30
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    time_budget_min: float | None = None
+    seed: int = 0
+    steps_per_quarter: int = 4
+    qpm: float = 100.0
+
+    def model_kwargs(self, vocab_size: int) -> dict:
+        return {"vocab_size": vocab_size, "embed_dim": self.embed_dim, "units": self.units, "layers": self.layers,
+                "dropout": self.dropout}
+
+
+SMOKE = {"embed_dim": 16, "units": 32, "epochs": 1, "stride": 64}
+"""Smoke-mode defaults (tiny model, one epoch)."""
+
+
+def settings(**overrides) -> MelodySettings:
+    """:class:`MelodySettings` with the mode's defaults, then ``overrides`` (``None`` values are ignored).
+
+    Raises:
+        TrainError: an unknown setting, or a value out of range (the message names it).
+    """
+    from mgtutor.train import TrainError
+
+    names = {f.name for f in fields(MelodySettings)}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise TrainError(f"unknown melody setting(s) {unknown}; known: {', '.join(sorted(names))}")
+    values = {**(SMOKE if config.is_smoke() else {}), **{k: v for k, v in overrides.items() if v is not None}}
+    s = MelodySettings(**values)
+    for name in ("embed_dim", "units", "layers", "window", "stride", "epochs", "batch_size", "steps_per_quarter"):
+        value = getattr(s, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise TrainError(f"{name} must be a positive integer, got {value!r}")
+    if isinstance(s.seed, bool) or not isinstance(s.seed, int) or s.seed < 0:
+        raise TrainError(f"seed must be a non-negative integer, got {s.seed!r}")
+    if not 0 < s.valid_fraction < 1:
+        raise TrainError(f"valid_fraction must be in (0, 1), got {s.valid_fraction!r}")
+    if s.transpose < 0:
+        raise TrainError(f"transpose must be ≥ 0 semitones, got {s.transpose!r}")
+    if s.time_budget_min is not None and not s.time_budget_min > 0:
+        raise TrainError(f"the time budget must be > 0 minutes, got {s.time_budget_min!r}")
+    return s
+
+
+# --------------------------------------------------------------------------- corpora
+def load_corpus(corpus: str, limit: int | None = None) -> list[list[str]]:
+    """Melody-grid token lists for ``chorales``, ``folk`` or a folder of MIDI files.
+
+    For a folder, each file's melody is chosen and folded into the vocabulary's range by
+    :func:`mgtutor.data.folder_melodies`, which prints one line per skipped file and a summary.
+    Raises:
+        TrainError: an unknown corpus name that is not a folder.
+        DatasetError: a folder with no usable melody.
+    See: notebooks/06_melody_generation.ipynb §1.
+    """
+    from mgtutor import data
+    from mgtutor.train import TrainError
+
+    if corpus == "chorales":
+        return data.chorale_melodies(limit)
+    if corpus == "folk":
+        return data.folk_melodies(limit)
+    if not Path(corpus).is_dir():
+        raise TrainError(f"--corpus {corpus!r}: use 'chorales', 'folk' or a folder of MIDI files")
+    melodies, report = data.folder_melodies(corpus, limit=limit, warn=_warn_line)
+    print(report, file=sys.stderr)
+    return melodies
+
+
+def _warn_line(message: str) -> None:
+    print(f"mgtutor: warning: {message}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- training
+@dataclass
+class MelodyRun:
+    """A trained or loaded melody run: its directory, model, vocabulary, config and results."""
+
+    run_dir: Path
+    model: object
+    vocab: object
+    config: dict
+    results: dict
+    history: dict
+
+    @property
+    def val_nll(self) -> float:
+        return self.results["val_nll"]
+
+    @property
+    def val_perplexity(self) -> float:
+        return self.results["val_perplexity"]
+
+    @property
+    def epochs_run(self) -> int:
+        return self.results["epochs_run"]
+
+    @property
+    def stopped_by_budget(self) -> bool:
+        return self.results["stopped_by_budget"]
+
+    @property
+    def seconds(self) -> float:
+        return self.results["wall_seconds"]
+
+
+def _split(melodies: Sequence[Sequence[str]], s: MelodySettings) -> tuple[list[int], list[int]]:
+    from mgtutor import data
+    from mgtutor.train import TrainError
+
+    if len(melodies) < 2:
+        raise TrainError(f"need at least 2 melodies to hold one out for validation, got {len(melodies)}")
+    train_idx, valid_idx = data.split_by_piece(list(range(len(melodies))), (1 - s.valid_fraction, s.valid_fraction),
+                                               seed=s.seed)
+    if not valid_idx:
+        train_idx, valid_idx = train_idx[1:], train_idx[:1]
+    return train_idx, valid_idx
+
+
+def splits(melodies: Sequence[Sequence[str]], s: MelodySettings, vocab):
+    """The training and validation :class:`~mgtutor.data.NextStepData` of a melody run, and the split indices."""
+    from mgtutor import data
+
+    train_idx, valid_idx = _split(melodies, s)
+    encode = [vocab.encode(m, add_start_end=True) for m in melodies]
+    shifts = [k for k in range(-s.transpose, s.transpose + 1)] if s.transpose else []
+    train = data.NextStepData([encode[i] for i in train_idx], s.window, s.stride, s.batch_size, shuffle=True,
+                              seed=s.seed, shifts=shifts, transposer=data.token_transposer(vocab, shifts) if shifts
+                              else None)
+    valid = data.NextStepData([encode[i] for i in valid_idx], s.window, s.window, s.batch_size)
+    return train, valid, train_idx, valid_idx
+
+
+def train(melodies: Sequence[Sequence[str]], out, s: MelodySettings | None = None, corpus: str = "custom",
+          limit: int | None = None, force: bool = False, callbacks: Sequence = (), verbose: int = 0) -> MelodyRun:
+    """Train (or resume) a melody run in ``out`` and return it.
+
+    Running it again on an unfinished run with the same settings resumes it; on a finished one it refuses
+    (``force`` starts over); with other settings it refuses and names them (:meth:`RunDir.prepare`).
+    Raises:
+        TrainError: fewer than 2 melodies or a bad setting. RunDirError: see above.
+    See: notebooks/06_melody_generation.ipynb §2.
+    """
+    import keras
+
+    from mgtutor import models
+    from mgtutor.metrics import keras_metric
+    from mgtutor.runs import RunDir
+    from mgtutor.symbolic import melody_vocabulary
+    from mgtutor.train import fit_run
+
+    start = time.monotonic()
+    s = s or settings()
+    vocab = melody_vocabulary()
+    train_data, valid_data, train_idx, valid_idx = splits(melodies, s, vocab)
+    kwargs = s.model_kwargs(len(vocab))
+    run = RunDir.prepare(out, {
+        "task": "melody", "builder": BUILDER, "builder_kwargs": kwargs, "seed": s.seed,
+        "data": {"corpus": corpus, "limit": limit, "pieces": len(melodies), "encoding": "melody-grid",
+                 "steps_per_quarter": s.steps_per_quarter, "qpm": s.qpm,
+                 "split": {"by": "piece", "seed": s.seed, "valid_fraction": s.valid_fraction,
+                           "valid_index": sorted(valid_idx)}},
+        "training": asdict(s),
+    }, force=force)
+    vocab.save(run.path / VOCAB_FILE)
+
+    def build():
+        config.seed_everything(s.seed)
+        model = models.build(BUILDER, **kwargs)
+        model.compile(optimizer=keras.optimizers.Adam(s.learning_rate, clipnorm=1.0),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True,
+                                                                      reduction="mean_with_sample_weight"),
+                      weighted_metrics=[keras_metric("token")])
+        return model
+
+    fit = fit_run(run, build, train_data, valid_data, epochs=s.epochs,
+                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min,
+                  callbacks=callbacks, verbose=verbose)
+    val_nll = validation_nll(fit.model, valid_data)
+    results = {"val_nll": val_nll, "val_perplexity": math.exp(val_nll), "uniform_perplexity": len(vocab),
+               "epochs_run": fit.epochs_run, "stopped_by_budget": fit.stopped_by_budget,
+               "train_windows": train_data.examples_per_epoch, "valid_windows": valid_data.examples_per_epoch,
+               "train_pieces": len(train_idx), "valid_pieces": len(valid_idx),
+               "train_seconds": fit.train_seconds, "wall_seconds": time.monotonic() - start}
+    run.finish(results)
+    return MelodyRun(run.path, fit.model, vocab, run.config, results, fit.history)
+
+
+def validation_nll(model, valid) -> float:
+    """Token NLL of ``model`` over every validation target, each scored once (:func:`mgtutor.metrics.sequence_nll`)."""
+    from mgtutor.metrics import sequence_nll
+
+    x, y, w = valid.epoch(0)
+    return sequence_nll(model, x, y, w)
+
+
+def load(run_dir) -> MelodyRun:
+    """A finished melody run: its model (rebuilt through the registry), vocabulary, config and results.
+
+    Raises:
+        RunDirError: missing, unfinished or not a melody run (the message says what to do).
+    """
+    from mgtutor.runs import RunDir, RunDirError
+    from mgtutor.symbolic import Vocabulary
+
+    run = RunDir.open(run_dir)
+    cfg = run.config
+    if cfg.get("task") != "melody":
+        raise RunDirError(f"{run.path}: a {cfg.get('task')!r} run, not a melody run")
+    from mgtutor.train import read_log
+
+    return MelodyRun(run.path, run.load_model(), Vocabulary.load(run.artifact(VOCAB_FILE)), cfg, run.results,
+                     read_log(run.log_path))
+
+
+# --------------------------------------------------------------------------- command line
+def _add_train_args(p: argparse.ArgumentParser) -> None:
+    d = MelodySettings()
+    p.add_argument("--corpus", default="chorales", help="chorales (default), folk, or a folder of MIDI files")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N pieces")
+    p.add_argument("--out", default=None, help="run directory (default: runs/melody-lstm-<seed>)")
+    p.add_argument("--force", action="store_true", help="start over, even if the run directory holds a run")
+    p.add_argument("--epochs", type=int, default=None, help=f"epochs (default {d.epochs}; {SMOKE['epochs']} in smoke)")
+    p.add_argument("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
+                   help="stop once the run's training time passes MIN minutes (counted across resumes)")
+    p.add_argument("--seed", type=int, default=None, help="seed for weights, shuffling and the split (default 0)")
+    p.add_argument("--units", type=int, default=None, help=f"LSTM size (default {d.units}; {SMOKE['units']} in smoke)")
+    p.add_argument("--layers", type=int, default=None, help=f"stacked LSTM layers (default {d.layers})")
+    p.add_argument("--embed-dim", type=int, default=None,
+                   help=f"embedding size (default {d.embed_dim}; {SMOKE['embed_dim']} in smoke mode)")
+    p.add_argument("--window", type=int, default=None, help=f"tokens per training window (default {d.window})")
+    p.add_argument("--transpose", type=int, default=None, metavar="N",
+                   help="transpose each training piece by a random shift in -N…+N semitones per epoch (default 0)")
+
+
+def _run_train(args) -> int:
+    from mgtutor.runs import run_name
+
+    s = settings(epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed, units=args.units,
+                 layers=args.layers, embed_dim=args.embed_dim, window=args.window, transpose=args.transpose)
+    out = Path(args.out) if args.out else config.runs_dir() / run_name("melody", "lstm", s.seed)
+    melodies = load_corpus(args.corpus, args.limit)
+    result = train(melodies, out, s, corpus=str(args.corpus), limit=args.limit, force=args.force)
+    budget = " (time budget reached)" if result.stopped_by_budget else ""
+    print(f"{result.run_dir}: {result.epochs_run} epoch(s){budget}, validation NLL {result.val_nll:.4f} nats/token, "
+          f"perplexity {result.val_perplexity:.2f} (uniform {len(result.vocab)}), {result.seconds:.0f} s")
+    return 0
+
+
+def _add_generate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", dest="run_dir", metavar="RUN_DIR", required=True,
+                   help="run directory written by `mgtutor train melody`")
+    p.add_argument("--length", type=int, required=True, help="number of sixteenth-note tokens to generate")
+    p.add_argument("--temperature", type=float, default=1.0, help="> 0; lower is more conservative (default 1)")
+    p.add_argument("--top-k", type=int, default=None, help="sample among the k most likely tokens")
+    p.add_argument("--top-p", type=float, default=None, help="nucleus mass in (0, 1]")
+    p.add_argument("--primer", default="", help='tokens to start from, e.g. "60 _ 62 _"')
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (same run + seed ⇒ same file)")
+    p.add_argument("--out", required=True, help="output file: .mid/.midi, .musicxml/.xml or .wav")
+
+
+def _run_generate(args) -> int:
+    from mgtutor.generate import generate_melody
+
+    start = time.perf_counter()
+    result = generate_melody(args.run_dir, args.length, args.out, args.temperature, args.top_k, args.top_p,
+                             args.primer, args.seed)
+    print(f"{result.path}: {len(result.notes)} notes from {args.length} generated tokens "
+          f"in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _add_evaluate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", dest="run_dir", metavar="RUN_DIR", required=True,
+                   help="run directory written by `mgtutor train melody`")
+
+
+def _run_evaluate(args) -> int:
+    run = load(args.run_dir)
+    data_spec = run.config["data"]
+    if data_spec["corpus"] == "custom":
+        from mgtutor.runs import RunDirError
+
+        raise RunDirError(f"{run.run_dir}: trained on melodies passed in code; evaluate it with "
+                          "mgtutor.tasks.melody.validation_nll in that code")
+    melodies = load_corpus(data_spec["corpus"], data_spec["limit"])
+    s = MelodySettings(**run.config["training"])
+    _, valid, _, valid_idx = splits(melodies, s, run.vocab)
+    if sorted(valid_idx) != data_spec["split"]["valid_index"]:
+        from mgtutor.runs import RunDirError
+
+        raise RunDirError(f"{run.run_dir}: the corpus no longer gives this run's validation split; train again")
+    nll = validation_nll(run.model, valid)
+    print(f"{run.run_dir}: validation NLL {nll:.4f} nats/token, perplexity {math.exp(nll):.2f} on "
+          f"{len(valid_idx)} held-out pieces ({valid.examples_per_epoch} windows)")
+    return 0
+
+
+register_task(Task("melody", "Embedding + LSTM next-token model on melody-grid tokens (notebook 06)", {
+    "train": (_add_train_args, _run_train),
+    "generate": (_add_generate_args, _run_generate),
+    "evaluate": (_add_evaluate_args, _run_evaluate),
+}))
