@@ -23,7 +23,11 @@ import numpy as np
 from mgtutor.errors import MgtutorError
 from mgtutor.files import atomic_path
 from mgtutor.symbolic import (
+    PIANO_HIGH,
+    PIANO_LOW,
     Note,
+    RollShapeError,
+    check_roll,
     grid_to_melody,
     notes_to_seconds,
     sort_notes,
@@ -336,13 +340,6 @@ def synthesize(music, tempo: float = 120.0, sr: int = 22050, backend: str = "aut
 
 
 # ------------------------------------------------------------------ plots
-def _check_roll(roll) -> np.ndarray:
-    roll = np.asarray(roll)
-    if roll.ndim != 2 or roll.shape[1] != 88:
-        raise RenderError(f"a piano roll has shape (T, 88) (column j = MIDI pitch j + 21); got {roll.shape}")
-    return roll
-
-
 def plot_piano_roll(roll, steps_per_quarter: int = 4, title: str = "Piano roll", ax=None, pitch_range=None,
                     figsize=(8, 3), dpi: int = 80):
     """Plot a (T, 88) piano roll: time (quarter notes) across, MIDI pitch up.
@@ -362,20 +359,24 @@ def plot_piano_roll(roll, steps_per_quarter: int = 4, title: str = "Piano roll",
     """
     import matplotlib.pyplot as plt
 
-    roll = _check_roll(roll).astype(float)
+    try:
+        roll = check_roll(roll).astype(float)
+    except RollShapeError as exc:  # render's callers catch RenderError
+        raise RenderError(str(exc)) from None
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize, dpi=dpi, constrained_layout=True)
     else:
         fig = ax.figure
     used = np.flatnonzero(roll.any(axis=0))
     if pitch_range is None:
-        lo, hi = (int(used.min()) + 21 - 2, int(used.max()) + 21 + 2) if used.size else (21, 108)
+        lo, hi = ((int(used.min()) + PIANO_LOW - 2, int(used.max()) + PIANO_LOW + 2) if used.size
+                  else (PIANO_LOW, PIANO_HIGH))
     else:
         lo, hi = pitch_range
-    lo, hi = max(lo, 21), min(hi, 108)
+    lo, hi = max(lo, PIANO_LOW), min(hi, PIANO_HIGH)
     t_end = roll.shape[0] / steps_per_quarter
-    ax.imshow(roll[:, lo - 21: hi - 21 + 1].T, origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1,
-              interpolation="nearest", extent=(0, t_end, lo - 0.5, hi + 0.5))
+    ax.imshow(roll[:, lo - PIANO_LOW: hi - PIANO_LOW + 1].T, origin="lower", aspect="auto", cmap="Greys", vmin=0,
+              vmax=1, interpolation="nearest", extent=(0, t_end, lo - 0.5, hi + 0.5))
     ax.set_xlabel("time (quarter notes)")
     ax.set_ylabel("MIDI pitch")
     ax.set_title(title)

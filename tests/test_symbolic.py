@@ -21,6 +21,7 @@ from mgtutor.symbolic import (
     Piece,
     PitchRangeError,
     QuantizationError,
+    RollShapeError,
     SymbolicError,
     Vocabulary,
     VocabularyError,
@@ -192,7 +193,7 @@ def test_piano_roll_bad_inputs_and_merge():
     with pytest.raises(EncodingError, match="allow_merge=True"):
         notes_to_piano_roll(repeated)
     assert piano_roll_to_notes(notes_to_piano_roll(repeated, allow_merge=True)) == [Note(60, 0, 2)]
-    with pytest.raises(EncodingError, match=r"shape \(T, 88\)"):
+    with pytest.raises(RollShapeError, match=r"shape \(T, 88\).*got \(4, 12\)"):
         piano_roll_to_notes(np.zeros((4, 12)))
     with pytest.raises(EncodingError, match="only 0/1"):
         piano_roll_to_notes(np.full((2, 88), 0.3))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from mgtutor.checks import CheckResult, hint, ok
+from mgtutor.symbolic.core import PIANO_HIGH, PIANO_LOW
 
 __all__ = [
     "aliased_frequency_exercise",
@@ -46,7 +47,7 @@ def _close(a, b, rtol=1e-6, atol=1e-9) -> bool:
 
 def midi_to_hz_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/01_audio_signals.ipynb, exercise 1: f = 440 · 2^((m − 69) / 12)."""
-    m = np.array([21.0, 60.0, 69.0, 81.0, 108.0])
+    m = np.array([PIANO_LOW, 60, 69, 81, PIANO_HIGH], dtype=float)  # the keyboard's ends, C4, A4, A5
     got, err = _call(fn, m)
     if err is not None:
         return err

@@ -61,7 +61,7 @@ def piano_roll_exercise(fn) -> CheckResult:
     ``fn(notes, steps_per_quarter)`` returns a (T, 88) 0/1 array with ``roll[t, p - 21] = 1`` while
     pitch p sounds in step t; T = end of the last note in steps.
     """
-    from mgtutor.symbolic import notes_to_piano_roll
+    from mgtutor.symbolic import PIANO_KEYS, PIANO_LOW, RollShapeError, check_roll, notes_to_piano_roll
 
     chords = [(60, 0.0, 1.0), (64, 0.0, 1.0), (67, 0.5, 2.0), (48, 1.0, 2.0)]
     for phrase, spq in ((chords, 4), (chords, 2), (_PHRASES[0], 4)):
@@ -71,21 +71,25 @@ def piano_roll_exercise(fn) -> CheckResult:
         except Exception as exc:  # noqa: BLE001
             return hint(f"Your function raised {type(exc).__name__}: {exc}.")
         if got.shape == want.T.shape and got.shape != want.shape:
-            return hint(f"Shape {got.shape}: the course's piano roll is (time, 88), one row per step — transpose it.")
-        if got.ndim != 2 or got.shape[1] != 88:
-            return hint(f"Expected shape (T, 88), got {got.shape}: 88 piano keys, column j = MIDI pitch j + 21.")
+            return hint(f"Shape {got.shape}: the course's piano roll is (time, {PIANO_KEYS}), one row per step — "
+                        "transpose it.")
+        try:
+            check_roll(got, "your roll")
+        except RollShapeError as exc:
+            return hint(f"{exc}: {PIANO_KEYS} piano keys, one column each.")
         if got.shape[0] != want.shape[0]:
             return hint(f"{got.shape[0]} rows instead of {want.shape[0]}: "
                         "T = end of the last note × steps_per_quarter.")
         if np.array_equal(got != 0, want != 0):
             continue
-        for shift in (-21, 21, -1, 1):
+        for shift in (-PIANO_LOW, PIANO_LOW, -1, 1):
             if np.array_equal(np.roll(got != 0, shift, axis=1), want != 0):
-                return hint("The notes are in the wrong columns: column j is MIDI pitch j + 21 (A0 = 21).")
+                return hint(f"The notes are in the wrong columns: column j is MIDI pitch j + {PIANO_LOW} "
+                            f"(A0 = {PIANO_LOW}).")
         if np.array_equal(got[:-1] != 0, want[:-1] != 0) or (got != 0).sum() > (want != 0).sum():
             return hint("Notes last one step too long: a note covers steps start·s … end·s − 1 (end excluded).")
         return hint("Some cells differ from the reference; print your roll for the first phrase and compare.")
-    return ok("piano roll (T, 88): rows are steps, column j is pitch j + 21, ends excluded")
+    return ok(f"piano roll (T, {PIANO_KEYS}): rows are steps, column j is pitch j + {PIANO_LOW}, ends excluded")
 
 
 def key_shift_exercise(fn) -> CheckResult:

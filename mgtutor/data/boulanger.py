@@ -1,19 +1,29 @@
 """Boulanger-Lewandowski pickles (JSB Chorales, Nottingham, MuseData, Piano-midi.de), read safely.
 
 Part of mgtutor. See notebooks/04_symbolic_music.ipynb §3; the benchmark of notebook 07.
+
+The step format ↔ piano roll conversions (:func:`steps_to_piano_roll`, :func:`piano_roll_to_steps`) belong
+to the piano-roll convention and live in :mod:`mgtutor.symbolic.pianoroll`; they are re-exported here.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from mgtutor.errors import DatasetError
 from mgtutor.files import atomic_write_bytes
+from mgtutor.symbolic.pianoroll import (
+    PIANO_HIGH,
+    PIANO_LOW,
+    RollShapeError,
+    check_roll,
+    piano_roll_to_steps,
+    steps_to_piano_roll,
+)
 
 BL_SPLITS = ("train", "valid", "test")
 """The splits of a Boulanger-Lewandowski pickle (JSB Chorales, Nottingham, MuseData, Piano-midi.de)."""
@@ -129,33 +139,9 @@ def validate_boulanger(data, source: str = "data") -> None:
                 if not isinstance(step, (list, tuple)):
                     raise DatasetError(f"{source}: {split}[{i}][{t}] must be a tuple of pitches, got {step!r}")
                 for p in step:
-                    if not _is_number(p) or p != int(p) or not 21 <= p <= 108:
-                        raise DatasetError(
-                            f"{source}: {split}[{i}][{t}] holds {p!r}; pitches must be whole MIDI numbers 21–108"
-                        )
-
-
-def steps_to_piano_roll(piece: Sequence[Sequence[float]]) -> np.ndarray:
-    """One Boulanger-Lewandowski piece (list of pitch tuples) → (T, 88) uint8 piano roll.
-
-    See: notebooks/04_symbolic_music.ipynb §3.
-    """
-    roll = np.zeros((len(piece), 88), dtype=np.uint8)
-    for t, step in enumerate(piece):
-        for p in step:
-            roll[t, int(p) - 21] = 1
-    return roll
-
-
-def piano_roll_to_steps(roll: np.ndarray) -> list[tuple[int, ...]]:
-    """(T, 88) piano roll → list of sorted pitch tuples (the Boulanger-Lewandowski step format).
-
-    See: notebooks/04_symbolic_music.ipynb §3.
-    """
-    roll = np.asarray(roll)
-    if roll.ndim != 2 or roll.shape[1] != 88:
-        raise DatasetError(f"a piano roll has shape (T, 88); got {roll.shape}")
-    return [tuple(int(j) + 21 for j in np.flatnonzero(row)) for row in roll]
+                    if not _is_number(p) or p != int(p) or not PIANO_LOW <= p <= PIANO_HIGH:
+                        raise DatasetError(f"{source}: {split}[{i}][{t}] holds {p!r}; pitches must be whole MIDI "
+                                           f"numbers {PIANO_LOW}–{PIANO_HIGH}")
 
 
 def load_boulanger(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_BYTES) -> dict[str, list[np.ndarray]]:
@@ -180,6 +166,16 @@ def load_boulanger(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_
     return {split: [steps_to_piano_roll(piece) for piece in data[split]] for split in BL_SPLITS}
 
 
+def _piece_steps(piece, what: str) -> list[tuple[int, ...]]:
+    """A piece as Boulanger-Lewandowski steps: a roll is converted, a list of pitch tuples is copied as ints."""
+    if not isinstance(piece, np.ndarray):
+        return [tuple(int(x) for x in step) for step in piece]
+    try:
+        return piano_roll_to_steps(check_roll(piece, what))
+    except RollShapeError as exc:
+        raise DatasetError(str(exc)) from None
+
+
 def save_boulanger(splits: dict, path: str | os.PathLike) -> Path:
     """Write splits in the Boulanger-Lewandowski pickle format (atomically).
 
@@ -197,7 +193,6 @@ def save_boulanger(splits: dict, path: str | os.PathLike) -> Path:
     for split in BL_SPLITS:
         if split not in splits:
             raise DatasetError(f"split {split!r} missing; give all of {BL_SPLITS}")
-        plain[split] = [piano_roll_to_steps(p) if isinstance(p, np.ndarray) else [tuple(int(x) for x in s) for s in p]
-                        for p in splits[split]]
+        plain[split] = [_piece_steps(p, f"splits[{split!r}][{i}]") for i, p in enumerate(splits[split])]
     validate_boulanger(plain, "splits")
     return atomic_write_bytes(path, pickle.dumps(plain, protocol=2))

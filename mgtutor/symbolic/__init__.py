@@ -9,8 +9,12 @@ to convert to seconds (:func:`notes_to_seconds`). The main entry points:
   :func:`load_midi` / :func:`load_midi_folder` (robust MIDI loading, :class:`MidiLoadError`).
 * melody grid (one token per sixteenth, ``"60"`` / ``"_"`` / ``"r"``): :func:`melody_to_grid`,
   :func:`grid_to_melody`, :func:`melody_vocabulary`, :class:`Vocabulary` (token ↔ id, JSON save/load).
-* other encodings: :func:`notes_to_piano_roll` / :func:`piano_roll_to_notes` (T, 88),
-  :func:`notes_to_tuples` / :func:`tuples_to_notes`, :func:`notes_to_events` / :func:`events_to_notes`.
+* piano roll (T, 88), column j = MIDI pitch j + 21 — the convention in :mod:`~mgtutor.symbolic.pianoroll`:
+  :data:`PIANO_KEYS`, :func:`check_roll` (:class:`RollShapeError`), :func:`notes_to_piano_roll` /
+  :func:`piano_roll_to_notes`, :func:`sample_piano_roll`, :func:`steps_to_piano_roll` /
+  :func:`piano_roll_to_steps` (Boulanger-Lewandowski steps), :func:`roll_shift_range`, :func:`transpose_roll`.
+* other encodings: :func:`notes_to_tuples` / :func:`tuples_to_notes`, :func:`notes_to_events` /
+  :func:`events_to_notes`.
 * transforms: :func:`quantize_notes` (with a :class:`QuantizationReport`), :func:`transpose`,
   :func:`transpose_grid`, :func:`transpose_token`, :func:`estimate_key`, :func:`normalize_key`.
 
@@ -46,11 +50,8 @@ from mgtutor.symbolic.encodings import (
     melody_to_grid,
     melody_vocabulary,
     notes_to_events,
-    notes_to_piano_roll,
     notes_to_tuples,
-    piano_roll_to_notes,
     quantize_notes,
-    sample_piano_roll,
     tuples_to_notes,
     velocity_of_bin,
 )
@@ -62,6 +63,18 @@ from mgtutor.symbolic.midi import (
     MidiSkippedWarning,
     load_midi,
     load_midi_folder,
+)
+from mgtutor.symbolic.pianoroll import (
+    PIANO_KEYS,
+    RollShapeError,
+    check_roll,
+    notes_to_piano_roll,
+    piano_roll_to_notes,
+    piano_roll_to_steps,
+    roll_shift_range,
+    sample_piano_roll,
+    steps_to_piano_roll,
+    transpose_roll,
 )
 from mgtutor.symbolic.transforms import (
     estimate_key,
@@ -78,9 +91,10 @@ from mgtutor.symbolic.vocab import END, PAD, SPECIALS, START, Vocabulary, Vocabu
 __all__ = [
     "DEFAULT_MAX_BYTES", "DEFAULT_MAX_NOTES", "FolderReport", "MidiLoadError", "MidiSkippedWarning", "load_midi",
     "load_midi_folder",
-    "DEFAULT_VELOCITY", "END", "HOLD", "PAD", "PIANO_HIGH", "PIANO_LOW", "REST", "SPECIALS", "START",
+    "DEFAULT_VELOCITY", "END", "HOLD", "PAD", "PIANO_HIGH", "PIANO_KEYS", "PIANO_LOW", "REST", "SPECIALS", "START",
     "EncodingError", "Note", "NoteError", "Piece", "PitchRangeError", "QuantizationError",
-    "QuantizationReport", "SymbolicError", "Vocabulary", "VocabularyError", "check_monophonic",
+    "QuantizationReport", "RollShapeError", "SymbolicError", "Vocabulary", "VocabularyError", "check_monophonic",
+    "check_roll", "piano_roll_to_steps", "roll_shift_range", "steps_to_piano_roll", "transpose_roll",
     "estimate_key", "event_vocabulary", "events_to_notes", "grid_to_melody", "key_normalizing_shift",
     "load_score", "melody_to_grid", "melody_vocabulary", "normalize_key", "notes_to_events",
     "notes_to_piano_roll", "notes_to_seconds", "notes_to_tuples", "parse_key", "piano_roll_to_notes",

@@ -41,6 +41,32 @@ class QuantizationError(SymbolicError):
     """A time is not on the encoding's grid; quantise first (:func:`quantize_notes`)."""
 
 
+class EncodingError(SymbolicError):
+    """A sequence cannot be encoded or decoded (polyphony where a melody is needed, a bad token order)."""
+
+
+_EPS = 1e-6
+"""Tolerance, in grid steps, for a time to count as on the grid."""
+
+
+def _check_spq(steps_per_quarter: int) -> int:
+    """``steps_per_quarter`` as an int after checking it is a positive integer (shared by the grid encodings)."""
+    if isinstance(steps_per_quarter, bool) or int(steps_per_quarter) != steps_per_quarter or steps_per_quarter < 1:
+        raise SymbolicError(f"steps_per_quarter must be a positive integer (4 = sixteenths), got {steps_per_quarter!r}")
+    return int(steps_per_quarter)
+
+
+def _steps(t: float, s: int, what: str) -> int:
+    """The grid step k with ``k = t·s`` exactly (within :data:`_EPS`), else :class:`QuantizationError`."""
+    k = round(t * s)
+    if abs(k - t * s) > _EPS:
+        raise QuantizationError(
+            f"{what} at beat {t:g} is not on the grid of 1/{s} quarter note; quantise first "
+            f"(notes, report = quantize_notes(notes, {s})) and look at report.max_error"
+        )
+    return k
+
+
 @dataclass(frozen=True)
 class Note:
     """One sounding note.

@@ -5,7 +5,8 @@ Part of mgtutor.symbolic. See notebooks/04_symbolic_music.ipynb §3 (piano roll)
 * melody grid: one token per grid step (a sixteenth by default): ``"60"`` starts MIDI pitch 60,
   ``"_"`` holds the previous note, ``"r"`` is a rest. Monophonic; velocity is not stored.
 * piano roll: a (T, 88) 0/1 matrix, column j = MIDI pitch j + 21. Polyphonic; a note struck
-  again right after itself merges with it, and velocity is not stored.
+  again right after itself merges with it, and velocity is not stored. Its functions live in
+  :mod:`mgtutor.symbolic.pianoroll` (the whole convention) and are re-exported here.
 * note tuples: (pitch, step, duration) per note, step and duration in quarter notes.
   Polyphonic, continuous times; velocity is not stored.
 * event tokens: ``NOTE_ON_p``, ``NOTE_OFF_p``, ``TIME_SHIFT_k`` (k grid steps),
@@ -25,27 +26,26 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from mgtutor.symbolic.core import (
+    _EPS,
     DEFAULT_VELOCITY,
     PIANO_HIGH,
     PIANO_LOW,
+    EncodingError,
     Note,
     PitchRangeError,
-    QuantizationError,
     SymbolicError,
+    _check_spq,
+    _steps,
     check_monophonic,
     sort_notes,
 )
+from mgtutor.symbolic.pianoroll import notes_to_piano_roll, piano_roll_to_notes, sample_piano_roll
 from mgtutor.symbolic.vocab import END, PAD, SPECIALS, START, Vocabulary
 
 HOLD = "_"
 """Melody-grid token: the previous note keeps sounding."""
 REST = "r"
 """Melody-grid token: silence."""
-_EPS = 1e-6
-
-
-class EncodingError(SymbolicError):
-    """A sequence cannot be encoded or decoded (polyphony where a melody is needed, a bad token order)."""
 
 
 # ------------------------------------------------------------------ quantisation
@@ -71,12 +71,6 @@ class QuantizationReport:
     def exact(self) -> bool:
         """True if nothing had to move (the notes were already on the grid)."""
         return self.n_moved == 0
-
-
-def _check_spq(steps_per_quarter: int) -> int:
-    if isinstance(steps_per_quarter, bool) or int(steps_per_quarter) != steps_per_quarter or steps_per_quarter < 1:
-        raise SymbolicError(f"steps_per_quarter must be a positive integer (4 = sixteenths), got {steps_per_quarter!r}")
-    return int(steps_per_quarter)
 
 
 def quantize_notes(notes: Iterable[Note], steps_per_quarter: int = 4) -> tuple[list[Note], QuantizationReport]:
@@ -109,16 +103,6 @@ def quantize_notes(notes: Iterable[Note], steps_per_quarter: int = 4) -> tuple[l
         out.append(replace(n, start=start, end=end))
     err = np.asarray(errors) if errors else np.zeros(1)
     return sort_notes(out), QuantizationReport(len(out), moved, lengthened, float(err.max()), float(err.mean()))
-
-
-def _steps(t: float, s: int, what: str) -> int:
-    k = round(t * s)
-    if abs(k - t * s) > _EPS:
-        raise QuantizationError(
-            f"{what} at beat {t:g} is not on the grid of 1/{s} quarter note; quantise first "
-            f"(notes, report = quantize_notes(notes, {s})) and look at report.max_error"
-        )
-    return k
 
 
 # ------------------------------------------------------------------ melody grid
@@ -219,106 +203,6 @@ def grid_to_melody(tokens: Iterable[str], steps_per_quarter: int = 4, velocity: 
         k += 1
     close(k)
     return notes
-
-
-# ------------------------------------------------------------------ piano roll
-def notes_to_piano_roll(notes: Iterable[Note], steps_per_quarter: int = 4, total_steps: int | None = None,
-                        allow_merge: bool = False) -> np.ndarray:
-    """Encode notes as a (T, 88) uint8 piano roll: ``roll[t, p - 21] = 1`` while pitch p sounds in step t.
-
-    Args:
-        notes: notes with times on the grid and pitches 21–108.
-        steps_per_quarter: 1 for the chorale benchmark (quarter notes), 4 for melodies.
-        total_steps: number of rows T (default: end of the last note).
-        allow_merge: a note that starts exactly where the same pitch ends (a repeated note), or
-            overlaps it (a unison of two voices), cannot be told apart in a roll. If False such a
-            pair raises; if True they merge (the Boulanger-Lewandowski benchmark does this).
-    Returns:
-        uint8 array of shape (T, 88).
-    Raises:
-        PitchRangeError: a pitch is outside 21–108.
-        QuantizationError: a time is off the grid.
-        EncodingError: two notes of one pitch touch or overlap and ``allow_merge`` is False.
-    See: notebooks/04_symbolic_music.ipynb §3.
-    """
-    s = _check_spq(steps_per_quarter)
-    notes = sort_notes(notes)
-    spans = []
-    for n in notes:
-        if not PIANO_LOW <= n.pitch <= PIANO_HIGH:
-            raise PitchRangeError(f"pitch {n.pitch} at beat {n.start:g} is outside the piano roll's 21–108")
-        a = _steps(n.start, s, f"start of pitch {n.pitch}")
-        spans.append((n.pitch, a, _steps(n.end, s, f"end of pitch {n.pitch}")))
-    length = max((b for _, _, b in spans), default=0)
-    if total_steps is not None:
-        if total_steps < length:
-            raise EncodingError(f"total_steps={total_steps} is shorter than the notes ({length} steps)")
-        length = total_steps
-    roll = np.zeros((length, 88), dtype=np.uint8)
-    last_end: dict[int, int] = {}
-    for p, a, b in spans:
-        if not allow_merge and p in last_end and a <= last_end[p]:
-            raise EncodingError(
-                f"pitch {p} is struck again at step {a} while (or just as) the previous one sounds: a piano roll "
-                "cannot tell the two notes apart; pass allow_merge=True to merge them"
-            )
-        last_end[p] = max(b, last_end.get(p, 0))
-        roll[a:b, p - PIANO_LOW] = 1
-    return roll
-
-
-def sample_piano_roll(notes: Iterable[Note], steps_per_quarter: int = 1, total_steps: int | None = None) -> np.ndarray:
-    """A (T, 88) uint8 piano roll that samples what sounds at each grid time (no quantisation needed).
-
-    Rule: ``roll[t, p - 21] = 1`` iff some note of pitch p has ``start ≤ t / s < end``. This is how
-    the Boulanger-Lewandowski JSB-chorale rolls are made (one frame per quarter note): a passing
-    eighth note between two beats is simply not seen, and repeated notes merge.
-
-    Args:
-        notes: notes with any times, pitches 21–108.
-        steps_per_quarter: frames per quarter note.
-        total_steps: number of frames (default: ⌈s · end of the last note⌉).
-    Raises:
-        PitchRangeError: a pitch is outside 21–108.
-    See: notebooks/04_symbolic_music.ipynb §3.
-    """
-    s = _check_spq(steps_per_quarter)
-    notes = list(notes)
-    for n in notes:
-        if not PIANO_LOW <= n.pitch <= PIANO_HIGH:
-            raise PitchRangeError(f"pitch {n.pitch} at beat {n.start:g} is outside the piano roll's 21–108")
-    length = math.ceil(max((n.end for n in notes), default=0) * s - _EPS) if total_steps is None else total_steps
-    roll = np.zeros((max(length, 0), 88), dtype=np.uint8)
-    for n in notes:
-        a = math.ceil(n.start * s - _EPS)
-        b = math.ceil(n.end * s - _EPS)
-        roll[a:b, n.pitch - PIANO_LOW] = 1
-    return roll
-
-
-def piano_roll_to_notes(roll: np.ndarray, steps_per_quarter: int = 4, velocity: int = DEFAULT_VELOCITY) -> list[Note]:
-    """Decode a (T, 88) piano roll: each run of 1s in a column becomes one note.
-
-    Raises:
-        EncodingError: ``roll`` is not 2-D with 88 columns, or holds values other than 0/1.
-    See: notebooks/04_symbolic_music.ipynb §3.
-    """
-    s = _check_spq(steps_per_quarter)
-    roll = np.asarray(roll)
-    if roll.ndim != 2 or roll.shape[1] != 88:
-        raise EncodingError(f"a piano roll has shape (T, 88); got {roll.shape}")
-    if roll.size and not np.isin(roll, (0, 1)).all():
-        raise EncodingError("a piano roll holds only 0/1 (or False/True); threshold probabilities first (roll > 0.5)")
-    padded = np.zeros((roll.shape[0] + 2, 88), dtype=np.int8)
-    padded[1:-1] = roll.astype(np.int8)
-    diff = np.diff(padded, axis=0)
-    notes = []
-    for col in range(88):
-        starts = np.flatnonzero(diff[:, col] == 1)
-        ends = np.flatnonzero(diff[:, col] == -1)
-        for a, b in zip(starts, ends, strict=True):
-            notes.append(Note(col + PIANO_LOW, a / s, b / s, velocity))
-    return sort_notes(notes)
 
 
 # ------------------------------------------------------------------ note tuples
