@@ -214,3 +214,12 @@ def test_bad_inputs(tmp_path):
                            ({"low": 100, "high": 105}, "span at least an octave")):
         with pytest.raises(DatasetError, match=phrase):
             folder_melodies(useless, **kwargs)
+
+
+def test_chords_in_the_chosen_voice_become_its_top_line_only(tmp_path):
+    (tmp_path / "chords.mid").write_bytes(multitrack(
+        named_track([(60, 0, 2 * Q), (67, 0, Q), (64, Q, 2 * Q)], channel=0, name="Melody"),
+        named_track([(84, 0, 2 * Q)], channel=1, name="Strings")))
+    melodies, report = folder_melodies(tmp_path, steps_per_quarter=1, warn=False)
+    assert melodies == [["67", "64"]]  # the strings' 84 sounds above, but belongs to another voice
+    assert report.chosen[0][1].voice == 0
