@@ -3,6 +3,9 @@
 ``write_midi_fixtures(folder)`` writes them and returns ``{file name: expected}`` where ``expected``
 is ``("ok", n_notes)`` for files that must load, or ``("error", phrase)`` for files that must
 raise ``MidiLoadError`` with ``phrase`` in the message.
+
+``named_track`` and ``multitrack`` build multi-instrument files (track names, instrument names,
+channels, programs, chords) for the melody-choice tests.
 """
 
 from __future__ import annotations
@@ -38,6 +41,37 @@ def note(pitch: int, start_delta: int, length: int, velocity: int = 90, channel:
 TEMPO_120 = b"\x00\xff\x51\x03\x07\xa1\x20"
 SCALE = b"".join(note(60 + i, 0, 240) for i in (0, 2, 4, 5, 7))  # five eighth notes at 480 tpb
 GOOD = header() + track(TEMPO_120 + SCALE)
+
+
+def meta_text(kind: int, text: str) -> bytes:
+    """A text meta event at delta 0 (0x03 track name, 0x04 instrument name)."""
+    body = text.encode("utf-8")
+    return b"\x00\xff" + bytes([kind]) + vlq(len(body)) + body
+
+
+def named_track(notes: list[tuple[int, int, int]], channel: int = 0, name: str | None = None,
+                instrument: str | None = None, program: int | None = None, tempo: bool = False) -> bytes:
+    """A track chunk: optional tempo, name (0x03), instrument name (0x04) and program change, then the notes.
+
+    ``notes`` are ``(pitch, start_tick, end_tick)`` in absolute ticks and may overlap (chords);
+    at equal ticks note-offs come before note-ons.
+    """
+    head = (TEMPO_120 if tempo else b"") + (meta_text(0x03, name) if name is not None else b"")
+    head += meta_text(0x04, instrument) if instrument is not None else b""
+    head += b"\x00" + bytes([0xC0 | channel, program]) if program is not None else b""
+    events = sorted([(start, 1, bytes([0x90 | channel, pitch, 90])) for pitch, start, _ in notes]
+                    + [(end, 0, bytes([0x80 | channel, pitch, 0])) for pitch, _, end in notes])
+    body, tick = b"", 0
+    for at, _, event in events:
+        body += vlq(at - tick) + event
+        tick = at
+    return track(head + body)
+
+
+def multitrack(*tracks: bytes, conductor: str | None = None, division: int = 480) -> bytes:
+    """A type-1 file: a conductor track (tempo, optional name, no notes) followed by ``tracks``."""
+    return header(fmt=1, n_tracks=len(tracks) + 1, division=division) + named_track([], name=conductor, tempo=True) \
+        + b"".join(tracks)
 
 
 def many_notes(n: int) -> bytes:

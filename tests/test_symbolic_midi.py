@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from fixtures_midi import GOOD, many_notes, write_midi_fixtures
+from fixtures_midi import GOOD, header, many_notes, multitrack, named_track, track, write_midi_fixtures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,6 +127,36 @@ def test_meta_events_tempo_signature_key(tmp_path):
     assert piece.qpm == pytest.approx(75) and piece.time_signature == (3, 4) and piece.key == "B- minor"
     assert piece.notes == [Note(70, 0.0, 0.5, 100, 0, 40), Note(36, 0.5, 0.75, 90, 1, 0)]
     assert piece.meta["drum_voices"] == [1]
+    assert piece.meta["voices"] == [
+        {"track": 0, "track_name": "", "instrument_name": "", "channel": 0, "program": 40, "is_drum": False},
+        {"track": 0, "track_name": "", "instrument_name": "", "channel": 9, "program": 0, "is_drum": True}]
+
+
+def test_voices_keep_track_names_channels_and_programs(tmp_path):
+    import json
+
+    from mgtutor.symbolic import Piece
+
+    path = tmp_path / "band.mid"
+    path.write_bytes(multitrack(
+        named_track([(36, 0, 240), (38, 240, 480)], channel=9, name="Drums"),
+        named_track([(67, 0, 480)], channel=2, name="Lead Vocal", instrument="Voice", program=52),
+        conductor="My Song"))
+    # a type-0 file: one track, two channels, one name (Latin-1 bytes that are not UTF-8)
+    (tmp_path / "type0.mid").write_bytes(
+        header(fmt=0) + track(b"\x00\xff\x03\x05M\xe9lod" + b"\x00\x90\x3c\x50\x00\x91\x30\x50"
+                              + b"\x81\x70\x80\x3c\x00\x00\x81\x30\x00"))
+    piece = load_midi(path)
+    assert piece.meta["voices"] == [
+        {"track": 1, "track_name": "Drums", "instrument_name": "", "channel": 9, "program": 0, "is_drum": True},
+        {"track": 2, "track_name": "Lead Vocal", "instrument_name": "Voice", "channel": 2, "program": 52,
+         "is_drum": False}]
+    assert piece.meta["drum_voices"] == [0]
+    assert [(n.pitch, n.voice, n.program) for n in piece.notes] == [(36, 0, 0), (67, 1, 52), (38, 0, 0)]
+    assert Piece.from_dict(json.loads(json.dumps(piece.to_dict()))) == piece
+    zero = load_midi(tmp_path / "type0.mid")
+    assert [(v["track"], v["track_name"], v["channel"]) for v in zero.meta["voices"]] == [(0, "M\u00e9lod", 0),
+                                                                                          (0, "M\u00e9lod", 1)]
 
 
 @st.composite

@@ -4,6 +4,7 @@ Part of mgtutor. See notebooks/04_symbolic_music.ipynb §3 (corpora, Boulanger-L
 and §6 (splits, pipelines). Modules:
 
 * :mod:`~mgtutor.data.corpora` — music21's bundled Bach chorales and folk songs (cached as JSON);
+* :mod:`~mgtutor.data.midi_melodies` — one melody per real-world MIDI file (voice choice, octave folding);
 * :mod:`~mgtutor.data.splits` — whole pieces to train/valid/test;
 * :mod:`~mgtutor.data.boulanger` — the benchmark pickles, read by a restricted unpickler;
 * :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter.
@@ -39,6 +40,23 @@ from mgtutor.data.corpora import (
     folk_songs,
     melody_tokens,
 )
+from mgtutor.data.midi_melodies import (
+    MAX_POLYPHONY,
+    MELODY_NAME_WORDS,
+    MelodyChoice,
+    MelodyCorpusReport,
+    MelodyCorpusWarning,
+    choose_melody_voice,
+    describe_voice,
+    fold_notes,
+    fold_pitch,
+    folder_melodies,
+    is_mostly_monophonic,
+    melody_name_word,
+    name_words,
+    polyphonic_fraction,
+    voice_info,
+)
 from mgtutor.data.splits import split_by_piece
 from mgtutor.data.windows import (
     ArrayData,
@@ -65,4 +83,7 @@ __all__ = [
     "piano_roll_to_steps", "load_boulanger", "save_boulanger", "shift_token", "transposition_table", "token_windows",
     "roll_windows", "token_dataset", "roll_dataset", "padded_piece_dataset", "next_step_windows", "EpochData",
     "ArrayData", "NextStepData", "token_transposer", "roll_transposer",
+    "MAX_POLYPHONY", "MELODY_NAME_WORDS", "MelodyChoice", "MelodyCorpusReport", "MelodyCorpusWarning",
+    "choose_melody_voice", "describe_voice", "fold_notes", "fold_pitch", "folder_melodies", "is_mostly_monophonic",
+    "melody_name_word", "name_words", "polyphonic_fraction", "voice_info",
 ]

@@ -16,6 +16,12 @@ move notes off the beat grid. The first tempo is kept in ``Piece.qpm``.
 Notes that are never switched off (no note-off before the end of their track) are closed at
 the track's end and counted in ``Piece.meta["unterminated"]``; note-offs with no note and
 zero-length notes are dropped and counted in ``Piece.meta["dropped"]``.
+
+Each voice is described in ``Piece.meta["voices"]`` (a list indexed by ``Note.voice``, plain
+JSON types so :meth:`Piece.to_dict` round-trips it): its track index, the track's name (meta event
+``0x03``) and instrument name (meta event ``0x04``), its channel (0–15; 9 is General MIDI's drum
+channel 10), its program and whether it is a drum voice. :mod:`mgtutor.data.midi_melodies` uses
+them to choose a file's melody.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ DEFAULT_MAX_NOTES = 200_000
 """Default limit on the number of notes in one file."""
 MAX_HEADER_LENGTH = 1024
 """A MIDI header chunk is 6 bytes; longer ones are allowed by the standard, absurd ones refused."""
+MAX_NAME_CHARS = 128
+"""Track and instrument names are cut to this many characters."""
+DRUM_CHANNEL = 9
+"""Channel index of General MIDI's drum channel (channel 10 counted from 1)."""
 
 
 class MidiLoadError(SymbolicError):
@@ -95,6 +105,11 @@ def load_midi(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES,
     closes the earliest open one. One voice per (track, channel) in order of appearance; the
     program comes from the channel's last program change before the note (0 if none).
     Drum channel notes (channel 10) are kept; their voices are listed in ``meta["drum_voices"]``.
+    ``meta["voices"][i]`` describes voice ``i``: ``{"track", "track_name", "instrument_name",
+    "channel", "program", "is_drum"}`` where the names are the track's first track-name (``0x03``)
+    and instrument-name (``0x04``) meta events ("" if none; UTF-8, else Latin-1; at most
+    :data:`MAX_NAME_CHARS` characters), ``channel`` counts from 0 and ``program`` is the program of
+    the voice's earliest note.
 
     Args:
         path: the ``.mid``/``.midi`` file.
@@ -102,7 +117,7 @@ def load_midi(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES,
         max_notes: refuse files with more notes.
     Returns:
         The piece; ``meta`` holds ``ticks_per_beat``, ``type``, ``unterminated``, ``dropped``,
-        ``drum_voices``.
+        ``drum_voices``, ``voices``.
     Raises:
         MidiLoadError: the file is missing, too large, corrupt or unsupported (see the module
             docstring); the message names the file and the reason.
@@ -131,7 +146,17 @@ _MINOR_KEYS = ("A-", "E-", "B-", "F", "C", "G", "D", "A", "E", "B", "F#", "C#", 
 @dataclass
 class _Voice:
     index: int
-    is_drum: bool = False
+    track: int
+    channel: int
+
+
+def _text(body: bytes) -> str:
+    """A meta event's text: UTF-8 if it decodes, else Latin-1; NULs and outer blanks removed."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("latin-1")
+    return text.replace("\x00", "").strip()[:MAX_NAME_CHARS]
 
 
 def _parse_tracks(path: Path, data: bytes, pos: int, fmt: int, n_tracks: int, tpb: int, max_notes: int) -> Piece:
@@ -148,6 +173,8 @@ def _parse_tracks(path: Path, data: bytes, pos: int, fmt: int, n_tracks: int, tp
     voices: dict[tuple[int, int], _Voice] = {}
     qpm = time_signature = key = None
     unterminated = dropped = 0
+    track_names: list[str] = []
+    instrument_names: list[str] = []
     for t_index in range(n_tracks):
         if pos + 8 > n:
             raise _fail(path, f"truncated: the header declares {n_tracks} tracks, the file holds {t_index}")
@@ -160,6 +187,7 @@ def _parse_tracks(path: Path, data: bytes, pos: int, fmt: int, n_tracks: int, tp
         tick, status, ended = 0, None, False
         open_notes: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
         programs: dict[int, int] = {}
+        track_name = instrument_name = None
         try:
             while p < end:
                 delta = 0  # variable-length number: 7 bits a byte, high bit = more follows
@@ -199,7 +227,11 @@ def _parse_tracks(path: Path, data: bytes, pos: int, fmt: int, n_tracks: int, tp
                         if kind == 0x2F:  # end of track
                             ended = True
                             break
-                        if kind == 0x51 and size == 3 and qpm is None:
+                        if kind == 0x03 and track_name is None:
+                            track_name = _text(body)
+                        elif kind == 0x04 and instrument_name is None:
+                            instrument_name = _text(body)
+                        elif kind == 0x51 and size == 3 and qpm is None:
                             tempo = int.from_bytes(body, "big")
                             if tempo == 0:
                                 raise _fail(path, "a set_tempo event of 0 µs per beat (an infinite tempo)")
@@ -232,7 +264,7 @@ def _parse_tracks(path: Path, data: bytes, pos: int, fmt: int, n_tracks: int, tp
                     if stack:
                         start, velocity, program = stack.pop(0)
                         if tick > start:
-                            v = voices.setdefault((t_index, ch), _Voice(len(voices), ch == 9))
+                            v = voices.setdefault((t_index, ch), _Voice(len(voices), t_index, ch))
                             notes.append(Note(d1, start / tpb, tick / tpb, velocity, v.index, program))
                             if len(notes) > max_notes:
                                 raise _fail(path, f"more than {max_notes} notes; pass a larger max_notes")
@@ -242,20 +274,30 @@ def _parse_tracks(path: Path, data: bytes, pos: int, fmt: int, n_tracks: int, tp
                     programs[ch] = d1
         except IndexError:
             raise _fail(path, f"truncated: track {t_index} ends in the middle of an event") from None
+        track_names.append(track_name or "")
+        instrument_names.append(instrument_name or "")
         if pos > n and not ended:
             raise _fail(path, f"truncated: track {t_index} declares {length} bytes, the file holds {n - pos + length}")
         for (ch, pitch), stack in open_notes.items():  # never switched off: close at the track's end
             for start, velocity, program in stack:
                 if tick > start:
-                    v = voices.setdefault((t_index, ch), _Voice(len(voices), ch == 9))
+                    v = voices.setdefault((t_index, ch), _Voice(len(voices), t_index, ch))
                     notes.append(Note(pitch, start / tpb, tick / tpb, velocity, v.index, program))
                     unterminated += 1
                 else:
                     dropped += 1
         if len(notes) > max_notes:
             raise _fail(path, f"more than {max_notes} notes; pass a larger max_notes if you trust it")
+    first: dict[int, Note] = {}
+    for note in notes:
+        earliest = first.get(note.voice)
+        if earliest is None or note.start < earliest.start:
+            first[note.voice] = note
+    described = [{"track": v.track, "track_name": track_names[v.track], "instrument_name": instrument_names[v.track],
+                  "channel": v.channel, "program": first[v.index].program, "is_drum": v.channel == DRUM_CHANNEL}
+                 for v in voices.values()]
     meta = {"ticks_per_beat": tpb, "type": fmt, "unterminated": unterminated, "dropped": dropped,
-            "drum_voices": sorted(v.index for v in voices.values() if v.is_drum)}
+            "drum_voices": [v.index for v in voices.values() if v.channel == DRUM_CHANNEL], "voices": described}
     return Piece(notes, qpm=qpm or 120.0, time_signature=time_signature or (4, 4), key=key, name=path.name,
                  meta=meta)
 
@@ -310,6 +352,7 @@ def load_midi_folder(folder: str | os.PathLike, pattern: str = "*.mid*", recursi
 
 
 __all__ = [
-    "DEFAULT_MAX_BYTES", "DEFAULT_MAX_NOTES", "FolderReport", "MidiLoadError", "MidiSkippedWarning",
+    "DEFAULT_MAX_BYTES", "DEFAULT_MAX_NOTES", "DRUM_CHANNEL", "MAX_NAME_CHARS", "FolderReport", "MidiLoadError",
+    "MidiSkippedWarning",
     "check_midi_header", "load_midi", "load_midi_folder",
 ]

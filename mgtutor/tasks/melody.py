@@ -119,9 +119,7 @@ def load_corpus(corpus: str, limit: int | None = None) -> list[list[str]]:
         return data.folk_melodies(limit)
     if not Path(corpus).is_dir():
         raise TrainError(f"--corpus {corpus!r}: use 'chorales', 'folk' or a folder of MIDI files")
-    melodies, report = data.folder_melodies(corpus, limit=limit, warn=_warn_line)
-    print(report, file=sys.stderr)
-    return melodies
+    return data.folder_melodies(corpus, limit=limit, warn=_warn_line)[0]
 
 
 def _warn_line(message: str) -> None:
