@@ -86,9 +86,9 @@ def seed_everything(seed: int = 0, deterministic_ops: bool = False) -> int:
     Same seed ⇒ same initial weights, same shuffles, same sampled notes. With
     ``deterministic_ops`` TensorFlow is asked for deterministic kernels as well
     (``tf.config.experimental.enable_op_determinism``), which costs a little speed. It is off by
-    default: training turns it on where it matters (:func:`mgtutor.train.fit_run`, which feeds its
-    own tf.data pipeline) — with it on, TensorFlow 2.21 logs a NodeDef line to stderr whenever Keras
-    feeds NumPy arrays through its parallel ``map`` (``fit``/``predict`` on arrays).
+    default: :func:`mgtutor.train.fit_run` turns it on for the length of a ``fit`` (with it on,
+    TensorFlow 2.21 logs a NodeDef line to stderr whenever Keras feeds NumPy arrays through its
+    parallel ``map``, as ``predict`` does).
 
     Args:
         seed: a non-negative integer.

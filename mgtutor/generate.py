@@ -455,6 +455,7 @@ def generate_melody(run_dir, length: int, out, temperature: float = 1.0, top_k: 
     from mgtutor.tasks import melody
 
     out = check_output(out)
+    _check_length(length)  # before the run is loaded: a bad argument fails at once
     run = melody.load(run_dir)
     ids = parse_primer(primer, run.vocab)
     new = generate_stateful(StatefulLSTM.from_keras(run.model), ids, length, seed=seed, temperature=temperature,

@@ -23,6 +23,7 @@ the names notebook 06 uses (:func:`train_melody`, :func:`melody_windows`, :func:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -171,12 +172,13 @@ class RunCheckpoint(keras.callbacks.BackupAndRestore):
 
 
 def read_log(path: str | Path) -> dict[str, list[float]]:
-    """``log.csv`` as columns: ``{"epoch": [...], "loss": [...], ...}`` (empty when there is no log)."""
+    """``log.csv`` as columns: ``{"epoch": [...], "loss": [...], ...}`` (empty when there is no log; NaN for NA)."""
     path = Path(path)
     if not path.is_file():
         return {}
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-    return {key: [float(r[key]) for r in rows] for key in (rows[0] if rows else {})}
+    return {key: [float("nan") if r[key] in ("", "NA") else float(r[key]) for r in rows] for key in (rows[0] if rows
+                                                                                                   else {})}
 
 
 def reconcile_log(path: str | Path, first_epoch: int) -> None:
@@ -191,6 +193,28 @@ def reconcile_log(path: str | Path, first_epoch: int) -> None:
     reader = csv.DictReader(lines)
     kept = [line for line, row in zip(lines[1:], reader, strict=False) if int(float(row["epoch"])) < first_epoch]
     atomic_write_text(path, "".join(lines[:1] + kept))
+
+
+@contextlib.contextmanager
+def _op_determinism(on: bool):
+    """TensorFlow's deterministic kernels for the duration of a ``fit`` (and back to the previous setting).
+
+    The one place the course turns them on: with them on, TensorFlow 2.21 logs a NodeDef line to stderr
+    whenever Keras feeds NumPy arrays through its parallel ``map`` (``predict``/``fit`` on arrays), and
+    :func:`fit_run` feeds its own tf.data pipeline, which has no such ``map``.
+    """
+    if not on or keras.backend.backend() != "tensorflow":
+        yield
+        return
+    from tensorflow.python.framework import config as tf_config
+
+    was = tf_config.is_op_determinism_enabled()
+    tf_config.enable_op_determinism()
+    try:
+        yield
+    finally:
+        if not was:
+            tf_config.disable_op_determinism()
 
 
 @dataclass
@@ -227,36 +251,33 @@ def fit_run(run: RunDir, build: Callable[[], object], train: EpochData, valid: E
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise TrainError(f"epochs must be a positive integer, got {epochs!r}")
-    if deterministic and keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism()
     model = build()
     budget = TimeBudget(time_budget_s)
     checkpoint = RunCheckpoint(run.state_dir, budget)
     first, budget.spent = checkpoint.restore(model)
     reconcile_log(run.log_path, first)
     if first < epochs and not budget.exhausted:
-        model.fit(train.dataset(first, epochs), steps_per_epoch=train.steps_per_epoch, epochs=epochs,
-                  initial_epoch=first, validation_data=valid.dataset() if valid is not None else None,
-                  shuffle=False, verbose=verbose, callbacks=[budget, checkpoint, keras.callbacks.CSVLogger(str(run.log_path),
-                                                                                             append=True),
-                                              *callbacks])
+        log = keras.callbacks.CSVLogger(str(run.log_path), append=True)
+        with _op_determinism(deterministic):
+            model.fit(train.dataset(first, epochs), steps_per_epoch=train.steps_per_epoch, epochs=epochs,
+                      initial_epoch=first, validation_data=valid.dataset() if valid is not None else None,
+                      shuffle=False, verbose=verbose, callbacks=[budget, checkpoint, log, *callbacks])
     run.save_model(model)
     history = read_log(run.log_path)
     return FitResult(model, history, len(history.get("epoch", [])), first, budget.stopped_early or budget.exhausted,
                      budget.total)
 
 
-def train_melody(melodies: Sequence[Sequence[str]], out, **settings):
+def train_melody(melodies: Sequence[Sequence[str]], out, corpus: str = "custom", verbose: int = 0, **settings):
     """Train the melody model of notebook 06 on token lists and write a run directory.
 
     ``settings`` are the fields of :class:`mgtutor.tasks.melody.MelodySettings` (sizes, window, epochs,
-    time budget, seed, ...); what is not given takes its default (smaller in smoke mode).
+    time budget, seed, ...); what is not given takes its default (smaller in smoke mode). ``corpus``
+    labels the data in config.json; ``verbose`` is ``fit``'s verbosity (2 = a line per epoch).
     Returns:
         :class:`mgtutor.tasks.melody.MelodyRun`.
     See: notebooks/06_melody_generation.ipynb §2.
     """
     from mgtutor.tasks import melody
 
-    return melody.train(melodies, out, melody.settings(**settings))
+    return melody.train(melodies, out, melody.settings(**settings), corpus=corpus, verbose=verbose)

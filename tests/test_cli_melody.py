@@ -90,7 +90,7 @@ def test_bad_train_arguments(tmp_path, capsys):
     assert cli.main(["train", "melody", "--corpus", str(tmp_path / "none"), "--out", str(tmp_path / "r")]) == 2
     assert "use 'chorales', 'folk' or a folder" in capsys.readouterr().err
     assert cli.main(["train", "melody", "--epochs", "0", "--out", str(tmp_path / "r")]) == 2
-    assert "--epochs must be ≥ 1" in capsys.readouterr().err
+    assert "epochs must be a positive integer, got 0" in capsys.readouterr().err
 
 
 def test_exit_status_from_a_real_process(tmp_path):
@@ -99,3 +99,28 @@ def test_exit_status_from_a_real_process(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "mgtutor: error: length must be a positive number of tokens, got -3"
+
+
+def test_train_on_a_real_world_midi_folder(tmp_path, capsys):
+    """Drums, a named vocal, out-of-range notes, a broken file: one line per skipped file and a summary."""
+    from test_midi_melodies import FILES
+
+    folder = tmp_path / "midi"
+    folder.mkdir()
+    for name, data in FILES.items():
+        (folder / name).write_bytes(data)
+    code = cli.main(["train", "melody", "--corpus", str(folder), "--out", str(tmp_path / "r"), "--epochs", "1",
+                     "--units", "4", "--embed-dim", "2", "--layers", "1", "--window", "8", "--stride", "8"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    lines = err.strip().splitlines()
+    assert [line for line in lines if "d_broken.mid" in line][0].startswith("mgtutor: warning: skipped ")
+    assert sum("e_drums_only.mid" in line for line in lines) == 1
+    assert lines[-1] == "mgtutor: warning: 5 files, 3 melodies, 2 skipped, 2 notes folded into 21–108"
+    cfg = (tmp_path / "r" / "config.json").read_text()
+    assert '"pieces": 3' in cfg
+
+
+def test_stride_longer_than_the_window_is_refused(tmp_path, capsys):
+    assert cli.main(["train", "melody", "--window", "8", "--stride", "9", "--out", str(tmp_path / "r")]) == 2
+    assert "would skip training targets" in capsys.readouterr().err

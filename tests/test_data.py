@@ -222,12 +222,12 @@ def _collect(ds):
 def test_token_dataset_windows_hand_computed():
     pieces = [np.arange(1, 11), np.arange(20, 25), np.array([7, 8])]
     x, y, w = _collect(data.token_dataset(pieces, window=3, batch_size=4, stride=2))
-    expected = [[1, 2, 3, 4], [3, 4, 5, 6], [5, 6, 7, 8], [7, 8, 9, 10],  # piece 0
-                [20, 21, 22, 23],                                          # piece 1 (stride 2: 22..25 too short)
-                [7, 8, 0, 0]]                                              # piece 2 padded to one window
+    expected = [[1, 2, 3, 4], [3, 4, 5, 6], [5, 6, 7, 8], [7, 8, 9, 10], [9, 10, 0, 0],  # piece 0: tail padded
+                [20, 21, 22, 23], [22, 23, 24, 0],                                   # piece 1
+                [7, 8, 0, 0]]                                                        # piece 2
     np.testing.assert_array_equal(x, np.array(expected)[:, :-1])
     np.testing.assert_array_equal(y, np.array(expected)[:, 1:])
-    np.testing.assert_array_equal(w[-1], [1, 0, 0])  # padding is not scored
+    np.testing.assert_array_equal(w, [[1, 1, 1]] * 4 + [[1, 0, 0], [1, 1, 1], [1, 1, 0], [1, 0, 0]])
     np.testing.assert_array_equal(data.token_windows(pieces, 3, 2), expected)
     with pytest.raises(data.DatasetError, match="split is empty"):
         data.token_dataset([], 3)
@@ -242,7 +242,7 @@ def test_windows_never_cross_pieces_or_splits():
     for name, split in (("train", train), ("valid", valid), ("test", test)):
         x, y, _ = _collect(data.token_dataset(split, window=8, batch_size=16, stride=3, shuffle=True, seed=0))
         rows = np.concatenate([x, y[:, -1:]], axis=1)
-        assert all(len(set(r)) == 1 for r in rows)  # one piece per window
+        assert all(len(set(r) - {0}) == 1 for r in rows)  # one piece per window (0 pads a tail)
         seen[name] = {int(r[0]) for r in rows}
     assert not (seen["train"] & seen["test"]) and not (seen["train"] & seen["valid"])
 
@@ -274,16 +274,17 @@ def test_token_dataset_shuffle_and_transposition_train_only():
     assert len(shifts) > 1 and shifts <= set(range(-3, 4))
     high = vocab.encode(["107", "_", "108"])  # only shifts ≤ 0 fit the 21–108 vocabulary
     out = _collect(data.token_dataset([high], 2, shuffle=True, vocab=vocab, shifts=[1, 2, -1]))[0]
-    assert vocab.decode(out[0])[0] == "106"
+    assert {tok for row in out for tok in vocab.decode(row) if tok.isdigit()} == {"106", "107"}
 
 
 def test_roll_dataset_windows_mask_and_transposition():
     rolls = [np.eye(88, dtype=np.uint8)[[40, 41, 42, 43, 44, 45]], np.eye(88, dtype=np.uint8)[[10, 11]]]
     x, y, w = _collect(data.roll_dataset(rolls, window=4, batch_size=8, stride=1))
-    assert x.shape == (3, 4, 88) and y.shape == (3, 4, 88)  # 2 windows from roll 0, 1 padded from roll 1
+    assert x.shape == (6, 4, 88) and y.shape == (6, 4, 88)  # 5 windows from roll 0 (tail padded), 1 from roll 1
     np.testing.assert_array_equal(x[0].argmax(axis=1), [40, 41, 42, 43])
     np.testing.assert_array_equal(y[1].argmax(axis=1), [42, 43, 44, 45])
-    np.testing.assert_array_equal(w[2], [1, 0, 0, 0])  # frames 1.. of roll 1's window: one real, rest padding
+    np.testing.assert_array_equal(w[:, -1], [1, 1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(w[5], [1, 0, 0, 0])  # roll 1's window: one real target, then padding
     np.testing.assert_array_equal(data.roll_windows(rolls, 4)[:, :-1], x)
     xs, _, _ = _collect(data.roll_dataset(rolls, 4, shuffle=True, seed=2, shifts=[-2, 5]))
     starts = {int(r[0].argmax()) - base for r in xs for base in (40, 41, 10) if int(r[0].argmax()) - base in (-2, 5)}
@@ -292,6 +293,61 @@ def test_roll_dataset_windows_mask_and_transposition():
     edge[0][:, 87] = 1
     with pytest.raises(data.DatasetError, match="fits none of the shifts"):
         data.roll_dataset(edge, 2, shifts=[1])
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3, 4])
+def test_every_target_is_scored_and_stride_equal_window_scores_each_once(stride):
+    rng = np.random.default_rng(stride)
+    pieces = [rng.integers(3, 50, size=n) for n in (1, 2, 5, 8, 9, 23)]
+    x, y, w = data.next_step_windows(pieces, 4, stride)
+    real = y[w > 0]
+    expected = np.concatenate([p[1:] for p in pieces])  # every target of every piece
+    assert set(real.tolist()) == set(expected.tolist())
+    if stride == 4 or stride == 1:
+        x4, y4, w4 = data.next_step_windows(pieces, 4, 4)
+        np.testing.assert_array_equal(np.sort(y4[w4 > 0]), np.sort(expected))  # stride = window: exactly once
+        assert w4.sum() == sum(len(p) - 1 for p in pieces)
+    with pytest.raises(data.DatasetError, match="stride must be an integer"):
+        data.next_step_windows(pieces, 4, 0)
+    with pytest.raises(data.DatasetError, match="would skip targets"):
+        data.next_step_windows(pieces, 4, 5)
+    with pytest.raises(data.DatasetError, match="shorter than 2 steps"):
+        data.next_step_windows([np.array([5])], 4)
+
+
+def test_epochs_depend_on_seed_and_epoch_only():
+    from mgtutor.symbolic import melody_vocabulary
+
+    vocab = melody_vocabulary()
+    pieces = [vocab.encode(["60", "_", "62", "r", "64", "_", "_", "65"] * (2 + i)) for i in range(5)]
+    shifts = list(range(-4, 5))
+
+    def make(seed):
+        return data.NextStepData(pieces, 8, 4, 3, shuffle=True, seed=seed, shifts=shifts,
+                                 transposer=data.token_transposer(vocab, shifts))
+
+    a, b = make(0), make(0)
+    for e in (3, 0, 1):  # in any order: epoch e is a function of (seed, e)
+        for u, v in zip(a.epoch(e), b.epoch(e), strict=True):
+            np.testing.assert_array_equal(u, v)
+    assert not np.array_equal(a.epoch(0)[0], a.epoch(1)[0])
+    assert not np.array_equal(a.epoch(0)[0], make(1).epoch(0)[0])
+    batches = list(a.batches(1, 3))
+    assert len(batches) == 2 * a.steps_per_epoch
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in batches[:a.steps_per_epoch]]), a.epoch(1)[0])
+    streamed = [t[0].numpy() for t in a.dataset(2, 3)]
+    np.testing.assert_array_equal(np.concatenate(streamed), a.epoch(2)[0])
+
+
+def test_array_data_reshuffles_by_epoch():
+    arr = np.arange(10)
+    d = data.ArrayData([arr, arr * 2], batch_size=4, seed=1)
+    x0, y0 = d.epoch(0)
+    np.testing.assert_array_equal(y0, 2 * x0)
+    assert sorted(x0.tolist()) == list(range(10)) and d.steps_per_epoch == 3
+    assert not np.array_equal(x0, d.epoch(1)[0])
+    with pytest.raises(data.DatasetError, match="one length"):
+        data.ArrayData([arr, arr[:3]], batch_size=2)
 
 
 def test_padded_piece_dataset_keeps_order_and_masks():

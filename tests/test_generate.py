@@ -150,14 +150,6 @@ def test_top_k_and_top_p_checkers():
     assert not checks.top_p_exercise(lambda probs, p: probs)
 
 
-def test_refeed_call_must_be_known(melody_model):
-    with pytest.raises(GenerationError, match="call must be 'predict' or 'predict_on_batch'"):
-        generate.generate_refeed(melody_model, [1], 2, call="__call__")
-    a = generate.generate_refeed(melody_model, [1, 2], 3, seed=5, call="predict_on_batch")
-    b = generate.generate_refeed(melody_model, [1, 2], 3, seed=5, call="predict")
-    np.testing.assert_array_equal(a, b)
-
-
 def test_write_melody_refuses_a_melody_without_notes(tmp_path):
     with pytest.raises(GenerationError, match="no notes"):
         generate.write_melody(["r", "_", "r"], tmp_path / "x.mid")

@@ -1,15 +1,27 @@
-"""mgtutor.train: windows, NLL against Keras' loss, run directories, time budget, bad settings."""
+"""The training core: windows, NLL, run directories, resume after SIGKILL, baselines and GANs in one layout."""
 
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import warnings
 
 import numpy as np
 import pytest
 
-from mgtutor import train
-from mgtutor.train import RunDirError, TrainError
+from mgtutor import data, metrics, train
+from mgtutor.errors import DatasetError
+from mgtutor.runs import RunDir, RunDirError
+from mgtutor.tasks import melody
+from mgtutor.train import TrainError
 
 keras = pytest.importorskip("keras")
+
+TINY = dict(epochs=3, units=8, embed_dim=4, layers=1, window=16, stride=8, batch_size=8, valid_fraction=0.34,
+            dropout=0.0)
 
 
 def _melodies(n=6, seed=0):
@@ -24,20 +36,19 @@ def _melodies(n=6, seed=0):
     return out
 
 
+def _weights(model):
+    return [np.asarray(w) for w in model.get_weights()]
+
+
 def test_melody_windows_hand_example():
-    x, y, w = train.melody_windows([np.array([1, 5, 6, 7, 2]), np.array([1, 9, 2])], length=3, stride=2)
-    np.testing.assert_array_equal(x, [[1, 5, 6], [6, 7, 0], [1, 9, 0]])
+    x, y, w = train.melody_windows([np.array([1, 5, 6, 7, 2]), np.array([1, 9, 2])], 3, 2)
+    np.testing.assert_array_equal(x, [[1, 5, 6], [6, 7, 2], [1, 9, 2]])  # an input whose target is padding: weight 0
     np.testing.assert_array_equal(y, [[5, 6, 7], [7, 2, 0], [9, 2, 0]])
     np.testing.assert_array_equal(w, [[1, 1, 1], [1, 1, 0], [1, 1, 0]])
-    x, y, w = train.melody_windows([np.arange(1, 11)], length=3, stride=3)
-    assert w.sum() == 9  # every target counted once with stride = length
-
-
-def test_melody_windows_bad_input():
-    with pytest.raises(TrainError, match="stride"):
-        train.melody_windows([np.arange(5)], length=3, stride=0)
-    with pytest.raises(TrainError, match="shorter than 2 tokens"):
-        train.melody_windows([np.array([1])], length=3, stride=1)
+    x, y, w = train.melody_windows([np.arange(1, 11)], 3, 3)
+    assert w.sum() == 9  # every target counted once with stride = window
+    with pytest.raises(DatasetError, match="stride"):
+        train.melody_windows([np.arange(5)], 3, 0)
 
 
 def test_sequence_nll_equals_keras_cross_entropy_and_uniform_is_log_v():
@@ -57,87 +68,234 @@ def test_sequence_nll_equals_keras_cross_entropy_and_uniform_is_log_v():
     assert train.sequence_nll(uniform, x, y, np.ones((5, 6))) == pytest.approx(math.log(7), 1e-6)
 
 
+def test_frame_nll_hand_computed_and_keras_metrics_agree():
+    p = np.array([[0.9, 0.2], [0.5, 0.5]])
+    y = np.array([[1, 0], [0, 1]])
+    hand = -(math.log(0.9) + math.log(0.8) + 2 * math.log(0.5)) / 2  # summed over keys, mean over frames
+    assert metrics.frame_nll(p, y) == pytest.approx(hand)
+    assert metrics.frame_nll(p, y, [1, 0]) == pytest.approx(-(math.log(0.9) + math.log(0.8)))
+    m = metrics.keras_metric("frame")
+    m.update_state(y[None], p[None], np.array([[1.0, 0.0]]))
+    assert float(m.result()) == pytest.approx(-(math.log(0.9) + math.log(0.8)), 1e-6)
+    rng = np.random.default_rng(1)
+    logits, targets = rng.normal(size=(3, 4, 5)), rng.integers(0, 5, (3, 4))
+    w = (rng.random((3, 4)) > 0.3).astype("float32")
+    t = metrics.keras_metric("token")
+    t.update_state(targets[:2], logits[:2], w[:2])  # two batches accumulate Σ w·NLL and Σ w
+    t.update_state(targets[2:], logits[2:], w[2:])
+    assert float(t.result()) == pytest.approx(metrics.token_nll(logits, targets, w), 1e-5)
+    with pytest.raises(metrics.MetricError, match="all weights are zero"):
+        metrics.token_nll(logits, targets, np.zeros((3, 4)))
+    with pytest.raises(metrics.MetricError, match="kind"):
+        metrics.keras_metric("tokens")
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "melody-lstm-0"
-    result = train.train_melody(_melodies(), out, epochs=2, units=8, embed_dim=4, layers=1, window=16, stride=8,
-                                batch_size=8, valid_fraction=0.34, transpositions=(0, 2))
-    return result
+    return train.train_melody(_melodies(), out, **{**TINY, "epochs": 2, "transpose": 2})
 
 
-def test_train_melody_writes_a_complete_run(tiny_run):
+def test_a_finished_run_directory(tiny_run):
     run_dir = tiny_run.run_dir
     assert sorted(p.name for p in run_dir.iterdir()) == sorted(train.RUN_FILES)
     cfg = json.loads((run_dir / "config.json").read_text())
-    assert cfg["model"]["units"] == 8 and cfg["training"]["epochs_run"] == 2
-    assert cfg["training"]["valid_pieces"] == 2 and cfg["training"]["train_pieces"] == 4
-    assert cfg["training"]["transpositions"] == [0, 2]
-    assert math.isfinite(tiny_run.val_perplexity) and 1 < tiny_run.val_perplexity < len(tiny_run.vocab)
-    assert tiny_run.val_perplexity == pytest.approx(math.exp(tiny_run.val_nll))
-    assert (run_dir / "log.csv").read_text().splitlines()[0].startswith("epoch")
+    assert cfg["task"] == "melody" and cfg["builder"] == "melody_lstm" and cfg["builder_kwargs"]["units"] == 8
+    assert cfg["training"]["transpose"] == 2 and cfg["data"]["split"]["by"] == "piece"
+    assert cfg["environment"]["keras_backend"] == keras.backend.backend() and "keras" in cfg["environment"]["versions"]
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["epochs_run"] == 2 and results["wall_seconds"] > 0
+    log = train.read_log(run_dir / "log.csv")
+    assert log["epoch"] == [0, 1]
+    # log.csv, results.json and a fresh computation agree on the token NLL
+    assert log["val_nll"][-1] == pytest.approx(results["val_nll"], abs=1e-4)
+    loaded = melody.load(run_dir)
+    s = melody.MelodySettings(**cfg["training"])
+    _, valid, _, valid_idx = melody.splits(_melodies(), s, loaded.vocab)
+    assert sorted(valid_idx) == cfg["data"]["split"]["valid_index"]
+    assert melody.validation_nll(loaded.model, valid) == pytest.approx(results["val_nll"], abs=1e-5)
+    for a, b in zip(_weights(loaded.model), _weights(tiny_run.model), strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
-def test_load_run_round_trip(tiny_run):
-    run = train.load_run(tiny_run.run_dir)
-    tokens = np.array([[1, 40, 3, 3, 44]], dtype="int32")
-    np.testing.assert_allclose(np.asarray(run.model(tokens)), np.asarray(tiny_run.model(tokens, training=False)),
-                               atol=1e-6)
-    assert run.vocab == tiny_run.vocab and run.config["task"] == "melody"
+def test_same_command_refuses_a_finished_run_and_force_starts_over(tiny_run):
+    with pytest.raises(RunDirError, match="already complete; use --force"):
+        train.train_melody(_melodies(), tiny_run.run_dir, **{**TINY, "epochs": 2, "transpose": 2})
+    again = melody.train(_melodies(), tiny_run.run_dir, melody.settings(**{**TINY, "epochs": 1}), force=True)
+    assert again.epochs_run == 1 and train.read_log(again.run_dir / "log.csv")["epoch"] == [0]
 
 
-def test_unfinished_missing_and_corrupt_run_dirs(tiny_run, tmp_path):
-    with pytest.raises(RunDirError, match="no such run directory"):
-        train.load_run(tmp_path / "nope")
-    partial = tmp_path / "partial"
-    partial.mkdir()
-    for name in ("config.json", "vocab.json", "model.weights.h5"):
-        (partial / name).write_bytes((tiny_run.run_dir / name).read_bytes())
-    with pytest.raises(RunDirError, match="unfinished run"):
-        train.load_run(partial)
-    (partial / "COMPLETE").write_text("x")
-    (partial / "model.weights.h5").write_bytes(b"not hdf5")
-    with pytest.raises(RunDirError, match="cannot load these weights"):
-        train.load_run(partial)
-    (partial / "config.json").write_text("{")
-    with pytest.raises(RunDirError, match="not readable JSON"):
-        train.load_run(partial)
-
-
-def test_save_run_removes_old_marker_first(tiny_run, tmp_path, monkeypatch):
-    copy = tmp_path / "copy"
-    train.save_run(copy, tiny_run.model, tiny_run.vocab, json.loads((tiny_run.run_dir / "config.json").read_text()))
-    assert train.is_complete(copy)
-
-    def broken(*args, **kwargs):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(tiny_run.model, "save_weights", broken)
-    with pytest.raises(OSError, match="disk full"):
-        train.save_run(copy, tiny_run.model, tiny_run.vocab, {"builder": "melody_lstm", "model": {}})
-    assert not train.is_complete(copy)
-    assert not [p for p in copy.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".model.")]
-
-
-def test_time_budget_stops_training(tmp_path):
-    result = train.train_melody(_melodies(), tmp_path / "r", epochs=50, time_budget_min=1e-6, units=4, embed_dim=2,
-                                layers=1, window=8, stride=8, batch_size=4)
+def test_time_budget_stops_training_and_counts_across_resumes(tmp_path):
+    result = train.train_melody(_melodies(), tmp_path / "r", **{**TINY, "epochs": 50, "time_budget_min": 1e-6})
     assert result.stopped_by_budget and result.epochs_run == 1
-    assert json.loads((tmp_path / "r" / "config.json").read_text())["training"]["stopped_by_budget"] is True
+    assert json.loads((tmp_path / "r" / "results.json").read_text())["stopped_by_budget"] is True
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "phrase"),
-    [({"epochs": 0}, "epochs must be a positive integer"), ({"time_budget_min": 0}, "time budget must be > 0"),
-     ({"valid_fraction": 1.0}, "valid_fraction")],
-)
+@pytest.mark.parametrize(("kwargs", "phrase"), [({"epochs": 0}, "epochs must be a positive integer"),
+                                                ({"time_budget_min": 0}, "time budget must be > 0"),
+                                                ({"valid_fraction": 1.5}, "valid_fraction"),
+                                                ({"transpositions": (0,)}, "unknown melody setting")])
 def test_bad_training_settings(tmp_path, kwargs, phrase):
     with pytest.raises(TrainError, match=phrase):
-        train.train_melody(_melodies(), tmp_path / "r", units=4, embed_dim=2, layers=1, **kwargs)
+        train.train_melody(_melodies(), tmp_path / "r", **kwargs)
     with pytest.raises(TrainError, match="at least 2 melodies"):
         train.train_melody(_melodies(1), tmp_path / "r")
 
 
-def test_run_name_and_unknown_corpus():
-    assert train.run_name("melody", "lstm", 3) == "melody-lstm-3"
+def test_unknown_corpus_and_run_directories_that_cannot_load(tiny_run, tmp_path):
     with pytest.raises(TrainError, match="use 'chorales', 'folk' or a folder"):
-        train.load_melody_corpus("/no/such/folder")
+        melody.load_corpus("/no/such/folder")
+    with pytest.raises(RunDirError, match="no such run directory"):
+        melody.load(tmp_path / "absent")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("config.json", "vocab.json", "COMPLETE", "results.json"):
+        (bad / name).write_bytes((tiny_run.run_dir / name).read_bytes())
+    (bad / "model.weights.h5").write_bytes(b"not hdf5")
+    with pytest.raises(RunDirError, match="cannot load the saved weights"):
+        melody.load(bad)
+    (bad / "COMPLETE").unlink()
+    with pytest.raises(RunDirError, match="unfinished run"):
+        melody.load(bad)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(RunDirError, match="not a folder"):
+        RunDir.prepare(tmp_path / "file", {"task": "t", "builder": "b"})
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import json, os, signal, sys
+    import keras
+    from mgtutor.tasks import melody
+
+    class KillAt(keras.callbacks.Callback):
+        '''Kill this process, as the OOM killer or a power cut would, at (epoch, batch).'''
+        def __init__(self, epoch, batch):
+            super().__init__()
+            self.at, self.epoch = (epoch, batch), None
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+        def on_train_batch_end(self, batch, logs=None):
+            if (self.epoch, batch) == self.at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    melodies, out, settings, epoch, batch = json.loads(sys.argv[1])
+    melody.train(melodies, out, melody.settings(**settings), callbacks=[KillAt(epoch, batch)])
+""")
+
+
+def _train_then_kill(out, settings, epoch, batch):
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, json.dumps([_melodies(), str(out), settings, epoch,
+                                                                          batch])],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def straight_run(tmp_path_factory):
+    """The reference: the same settings trained without interruption."""
+    return melody.train(_melodies(), tmp_path_factory.mktemp("straight") / "r", melody.settings(**TINY))
+
+
+def test_sigkill_mid_epoch_then_the_same_command_resumes_to_the_same_weights(straight_run, tmp_path):
+    out = tmp_path / "r"
+    _train_then_kill(out, TINY, epoch=1, batch=1)
+    assert (out / "config.json").is_file() and not (out / "COMPLETE").exists()  # config first, marker last
+    assert train.read_log(out / "log.csv")["epoch"] == [0]
+    with pytest.raises(RunDirError, match="unfinished run"):
+        melody.load(out)
+    with pytest.raises(RunDirError, match=r"other settings \(builder_kwargs.units: 8 → 9; training.units: 8 → 9\)"):
+        melody.train(_melodies(), out, melody.settings(**{**TINY, "units": 9}))
+    resumed = melody.train(_melodies(), out, melody.settings(**TINY))
+    log = train.read_log(out / "log.csv")
+    assert log["epoch"] == [0, 1, 2]  # no gap, no duplicate
+    for a, b in zip(_weights(resumed.model), _weights(straight_run.model), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(log["val_nll"], train.read_log(straight_run.run_dir / "log.csv")["val_nll"])
+    assert not (out / "state").exists() and (out / "COMPLETE").is_file()
+
+
+def test_a_damaged_latest_checkpoint_falls_back_to_the_previous_one(straight_run, tmp_path):
+    out = tmp_path / "r"
+    _train_then_kill(out, TINY, epoch=2, batch=0)
+    state = json.loads((out / "state" / "state.json").read_text())
+    assert state["epoch"] == 2 and state["previous"]["epoch"] == 1
+    latest = out / "state" / state["weights"]
+    latest.write_bytes(latest.read_bytes()[:100])  # a torn write
+    with pytest.warns(train.CheckpointWarning, match="unreadable checkpoint"):
+        resumed = melody.train(_melodies(), out, melody.settings(**TINY))
+    assert train.read_log(out / "log.csv")["epoch"] == [0, 1, 2]
+    for a, b in zip(_weights(resumed.model), _weights(straight_run.model), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_numpy_baseline_uses_the_same_run_directory(tmp_path):
+    from mgtutor.models import build
+
+    rng = np.random.default_rng(0)
+    rolls = [(rng.random((20, 88)) < 0.05).astype(np.uint8) for _ in range(4)]
+    cfg = {"task": "pianoroll", "builder": "bernoulli_frames", "builder_kwargs": {"alpha": 0.5}, "seed": 0}
+    run = RunDir.prepare(tmp_path / "b", cfg)
+    assert RunDir.prepare(tmp_path / "b", cfg).path == run.path  # unfinished, same settings: resume
+    model = build("bernoulli_frames", alpha=0.5).fit(rolls[:3])
+    frames = np.concatenate(rolls[:3])
+    np.testing.assert_allclose(model.p, (frames.sum(0) + 0.5) / (len(frames) + 1.0))
+    nll = metrics.frame_nll(model.probs(rolls[3]), rolls[3])
+    run.save_model(model)
+    run.finish({"valid_frame_nll": nll})
+    assert sorted(p.name for p in run.path.iterdir()) == ["COMPLETE", "config.json", "params.npz", "results.json"]
+    loaded = RunDir.open(run.path).load_model()
+    np.testing.assert_array_equal(loaded.p, model.p)
+    assert metrics.frame_nll(loaded.probs(rolls[3]), rolls[3]) == pytest.approx(nll)
+    with pytest.raises(RunDirError, match="already complete"):
+        RunDir.prepare(run.path, cfg)
+
+
+def _gan_build(seed=0):
+    from mgtutor.models import build
+
+    def make():
+        keras.utils.set_random_seed(seed)
+        gan = build("toy_gan", data_dim=2, noise_dim=2, units=8, seed=seed)
+        gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
+        return gan
+
+    return make
+
+
+def test_a_two_optimizer_gan_trains_resumes_and_reloads(tmp_path):
+    rng = np.random.default_rng(0)
+    points = (rng.normal(size=(64, 2)) * 0.1 + [2.0, -1.0]).astype("float32")
+    cfg = {"task": "toy", "builder": "toy_gan", "builder_kwargs": {"data_dim": 2, "noise_dim": 2, "units": 8}}
+    straight = train.fit_run(RunDir.prepare(tmp_path / "a", cfg), _gan_build(), data.ArrayData([points], 16),
+                             epochs=3)
+    run = RunDir.prepare(tmp_path / "b", cfg)
+    first = train.fit_run(run, _gan_build(), data.ArrayData([points], 16), epochs=2)  # stops after epoch 2 …
+    assert int(first.model.d_optimizer.iterations) == int(first.model.g_optimizer.iterations) == 8
+    second = train.fit_run(RunDir.prepare(tmp_path / "b", cfg), _gan_build(), data.ArrayData([points], 16),
+                           epochs=3)  # … and the same run goes on to 3
+    assert second.resumed_at == 2 and train.read_log(run.log_path)["epoch"] == [0, 1, 2]
+    assert int(second.model.d_optimizer.iterations) == int(second.model.g_optimizer.iterations) == 12
+    assert {"epoch", "d_loss", "g_loss"} <= set(train.read_log(run.log_path))  # (CSVLogger adds NA val_ columns)
+    for a, b in zip(_weights(second.model), _weights(straight.model), strict=True):
+        np.testing.assert_array_equal(a, b)  # both networks, resumed = uninterrupted
+    run.finish({})
+    loaded = RunDir.open(run.path).load_model()
+    noise = np.zeros((3, 2), "float32")
+    np.testing.assert_allclose(np.asarray(loaded(noise)), np.asarray(second.model(noise)), atol=1e-6)
+
+
+def test_the_checkpoint_commit_point_is_state_json(tmp_path):
+    """Only the files state.json names are kept; anything else in state/ is a torn write and is ignored."""
+    cfg = {"task": "toy", "builder": "toy_gan", "builder_kwargs": {"data_dim": 2, "noise_dim": 2, "units": 8}}
+    run = RunDir.prepare(tmp_path / "c", cfg)
+    points = np.ones((8, 2), "float32")
+    train.fit_run(run, _gan_build(), data.ArrayData([points], 4), epochs=3)
+    kept = sorted(p.name for p in run.state_dir.iterdir())
+    assert kept == ["epoch-0002.weights.h5", "epoch-0003.weights.h5", "state.json"]
+    (run.state_dir / "state.json").write_text("{")
+    with pytest.raises(RunDirError, match="unreadable resume state"):
+        train.fit_run(run, _gan_build(), data.ArrayData([points], 4), epochs=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert train.read_log(tmp_path / "none.csv") == {}

@@ -278,7 +278,8 @@ def folder_melodies(folder: str | os.PathLike, steps_per_quarter: int = 4, low: 
     :func:`~mgtutor.symbolic.load_midi_folder`; :func:`choose_melody_voice`; the chosen voice's
     top line (:func:`~mgtutor.symbolic.skyline`); pitches folded by octaves into ``low … high``
     (:func:`fold_pitch`); then :func:`~mgtutor.data.melody_tokens` (quantise to the grid, encode);
-    leading rests are dropped, so a melody that enters after an intro starts at its first note. Every token is then in ``melody_vocabulary(low, high)``.
+    leading rests are dropped, so a melody that enters after an intro starts at its first note.
+    Every token is then in ``melody_vocabulary(low, high)``.
 
     Args:
         folder: the folder of MIDI files.

@@ -45,6 +45,8 @@ def _check_sizes(window: int, stride: int, batch_size: int = 1) -> None:
     for name, value in (("window", window), ("stride", stride), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise DatasetError(f"{name} must be an integer ≥ 1, got {value!r}")
+    if stride > window:
+        raise DatasetError(f"stride {stride} > window {window} would skip targets; use stride ≤ window")
 
 
 # ------------------------------------------------------------------ the window rule (NumPy)
@@ -54,7 +56,7 @@ def next_step_windows(pieces: Sequence[np.ndarray], window: int, stride: int = 1
 
     Args:
         pieces: one array per piece: token ids (n,) or piano-roll frames (n, 88) — any (n, …).
-        window: L, steps per window (≥ 1). stride: step between window starts (≥ 1).
+        window: L, steps per window (≥ 1). stride: step between window starts (1 ≤ stride ≤ L).
         pad: the value padding fills (the ``<pad>`` id for tokens; 0 = silence for rolls).
     Returns:
         ``(x, y, w)``: x and y of shape (N, L, …) in the pieces' dtype, w float32 (N, L).

@@ -90,6 +90,8 @@ def settings(**overrides) -> MelodySettings:
             raise TrainError(f"{name} must be a positive integer, got {value!r}")
     if isinstance(s.seed, bool) or not isinstance(s.seed, int) or s.seed < 0:
         raise TrainError(f"seed must be a non-negative integer, got {s.seed!r}")
+    if s.stride > s.window:
+        raise TrainError(f"stride {s.stride} > window {s.window} would skip training targets; use stride ≤ window")
     if not 0 < s.valid_fraction < 1:
         raise TrainError(f"valid_fraction must be in (0, 1), got {s.valid_fraction!r}")
     if s.transpose < 0:
@@ -284,6 +286,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--embed-dim", type=int, default=None,
                    help=f"embedding size (default {d.embed_dim}; {SMOKE['embed_dim']} in smoke mode)")
     p.add_argument("--window", type=int, default=None, help=f"tokens per training window (default {d.window})")
+    p.add_argument("--stride", type=int, default=None,
+                   help=f"tokens between training windows, ≤ window (default {d.stride}; {SMOKE['stride']} in smoke)")
     p.add_argument("--transpose", type=int, default=None, metavar="N",
                    help="transpose each training piece by a random shift in -N…+N semitones per epoch (default 0)")
 
@@ -292,7 +296,8 @@ def _run_train(args) -> int:
     from mgtutor.runs import run_name
 
     s = settings(epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed, units=args.units,
-                 layers=args.layers, embed_dim=args.embed_dim, window=args.window, transpose=args.transpose)
+                 layers=args.layers, embed_dim=args.embed_dim, window=args.window, stride=args.stride,
+                 transpose=args.transpose)
     out = Path(args.out) if args.out else config.runs_dir() / run_name("melody", "lstm", s.seed)
     melodies = load_corpus(args.corpus, args.limit)
     result = train(melodies, out, s, corpus=str(args.corpus), limit=args.limit, force=args.force)
