@@ -38,9 +38,7 @@ def main(argv=None) -> int:
 
     from mgtutor import config, generate, models
 
-    # Deterministic TF ops are not needed for timing, and with them TF 2.21's predict() logs a
-    # harmless NodeDef line to stderr on every call.
-    config.seed_everything(0, deterministic_ops=False)
+    config.seed_everything(0)
     vocab_size = 93
     model = models.melody_lstm(vocab_size, embed_dim=64, units=256, layers=2, dropout=0.2)
     model.build((None, None))

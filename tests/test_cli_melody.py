@@ -124,3 +124,22 @@ def test_train_on_a_real_world_midi_folder(tmp_path, capsys):
 def test_stride_longer_than_the_window_is_refused(tmp_path, capsys):
     assert cli.main(["train", "melody", "--window", "8", "--stride", "9", "--out", str(tmp_path / "r")]) == 2
     assert "would skip training targets" in capsys.readouterr().err
+
+
+def test_evaluate_scores_the_held_out_pieces_as_training_reported(run_dir, capsys):
+    import json
+
+    assert cli.main(["evaluate", "melody", "--run", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    results = json.loads((run_dir / "results.json").read_text())
+    assert f"validation NLL {results['val_nll']:.4f} nats/token" in out
+
+
+def test_help_lists_the_tasks(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    assert "melody" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert all(verb in out for verb in ("train", "generate", "evaluate", "data", "demo"))
