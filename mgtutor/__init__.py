@@ -2,8 +2,8 @@
 
 Every function the notebooks use more than once lives here, once. Modules by topic:
 ``config`` (mode, paths, seeding), ``colab`` (Colab set-up), ``audio``, ``features``,
-``symbolic``, ``data``, ``fetch``, ``models``, ``generate``, ``train``, ``evaluate``,
-``render``, ``checks`` (exercise checkers) and ``cli`` (``python -m mgtutor ...``).
+``symbolic``, ``data``, ``fetch``, ``models``, ``metrics``, ``runs``, ``train``, ``tasks``,
+``generate``, ``render``, ``checks`` (exercise checkers) and ``cli`` (``python -m mgtutor ...``).
 
 Importing the package is cheap: heavy libraries (TensorFlow, music21, librosa) are imported
 inside the modules that need them. Importing it does set the environment variables that keep

@@ -299,9 +299,11 @@ def add_task_verb_parser(sub, verb: str) -> argparse.ArgumentParser:
     by_task = p.add_subparsers(dest="task", required=True, metavar="TASK")
     for name in names:
         task = tasks()[name]
-        add_args, run = task.verbs[verb]
-        add_args(by_task.add_parser(name, help=task.help, description=task.help))
-        by_task.choices[name].set_defaults(task_run=run)
+        options, run = task.verbs[verb]
+        q = by_task.add_parser(name, help=task.help, description=task.help)
+        for o in options:
+            q.add_argument(*o.flags, **o.spec)
+        q.set_defaults(task_run=run)
     return p
 
 

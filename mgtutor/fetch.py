@@ -340,7 +340,7 @@ REGISTRY: dict[str, Dataset] = {
             how_to_load=("scipy.io.loadmat(path / 'JSB_Chorales.mat')['traindata'][0] (likewise "
                          "'validdata', 'testdata'): an array of pieces, each a (T, 88) uint8 piano roll over "
                          "the 88 piano keys, column j = MIDI pitch j + 21 (the course's piano-roll "
-                         "convention, ready for mgtutor.data / mgtutor.evaluate's frame NLL)."),
+                         "convention, ready for mgtutor.data / mgtutor.metrics.frame_nll)."),
             licence_short="MIT (code); terms of the four sources",
         ),
         Dataset(

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from mgtutor.data.windows import EpochData, next_step_windows
 from mgtutor.errors import MgtutorError
@@ -101,7 +102,9 @@ class RunCheckpoint(keras.callbacks.BackupAndRestore):
 
     At the end of each epoch k it writes ``epoch-k.weights.h5`` (model and optimizer variables) to a
     temporary file and renames it into place, then atomically replaces ``state.json`` — the commit
-    point — which names the new checkpoint, the previous one, and the training seconds so far. Only
+    point — which names the new checkpoint, the previous one, the training seconds so far and the
+    states of the model's random-seed generators (dropout masks; ``save_weights`` leaves them out), so a
+    resumed run draws the masks an uninterrupted one would. Only
     those two checkpoints are kept. A kill at any moment leaves a consistent state: the new epoch or
     the previous one, never weights of one epoch labelled with another.
 
@@ -148,6 +151,8 @@ class RunCheckpoint(keras.callbacks.BackupAndRestore):
                 warnings.warn(f"{path}: unreadable checkpoint ({type(exc).__name__}); resuming from the one before",
                               CheckpointWarning, stacklevel=2)
                 continue
+            for variable, value in zip(_seed_states(model), entry.get("seeds", []), strict=False):
+                variable.assign(np.asarray(value, dtype=variable.dtype))
             self._current_epoch = model._initial_epoch = int(entry["epoch"])
             return int(entry["epoch"]), float(entry["seconds"])
         raise RunDirError(f"{self.state_dir}: no readable checkpoint; use --force to start over")
@@ -162,13 +167,19 @@ class RunCheckpoint(keras.callbacks.BackupAndRestore):
         with atomic_path(self.state_dir / name, suffix=".weights.h5") as tmp:
             self.model.save_weights(str(tmp), overwrite=True)
         old = self._state()
-        entry = {"epoch": epoch, "weights": name, "seconds": self.budget.total if self.budget else 0.0}
+        entry = {"epoch": epoch, "weights": name, "seconds": self.budget.total if self.budget else 0.0,
+                 "seeds": [np.asarray(v).tolist() for v in _seed_states(self.model)]}
         previous = {k: old[k] for k in entry} if old and old["weights"] != name else None
         atomic_write_text(self.state_dir / STATE_FILE, json.dumps({**entry, "previous": previous}))
         keep = {name, previous["weights"] if previous else None}
         for f in self.state_dir.glob("epoch-*.weights.h5"):
             if f.name not in keep:
                 f.unlink(missing_ok=True)
+
+
+def _seed_states(model) -> list:
+    """The state variables of a model's random-seed generators (dropout, noise layers), in a fixed order."""
+    return [v for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
 
 
 def read_log(path: str | Path) -> dict[str, list[float]]:

@@ -21,7 +21,7 @@ from mgtutor.train import TrainError
 keras = pytest.importorskip("keras")
 
 TINY = dict(epochs=3, units=8, embed_dim=4, layers=1, window=16, stride=8, batch_size=8, valid_fraction=0.34,
-            dropout=0.0)
+            dropout=0.3)
 
 
 def _melodies(n=6, seed=0):
@@ -99,6 +99,7 @@ def tiny_run(tmp_path_factory):
 def test_a_finished_run_directory(tiny_run):
     run_dir = tiny_run.run_dir
     assert sorted(p.name for p in run_dir.iterdir()) == sorted(train.RUN_FILES)
+    assert "dropout_0" in [layer.name for layer in tiny_run.model.layers]  # resume must restore dropout's seeds
     cfg = json.loads((run_dir / "config.json").read_text())
     assert cfg["task"] == "melody" and cfg["builder"] == "melody_lstm" and cfg["builder_kwargs"]["units"] == 8
     assert cfg["training"]["transpose"] == 2 and cfg["data"]["split"]["by"] == "piece"
@@ -299,3 +300,16 @@ def test_the_checkpoint_commit_point_is_state_json(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert train.read_log(tmp_path / "none.csv") == {}
+
+
+def test_the_time_budget_counts_the_whole_run_across_resumes(tmp_path):
+    cfg = {"task": "toy", "builder": "toy_gan", "builder_kwargs": {"data_dim": 2, "noise_dim": 2, "units": 8}}
+    points = np.ones((8, 2), "float32")
+    first = train.fit_run(RunDir.prepare(tmp_path / "t", cfg), _gan_build(), data.ArrayData([points], 4), epochs=1)
+    assert first.train_seconds > 0 and not first.stopped_by_budget
+    again = train.fit_run(RunDir.prepare(tmp_path / "t", cfg), _gan_build(), data.ArrayData([points], 4), epochs=5,
+                          time_budget_s=first.train_seconds / 2)  # already spent: nothing more is trained
+    assert again.resumed_at == 1 and again.epochs_run == 1 and again.stopped_by_budget
+    assert again.train_seconds == pytest.approx(first.train_seconds, abs=0.05)
+    with pytest.raises(TrainError, match="time budget must be > 0"):
+        train.TimeBudget(0)

@@ -153,16 +153,14 @@ def lstm_step(x_t: np.ndarray, h: np.ndarray, c: np.ndarray, kernel: np.ndarray,
     c_t = f ⊙ c_{t−1} + i ⊙ g;  h_t = o ⊙ tanh(c_t).
 
     Args:
-        x_t: inputs (B, D) — or already-projected inputs x_t W + b of shape (B, 4U) when
-            ``kernel`` is ``None`` (the fast path of :mod:`mgtutor.generate` uses this).
+        x_t: inputs (B, D).
         h, c: previous hidden and cell state (B, U).
-        kernel: (D, 4U) or ``None``; recurrent_kernel: (U, 4U); bias: (4U,) (ignored when
-            ``kernel`` is ``None``, since it is already in ``x_t``).
+        kernel: (D, 4U); recurrent_kernel: (U, 4U); bias: (4U,).
     Returns:
         (h_t, c_t), each (B, U).
     See: notebooks/05_rnn_lstm_from_scratch.ipynb §3.
     """
-    z = (x_t if kernel is None else x_t @ kernel + bias) + h @ recurrent_kernel
+    z = x_t @ kernel + h @ recurrent_kernel + bias
     i, f, g, o = np.split(z, 4, axis=-1)
     c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
     return sigmoid(o) * np.tanh(c), c

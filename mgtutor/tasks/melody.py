@@ -18,7 +18,6 @@ directory whose ``log.csv`` logs the token-weighted NLL (``nll``, ``val_nll``) �
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -27,7 +26,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from mgtutor import config
-from mgtutor.tasks import Task, register_task
+from mgtutor.tasks import Task, option, register_task
 
 VOCAB_FILE = "vocab.json"
 BUILDER = "melody_lstm"
@@ -271,25 +270,26 @@ def load(run_dir) -> MelodyRun:
 
 
 # --------------------------------------------------------------------------- command line
-def _add_train_args(p: argparse.ArgumentParser) -> None:
-    d = MelodySettings()
-    p.add_argument("--corpus", default="chorales", help="chorales (default), folk, or a folder of MIDI files")
-    p.add_argument("--limit", type=int, default=None, help="use only the first N pieces")
-    p.add_argument("--out", default=None, help="run directory (default: runs/melody-lstm-<seed>)")
-    p.add_argument("--force", action="store_true", help="start over, even if the run directory holds a run")
-    p.add_argument("--epochs", type=int, default=None, help=f"epochs (default {d.epochs}; {SMOKE['epochs']} in smoke)")
-    p.add_argument("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
-                   help="stop once the run's training time passes MIN minutes (counted across resumes)")
-    p.add_argument("--seed", type=int, default=None, help="seed for weights, shuffling and the split (default 0)")
-    p.add_argument("--units", type=int, default=None, help=f"LSTM size (default {d.units}; {SMOKE['units']} in smoke)")
-    p.add_argument("--layers", type=int, default=None, help=f"stacked LSTM layers (default {d.layers})")
-    p.add_argument("--embed-dim", type=int, default=None,
-                   help=f"embedding size (default {d.embed_dim}; {SMOKE['embed_dim']} in smoke mode)")
-    p.add_argument("--window", type=int, default=None, help=f"tokens per training window (default {d.window})")
-    p.add_argument("--stride", type=int, default=None,
-                   help=f"tokens between training windows, ≤ window (default {d.stride}; {SMOKE['stride']} in smoke)")
-    p.add_argument("--transpose", type=int, default=None, metavar="N",
-                   help="transpose each training piece by a random shift in -N…+N semitones per epoch (default 0)")
+_D = MelodySettings()
+TRAIN_OPTIONS = (
+    option("--corpus", default="chorales", help="chorales (default), folk, or a folder of MIDI files"),
+    option("--limit", type=int, default=None, help="use only the first N pieces"),
+    option("--out", default=None, help="run directory (default: runs/melody-lstm-<seed>)"),
+    option("--force", action="store_true", help="start over, even if the run directory holds a run"),
+    option("--epochs", type=int, default=None, help=f"epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
+    option("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
+           help="stop once the run's training time passes MIN minutes (counted across resumes)"),
+    option("--seed", type=int, default=None, help="seed for weights, shuffling and the split (default 0)"),
+    option("--units", type=int, default=None, help=f"LSTM size (default {_D.units}; {SMOKE['units']} in smoke)"),
+    option("--layers", type=int, default=None, help=f"stacked LSTM layers (default {_D.layers})"),
+    option("--embed-dim", type=int, default=None,
+           help=f"embedding size (default {_D.embed_dim}; {SMOKE['embed_dim']} in smoke mode)"),
+    option("--window", type=int, default=None, help=f"tokens per training window (default {_D.window})"),
+    option("--stride", type=int, default=None,
+           help=f"tokens between training windows, ≤ window (default {_D.stride}; {SMOKE['stride']} in smoke)"),
+    option("--transpose", type=int, default=None, metavar="N",
+           help="transpose each training piece by a random shift in -N…+N semitones per epoch (default 0)"),
+)
 
 
 def _run_train(args) -> int:
@@ -307,16 +307,17 @@ def _run_train(args) -> int:
     return 0
 
 
-def _add_generate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--run", dest="run_dir", metavar="RUN_DIR", required=True,
-                   help="run directory written by `mgtutor train melody`")
-    p.add_argument("--length", type=int, required=True, help="number of sixteenth-note tokens to generate")
-    p.add_argument("--temperature", type=float, default=1.0, help="> 0; lower is more conservative (default 1)")
-    p.add_argument("--top-k", type=int, default=None, help="sample among the k most likely tokens")
-    p.add_argument("--top-p", type=float, default=None, help="nucleus mass in (0, 1]")
-    p.add_argument("--primer", default="", help='tokens to start from, e.g. "60 _ 62 _"')
-    p.add_argument("--seed", type=int, default=0, help="sampling seed (same run + seed ⇒ same file)")
-    p.add_argument("--out", required=True, help="output file: .mid/.midi, .musicxml/.xml or .wav")
+GENERATE_OPTIONS = (
+    option("--run", dest="run_dir", metavar="RUN_DIR", required=True,
+           help="run directory written by `mgtutor train melody`"),
+    option("--length", type=int, required=True, help="number of sixteenth-note tokens to generate"),
+    option("--temperature", type=float, default=1.0, help="> 0; lower is more conservative (default 1)"),
+    option("--top-k", type=int, default=None, help="sample among the k most likely tokens"),
+    option("--top-p", type=float, default=None, help="nucleus mass in (0, 1]"),
+    option("--primer", default="", help='tokens to start from, e.g. "60 _ 62 _"'),
+    option("--seed", type=int, default=0, help="sampling seed (same run + seed ⇒ same file)"),
+    option("--out", required=True, help="output file: .mid/.midi, .musicxml/.xml or .wav"),
+)
 
 
 def _run_generate(args) -> int:
@@ -330,9 +331,10 @@ def _run_generate(args) -> int:
     return 0
 
 
-def _add_evaluate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--run", dest="run_dir", metavar="RUN_DIR", required=True,
-                   help="run directory written by `mgtutor train melody`")
+EVALUATE_OPTIONS = (
+    option("--run", dest="run_dir", metavar="RUN_DIR", required=True,
+           help="run directory written by `mgtutor train melody`"),
+)
 
 
 def _run_evaluate(args) -> int:
@@ -357,7 +359,7 @@ def _run_evaluate(args) -> int:
 
 
 register_task(Task("melody", "Embedding + LSTM next-token model on melody-grid tokens (notebook 06)", {
-    "train": (_add_train_args, _run_train),
-    "generate": (_add_generate_args, _run_generate),
-    "evaluate": (_add_evaluate_args, _run_evaluate),
+    "train": (TRAIN_OPTIONS, _run_train),
+    "generate": (GENERATE_OPTIONS, _run_generate),
+    "evaluate": (EVALUATE_OPTIONS, _run_evaluate),
 }))
