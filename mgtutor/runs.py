@@ -131,6 +131,9 @@ class RunDir:
                                   "same command to resume it, or use --force to start over")
             return run
         if started:
+            if not (run.path / CONFIG_FILE).is_file():
+                raise RunDirError(f"{run.path}: holds files but no {CONFIG_FILE}, so it is not a run directory; "
+                                  "--force deletes only run directories: choose another --out")
             shutil.rmtree(run.path)
         try:
             run.path.mkdir(parents=True, exist_ok=True)

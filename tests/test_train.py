@@ -161,6 +161,11 @@ def test_unknown_corpus_and_run_directories_that_cannot_load(tiny_run, tmp_path)
     (tmp_path / "file").write_text("x")
     with pytest.raises(RunDirError, match="not a folder"):
         RunDir.prepare(tmp_path / "file", {"task": "t", "builder": "b"})
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("years of work")
+    with pytest.raises(RunDirError, match="deletes only run directories"):
+        RunDir.prepare(tmp_path / "mine", {"task": "t", "builder": "b"}, force=True)
+    assert (tmp_path / "mine" / "thesis.tex").is_file()
 
 
 KILL_SCRIPT = textwrap.dedent("""

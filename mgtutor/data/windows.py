@@ -276,8 +276,10 @@ class NextStepData(EpochData):
                 raise DatasetError(f"piece {index} fits none of the shifts {self.shifts}; widen the vocabulary "
                                    "or the shifts")
             self._options.append(options)
-        x, _, _ = next_step_windows(self.pieces, self.window, self.stride, self.pad)
-        self.examples_per_epoch = len(x)
+        # windows start at 0, stride, … below n − 1, whatever the shift
+        self.examples_per_epoch = sum(len(range(0, max(len(p) - 1, 0), self.stride)) for p in self.pieces)
+        if self.examples_per_epoch == 0:
+            raise DatasetError("no windows: every piece is shorter than 2 steps")
 
     def epoch(self, epoch: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All ``(x, y, w)`` windows of epoch ``epoch``, in that epoch's order."""

@@ -338,19 +338,17 @@ EVALUATE_OPTIONS = (
 
 
 def _run_evaluate(args) -> int:
+    from mgtutor.runs import RunDirError
+
     run = load(args.run_dir)
     data_spec = run.config["data"]
     if data_spec["corpus"] == "custom":
-        from mgtutor.runs import RunDirError
-
         raise RunDirError(f"{run.run_dir}: trained on melodies passed in code; evaluate it with "
                           "mgtutor.tasks.melody.validation_nll in that code")
     melodies = load_corpus(data_spec["corpus"], data_spec["limit"])
     s = MelodySettings(**run.config["training"])
     _, valid, _, valid_idx = splits(melodies, s, run.vocab)
     if sorted(valid_idx) != data_spec["split"]["valid_index"]:
-        from mgtutor.runs import RunDirError
-
         raise RunDirError(f"{run.run_dir}: the corpus no longer gives this run's validation split; train again")
     nll = validation_nll(run.model, valid)
     print(f"{run.run_dir}: validation NLL {nll:.4f} nats/token, perplexity {math.exp(nll):.2f} on "
