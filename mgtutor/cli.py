@@ -42,6 +42,23 @@ def run_execute(args) -> int:
     return 0
 
 
+def add_student_copy_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("student-copy", help="copy the notebooks without their solution cells (for a class)")
+    p.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the copies to")
+    p.add_argument("notebooks", nargs="*", help="notebooks to copy (default: every course notebook)")
+    return p
+
+
+def run_student_copy(args) -> int:
+    from mgtutor.config import ROOT
+    from mgtutor.notebooks import student_copy
+
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    for path in student_copy(paths, args.out_dir):
+        print(path)
+    return 0
+
+
 # --------------------------------------------------------------------------- data: the real datasets
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_DOWNLOAD, EXIT_OFFLINE, EXIT_CHECKSUM, EXIT_ARCHIVE, EXIT_LOCK = range(8)
@@ -345,6 +362,7 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "data": (add_data_parser, run_data),
     "demo": (add_demo_parser, run_demo),
     "execute": (add_execute_parser, run_execute),
+    "student-copy": (add_student_copy_parser, run_student_copy),
 }
 
 

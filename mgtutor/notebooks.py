@@ -97,3 +97,30 @@ def execute_notebook(path: str | os.PathLike, timeout: int = 900) -> float:
     clean(nb)
     nbformat.write(nb, path)
     return seconds
+
+
+def student_copy(notebooks, out_dir: str | os.PathLike) -> list[Path]:
+    """Write copies of ``notebooks`` into ``out_dir`` without their ``solution`` cells (for a class).
+
+    Every exercise keeps its stub and its checker call; the collapsed solution cell is dropped.
+    Returns:
+        The paths written.
+    Raises:
+        FileNotFoundError: a notebook does not exist. NotebookExecutionError: ``out_dir`` is the notebooks' own
+            folder (the originals would be overwritten).
+    """
+    import nbformat
+
+    out_dir = Path(out_dir)
+    written = []
+    for path in map(Path, notebooks):
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such notebook")
+        if out_dir.resolve() == path.parent.resolve():
+            raise NotebookExecutionError(f"{out_dir}: holds the original notebooks; choose another folder")
+        nb = nbformat.read(path, as_version=4)
+        nb.cells = [c for c in nb.cells if "solution" not in (c.get("metadata", {}).get("tags") or [])]
+        out_dir.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out_dir / path.name)
+        written.append(out_dir / path.name)
+    return written

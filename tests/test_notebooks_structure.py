@@ -111,3 +111,46 @@ class TestNotebook:
             return
         code = [source(c) for c in load(path)["cells"] if c["cell_type"] == "code"]
         assert sum("checks." in c for c in code) >= 2, "at least two exercises with a checker call"
+
+    def test_each_exercise_has_a_stub_and_a_collapsed_solution(self, path):
+        """Each checker is called from one stub cell and one collapsed `solution` cell; a stub cell answers with
+        stubs only (functions whose body is `...`, or `answer = ...`), so no untagged cell gives a solution away."""
+        calls: dict[str, list[bool]] = {}
+        for cell in load(path)["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            text = source(cell)
+            names = CHECKER_CALL.findall(text)
+            solution = "solution" in (cell.get("metadata", {}).get("tags") or [])
+            if solution:
+                assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True, "solution cell not collapsed"
+                assert names, "a solution cell calls its checker"
+            for name in names:
+                calls.setdefault(name, []).append(solution)
+            if names and not solution:
+                stubs = stub_names(text)
+                for arg in CHECKER_ARG.findall(text):
+                    assert arg in stubs, f"{arg!r} passed to a checker in an untagged cell is not a stub"
+        for name, kinds in calls.items():
+            assert sorted(kinds) == [False, True], f"{name}: called from {kinds.count(False)} stub and " \
+                                                   f"{kinds.count(True)} solution cell(s); want one of each"
+
+
+CHECKER_CALL = re.compile(r"checks\.(\w+_exercise)\(")
+CHECKER_ARG = re.compile(r"checks\.\w+_exercise\(\s*(\w+)")
+
+
+def stub_names(text: str) -> set[str]:
+    """Names a cell binds to a stub: `def f(...):` with only `...`/`pass`/a docstring, or `name = ...`."""
+    import ast
+
+    from mgtutor.checks import _is_placeholder
+
+    tree = ast.parse("\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and all(_is_placeholder(s) for s in node.body):
+            names.add(node.name)
+        elif (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is Ellipsis):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names

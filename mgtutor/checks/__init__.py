@@ -1,17 +1,28 @@
 """Exercise checkers for the notebooks.
 
-Part of mgtutor. Each notebook's exercises end with a call such as
-``checks.hz_to_mel_exercise(my_function)``; the checker compares the learner's answer with an
-independent reference and returns a :class:`CheckResult` that shows as ``✔ …`` or as
-``✘ …`` followed by a hint saying *what kind* of wrong the answer looks like.
+Part of mgtutor. Every exercise has two cells: a **stub** the learner fills (a function whose body
+is ``...``, or an answer ``= ...``) followed by its checker call, and a **solution** cell, collapsed
+by default and tagged ``solution``, that runs the same checker on a worked answer. The checker
+compares the answer with an independent reference and returns a :class:`CheckResult` that shows as
+``✔ …`` or as ``✘ …`` with a hint saying *what kind* of wrong the answer looks like.
+
+* A stub gets "not attempted yet" (:func:`is_stub`), so *Run All* goes through the whole notebook.
+* Hints come in tiers: the first failure gets a nudge; from the second failure of the same
+  exercise on, the hint's ``then`` part (usually the formula) is added (:func:`exercise`).
 
 Checkers live in topic modules (``checks.audio`` for notebooks 01–03, ``checks.symbolic``
-for 04, ``checks.sequence`` for 05–06) and are all re-exported here.
+for 04, ``checks.sequence`` for 05–06, ``checks.setup`` for 00) and are all re-exported here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ast
+import functools
+import inspect
+import textwrap
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,8 @@ class CheckResult:
 
     passed: bool
     message: str
+    then: str | None = field(default=None, compare=False)
+    """The next tier of a failing hint (often the formula), shown from the second failure on."""
 
     def __bool__(self) -> bool:
         return self.passed
@@ -39,9 +52,68 @@ def ok(what: str) -> CheckResult:
     return CheckResult(True, f"✔ {what}")
 
 
-def hint(advice: str) -> CheckResult:
-    """A failing verdict with advice: ``✘ Not yet. <advice>``."""
-    return CheckResult(False, f"✘ Not yet. {advice}")
+def hint(advice: str, then: str | None = None) -> CheckResult:
+    """A failing verdict, ``✘ Not yet. <advice>``; ``then`` is the next tier, given on a repeated failure."""
+    return CheckResult(False, f"✘ Not yet. {advice}", then)
+
+
+def is_stub(answer) -> bool:
+    """True for an exercise not attempted yet: ``...`` itself, or a function whose body is only ``...``,
+    ``pass`` and a docstring."""
+    if answer is Ellipsis:
+        return True
+    if not callable(answer):
+        return False
+    try:
+        source = textwrap.dedent(inspect.getsource(answer))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError):
+        return False
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    return all(_is_placeholder(statement) for statement in node.body)
+
+
+def _is_placeholder(statement: ast.stmt) -> bool:
+    """``pass``, ``...`` or a docstring: what a stub's body holds."""
+    if isinstance(statement, ast.Pass):
+        return True
+    return (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+            and (statement.value.value is Ellipsis or isinstance(statement.value.value, str)))
+
+
+FAILURES: Counter = Counter()
+"""Failed attempts per exercise in this session (the hint tier depends on it)."""
+
+
+def exercise(checker: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
+    """Decorator for a checker ``checker(answer, ...)``: stubs get "not attempted yet", hints come in tiers."""
+    name = checker.__name__
+
+    @functools.wraps(checker)
+    def check(answer, *args, **kwargs) -> CheckResult:
+        if is_stub(answer):
+            return CheckResult(False, f"… {name}: not attempted yet. Fill in the cell above and run it again "
+                                      "(a worked solution is in the collapsed cell below).")
+        result = checker(answer, *args, **kwargs)
+        if not result.passed:
+            FAILURES[name] += 1
+            if result.then and FAILURES[name] > 1:
+                result = CheckResult(False, f"{result.message}\n  Next hint: {result.then}", result.then)
+        return result
+
+    check.is_exercise = True
+    return check
+
+
+def call(fn: Callable, *args, **kwargs):
+    """Run the learner's function: ``(value, None)``, or ``(None, hint)`` naming the exception it raised."""
+    try:
+        return fn(*args, **kwargs), None
+    except Exception as exc:  # noqa: BLE001 - any error in learner code becomes a hint
+        return None, hint(f"Your function raised {type(exc).__name__}: {exc}. Run it on a small input "
+                          "and read the traceback.")
 
 
 from mgtutor.checks.audio import *  # noqa: E402,F403

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mgtutor.checks import CheckResult, hint, ok
+from mgtutor.checks import CheckResult, call, exercise, hint, ok
 from mgtutor.symbolic.core import PIANO_HIGH, PIANO_LOW
 
 __all__ = [
@@ -27,12 +27,9 @@ __all__ = [
 
 
 def _call(fn: Callable, *args, **kwargs):
-    """Run the learner's function; return (value, None) or (None, a hint naming the exception)."""
-    try:
-        return np.asarray(fn(*args, **kwargs)), None
-    except Exception as exc:  # noqa: BLE001 - any error in learner code becomes a hint
-        return None, hint(f"Your function raised {type(exc).__name__}: {exc}. Run it on a small input "
-                          "and read the traceback.")
+    """:func:`mgtutor.checks.call`, with the answer as an array."""
+    value, failure = call(fn, *args, **kwargs)
+    return (None, failure) if failure is not None else (np.asarray(value), None)
 
 
 def _close(a, b, rtol=1e-6, atol=1e-9) -> bool:
@@ -45,6 +42,7 @@ def _close(a, b, rtol=1e-6, atol=1e-9) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
+@exercise
 def midi_to_hz_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/01_audio_signals.ipynb, exercise 1: f = 440 · 2^((m − 69) / 12)."""
     m = np.array([PIANO_LOW, 60, 69, 81, PIANO_HIGH], dtype=float)  # the keyboard's ends, C4, A4, A5
@@ -71,6 +69,7 @@ def midi_to_hz_exercise(fn: Callable) -> CheckResult:
     return hint(f"For MIDI 69 expected 440 Hz, got {float(got[2]):.4g}; for MIDI 60 expected 261.63 Hz.")
 
 
+@exercise
 def aliased_frequency_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/01_audio_signals.ipynb, exercise 2: the frequency you hear after sampling.
 
@@ -98,6 +97,7 @@ def aliased_frequency_exercise(fn: Callable) -> CheckResult:
                 "Try |f − sr · round(f / sr)|.")
 
 
+@exercise
 def quantization_snr_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/01_audio_signals.ipynb, exercise 3: measured SNR (dB) of a signal and its copy.
 
@@ -131,6 +131,7 @@ def quantization_snr_exercise(fn: Callable) -> CheckResult:
 # --------------------------------------------------------------------------------------------
 
 
+@exercise
 def dft_matrix_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/02_stft.ipynb, exercise 1: the N×N DFT matrix W[k, n] = e^(−2πi k n / N)."""
     for n in (8, 5):
@@ -155,6 +156,7 @@ def dft_matrix_exercise(fn: Callable) -> CheckResult:
     return ok("W @ x = np.fft.fft(x): the DFT is a matrix product (for N = 8 and N = 5)")
 
 
+@exercise
 def hann_window_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/02_stft.ipynb, exercise 2: the periodic Hann window w[n] = ½ − ½ cos(2π n / N)."""
     n = 16
@@ -179,6 +181,7 @@ def hann_window_exercise(fn: Callable) -> CheckResult:
     return hint("The periodic Hann window is w[n] = 0.5 - 0.5 * np.cos(2 * np.pi * n / N) for n = 0 … N − 1.")
 
 
+@exercise
 def n_frames_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/02_stft.ipynb, exercise 3: how many STFT frames for a signal.
 
@@ -216,6 +219,7 @@ def n_frames_exercise(fn: Callable) -> CheckResult:
 # --------------------------------------------------------------------------------------------
 
 
+@exercise
 def hz_to_mel_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/03_mel_mfcc.ipynb, exercise 1: the HTK mel scale m = 2595 · log10(1 + f/700)."""
     f = np.array([0.0, 440.0, 1000.0, 4000.0, 8000.0])
@@ -241,6 +245,7 @@ def hz_to_mel_exercise(fn: Callable) -> CheckResult:
                 "Check the constant 700 and the log base.")
 
 
+@exercise
 def mfcc_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/03_mel_mfcc.ipynb, exercise 2: MFCCs from a signal, step by step.
 

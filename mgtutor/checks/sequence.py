@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mgtutor.checks import CheckResult, hint, ok
+from mgtutor.checks import CheckResult, call, exercise, hint, ok
 
 __all__ = [
     "numeric_gradient_exercise",
@@ -19,13 +19,7 @@ __all__ = [
 ]
 
 
-def _safe_call(fn, *args):
-    try:
-        return fn(*args), None
-    except Exception as exc:  # noqa: BLE001 — a learner's bug becomes a hint, not a traceback
-        return None, hint(f"Your function raised {type(exc).__name__}: {exc}")
-
-
+@exercise
 def numeric_gradient_exercise(fn) -> CheckResult:
     """Checker for notebooks/05_rnn_lstm_from_scratch.ipynb, exercise 1.
 
@@ -39,7 +33,7 @@ def numeric_gradient_exercise(fn) -> CheckResult:
 
     exact = np.cos(x) * x**2 + 2 * x * np.sin(x)
     x_before = x.copy()
-    got, failure = _safe_call(fn, f, x.copy(), 1e-5)
+    got, failure = call(fn, f, x.copy(), 1e-5)
     if failure is not None:
         return failure
     got = np.asarray(got, dtype=float)
@@ -73,6 +67,7 @@ def _keras_gru_reference(units: int, x: np.ndarray, h0, reset_after=True):
     return layer.get_weights(), out
 
 
+@exercise
 def gru_step_exercise(fn) -> CheckResult:
     """Checker for notebooks/05_rnn_lstm_from_scratch.ipynb, exercise 2.
 
@@ -83,7 +78,7 @@ def gru_step_exercise(fn) -> CheckResult:
     x = rng.normal(size=(2, 3)).astype("float32")
     h0 = rng.normal(size=(2, 5)).astype("float32")
     (kernel, rec, bias), (_, h_ref) = _keras_gru_reference(5, x, h0)
-    got, failure = _safe_call(fn, x, h0, kernel, rec, bias)
+    got, failure = call(fn, x, h0, kernel, rec, bias)
     if failure is not None:
         return failure
     h = np.asarray(got, dtype=float)
@@ -114,6 +109,7 @@ def _reference_top_k(logits: np.ndarray, k: int) -> np.ndarray:
     return p
 
 
+@exercise
 def top_k_exercise(fn) -> CheckResult:
     """Checker for notebooks/06_melody_generation.ipynb, exercise 1.
 
@@ -122,7 +118,7 @@ def top_k_exercise(fn) -> CheckResult:
     """
     logits = np.array([2.0, -1.0, 0.5, 3.0, 0.0, 1.0])
     for k in (1, 3, 6):
-        got, failure = _safe_call(fn, logits.copy(), k)
+        got, failure = call(fn, logits.copy(), k)
         if failure is not None:
             return failure
         got = np.asarray(got, dtype=float)
@@ -140,6 +136,7 @@ def top_k_exercise(fn) -> CheckResult:
     return ok("top-k keeps the k most likely tokens and renormalises")
 
 
+@exercise
 def top_p_exercise(fn) -> CheckResult:
     """Checker for notebooks/06_melody_generation.ipynb, exercise 2.
 
@@ -149,7 +146,7 @@ def top_p_exercise(fn) -> CheckResult:
     probs = np.array([0.05, 0.4, 0.1, 0.25, 0.2])
     cases = {0.35: [0, 1, 0, 0, 0], 0.6: [0, 1, 0, 1, 0], 0.7: [0, 1, 0, 1, 1], 1.0: [1, 1, 1, 1, 1]}
     for p, keep in cases.items():
-        got, failure = _safe_call(fn, probs.copy(), p)
+        got, failure = call(fn, probs.copy(), p)
         if failure is not None:
             return failure
         got = np.asarray(got, dtype=float)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from mgtutor.checks import CheckResult, hint, ok
+from mgtutor.checks import CheckResult, exercise, hint, ok
 from mgtutor.glossary import GLOSSARY
 
 __all__ = ["glossary_exercise", "mode_exercise"]
 
 
+@exercise
 def glossary_exercise(answer: dict[str, str]) -> CheckResult:
     """Checker for notebooks/00_welcome.ipynb, exercise 1: map Chinese terms to English ones.
 
@@ -32,6 +33,7 @@ def _spellings(english: str) -> set[str]:
     return {english, full, abbreviation.rstrip(")")} - {""}
 
 
+@exercise
 def mode_exercise(fn) -> CheckResult:
     """Checker for notebooks/00_welcome.ipynb, exercise 2: epochs that follow the mode.
 

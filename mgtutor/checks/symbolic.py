@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mgtutor.checks import CheckResult, hint, ok
+from mgtutor.checks import CheckResult, exercise, hint, ok
 
 __all__ = ["key_shift_exercise", "melody_grid_exercise", "piano_roll_exercise"]
 
@@ -26,6 +26,7 @@ def _notes(phrase):
     return [Note(p, s, e) for p, s, e in phrase]
 
 
+@exercise
 def melody_grid_exercise(fn) -> CheckResult:
     """Checker for notebooks/04_symbolic_music.ipynb, exercise 1.
 
@@ -55,6 +56,7 @@ def melody_grid_exercise(fn) -> CheckResult:
     return ok("melody grid: onsets, holds and rests on the sixteenth grid")
 
 
+@exercise
 def piano_roll_exercise(fn) -> CheckResult:
     """Checker for notebooks/04_symbolic_music.ipynb, exercise 2.
 
@@ -92,6 +94,7 @@ def piano_roll_exercise(fn) -> CheckResult:
     return ok(f"piano roll (T, {PIANO_KEYS}): rows are steps, column j is pitch j + {PIANO_LOW}, ends excluded")
 
 
+@exercise
 def key_shift_exercise(fn) -> CheckResult:
     """Checker for notebooks/04_symbolic_music.ipynb, exercise 3.
 
