@@ -389,3 +389,17 @@ def test_boulanger_accepts_numpy_scalars_as_plain_numbers(tmp_path):
         data.load_boulanger(path)  # arrays are not numbers: refused
     with pytest.raises(data.UnsafePickleError, match="not a plain number type"):
         unpickler._numeric_dtype("O")
+
+
+def test_chorale_excerpt_matches_a_direct_music21_parse():
+    import music21
+
+    got = data.chorale_excerpt("bach/bwv66.6", 8.0, qpm=100)
+    score = music21.corpus.parse("bach/bwv66.6")
+    beat = 60 / 100
+    ref = sorted((p.midi, float(n.offset) * beat, float(n.offset + n.quarterLength) * beat)
+                 for n in score.flatten().notes for p in n.pitches if float(n.offset) * beat < 8.0)
+    assert sorted((p, round(a, 9), round(b, 9)) for p, a, b, _ in got) == [(p, round(a, 9), round(b, 9))
+                                                                           for p, a, b in ref]
+    with pytest.raises(data.DatasetError, match="seconds must be > 0"):
+        data.chorale_excerpt(seconds=0)

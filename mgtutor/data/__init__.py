@@ -29,6 +29,8 @@ from mgtutor.data.corpora import (
     INEXACT_POLICIES,
     SMOKE_CHORALES,
     SMOKE_FOLK_SONGS,
+    chorale,
+    chorale_excerpt,
     chorale_file,
     chorale_melodies,
     chorale_names,
@@ -78,6 +80,7 @@ from mgtutor.errors import DatasetError
 __all__ = [
     "DatasetError", "UnsafePickleError", "CACHE_VERSION", "SMOKE_CHORALES", "SMOKE_FOLK_SONGS", "ESSEN_TEST_FILES",
     "INEXACT_POLICIES", "BL_SPLITS", "DEFAULT_MAX_PICKLE_BYTES", "corpus_cache_dir", "chorale_names", "chorale_file",
+    "chorale", "chorale_excerpt",
     "chorales", "melody_tokens", "chorale_melodies", "chorale_piano_rolls", "folk_files", "folk_songs",
     "folk_melodies", "split_by_piece", "safe_load_plain_pickle", "validate_boulanger", "steps_to_piano_roll",
     "piano_roll_to_steps", "load_boulanger", "save_boulanger", "shift_token", "transposition_table", "token_windows",

@@ -178,20 +178,44 @@ def chorales(limit: int | None = None, unique: bool = True) -> list[Piece]:
     names = chorale_names(unique)
     if limit is None:
         limit = config.pick(None, SMOKE_CHORALES)
-    out = []
-    for name in names[: limit if limit is not None else len(names)]:
-        source = chorale_file(name)
+    return [chorale(name) for name in names[: limit if limit is not None else len(names)]]
 
-        def build(name=name, source=source):
-            from music21 import converter
 
-            from mgtutor.symbolic import piece_from_music21
+def chorale(name: str) -> Piece:
+    """One Bach chorale by its corpus name (``"bach/bwv66.6"``), four voices, parsed once and cached.
 
-            score = converter.parse(source)
-            return [piece_from_music21(score, name=name, parts=_chorale_parts(score))]
+    Raises:
+        DatasetError: no such chorale.
+    See: notebooks/04_symbolic_music.ipynb §3.
+    """
+    source = chorale_file(name)
 
-        out.extend(_cached_pieces(f"chorale-{_key(name)}", source, build))
-    return out
+    def build():
+        from music21 import converter
+
+        from mgtutor.symbolic import piece_from_music21
+
+        score = converter.parse(source)
+        return [piece_from_music21(score, name=name, parts=_chorale_parts(score))]
+
+    return _cached_pieces(f"chorale-{_key(name)}", source, build)[0]
+
+
+def chorale_excerpt(name: str = "bach/bwv66.6", seconds: float = 8.0,
+                    qpm: float = 100.0) -> list[tuple[int, float, float, int]]:
+    """The notes of a chorale's first ``seconds`` at ``qpm``, as ``(pitch, start_s, end_s, velocity)`` tuples.
+
+    What :func:`mgtutor.audio.render_notes` takes, so notebooks 02–03 can analyse real music before
+    notebook 04 teaches symbolic data. Notes that start before ``seconds`` are kept whole.
+    Raises:
+        DatasetError: no such chorale, or ``seconds`` ≤ 0.
+    See: notebooks/02_stft.ipynb §7; notebooks/03_mel_mfcc.ipynb §1.
+    """
+    from mgtutor.symbolic import notes_to_seconds
+
+    if not seconds > 0:
+        raise DatasetError(f"seconds must be > 0, got {seconds!r}")
+    return [n for n in notes_to_seconds(chorale(name).notes, qpm=qpm) if n[1] < seconds]
 
 
 INEXACT_POLICIES = ("quantize", "skip", "error")
