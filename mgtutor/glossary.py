@@ -1,8 +1,9 @@
 """A Chinese–English glossary of the course's core terms.
 
-Part of mgtutor. Shown as a table in notebooks/00_welcome.ipynb §6 and used by its exercise
-checker, for readers who arrive from Chinese-language material. Each entry names the
-notebook that explains the term.
+Part of mgtutor. Shown as a table in notebooks/00_welcome.ipynb §6, for readers who arrive from
+Chinese-language material. Each entry names the notebook that explains the term; a word with two
+meanings in the course (采样, 量化) has one row per meaning. Other common names for a term are kept
+as ``aliases`` (e.g. 长短期记忆网络 beside 长短时记忆网络), so a lookup accepts them too.
 """
 
 from __future__ import annotations
@@ -11,66 +12,130 @@ from typing import NamedTuple
 
 
 class Term(NamedTuple):
-    """One glossary row: Chinese term, English term, a one-line meaning, the notebook that teaches it."""
+    """One glossary row: Chinese term, English term, a one-line meaning, the notebook that teaches it,
+    and other names (Chinese or English) that mean the same thing."""
 
     zh: str
     en: str
     meaning: str
     notebook: str
+    aliases: tuple[str, ...] = ()
 
 
 GLOSSARY: tuple[Term, ...] = (
     Term("音频信号", "audio signal", "air pressure over time, stored as samples x[n]", "01"),
-    Term("采样", "sampling", "measuring a signal every 1/sr seconds", "01"),
+    Term("采样", "sampling", "of a signal: measuring it every 1/sr seconds", "01"),
     Term("采样率", "sample rate", "samples per second, sr (Hz)", "01"),
     Term("奈奎斯特频率", "Nyquist frequency", "sr/2, the highest frequency a sampled signal can hold", "01"),
     Term("混叠", "aliasing", "a frequency above sr/2 folding back to a lower one", "01"),
-    Term("量化", "quantisation", "rounding samples to 2^bits levels; SNR ≈ 6.02·bits + 1.76 dB", "01"),
-    Term("谱图/声谱图", "spectrogram", "magnitude of the STFT: frequency content over time", "02"),
+    Term("量化", "quantisation",
+         "of amplitude: rounding samples to 2^bits levels; for a full-scale sine SNR ≈ 6.02·bits + 1.76 dB", "01"),
+    Term("时域", "time domain", "a signal described by its samples over time; RMS and zero-crossing rate live here",
+         "01"),
+    Term("频域", "frequency domain", "a signal described by its frequency components (the DFT of a frame)", "02"),
+    Term("时频表示", "time–frequency representation",
+         "frequency content frame by frame, e.g. the STFT magnitude or a (log-)mel spectrogram", "02",
+         ("time-frequency representation",)),
+    Term("帧", "frame", "a short stretch of samples (e.g. 2048) analysed as one unit", "02"),
+    Term("帧移", "hop", "the number of samples between the starts of consecutive frames (hop_length)", "02",
+         ("hop length", "hop size")),
+    Term("声谱图", "spectrogram", "magnitude of the STFT: frequency content over time", "02",
+         ("谱图", "频谱图", "语谱图")),
     Term("短时傅里叶变换", "short-time Fourier transform (STFT)", "DFTs of overlapping windowed frames", "02"),
     Term("窗函数", "window function", "a taper (e.g. Hann) applied to each frame before the DFT", "02"),
-    Term("梅尔刻度", "mel scale", "a pitch-perception scale, roughly linear below 1 kHz, log above", "03"),
+    Term("梅尔刻度", "mel scale", "a pitch-perception scale, roughly linear below 1 kHz, log above", "03",
+         ("梅尔标度",)),
     Term("梅尔滤波器组", "mel filterbank", "triangular filters spaced evenly on the mel scale", "03"),
+    Term("倒谱", "cepstrum", "a transform of the log spectrum (DCT or inverse DFT); its axis is quefrency", "03"),
     Term("梅尔频率倒谱系数", "mel-frequency cepstral coefficients (MFCC)",
          "DCT of the log mel-band energies of each frame", "03"),
     Term("离散余弦变换", "discrete cosine transform (DCT)", "the last step of MFCC, decorrelates log-mel bands", "03"),
-    Term("乐器数字接口", "MIDI", "a symbolic format of note-on/note-off events, not audio", "04"),
+    Term("乐器数字接口", "MIDI", "a symbolic format of note-on/note-off events, not audio", "04",
+         ("Musical Instrument Digital Interface",)),
     Term("钢琴卷帘", "piano roll", "a (time × 88 keys) matrix marking which keys sound", "04"),
     Term("移调", "transposition", "shifting every pitch by the same number of semitones", "04"),
+    Term("量化", "quantisation", "of timing: snapping note onsets and durations to a grid (e.g. sixteenths)", "04"),
+    Term("词元", "token", "one symbol of an encoded sequence, e.g. a pitch, a hold '_' or a rest 'r'", "04",
+         ("标记",)),
+    Term("数据泄漏", "data leakage",
+         "test material (or a copy of it) reaching training, so the score overstates the model", "04",
+         ("数据泄露",)),
     Term("循环神经网络", "recurrent neural network (RNN)", "a network whose state h_t carries the past", "05"),
+    Term("隐藏状态", "hidden state", "h_t, the vector an RNN passes from one step to the next", "05"),
     Term("长短时记忆网络", "long short-term memory (LSTM)",
-         "an RNN with a gated cell state c_t that carries information over long gaps", "05"),
+         "an RNN with a gated cell state c_t that carries information over long gaps", "05",
+         ("长短期记忆网络",)),
+    Term("细胞状态", "cell state", "c_t, the LSTM's memory, changed only by element-wise gating", "05",
+         ("记忆单元",)),
+    Term("遗忘门", "forget gate", "f_t in (0, 1): how much of c_{t-1} the LSTM keeps", "05"),
+    Term("输入门", "input gate", "i_t in (0, 1): how much of the candidate g_t the LSTM writes into c_t", "05"),
+    Term("输出门", "output gate", "o_t in (0, 1): how much of tanh(c_t) the LSTM shows as h_t", "05"),
     Term("门控循环单元", "gated recurrent unit (GRU)", "an RNN with update and reset gates, no separate cell", "05"),
     Term("梯度消失", "vanishing gradient", "gradients shrinking exponentially with time distance", "05"),
+    Term("嵌入", "embedding", "a learned vector for each token id, the first layer of a sequence model", "06"),
+    Term("交叉熵", "cross-entropy", "−Σ y log p: the loss of a next-token classifier (= NLL of the target)", "06"),
+    Term("采样", "sampling", "from a distribution: drawing the next token at random with the model's probabilities",
+         "06"),
     Term("温度采样", "temperature sampling", "sampling from softmax(logits / T)", "06"),
+    Term("核采样", "nucleus (top-p) sampling",
+         "sampling only from the smallest set of tokens whose probabilities add up to p", "06",
+         ("top-p sampling",)),
+    Term("困惑度", "perplexity", "exp(mean NLL per token): as unsure as a uniform choice among that many tokens", "06"),
     Term("负对数似然", "negative log-likelihood (NLL)", "−log p(data); the loss and the benchmark metric", "07"),
     Term("生成对抗网络", "generative adversarial network (GAN)",
          "a generator and a discriminator trained against each other", "08"),
     Term("生成器", "generator", "the GAN network that maps noise to samples", "08"),
     Term("判别器", "discriminator", "the GAN network that tells real from generated samples", "08"),
-    Term("模式崩溃", "mode collapse", "a generator producing only a few kinds of output", "08"),
+    Term("模式崩溃", "mode collapse", "a generator producing only a few kinds of output", "08", ("模式坍塌",)),
 )
 
 
+def spellings(term: Term) -> set[str]:
+    """Every accepted way to write ``term``, lower-cased: Chinese, English, abbreviation, aliases.
+
+    ``short-time Fourier transform (STFT)`` gives the whole, ``short-time fourier transform`` and ``stft``.
+    """
+    full, _, abbreviation = term.en.partition(" (")
+    names = {term.zh, term.en, full, abbreviation.rstrip(")"), *term.aliases}
+    return {name.strip().lower() for name in names} - {""}
+
+
+def senses(word: str) -> tuple[Term, ...]:
+    """The glossary rows a word names (two for 采样 and 量化), found by any of its :func:`spellings`.
+
+    Raises:
+        KeyError: the word is not in the glossary (the message lists a few that are).
+    """
+    key = word.strip().lower()
+    found = tuple(t for t in GLOSSARY if key in spellings(t))
+    if not found:
+        examples = ", ".join(t.zh for t in GLOSSARY[:4])
+        raise KeyError(f"{word!r} is not in the course glossary (e.g. {examples})")
+    return found
+
+
 def english_for(zh: str) -> str:
-    """Return the English term for a Chinese one.
+    """Return the English term for a Chinese one (its usual name or an alias such as 长短期记忆网络).
 
     Raises:
         KeyError: the term is not in the glossary (the message lists a few that are).
     """
-    for term in GLOSSARY:
-        if term.zh == zh:
-            return term.en
-    examples = ", ".join(t.zh for t in GLOSSARY[:4])
-    raise KeyError(f"{zh!r} is not in the course glossary (e.g. {examples})")
+    return senses(zh)[0].en
 
 
 def glossary_html() -> str:
-    """The glossary as an HTML table (deterministic, for notebooks/00_welcome.ipynb §6)."""
+    """The glossary as an HTML table (deterministic, for notebooks/00_welcome.ipynb §6).
+
+    Aliases are shown after the Chinese term ("also …").
+    """
     from html import escape
 
+    def zh_cell(t: Term) -> str:
+        also = "; ".join(escape(a) for a in t.aliases)
+        return escape(t.zh) + (f"<br><small>also {also}</small>" if also else "")
+
     rows = "".join(
-        f"<tr><td>{escape(t.zh)}</td><td>{escape(t.en)}</td><td>{escape(t.meaning)}</td><td>{t.notebook}</td></tr>"
+        f"<tr><td>{zh_cell(t)}</td><td>{escape(t.en)}</td><td>{escape(t.meaning)}</td><td>{t.notebook}</td></tr>"
         for t in GLOSSARY
     )
     head = "<tr><th>中文</th><th>English</th><th>meaning</th><th>notebook</th></tr>"

@@ -2,52 +2,116 @@
 
 from __future__ import annotations
 
-from mgtutor.checks import CheckResult, exercise, hint, ok
-from mgtutor.glossary import GLOSSARY
+from mgtutor.checks import CheckResult, call, exercise, hint, ok
 
-__all__ = ["glossary_exercise", "mode_exercise"]
+__all__ = ["FEATURE_DOMAINS", "feature_domain_exercise", "mode_exercise"]
+
+TIME, TIME_FREQUENCY, CEPSTRAL = "time domain", "time–frequency", "cepstral"
+
+FEATURE_DOMAINS: dict[str, str] = {
+    "STFT magnitude": TIME_FREQUENCY,
+    "MFCC": CEPSTRAL,
+    "RMS energy": TIME,
+    "zero-crossing rate": TIME,
+    "log-mel spectrogram": TIME_FREQUENCY,
+}
+"""The answer key of exercise 1: each audio feature and the domain it lives in."""
+
+_LABELS = {
+    TIME: {"time domain", "time", "时域", "time domain feature"},
+    TIME_FREQUENCY: {"time frequency", "time frequency representation", "时频", "时频表示", "time frequency domain"},
+    CEPSTRAL: {"cepstral", "cepstrum", "cepstral domain", "quefrency", "倒谱"},
+}
+
+
+def _normal(text) -> str:
+    """'Time–Frequency' and 'time_frequency' → 'time frequency' (case, dashes, underscores and spacing ignored)."""
+    out = str(text).strip().lower()
+    for dash in "-–—_":
+        out = out.replace(dash, " ")
+    return " ".join(out.split())
+
+
+def _label(text) -> str | None:
+    """The domain a learner's label names, or None."""
+    key = _normal(text)
+    return next((domain for domain, names in _LABELS.items() if key in names), None)
 
 
 @exercise
-def glossary_exercise(answer: dict[str, str]) -> CheckResult:
-    """Checker for notebooks/00_welcome.ipynb, exercise 1: map Chinese terms to English ones.
+def feature_domain_exercise(answer: dict[str, str]) -> CheckResult:
+    """Checker for notebooks/00_welcome.ipynb, exercise 1: label five audio features by their domain.
 
-    An answer passes when every Chinese term given is a glossary term and its English term is
-    the glossary's (case-insensitive), written in full or as its abbreviation, e.g. "MFCC".
+    ``answer`` maps each of STFT magnitude, MFCC, RMS energy, zero-crossing rate and log-mel spectrogram
+    to ``"time domain"``, ``"time–frequency"`` or ``"cepstral"`` (dashes, case and the Chinese terms
+    时域 / 时频表示 / 倒谱 are accepted). All five are required. Calling the STFT or MFCC time-domain — the
+    mistake of the article the course corrects — gets its own hint.
     """
+    labels = " / ".join(f"'{d}'" for d in _LABELS)
     if not isinstance(answer, dict) or not answer:
-        return hint("Answer with a dict such as {'采样': 'sampling', ...}.")
-    known = {t.zh: t.en.lower() for t in GLOSSARY}
-    unknown = [zh for zh in answer if zh not in known]
-    if unknown:
-        return hint(f"{unknown[0]!r} is not a glossary term; copy the Chinese terms from the table in §6.")
-    for zh, en in answer.items():
-        if str(en).strip().lower() not in _spellings(known[zh]):
-            return hint(f"{zh} is not {en!r}: look it up in the table (its notebook column says where it is taught).")
-    return ok(f"all {len(answer)} terms right")
-
-
-def _spellings(english: str) -> set[str]:
-    """'short-time fourier transform (stft)' -> {the whole, 'short-time fourier transform', 'stft'}."""
-    full, _, abbreviation = english.partition(" (")
-    return {english, full, abbreviation.rstrip(")")} - {""}
+        return hint(f"Answer with a dict {{feature: label}}, each label one of {labels}.")
+    by_name = {_normal(name): name for name in FEATURE_DOMAINS}
+    given = {}
+    for name, label in answer.items():
+        if _normal(name) not in by_name:
+            return hint(f"{name!r} is not one of the five features: {', '.join(FEATURE_DOMAINS)}.")
+        domain = _label(label)
+        if _normal(label) in {"frequency", "frequency domain", "频域"}:
+            return hint(f"One frame's DFT is frequency-domain, but {name} has a frame (time) axis too; "
+                        f"use one of {labels}.")
+        if domain is None:
+            return hint(f"{label!r} (for {name}) is not a label; use one of {labels}.")
+        given[by_name[_normal(name)]] = domain
+    missing = [name for name in FEATURE_DOMAINS if name not in given]
+    if missing:
+        return hint(f"Label all five features; missing: {', '.join(missing)}.")
+    wrong = {name: domain for name, domain in given.items() if domain != FEATURE_DOMAINS[name]}
+    if not wrong:
+        return ok("all five features in the right domain: the STFT and log-mel are time–frequency, MFCC is "
+                  "cepstral, RMS and zero-crossing rate are time-domain")
+    if wrong.get("STFT magnitude") == TIME or wrong.get("MFCC") == TIME:
+        return hint("That is the article's own mistake: the STFT and MFCC are computed from frames of samples, "
+                    "but what they give you is not a function of time alone.",
+                    then="An STFT magnitude has a frequency axis and a time (frame) axis: time–frequency. MFCC is "
+                         "the DCT of the log mel spectrum of each frame: its axis is quefrency, the cepstral "
+                         "domain (notebook 03 §8).")
+    if wrong.get("RMS energy") or wrong.get("zero-crossing rate"):
+        name = "RMS energy" if wrong.get("RMS energy") else "zero-crossing rate"
+        return hint(f"Look at how {name} is computed: is there a Fourier transform anywhere in it?",
+                    then="RMS = sqrt(mean(x²)) per frame and the zero-crossing rate counts sign changes per frame: "
+                         "both come straight from the samples, so both are time-domain.")
+    if wrong.get("log-mel spectrogram") == CEPSTRAL:
+        return hint("A log-mel spectrogram is still a spectrogram (bands × frames).",
+                    then="The cepstral step is the DCT that MFCC adds after the log; before it, the log-mel "
+                         "spectrogram is a time–frequency representation.")
+    if wrong.get("MFCC") == TIME_FREQUENCY:
+        return hint("MFCCs have frames, but is their other axis frequency?",
+                    then="MFCC = DCT of the log mel spectrum: the coefficient axis is quefrency (the 'C' of MFCC "
+                         "is cepstral), not frequency.")
+    first = next(iter(wrong))
+    return hint(f"{first} is not {wrong[first]}: ask what its axes are (time? frequency? quefrency?).",
+                then="STFT and log-mel: frequency × time; MFCC: the DCT of a log spectrum (cepstral); RMS and "
+                     "zero-crossing rate: computed from the samples (time-domain).")
 
 
 @exercise
 def mode_exercise(fn) -> CheckResult:
     """Checker for notebooks/00_welcome.ipynb, exercise 2: epochs that follow the mode.
 
-    ``fn(mode)`` must return 1 in ``"smoke"`` mode and 20 in ``"full"`` mode, by calling
-    ``config.pick`` under the matching ``MGTUTOR_MODE``.
+    ``fn()`` (no arguments) must return 1 in ``"smoke"`` mode and 20 in ``"full"`` mode, by calling
+    ``config.pick`` when it runs; the checker calls it once under each ``MGTUTOR_MODE`` and then
+    restores the variable.
     """
     import os
 
     saved = os.environ.get("MGTUTOR_MODE")
+    got = {}
     try:
-        got = {}
         for mode in ("smoke", "full"):
             os.environ["MGTUTOR_MODE"] = mode
-            got[mode] = fn()
+            got[mode], failed = call(fn)
+            if failed is not None:
+                return failed
     finally:
         if saved is None:
             os.environ.pop("MGTUTOR_MODE", None)
@@ -56,7 +120,9 @@ def mode_exercise(fn) -> CheckResult:
     if got == {"smoke": 1, "full": 20}:
         return ok("epochs follow the mode: 1 in smoke, 20 in full")
     if got["smoke"] == got["full"]:
-        return hint(f"Your function returned {got['full']} in both modes: read the mode at call time with config.pick.")
+        return hint(f"Your function returned {got['full']} in both modes: read the mode each time it is called.",
+                    then="Call config.pick(20, 1) inside the function, not once outside it.")
     if got == {"smoke": 20, "full": 1}:
         return hint("The arguments are swapped: config.pick(full, smoke) takes the full value first.")
-    return hint(f"Expected 1 (smoke) and 20 (full), got {got['smoke']} and {got['full']}.")
+    return hint(f"Expected 1 (smoke) and 20 (full), got {got['smoke']} and {got['full']}.",
+                then="return config.pick(20, 1)")

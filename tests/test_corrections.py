@@ -1,0 +1,76 @@
+"""The corrections index (mgtutor.corrections): every link resolves to a heading of an existing notebook."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mgtutor import corrections
+from mgtutor.corrections import CORRECTED, CORRECTIONS, PENDING, SHOWN
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE_NOTEBOOKS = {f"{n:02d}" for n in range(13)}
+
+
+def markdown_headings(notebook: Path) -> list[str]:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return [line for c in cells if c["cell_type"] == "markdown"
+            for line in ("".join(c["source"]) if isinstance(c["source"], list) else c["source"]).splitlines()
+            if re.match(r"#{1,6} ", line)]
+
+
+def cell_ids(notebook: Path) -> set[str]:
+    return {c.get("id") for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]}
+
+
+@pytest.mark.parametrize("row", [c for c in CORRECTIONS if c.link], ids=lambda c: f"{c.section} nb{c.notebook}")
+def test_every_link_names_an_existing_notebook_and_a_heading_or_cell_in_it(row):
+    path, hash_, anchor = row.link.partition("#")
+    assert hash_ and anchor, f"{row.link}: link to a section (#anchor), not just a notebook"
+    assert path.startswith(f"notebooks/{row.notebook}_") and path.endswith(".ipynb"), row.link
+    notebook = ROOT / path
+    assert notebook.is_file(), f"{path} does not exist"
+    anchors = [corrections.heading_anchor(h) for h in markdown_headings(notebook)]
+    assert anchor in anchors or anchor in cell_ids(notebook), (
+        f"{row.link}: no heading with anchor {anchor!r} (or cell id) in {path}; its headings: {anchors}")
+
+
+def test_status_and_link_agree():
+    for row in CORRECTIONS:
+        assert row.status in (CORRECTED, SHOWN, PENDING)
+        assert row.notebook in COURSE_NOTEBOOKS
+        assert (row.link is None) == (row.status == PENDING), row
+    assert corrections.rows(PENDING) and corrections.rows(CORRECTED) and corrections.rows(SHOWN)
+    assert len(corrections.rows()) == len(CORRECTIONS)
+    with pytest.raises(ValueError, match="unknown status 'done'"):
+        corrections.rows("done")
+
+
+def test_claims_are_paraphrased_not_quoted():
+    for row in CORRECTIONS:
+        for text in (row.claim, row.correct):
+            assert not re.search(r"[\u4e00-\u9fff]", text), f"Chinese text (a quote?) in {text!r}"
+            assert not re.search(r"[\"“”「」]", text), f"quotation marks in {text!r}"
+
+
+@pytest.mark.parametrize("heading, anchor", [
+    ("## 4. The LSTM and its cell state", "4.-The-LSTM-and-its-cell-state"),
+    ("## 8. Four wrong statements, corrected", "8.-Four-wrong-statements,-corrected"),
+    ("## 5. The GRU and `reset_after`", "5.-The-GRU-and-reset_after"),
+    ("### **Python** is *not* a pip package", "Python-is-not-a-pip-package"),
+    ("## 7. Chroma, briefly: the pitch that MFCCs discard", "7.-Chroma,-briefly:-the-pitch-that-MFCCs-discard"),
+])
+def test_heading_anchor_matches_jupyterlab(heading, anchor):
+    # JupyterLab: id = rendered heading text with every " " replaced by "-" (punctuation kept).
+    assert corrections.heading_anchor(heading) == anchor
+
+
+def test_markdown_table_links_relative_to_the_notebook_folder():
+    table = corrections.markdown_table()
+    lines = table.splitlines()
+    assert len(lines) == 2 + len(CORRECTIONS)
+    assert "](05_rnn_lstm_from_scratch.ipynb#4.-The-LSTM-and-its-cell-state)" in table
+    assert "](notebooks/05_rnn_lstm_from_scratch.ipynb#" in corrections.markdown_table(from_dir="")
+    assert all(line.count(" | ") == 4 for line in lines[2:]), "a cell contains a '|'"
+    assert table.count("… pending") == len(corrections.rows(PENDING))
