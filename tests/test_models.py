@@ -189,3 +189,111 @@ def test_gru_checker_accepts_keras_form_and_names_mistakes():
     verdict = checks.gru_step_exercise(swapped)
     assert not verdict and "keep" in verdict.message
     assert "raised ValueError" in checks.gru_step_exercise(lambda *a: int("x")).message
+
+
+def test_numeric_gradient_checker_catches_an_answer_that_changes_x():
+    from mgtutor import checks
+
+    def unrestored(f, x, eps=1e-5):
+        """Right numbers (f is separable), but x is left perturbed."""
+        g = np.zeros_like(x)
+        for idx in np.ndindex(x.shape):
+            old = x[idx]
+            x[idx] = old + eps
+            up = f(x)
+            x[idx] = old - eps
+            g[idx] = (up - f(x)) / (2 * eps)
+        return g
+
+    def restored(f, x, eps=1e-5):
+        g = np.zeros_like(x)
+        for idx in np.ndindex(x.shape):
+            old = x[idx]
+            x[idx] = old + eps
+            up = f(x)
+            x[idx] = old - eps
+            g[idx] = (up - f(x)) / (2 * eps)
+            x[idx] = old
+        return g
+
+    verdict = checks.numeric_gradient_exercise(unrestored)
+    assert not verdict and "changed x" in verdict.message
+    assert checks.numeric_gradient_exercise(restored)
+
+
+def _lstm_variant(mistake):
+    """An LSTM step with one typical mistake (or none), as a learner might write it."""
+    def step(x, h, c, kernel, recurrent_kernel, bias):
+        z = x @ kernel + h @ recurrent_kernel + bias
+        if mistake == "order ifog":
+            i, f, o, g = np.split(z, 4, axis=-1)
+        else:
+            i, f, g, o = np.split(z, 4, axis=-1)
+        i, f, o = models.sigmoid(i), models.sigmoid(f), models.sigmoid(o)
+        g = models.sigmoid(g) if mistake == "sigmoid g" else np.tanh(g)
+        if mistake == "no cell state":
+            h_new = o * g
+            return h_new, h_new
+        c_new = f * c + g if mistake == "no input gate" else f * c + i * g
+        h_new = o * c_new if mistake == "no tanh(c)" else o * np.tanh(c_new)
+        if mistake == "swapped return":
+            return c_new, h_new
+        if mistake == "h only":
+            return o * g
+        return h_new, c_new
+    return step
+
+
+def test_lstm_checker_accepts_the_keras_step():
+    from mgtutor import checks
+
+    assert checks.lstm_step_exercise(_lstm_variant(None))
+    assert checks.lstm_step_exercise(models.lstm_step)
+
+
+@pytest.mark.parametrize("mistake, phrase", [
+    ("no cell state", "dropped the cell state"),
+    ("h only", "dropped the cell state"),
+    ("order ifog", "i, f, g, o"),
+    ("no tanh(c)", "o ⊙ tanh(c_t), not o ⊙ c_t"),
+    ("no input gate", "input gate is missing"),
+    ("sigmoid g", "candidate g uses tanh"),
+    ("swapped return", "h and c are swapped"),
+])
+def test_lstm_checker_names_each_mistake(mistake, phrase):
+    from mgtutor import checks
+
+    verdict = checks.lstm_step_exercise(_lstm_variant(mistake))
+    assert not verdict and phrase in verdict.message, verdict.message
+
+
+def test_lstm_checker_gives_the_formula_on_a_repeated_failure():
+    from mgtutor import checks
+
+    checks.FAILURES.clear()
+    first = checks.lstm_step_exercise(_lstm_variant("no cell state"))
+    second = checks.lstm_step_exercise(_lstm_variant("no cell state"))
+    assert "Next hint" not in first.message
+    assert "Next hint" in second.message and "h_t = o ⊙ tanh(c_t)" in second.message
+    checks.FAILURES.clear()
+    assert "raised ValueError" in checks.lstm_step_exercise(lambda *a: int("x")).message
+    assert "not attempted yet" in checks.lstm_step_exercise(_stub_lstm).message
+
+
+def _stub_lstm(x, h, c, kernel, recurrent_kernel, bias):
+    """Return (h_t, c_t)."""
+    ...  # your code
+
+
+def test_gru_checker_names_the_paper_form():
+    from mgtutor import checks
+
+    def paper_form(x, h, k, r, b):
+        xz, xr, xh = np.split(x @ k + b[0], 3, axis=-1)
+        hz, hr, _ = np.split(h @ r + b[1], 3, axis=-1)
+        z, rr = models.sigmoid(xz + hz), models.sigmoid(xr + hr)
+        cand = np.tanh(xh + (rr * h) @ np.split(r, 3, axis=-1)[2] + np.split(b[1], 3)[2])
+        return z * h + (1 - z) * cand
+
+    verdict = checks.gru_step_exercise(paper_form)
+    assert not verdict and "paper's form" in verdict.message

@@ -13,6 +13,7 @@ from mgtutor.checks import CheckResult, call, exercise, hint, ok
 
 __all__ = [
     "numeric_gradient_exercise",
+    "lstm_step_exercise",
     "gru_step_exercise",
     "top_k_exercise",
     "top_p_exercise",
@@ -24,35 +25,123 @@ def numeric_gradient_exercise(fn) -> CheckResult:
     """Checker for notebooks/05_rnn_lstm_from_scratch.ipynb, exercise 1.
 
     ``fn(f, x, eps)`` must return the central-difference gradient of the scalar function ``f``
-    at the array ``x``: (f(x + ε e_i) − f(x − ε e_i)) / 2ε for every entry i.
+    at the array ``x``: (f(x + ε e_i) − f(x − ε e_i)) / 2ε for every entry i, and leave ``x``
+    as it found it. The learner's function gets ``x`` itself (not a copy), so an answer that
+    perturbs ``x`` in place and does not restore it is caught.
     """
     x = np.array([[0.3, -1.2], [2.0, 0.5]])
+    x_before = x.copy()
 
     def f(v):
         return float(np.sum(np.sin(v) * v**2))
 
-    exact = np.cos(x) * x**2 + 2 * x * np.sin(x)
-    x_before = x.copy()
-    got, failure = call(fn, f, x.copy(), 1e-5)
+    exact = np.cos(x_before) * x_before**2 + 2 * x_before * np.sin(x_before)
+    got, failure = call(fn, f, x, 1e-5)
     if failure is not None:
         return failure
+    if not np.array_equal(x, x_before):
+        return hint("Your function changed x: leave x as you found it (the caller may still need it).",
+                    then="Save old = x[idx], set x[idx] = old + ε, then old − ε, and put x[idx] = old back "
+                         "before the next entry; or perturb a copy.")
     got = np.asarray(got, dtype=float)
     if got.shape != x.shape:
         return hint(f"Return one partial derivative per entry of x: shape {x.shape}, not {got.shape}.")
     if np.allclose(got, exact, rtol=1e-6, atol=1e-8):
-        return ok("central differences agree with the exact derivative to ~1e-6")
+        return ok("central differences agree with the exact derivative to ~1e-6, and x is unchanged")
     forward = np.zeros_like(x)
     for idx in np.ndindex(x.shape):
         step = np.zeros_like(x)
         step[idx] = 1e-5
         forward[idx] = (f(x + step) - f(x)) / 1e-5
     if np.allclose(got, forward, rtol=1e-8, atol=1e-10):
-        return hint("That is the forward difference (error ~ε); use (f(x+ε) − f(x−ε)) / (2ε), error ~ε².")
+        return hint("That is the forward difference (error ~ε); use the central one (error ~ε²).",
+                    then="grad[idx] = (f(x + ε e_idx) − f(x − ε e_idx)) / (2ε).")
     if np.allclose(got, 2 * exact, rtol=1e-5) or np.allclose(got, exact / 2, rtol=1e-5):
         return hint("Off by a factor of 2: divide by 2ε, the distance between x+ε and x−ε.")
-    if not np.array_equal(x, x_before):
-        return hint("Restore each entry of x after perturbing it.")
-    return hint("Perturb one entry at a time by ±ε and keep the others fixed.")
+    return hint("Perturb one entry at a time by ±ε and keep the others fixed.",
+                then="for idx in np.ndindex(x.shape): nudge x[idx] up and down by ε, "
+                     "grad[idx] = (f(up) − f(down)) / (2ε).")
+
+
+def _sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def _keras_lstm_reference(units: int, x: np.ndarray, h0: np.ndarray, c0: np.ndarray):
+    """Weights and one step of ``keras.layers.LSTM`` from the state (h0, c0): ``(weights, h, c)``."""
+    import keras
+
+    rng = np.random.default_rng(12)
+    layer = keras.layers.LSTM(units, return_state=True)
+    init = [h0, c0]
+    layer(x[:, None, :], initial_state=init)
+    layer.set_weights([rng.normal(scale=0.7, size=w.shape).astype("float32") for w in layer.get_weights()])
+    _, h, c = (np.asarray(a) for a in layer(x[:, None, :], initial_state=init))
+    return layer.get_weights(), h, c
+
+
+@exercise
+def lstm_step_exercise(fn) -> CheckResult:
+    """Checker for notebooks/05_rnn_lstm_from_scratch.ipynb, exercise 2.
+
+    ``fn(x, h, c, kernel, recurrent_kernel, bias)`` must return ``(h_t, c_t)``, one step of
+    ``keras.layers.LSTM``: gate order i, f, g, o; c_t = f ⊙ c + i ⊙ g; h_t = o ⊙ tanh(c_t).
+    The answer is compared with ``keras.layers.LSTM`` given the same weights and state and with
+    :func:`mgtutor.models.lstm_step`; the usual mistakes, the cell-state-free h = o ⊙ g first
+    among them, get their own hint.
+    """
+    from mgtutor.models import lstm_step
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(3, 4)).astype("float32")
+    h0 = rng.normal(scale=0.8, size=(3, 5)).astype("float32")
+    c0 = rng.normal(scale=1.5, size=(3, 5)).astype("float32")
+    (kernel, rec, bias), h_ref, c_ref = _keras_lstm_reference(5, x, h0, c0)
+    got, failure = call(fn, x, h0.copy(), c0.copy(), kernel, rec, bias)
+    if failure is not None:
+        return failure
+    z = x.astype(float) @ kernel + h0.astype(float) @ rec + bias
+    zi, zf, zg, zo = np.split(z, 4, axis=-1)
+    i, f, g, o = _sigmoid(zi), _sigmoid(zf), np.tanh(zg), _sigmoid(zo)
+    c_new = f * c0 + i * g
+    formula = "z = x W + h U + b split into i, f, g, o; c_t = f ⊙ c + i ⊙ g; h_t = o ⊙ tanh(c_t); return (h_t, c_t)."
+
+    def close(a, b):
+        return np.shape(a) == np.shape(b) and np.allclose(a, b, atol=1e-5)
+
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        if close(np.asarray(got, dtype=float), o * g):
+            return hint("You dropped the cell state — the article's mistake: h = o ⊙ g never uses the input "
+                        "and forget gates, and nothing carries memory but h.", then=formula)
+        return hint(f"Return the pair (h_t, c_t), each of shape {h_ref.shape} (batch, units).", then=formula)
+    h, c = (np.asarray(a, dtype=float) for a in got)
+    if h.shape != h_ref.shape or c.shape != c_ref.shape:
+        return hint(f"Return (h_t, c_t), each of shape {h_ref.shape} (batch, units); got {h.shape} and {c.shape}.")
+    h_pkg, c_pkg = lstm_step(x, h0, c0, kernel, rec, bias)
+    if close(h, h_ref) and close(c, c_ref) and close(h, h_pkg) and close(c, c_pkg):
+        return ok("your LSTM step equals keras.layers.LSTM (and mgtutor.models.lstm_step): h and c")
+    if close(h, c_ref) and close(c, h_ref):
+        return hint("h and c are swapped: return (h_t, c_t) in that order.")
+    if close(h, o * g):
+        return hint("You dropped the cell state — the article's mistake: h = o ⊙ g never uses the input and "
+                    "forget gates. The LSTM keeps c_t = f ⊙ c_{t−1} + i ⊙ g and outputs o ⊙ tanh(c_t).",
+                    then=formula)
+    o_swapped, g_swapped = _sigmoid(zg), np.tanh(zo)
+    if close(c, f * c0 + i * g_swapped) or close(h, o_swapped * np.tanh(f * c0 + i * g_swapped)):
+        return hint("Check the gate order: Keras stores the blocks as i, f, g, o (the candidate g third, the "
+                    "output gate o last), not i, f, o, g.", then=formula)
+    if close(c, c_ref) and close(h, o * c_new):
+        return hint("h_t squashes the cell first: h_t = o ⊙ tanh(c_t), not o ⊙ c_t.")
+    if close(c, f * c0 + g):
+        return hint("The input gate is missing: the cell adds i ⊙ g, not g (i decides how much of the "
+                    "candidate gets written).", then="c_t = f ⊙ c_{t−1} + i ⊙ g.")
+    if close(c, f * c0 + i * _sigmoid(zg)):
+        return hint("The candidate g uses tanh (values in (−1, 1), so the cell can move both ways); the three "
+                    "gates i, f, o use the sigmoid.", then=formula)
+    if close(h, h_ref) and not close(c, c_ref):
+        return hint("h_t is right but the returned c_t is not: return the new cell state c_t = f ⊙ c + i ⊙ g.")
+    return hint("Compare each step with the equations of §4: one product z = x W + h U + b, four blocks of "
+                "U columns in the order i, f, g, o.", then=formula)
 
 
 def _keras_gru_reference(units: int, x: np.ndarray, h0, reset_after=True):
@@ -69,7 +158,7 @@ def _keras_gru_reference(units: int, x: np.ndarray, h0, reset_after=True):
 
 @exercise
 def gru_step_exercise(fn) -> CheckResult:
-    """Checker for notebooks/05_rnn_lstm_from_scratch.ipynb, exercise 2.
+    """Checker for notebooks/05_rnn_lstm_from_scratch.ipynb, exercise 3.
 
     ``fn(x, h, kernel, recurrent_kernel, bias)`` must return one step of
     ``keras.layers.GRU(reset_after=True)``: gate order z, r, h̃; bias of shape (2, 3U).
@@ -89,16 +178,19 @@ def gru_step_exercise(fn) -> CheckResult:
     xz, xr, xh = np.split(x @ kernel + bias[0], 3, axis=-1)
     hz, hr, hh = np.split(h0 @ rec + bias[1], 3, axis=-1)
 
-    def sig(v):
-        return 1 / (1 + np.exp(-v))
-
-    z, r = sig(xz + hz), sig(xr + hr)
+    z, r = _sigmoid(xz + hz), _sigmoid(xr + hr)
     cand = np.tanh(xh + r * hh)
+    formula = ("z = σ(x W_z + b_z + h U_z + b'_z), r likewise; h̃ = tanh(x W_h + b_h + r ⊙ (h U_h + b'_h)); "
+               "h_t = z ⊙ h + (1 − z) ⊙ h̃.")
     if np.allclose(h, (1 - z) * h0 + z * cand, atol=1e-5):
         return hint("z is Keras' *keep* gate: h = z⊙h_prev + (1 − z)⊙h̃, not the other way round.")
     if np.allclose(h, z * h0 + (1 - z) * np.tanh(xh + hh), atol=1e-5):
         return hint("The reset gate is missing: h̃ = tanh(x W_h + b_h + r ⊙ (h U_h + b'_h)).")
-    return hint("bias[0] goes with x W, bias[1] with h U; blocks in the order z, r, h̃.")
+    paper = z * h0 + (1 - z) * np.tanh(xh + (r * h0) @ np.split(rec, 3, axis=-1)[2] + bias[1][2 * h.shape[1]:])
+    if np.allclose(h, paper, atol=1e-5):
+        return hint("That is the paper's form (reset before the product); Keras' default resets after it: "
+                    "r ⊙ (h U_h + b'_h).", then=formula)
+    return hint("bias[0] goes with x W, bias[1] with h U; blocks in the order z, r, h̃.", then=formula)
 
 
 def _reference_top_k(logits: np.ndarray, k: int) -> np.ndarray:
