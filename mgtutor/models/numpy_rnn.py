@@ -47,7 +47,7 @@ class ModelConfigError(MgtutorError, ValueError):
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function σ(x) = 1 / (1 + e^(−x)), computed without overflow warnings.
 
-    See: notebooks/05_rnn_lstm_from_scratch.ipynb §3.
+    See: notebooks/05_rnn_lstm_from_scratch.ipynb §4.
     """
     x = np.asarray(x)
     return 0.5 * (1.0 + np.tanh(0.5 * x))
@@ -158,7 +158,7 @@ def lstm_step(x_t: np.ndarray, h: np.ndarray, c: np.ndarray, kernel: np.ndarray,
         kernel: (D, 4U); recurrent_kernel: (U, 4U); bias: (4U,).
     Returns:
         (h_t, c_t), each (B, U).
-    See: notebooks/05_rnn_lstm_from_scratch.ipynb §3.
+    See: notebooks/05_rnn_lstm_from_scratch.ipynb §4.
     """
     z = x_t @ kernel + h @ recurrent_kernel + bias
     i, f, g, o = np.split(z, 4, axis=-1)
@@ -192,7 +192,7 @@ def lstm_forward(x: np.ndarray, weights, h0: np.ndarray | None = None,
         (hs, h_T, c_T): all hidden states (B, T, U) (``return_sequences=True``) and the final states.
     Raises:
         ModelConfigError: the weights are not an LSTM layer's or do not fit ``x``.
-    See: notebooks/05_rnn_lstm_from_scratch.ipynb §3.
+    See: notebooks/05_rnn_lstm_from_scratch.ipynb §4.
     """
     kernel, rec, bias = _lstm_weights(weights)
     x = np.asarray(x)
@@ -228,7 +228,7 @@ def gru_step(x_t: np.ndarray, h: np.ndarray, kernel: np.ndarray, recurrent_kerne
         h_t, shape (B, U).
     Raises:
         ModelConfigError: ``bias`` does not have the shape ``reset_after`` implies.
-    See: notebooks/05_rnn_lstm_from_scratch.ipynb §4.
+    See: notebooks/05_rnn_lstm_from_scratch.ipynb §6.
     """
     units = recurrent_kernel.shape[0]
     bias = np.asarray(bias)
@@ -257,7 +257,7 @@ def gru_forward(x: np.ndarray, weights, h0: np.ndarray | None = None,
         reset_after: must match the Keras layer's setting.
     Returns:
         (hs, h_T): all states (B, T, U) and the final one.
-    See: notebooks/05_rnn_lstm_from_scratch.ipynb §4.
+    See: notebooks/05_rnn_lstm_from_scratch.ipynb §6.
     """
     if len(weights) != 3:
         raise ModelConfigError(f"a GRU layer has 3 weight arrays, got {len(weights)}")
