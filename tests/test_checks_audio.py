@@ -113,3 +113,75 @@ def test_mfcc_exercise():
                       "power spectrum")
     assert fails_with(checks.mfcc_exercise(lambda y, sr: dct13(librosa.power_to_db(mel(y, sr))).T),
                       "Transposed")
+
+
+def test_hz_to_mel_exercise_hints_come_in_tiers():
+    checks.FAILURES["hz_to_mel_exercise"] = 0
+    slaney = checks.hz_to_mel_exercise(lambda f: np.where(f < 1000, f / (200 / 3),
+                                                          15 + 27 * np.log(np.maximum(f, 1) / 1000) / np.log(6.4)))
+    assert fails_with(slaney, "Slaney") and "Next hint" not in repr(slaney) and "2595" not in repr(slaney)
+    assert fails_with(checks.hz_to_mel_exercise(lambda f: 2595 * np.log(1 + f / 700)), "1127")
+    no_one = checks.hz_to_mel_exercise(lambda f: 2595 * np.log10(f / 700))
+    assert fails_with(no_one, "What should 0 Hz be") and fails_with(no_one, "Add 1 inside the log")
+    assert fails_with(checks.hz_to_mel_exercise(lambda f: [1.0]), "one mel value per frequency")
+    checks.FAILURES["hz_to_mel_exercise"] = 0
+    assert fails_with(checks.hz_to_mel_exercise(lambda f: 2595 * np.log(1 + f / 700)), "which logarithm")
+
+
+def test_mfcc_exercise_accepts_the_natural_log_convention():
+    librosa = pytest.importorskip("librosa")
+    kw = {"n_fft": 1024, "hop_length": 256, "n_mels": 40}
+
+    def ln_mfcc(y, sr):  # HTK/Kaldi: natural log of the mel power
+        mel = librosa.feature.melspectrogram(y=y, sr=sr, **kw)
+        return scipy.fft.dct(np.log(mel + 1e-10), type=2, norm="ortho", axis=0)[:13]
+
+    result = checks.mfcc_exercise(ln_mfcc)
+    assert passes(result)
+    for phrase in ("valid MFCC", "HTK and Kaldi use ln", "10/ln 10", "80 dB", "use power_to_db"):
+        assert phrase in repr(result)
+    assert "wrong" not in repr(result) and "not the natural log" not in repr(result)
+
+
+def test_mfcc_exercise_notes_a_direct_library_call():
+    librosa = pytest.importorskip("librosa")
+    from mgtutor import features
+
+    def from_librosa(y, sr):
+        return librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, n_fft=1024, hop_length=256, n_mels=40)
+
+    def from_features(y, sr):
+        return features.mfcc(y=y, sr=sr, n_mfcc=13, n_fft=1024, hop_length=256, n_mels=40)
+
+    def from_parts(y, sr):
+        power = np.abs(features.stft(y, n_fft=1024, hop_length=256)) ** 2
+        mel = features.mel_filterbank(sr=sr, n_fft=1024, n_mels=40) @ power
+        return scipy.fft.dct(features.power_to_db(mel), type=2, norm="ortho", axis=0)[:13]
+
+    for direct in (from_librosa, from_features):
+        result = checks.mfcc_exercise(direct)
+        assert passes(result) and "called a library MFCC directly" in repr(result)
+    result = checks.mfcc_exercise(from_parts)
+    assert passes(result) and "directly" not in repr(result)
+
+
+def test_mfcc_exercise_wrong_answers_and_tiers():
+    librosa = pytest.importorskip("librosa")
+    kw = {"n_fft": 1024, "hop_length": 256, "n_mels": 40}
+
+    def mel(y, sr):
+        return librosa.feature.melspectrogram(y=y, sr=sr, **kw)
+
+    checks.FAILURES["mfcc_exercise"] = 0
+    no_log = checks.mfcc_exercise(lambda y, sr: scipy.fft.dct(mel(y, sr), type=2, norm="ortho", axis=0)[:13])
+    assert fails_with(no_log, "log is missing") and "Next hint" not in repr(no_log)
+    again = checks.mfcc_exercise(lambda y, sr: scipy.fft.dct(mel(y, sr), type=2, norm="ortho", axis=0)[:13])
+    assert fails_with(again, "Next hint: Take librosa.power_to_db")
+    bels = checks.mfcc_exercise(lambda y, sr: scipy.fft.dct(np.log10(mel(y, sr)), type=2, norm="ortho", axis=0)[:13])
+    assert fails_with(bels, "bels")
+    plain_dct = checks.mfcc_exercise(lambda y, sr: scipy.fft.dct(librosa.power_to_db(mel(y, sr)), type=2,
+                                                                 axis=0)[:13])
+    assert fails_with(plain_dct, "orthonormal")
+    other = checks.mfcc_exercise(lambda y, sr: librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, n_fft=1024,
+                                                                     hop_length=256, n_mels=64))
+    assert fails_with(other, "usual slips") and fails_with(other, "mel_filterbank(sr=sr, n_fft=1024, n_mels=40)")

@@ -219,15 +219,20 @@ def n_frames_exercise(fn: Callable) -> CheckResult:
 # --------------------------------------------------------------------------------------------
 
 
+HTK_MEL = "m = 2595·log10(1 + f/700), or equivalently 1127·ln(1 + f/700)"
+
+
 @exercise
 def hz_to_mel_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/03_mel_mfcc.ipynb, exercise 1: the HTK mel scale m = 2595 · log10(1 + f/700)."""
     f = np.array([0.0, 440.0, 1000.0, 4000.0, 8000.0])
-    got, err = _call(fn, f)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log10(0) without the 1 + is a hint, not a warning
+        got, err = _call(fn, f)
     if err is not None:
         return err
     if got.shape != f.shape:
-        return hint(f"Return one mel value per frequency: expected shape {f.shape}, got {got.shape}.")
+        return hint(f"Return one mel value per frequency: expected shape {f.shape}, got {got.shape}. "
+                    "Use NumPy operations (np.log10) so arrays work.", then=HTK_MEL)
     if _close(got, 2595 * np.log10(1 + f / 700)):
         return ok("HTK mel scale (1000 Hz → 1000 mel)")
     if _close(got, 1127 * np.log(1 + f / 700)):
@@ -235,14 +240,36 @@ def hz_to_mel_exercise(fn: Callable) -> CheckResult:
     from mgtutor.features import hz_to_mel
 
     if _close(got, hz_to_mel(f)):
-        return hint("That is the Slaney mel scale (librosa's default, linear below 1 kHz). The exercise asks "
-                    "for the HTK formula 2595·log10(1 + f/700).")
+        return hint("That is the Slaney mel scale (librosa's default, linear below 1 kHz, 1000 Hz → 15). The "
+                    "exercise asks for the HTK scale (§1), on which 1000 Hz → 1000 mel.", then=HTK_MEL)
     if _close(got, 2595 * np.log(1 + f / 700)):
-        return hint("You used the natural log with the constant 2595, which belongs to log10.")
-    if _close(got, 2595 * np.log10(f / 700 + 1e-300)) or _close(got, 2595 * np.log10(np.maximum(f, 1e-12) / 700)):
-        return hint("Missing the 1 + inside the log: m = 2595·log10(1 + f/700), so that 0 Hz → 0 mel.")
+        return hint("The shape is right but the values are 2.3× too large: check which logarithm goes with the "
+                    "constant 2595 (you used the natural log).",
+                    then="2595 belongs to log10 (np.log10); with the natural log the constant is 1127. " + HTK_MEL)
+    if np.isfinite(got[1:]).all() and (not np.isfinite(got[0]) or got[0] < -100):
+        return hint(f"What should 0 Hz be on the mel scale? Yours gives {float(got[0]):.4g}; look at what is "
+                    "inside the log.", then="Add 1 inside the log, so 0 Hz → 0 mel: " + HTK_MEL)
     return hint(f"At 1000 Hz the HTK mel value should be ~1000, got {float(got[2]):.4g}. "
-                "Check the constant 700 and the log base.")
+                "Check the constant 700 and the log base.", then=HTK_MEL)
+
+
+def _calls_library_mfcc(fn: Callable) -> bool:
+    """True if the learner's function calls an MFCC routine itself (``librosa.feature.mfcc(…)``,
+    ``features.mfcc(…)`` or an imported ``mfcc(…)``); its own ``def`` line does not count."""
+    import inspect
+    import re
+
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return False
+    body = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("def "))
+    return re.search(r"(?<![\w])(?:\w+\.)*mfcc\s*\(", body) is not None
+
+
+MFCC_STEPS = ("power = |features.stft(y, n_fft=1024, hop_length=256)|² → features.mel_filterbank(sr=sr, "
+              "n_fft=1024, n_mels=40) @ power → features.power_to_db → scipy.fft.dct(..., type=2, "
+              "norm='ortho', axis=0) → keep the first 13 rows.")
 
 
 @exercise
@@ -251,6 +278,10 @@ def mfcc_exercise(fn: Callable) -> CheckResult:
 
     ``fn(y, sr)`` must return 13 coefficients per frame, shape (13, n_frames), equal to
     ``librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, n_fft=1024, hop_length=256, n_mels=40)``.
+    The test signal has a quiet noise floor, so every mel band holds some energy: how a log is
+    guarded against zero (``+ 1e-10``, ``np.maximum``) and librosa's 80 dB floor do not matter.
+    A natural-log MFCC (the HTK and Kaldi convention) passes too, with a note on how it differs
+    from librosa's decibels.
     """
     import librosa
     import scipy.fft
@@ -259,38 +290,55 @@ def mfcc_exercise(fn: Callable) -> CheckResult:
 
     sr = 16000
     y = render_notes([(60, 0.0, 0.5, 100), (67, 0.2, 0.7, 90)], sr=sr).astype(np.float64)
+    y += 1e-3 * np.random.default_rng(0).standard_normal(y.size)  # a noise floor 71 dB down: no log(0)
     got, err = _call(fn, y, sr)
     if err is not None:
         return err
     kw = {"sr": sr, "n_fft": 1024, "hop_length": 256, "n_mels": 40}
     ref = librosa.feature.mfcc(y=y, n_mfcc=13, **kw)
     if got.shape == ref.T.shape and not got.shape == ref.shape:
-        return hint(f"Transposed: librosa's layout is (n_mfcc, n_frames) = {ref.shape}, got {got.shape}.")
+        return hint(f"Transposed: librosa's layout is (n_mfcc, n_frames) = {ref.shape}, got {got.shape}.",
+                    then="Apply the DCT along the mel axis (axis=0) and keep rows [:13]; do not transpose.")
     if got.shape != ref.shape:
         return hint(f"Expected shape (13, n_frames) = {ref.shape}, got {got.shape}. Keep the first 13 DCT "
-                    "coefficients of each frame; n_fft=1024, hop_length=256, center=True.")
-    scale = np.abs(ref).max()
-    if np.allclose(got, ref, atol=1e-4 * scale, rtol=1e-4):
+                    "coefficients of each frame; n_fft=1024, hop_length=256, center=True.", then=MFCC_STEPS)
+
+    def same(a, b) -> bool:
+        return a.shape == b.shape and bool(np.allclose(a, b, atol=1e-4 * np.abs(b).max(), rtol=1e-4))
+
+    if same(got, ref):
+        if _calls_library_mfcc(fn):
+            return ok("equals librosa.feature.mfcc. You called a library MFCC directly: fine in practice, but "
+                      "the exercise is to build it from the parts (stft, mel_filterbank, power_to_db, dct) — "
+                      "try that too.")
         return ok("MFCC = DCT-II(log mel power) equals librosa.feature.mfcc")
     mel = librosa.feature.melspectrogram(y=y, **kw)
     dct = lambda a: scipy.fft.dct(a, type=2, norm="ortho", axis=0)[:13]  # noqa: E731
+    if same(got * 10 / np.log(10), ref):
+        return ok("a valid MFCC in the natural-log convention (HTK and Kaldi use ln). librosa's is the same "
+                  "scaled by 10/ln 10 ≈ 4.34 (decibels), and librosa floors the log-mel at 80 dB below its "
+                  "maximum; to match librosa.feature.mfcc, use power_to_db instead of np.log.")
     mag_mel = librosa.feature.melspectrogram(y=y, power=1.0, **kw)
     suspects = [
-        (dct(mel), "The log is missing: take librosa.power_to_db (10·log10) of the mel power before the DCT."),
-        (dct(np.log(mel + 1e-10)), "Use decibels, 10·log10(max(1e-10, S)) with an 80 dB floor "
-                                   "(librosa.power_to_db), not the natural log."),
-        (dct(librosa.power_to_db(mel, top_db=None)), "Almost: librosa.power_to_db floors at 80 dB below the "
-                                                      "maximum (top_db=80); keep that default."),
-        (dct(librosa.power_to_db(mag_mel)), "Use the power spectrum |X|², not the magnitude |X|, before "
-                                            "the filterbank."),
-        (librosa.power_to_db(mel)[:13], "The DCT is missing: you returned the first 13 log-mel bands, which "
-                                        "is a filterbank output, not cepstral coefficients."),
+        (dct(mel), hint("The log is missing: your coefficients follow the power itself, so doubling the "
+                        "signal would change every one of them.",
+                        then="Take librosa.power_to_db (10·log10, floored at 80 dB below the maximum) of the mel "
+                             "power before the DCT.")),
+        (dct(librosa.power_to_db(mag_mel)), hint("Check what goes into the filterbank: the power spectrum "
+                                                 "|X|², not the magnitude |X|.",
+                                                 then="power = np.abs(features.stft(...)) ** 2")),
+        (librosa.power_to_db(mel)[:13], hint("The DCT is missing: you returned the first 13 log-mel bands, "
+                                             "which is a filterbank output, not cepstral coefficients.",
+                                             then="scipy.fft.dct(log_mel, type=2, norm='ortho', axis=0)[:13]")),
         (scipy.fft.dct(librosa.power_to_db(mel), type=2, axis=0)[:13],
-         "Use the orthonormal DCT-II: scipy.fft.dct(..., type=2, norm='ortho')."),
+         hint("The DCT's scaling is off: librosa uses the orthonormal DCT-II.",
+              then="scipy.fft.dct(..., type=2, norm='ortho', axis=0)")),
     ]
     for candidate, advice in suspects:
-        if candidate.shape == got.shape and np.allclose(got, candidate, atol=1e-4 * np.abs(candidate).max(),
-                                                        rtol=1e-4):
-            return hint(advice)
-    return hint("Steps: |STFT|² (n_fft=1024, hop 256) → 40-band mel filterbank → power_to_db → DCT-II "
-                "(norm='ortho') along the mel axis → keep 13.")
+        if same(got, candidate):
+            return advice
+    if same(got * 10, ref):
+        return hint("Your coefficients are 10× too small: log10 of the power is in bels, not decibels.",
+                    then="Decibels are 10·log10(power): use features.power_to_db or librosa.power_to_db.")
+    return hint("Not equal to librosa.feature.mfcc, and not one of the usual slips. Check each step against "
+                "§3–§5 on a single frame.", then=MFCC_STEPS)
