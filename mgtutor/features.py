@@ -320,14 +320,17 @@ def griffin_lim(S: np.ndarray, *, n_iter: int = 32, hop_length: int | None = Non
 
     Start from phases φ₀; repeat: x = istft(|S|·e^{iφ}), X = stft(x), then
     φ ← angle(X − α/(1+α) · X_prev) (momentum α, Perraudin et al. 2013; α = 0 is the original
-    Griffin & Lim 1984). Each step cannot increase the spectral distance ‖|S| − |stft(x)|‖.
-    Same iteration as ``librosa.griffinlim`` (with ``init=None`` both start at phase 0 and agree).
+    Griffin & Lim 1984). Only the original (α = 0) is guaranteed never to increase the spectral
+    distance ‖|S| − |stft(x)|‖ from one iteration to the next: istft is the least-squares inverse and
+    the new phase is the current STFT's own. The fast version (α > 0, the default 0.99) has no such
+    guarantee and may rise for a step, but usually reaches a lower distance in the same number of
+    iterations. Same iteration as ``librosa.griffinlim`` (with ``init=None`` both start at phase 0 and agree).
 
     Args:
         S: non-negative magnitudes (1 + n_fft // 2, n_frames).
         n_iter: iterations.
         hop_length, win_length, n_fft, window, center, length, pad_mode: as for :func:`stft`.
-        momentum: α ≥ 0 (0.99 converges fastest in practice).
+        momentum: α ≥ 0; 0 is the original, monotone algorithm, 0.99 usually converges faster.
         init: "random" (uniform phases from ``seed``) or None (zero phase).
         seed: seed of the random initial phases.
     Returns:

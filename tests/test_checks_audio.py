@@ -185,3 +185,77 @@ def test_mfcc_exercise_wrong_answers_and_tiers():
     other = checks.mfcc_exercise(lambda y, sr: librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, n_fft=1024,
                                                                      hop_length=256, n_mels=64))
     assert fails_with(other, "usual slips") and fails_with(other, "mel_filterbank(sr=sr, n_fft=1024, n_mels=40)")
+
+def _my_stft(y, n_fft, hop, *, window="periodic", center=True, pad_mode="constant", layout="ft", kind="complex",
+             two_sided=False):
+    """A from-scratch STFT with switchable mistakes, for the checker's tests."""
+    n = np.arange(n_fft)
+    w = {"periodic": 0.5 - 0.5 * np.cos(2 * np.pi * n / n_fft), "symmetric": np.hanning(n_fft),
+         "none": np.ones(n_fft)}[window]
+    x = np.pad(y, n_fft // 2, mode=pad_mode) if center else y
+    frames = np.stack([x[t * hop: t * hop + n_fft] for t in range(1 + (x.size - n_fft) // hop)])
+    X = (np.fft.fft if two_sided else np.fft.rfft)(frames * w, axis=1)
+    X = X if layout == "tf" else X.T
+    return np.abs(X) if kind == "magnitude" else X
+
+
+def test_stft_exercise_accepts_a_right_stft_and_the_packages():
+    librosa = pytest.importorskip("librosa")
+    from mgtutor import features
+
+    assert passes(checks.stft_exercise(_my_stft))
+    assert passes(checks.stft_exercise(lambda y, n, h: librosa.stft(y, n_fft=n, hop_length=h)))
+    assert passes(checks.stft_exercise(lambda y, n, h: features.stft(y, n_fft=n, hop_length=h)))
+
+
+@pytest.mark.parametrize(("mistake", "phrase"), [
+    ({"window": "none"}, "not windowed"),
+    ({"window": "symmetric"}, "symmetric Hann"),
+    ({"center": False}, "first frame starts at sample 0"),
+    ({"center": False, "window": "none"}, "first frame starts at sample 0"),
+    ({"pad_mode": "reflect"}, "reflect"),
+    ({"layout": "tf"}, "time × frequency"),
+    ({"layout": "tf", "kind": "magnitude"}, "time × frequency"),
+    ({"kind": "magnitude"}, "magnitudes |X|"),
+    ({"kind": "magnitude", "window": "none"}, "not windowed"),
+    ({"two_sided": True}, "all 256 FFT bins"),
+])
+def test_stft_exercise_names_the_mistake(mistake, phrase):
+    pytest.importorskip("librosa")
+    checks.FAILURES.clear()
+    assert fails_with(checks.stft_exercise(lambda y, n, h: _my_stft(y, n, h, **mistake)), phrase)
+
+
+def test_stft_exercise_other_failures():
+    pytest.importorskip("librosa")
+    assert fails_with(checks.stft_exercise(lambda y, n, h: _my_stft(y, n, h)[:, :-1]), "Expected shape")
+    assert fails_with(checks.stft_exercise(lambda y, n, h: 2 * _my_stft(y, n, h)), "wrong values")
+    assert fails_with(checks.stft_exercise(lambda y, n, h: np.abs(y)), "2-D array")
+    assert fails_with(checks.stft_exercise(lambda y, n, h: y[5 * len(y)]), "IndexError")
+    checks.FAILURES.clear()
+    assert fails_with(checks.stft_exercise(lambda y, n, h: np.abs(2 * _my_stft(y, n, h))), "not magnitudes")
+
+
+@pytest.mark.parametrize(("checker", "wrong", "nudge", "formula"), [
+    ("aliased_frequency_exercise", lambda f, sr: np.mod(f, sr), "only half the story", "round(f / sr)"),
+    ("aliased_frequency_exercise", lambda f, sr: f / 2, "nearest", "round(f / sr)"),
+    ("hann_window_exercise", np.hanning, "symmetric", "Divide by N"),
+    ("hann_window_exercise", np.hamming, "w[0]", "0.5 - 0.5 * np.cos"),
+    ("dft_matrix_exercise", lambda n: np.cos(2 * np.pi * np.outer(np.arange(n), np.arange(n)) / n), "sines",
+     "np.exp(-2j"),
+    ("dft_matrix_exercise", lambda n: np.ones((n, n)), "k cycles", "np.exp(-2j"),
+    ("n_frames_exercise", lambda L, n, h, c: 1 + (L - n) // h, "padded", "2·(n_fft//2)"),
+    ("n_frames_exercise", lambda L, n, h, c: L // (2 * h), "librosa.stft gives", "1 + (length − n_fft) // hop"),
+    ("stft_exercise", lambda y, n, h: _my_stft(y, n, h, window="none"), "not windowed", "0.5 − 0.5·cos"),
+    ("stft_exercise", lambda y, n, h: _my_stft(y, n, h, center=False), "sample 0", "np.pad(y, n_fft // 2"),
+])
+def test_hints_come_in_tiers(checker, wrong, nudge, formula):
+    """The first failure gets a nudge only; the formula (or fix) is added from the second failure on."""
+    if checker in {"n_frames_exercise", "stft_exercise"}:
+        pytest.importorskip("librosa")
+    check = getattr(checks, checker)
+    checks.FAILURES.clear()
+    first, second = check(wrong), check(wrong)
+    assert fails_with(first, nudge) and formula not in repr(first), repr(first)
+    assert fails_with(second, nudge) and "Next hint" in repr(second) and formula in repr(second), repr(second)
+    checks.FAILURES.clear()

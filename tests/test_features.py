@@ -209,6 +209,19 @@ def test_griffin_lim_reduces_spectral_error():
     assert late < 0.5 * early and late < 0.2
 
 
+def test_griffin_lim_without_momentum_never_increases_the_spectral_error():
+    """The original algorithm (momentum 0) is monotone at every iteration, on a signal that is not a pure tone."""
+    y = SIGNAL[:3000] * np.hanning(3000)
+    S = np.abs(F.stft(y, n_fft=256, hop_length=64))
+
+    def spectral_error(x):
+        return np.linalg.norm(np.abs(F.stft(x, n_fft=256, hop_length=64)) - S) / np.linalg.norm(S)
+
+    errors = [spectral_error(F.griffin_lim(S, n_iter=k, hop_length=64, length=y.size, momentum=0))
+              for k in range(13)]
+    assert np.all(np.diff(errors) <= 1e-12) and errors[-1] < errors[0]
+
+
 # ---------------------------------------------------------------------------------------------
 # Mel scale, filterbank, dB, DCT, MFCC, deltas
 # ---------------------------------------------------------------------------------------------

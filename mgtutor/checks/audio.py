@@ -23,6 +23,7 @@ __all__ = [
     "midi_to_hz_exercise",
     "n_frames_exercise",
     "quantization_snr_exercise",
+    "stft_exercise",
 ]
 
 
@@ -66,7 +67,8 @@ def midi_to_hz_exercise(fn: Callable) -> CheckResult:
     for shift in (-12.0, 12.0):
         if _close(got, ref * 2.0 ** (shift / 12.0)):
             return hint("Your frequencies are off by exactly one octave: check the reference pitch 69.")
-    return hint(f"For MIDI 69 expected 440 Hz, got {float(got[2]):.4g}; for MIDI 60 expected 261.63 Hz.")
+    return hint(f"For MIDI 69 expected 440 Hz, got {float(got[2]):.4g}; for MIDI 60 expected 261.63 Hz.",
+                then="f = 440 · 2^((m − 69) / 12): A4 = 69 is the reference, 12 semitones double the frequency.")
 
 
 @exercise
@@ -87,14 +89,18 @@ def aliased_frequency_exercise(fn: Callable) -> CheckResult:
     if got.shape != ref.shape:
         return hint(f"Return one frequency per input frequency: expected shape {ref.shape}, got {got.shape}.")
     if _close(got, f):
-        return hint("Frequencies above the Nyquist limit sr/2 = 4000 Hz do not survive sampling: fold them.")
+        return hint("Frequencies above the Nyquist limit sr/2 = 4000 Hz do not survive sampling: they fold back "
+                    "into [0, sr/2] (§1).", then="Subtract the nearest multiple of sr and drop the sign: "
+                    "|f − sr · round(f / sr)|.")
     if _close(got, np.where(f > sr / 2, f - sr, f)) or _close(got, f - sr * np.round(f / sr)):
         return hint("Close: you found f − k·sr but kept the sign; a negative frequency sounds the same as "
                     "its absolute value. Take np.abs.")
     if _close(got, np.mod(f, sr)):
-        return hint("f mod sr is only half the story: anything above sr/2 mirrors back as sr − (f mod sr).")
-    return hint("At sr = 8000 Hz: 5000 Hz → 3000 Hz, 7500 Hz → 500 Hz, 9100 Hz → 1100 Hz. "
-                "Try |f − sr · round(f / sr)|.")
+        return hint("f mod sr is only half the story: where does 7500 Hz land at sr = 8000 Hz? "
+                    "(Above sr/2 the spectrum mirrors.)",
+                    then="Anything above sr/2 mirrors back as sr − (f mod sr); in one line: |f − sr · round(f / sr)|.")
+    return hint("At sr = 8000 Hz: 5000 Hz → 3000 Hz, 7500 Hz → 500 Hz, 9100 Hz → 1100 Hz. Which multiple of sr "
+                "is nearest to each f?", then="f_alias = |f − sr · round(f / sr)| (np.abs, np.round).")
 
 
 @exercise
@@ -123,7 +129,8 @@ def quantization_snr_exercise(fn: Callable) -> CheckResult:
         return hint("The ratio is upside down: signal power over noise power.")
     if abs(value - 10 * np.log10(np.sum(np.abs(x)) / np.sum(np.abs(q - x)))) < 1e-6:
         return hint("Use powers (squares), not absolute values: Σ x² / Σ (q − x)².")
-    return hint(f"For this pair the SNR is about {ref:.0f} dB. Noise is e = q − x; SNR = 10·log10(Σx² / Σe²).")
+    return hint(f"For this pair the SNR is about {ref:.0f} dB: compare the power of x with the power of the noise.",
+                then="Noise is e = q − x; SNR = 10·log10(Σx² / Σe²).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,15 +151,20 @@ def dft_matrix_exercise(fn: Callable) -> CheckResult:
         if got.shape != (n, n):
             return hint(f"For N = {n} return an {n}×{n} matrix, got shape {got.shape}.")
         if _close(got, np.conj(ref)):
-            return hint("The exponent's sign is +: that is the inverse DFT (without its 1/N). Use e^(−2πi k n / N).")
+            return hint("The exponent's sign is +: that is the inverse DFT (without its 1/N).",
+                        then="The forward DFT uses e^(−2πi k n / N).")
         if _close(got, ref / n) or _close(got, ref / np.sqrt(n)):
             return hint("np.fft.fft applies no normalisation in the forward transform: drop the 1/N or 1/√N.")
         if _close(got, ref.real) or _close(got, np.cos(2 * np.pi * np.outer(np.arange(n), np.arange(n)) / n)):
-            return hint("Only the cosine (real) part is there: build complex exponentials, "
-                        "np.exp(-2j * np.pi * ...).")
+            return hint("Only the cosine (real) part is there: the DFT needs the sines too (as imaginary parts).",
+                        then="Build complex exponentials: np.exp(-2j * np.pi * k * n / N).")
         if _close(got, np.exp(-1j * np.pi * np.outer(np.arange(n), np.arange(n)) / n)):
-            return hint("The angle is 2π k n / N: you are missing the factor 2.")
-        return hint(f"For N = {n}, W @ x must equal np.fft.fft(x). Row k, column n: np.exp(-2j*np.pi*k*n/N).")
+            return hint("Row k should complete k whole cycles in N samples; yours completes k/2.",
+                        then="The angle is 2π k n / N: you are missing the factor 2.")
+        return hint(f"For N = {n}, W @ x must equal np.fft.fft(x): row k is a complex sinusoid with k cycles in "
+                    "N samples, column n is the time.",
+                    then="W[k, n] = np.exp(-2j * np.pi * k * n / N) with k = np.arange(N)[:, None], "
+                         "n = np.arange(N)[None, :].")
     return ok("W @ x = np.fft.fft(x): the DFT is a matrix product (for N = 8 and N = 5)")
 
 
@@ -170,15 +182,19 @@ def hann_window_exercise(fn: Callable) -> CheckResult:
     if got.shape != (n,):
         return hint(f"Return N = {n} samples, got shape {got.shape}.")
     if _close(got, np.hanning(n)):
-        return hint("That is the symmetric Hann window (np.hanning, denominator N − 1). Spectral analysis "
-                    "uses the periodic one: divide by N.")
+        return hint("That is the symmetric Hann window (np.hanning): it ends at 0 again. Spectral analysis uses "
+                    "the periodic one, one period of a repeating window.",
+                    then="Divide by N, not N − 1: w[n] = 0.5 − 0.5·cos(2π n / N).")
     if _close(got, 0.5 + 0.5 * np.cos(2 * np.pi * k / n)):
-        return hint("The window must start at 0 and peak in the middle: ½ − ½ cos(...), not ½ + ½ cos(...).")
+        return hint("The window must start at 0 and peak in the middle; yours does the opposite.",
+                    then="½ − ½ cos(2π n / N), not ½ + ½ cos(...).")
     if _close(got, np.sin(np.pi * k / n)):
-        return hint("That is the sine window; Hann is its square: sin²(π n / N) = ½ − ½ cos(2π n / N).")
+        return hint("That is the sine window; Hann is its square.", then="sin²(π n / N) = ½ − ½ cos(2π n / N).")
     if _close(got, 0.54 - 0.46 * np.cos(2 * np.pi * k / n)):
         return hint("0.54/0.46 are Hamming's coefficients; Hann uses ½ and ½.")
-    return hint("The periodic Hann window is w[n] = 0.5 - 0.5 * np.cos(2 * np.pi * n / N) for n = 0 … N − 1.")
+    return hint("Not a periodic Hann window yet: it starts at 0, rises to 1 at n = N/2 and has N samples "
+                "(check w[0] and w[N // 2]).",
+                then="w[n] = 0.5 - 0.5 * np.cos(2 * np.pi * n / N) for n = 0 … N − 1.")
 
 
 @exercise
@@ -204,14 +220,101 @@ def n_frames_exercise(fn: Callable) -> CheckResult:
         if value is None:
             return hint(f"Return one integer, got shape {got.shape}.")
         if center and value == 1 + (length - n_fft) // hop:
-            return hint(f"With center=True the signal is padded by n_fft//2 on each side first {where}: "
-                        "use L + 2·(n_fft//2) as the length.")
+            return hint(f"With center=True the signal is padded on both sides before framing {where}: "
+                        "how many samples does that add?", then="n_fft//2 on each side: use L + 2·(n_fft//2) "
+                        "as the length in 1 + (length − n_fft) // hop.")
         if not center and value == 1 + length // hop:
-            return hint(f"With center=False there is no padding {where}: 1 + (L − n_fft) // hop.")
+            return hint(f"With center=False there is no padding {where}: the last frame must fit in the signal.",
+                        then="1 + (L − n_fft) // hop.")
         if value in (ref - 1, ref + 1):
-            return hint(f"Off by one {where}: expected {ref}, got {value}. Count the first frame: 1 + ⌊…⌋.")
-        return hint(f"{where}: librosa.stft gives {ref} frames, you gave {value}.")
+            return hint(f"Off by one {where}: expected {ref}, got {value}.",
+                        then="Frames start at 0, hop, 2·hop, …; count the first one too: 1 + ⌊(length − n_fft) / hop⌋.")
+        return hint(f"{where}: librosa.stft gives {ref} frames, you gave {value}. Frames start at 0, hop, 2·hop, … "
+                    "and must lie entirely inside the (padded) signal.",
+                    then="1 + (length − n_fft) // hop, with length = L + 2·(n_fft//2) when center=True.")
     return ok("frame counts match librosa.stft, centred and not")
+
+
+@exercise
+def stft_exercise(fn: Callable) -> CheckResult:
+    """Checker for notebooks/02_stft.ipynb, exercise 4: ``fn(y, n_fft, hop)`` is the STFT.
+
+    X[k, t] = Σ_n w[n] · x_pad[t·hop + n] · e^(−2πi k n / N), with w the periodic Hann window,
+    x_pad the signal padded by N//2 zeros on each side (center=True), k = 0 … N/2 as rows and
+    frames t as columns; compared with ``librosa.stft(y, n_fft=N, hop_length=hop)``. Recognises
+    a missing window, the symmetric Hann window, no centre padding, reflect padding, time × frequency
+    axes, the full (two-sided) FFT and magnitudes instead of complex values.
+    """
+    rng = np.random.default_rng(7)
+    for length, n_fft, hop in ((3001, 256, 64), (2500, 512, 200)):
+        y = np.sin(2 * np.pi * 0.0371 * np.arange(length)) + 0.3 * rng.standard_normal(length)
+        got, err = _call(fn, y.copy(), n_fft, hop)
+        if err is not None:
+            return err
+        failure = _stft_diagnosis(got, y, n_fft, hop)
+        if failure is not None:
+            return failure
+    return ok("your STFT equals librosa.stft: centred frames as columns, periodic Hann window, complex values")
+
+
+def _stft_diagnosis(got: np.ndarray, y: np.ndarray, n_fft: int, hop: int) -> CheckResult | None:
+    """None if ``got`` is librosa's STFT of y, else the hint for the mistake it looks like."""
+    import librosa
+
+    def ref(window="hann", center=True, pad_mode="constant"):
+        return librosa.stft(y, n_fft=n_fft, hop_length=hop, window=window, center=center, pad_mode=pad_mode)
+
+    right = ref()
+    scale = np.abs(right).max()
+    if got.shape == right.shape and np.allclose(got, right, rtol=1e-6, atol=1e-8 * scale):
+        return None
+    where = f"(len(y) = {y.size}, n_fft = {n_fft}, hop = {hop})"
+    if got.ndim != 2:
+        return hint(f"Return a 2-D array (frequency × frames) {where}, got shape {got.shape}.")
+    if got.shape == right.T.shape:
+        return hint(f"Your axes are time × frequency {where}: shape {got.shape}. librosa keeps one frame per "
+                    f"column, {right.shape}.", then="Stack the rfft of each frame as columns: "
+                    "np.fft.rfft(frames, axis=1).T, or np.stack(columns, axis=1).")
+    if got.shape[0] == n_fft and got.shape[1] == right.shape[1]:
+        return hint(f"You kept all {n_fft} FFT bins {where}; for a real signal the upper half mirrors the lower.",
+                    then=f"Use np.fft.rfft: 1 + n_fft // 2 = {n_fft // 2 + 1} rows (0 Hz … sr/2).")
+    magnitude = not np.iscomplexobj(got)
+    value = np.abs(got) if magnitude else got
+    if magnitude and got.shape == right.shape and np.allclose(value, np.abs(right), rtol=1e-6, atol=1e-8 * scale):
+        return hint("Your numbers are the STFT's magnitudes |X|: the phase is gone, so it cannot be inverted (§5).",
+                    then="Return the complex values of np.fft.rfft; take np.abs only when you draw.")
+
+    def like(candidate: np.ndarray) -> bool:
+        candidate = np.abs(candidate) if magnitude else candidate
+        return candidate.shape == value.shape and np.allclose(value, candidate, rtol=1e-6, atol=1e-8 * scale)
+
+    also = " (and return complex values, not magnitudes)" if magnitude else ""
+    if any(like(ref(window=w, center=False)) for w in ("hann", np.ones(n_fft), np.hanning(n_fft))):
+        return hint(f"Your STFT has {got.shape[1]} frames {where}, librosa's {right.shape[1]}: your first frame "
+                    f"starts at sample 0, so the signal's first samples sit only at a frame's faded edge{also}.",
+                    then=f"Centre the frames: pad n_fft // 2 = {n_fft // 2} zeros on each side first, "
+                         "np.pad(y, n_fft // 2, mode='constant').")
+    if like(ref(pad_mode="reflect")):
+        return hint(f"The padding is mirrored (reflect) {where}; this STFT pads with zeros{also}.",
+                    then="np.pad(y, n_fft // 2, mode='constant').")
+    if like(ref(window=np.ones(n_fft))):
+        return hint(f"Your frames are not windowed {where}: each frame's edges jump, and energy leaks into every "
+                    f"bin (§2){also}.", then="Multiply each frame by the periodic Hann window "
+                    "0.5 − 0.5·cos(2π n / n_fft) before the FFT.")
+    if like(ref(window=np.hanning(n_fft))):
+        return hint(f"Almost: that is the symmetric Hann window (np.hanning, it ends at 0 again){also}. Spectral "
+                    "analysis uses the periodic one (exercise 2).",
+                    then="w[n] = 0.5 − 0.5·cos(2π n / n_fft), i.e. scipy.signal.get_window('hann', n_fft).")
+    steps = ("np.pad(y, n_fft // 2) → frames at 0, hop, 2·hop, … → × periodic Hann window → np.fft.rfft of each "
+             "frame → frames as columns.")
+    if magnitude:
+        return hint(f"Return the complex STFT (np.fft.rfft's output), not magnitudes {where}.", then=steps)
+    if got.shape != right.shape:
+        return hint(f"Expected shape {right.shape} = (1 + n_fft // 2, 1 + len(y) // hop) {where}, got {got.shape}.",
+                    then=steps)
+    return hint(f"Right shape {got.shape}, wrong values {where}. Check each step of §3: pad, frame, window, FFT.",
+                then="X[:, t] = np.fft.rfft(w * padded[t * hop: t * hop + n_fft]), w the periodic Hann window, "
+                     "padded = np.pad(y, n_fft // 2).")
 
 
 # --------------------------------------------------------------------------------------------
