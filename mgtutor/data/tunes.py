@@ -44,7 +44,7 @@ def tune_key(tokens: Sequence[str], intervals: int = KEY_INTERVALS) -> tuple[int
     See: notebooks/04_symbolic_music.ipynb §6.
     """
     pitches = [int(t) for t in tokens if t.isdigit()][: intervals + 1]
-    return tuple(b - a for a, b in zip(pitches, pitches[1:]))
+    return tuple(int(d) for d in np.diff(pitches))
 
 
 def split_by_group(items: Sequence[T], groups: Sequence[Hashable], fractions: Sequence[float] = (0.8, 0.1, 0.1),
