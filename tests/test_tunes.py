@@ -54,3 +54,10 @@ def test_a_known_tune_family_is_one_tune():
 def test_group_chorale_tunes_names_each_tune_by_its_first_chorale():
     melodies = [["60", "62", "64"], ["65", "67", "69"], ["60", "59"]]
     assert tunes.group_chorale_tunes(["a", "b", "c"], melodies) == {"a": "a", "b": "a", "c": "c"}
+
+
+def test_the_shipped_soprano_lines_equal_a_fresh_parse():
+    lines = data.chorale_soprano_lines()
+    assert list(lines) == data.chorale_names() and len(lines) == 350
+    for piece in data.chorales():  # smoke mode: the first few, parsed (cached)
+        assert lines[piece.name] == data.melody_tokens(piece), piece.name

@@ -13,7 +13,8 @@ The course's tune key is transposition-invariant: the first :data:`KEY_INTERVALS
 finds 258 tunes; 150 chorales share their tune with at least one other (e.g. bwv13.6, 244.10,
 244.37, 245.11, 392, 393, 395 and 44.7 are all the *Innsbruck* tune). The grouping of the whole
 chorale corpus is shipped as package data (``chorale_tunes.json``, made by
-:func:`write_chorale_tunes`), so smoke mode, which parses only a few chorales, knows it too.
+:func:`write_chorale_tunes`), with the soprano line of every chorale as melody-grid tokens, so smoke
+mode, which parses only a few chorales, knows the whole corpus too (:func:`chorale_soprano_lines`).
 """
 
 from __future__ import annotations
@@ -79,14 +80,26 @@ def split_by_group(items: Sequence[T], groups: Sequence[Hashable], fractions: Se
     return tuple(splits)
 
 
+def _shipped() -> dict:
+    return json.loads(resources.files("mgtutor.data").joinpath(TUNES_FILE).read_text(encoding="utf-8"))
+
+
 def chorale_tunes() -> dict[str, str]:
     """The shipped tune of every distinct music21 chorale: ``{"bach/bwv13.6": "bach/bwv13.6", "bach/bwv244.10":
     "bach/bwv13.6", …}`` — each tune named by its first chorale in corpus order.
 
     See: notebooks/04_symbolic_music.ipynb §6.
     """
-    text = resources.files("mgtutor.data").joinpath(TUNES_FILE).read_text(encoding="utf-8")
-    return json.loads(text)["tunes"]
+    return _shipped()["tunes"]
+
+
+def chorale_soprano_lines() -> dict[str, list[str]]:
+    """The shipped soprano line of every distinct chorale as melody-grid tokens, in corpus order — what
+    ``{p.name: data.melody_tokens(p) for p in data.chorales()}`` gives for all 350, without parsing.
+
+    See: notebooks/06_melody_generation.ipynb §1.
+    """
+    return {name: line.split() for name, line in _shipped()["melodies"].items()}
 
 
 def group_chorale_tunes(names: Sequence[str], melodies: Sequence[Sequence[str]]) -> dict[str, str]:
@@ -107,8 +120,10 @@ def write_chorale_tunes(path: str | Path | None = None) -> Path:
     from mgtutor.files import atomic_write_text
 
     pieces = corpora.chorales(limit=len(corpora.chorale_names()))
-    tunes = group_chorale_tunes([p.name for p in pieces], [corpora.melody_tokens(p) for p in pieces])
+    melodies = [corpora.melody_tokens(p) for p in pieces]
+    tunes = group_chorale_tunes([p.name for p in pieces], melodies)
     path = Path(path) if path else Path(__file__).with_name(TUNES_FILE)
     payload = {"rule": f"first {KEY_INTERVALS} melodic intervals of the soprano (mgtutor.data.tunes.tune_key)",
-               "chorales": len(tunes), "tunes_found": len(set(tunes.values())), "tunes": tunes}
+               "chorales": len(tunes), "tunes_found": len(set(tunes.values())), "tunes": tunes,
+               "melodies": {p.name: " ".join(m) for p, m in zip(pieces, melodies, strict=True)}}
     return atomic_write_text(path, json.dumps(payload, indent=0, ensure_ascii=False) + "\n")
