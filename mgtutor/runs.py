@@ -32,7 +32,8 @@ from pathlib import Path
 from mgtutor.errors import MgtutorError
 from mgtutor.files import atomic_path, atomic_write_text
 
-__all__ = ["RunDirError", "RunDir", "run_name", "CONFIG_FILE", "LOG_FILE", "RESULTS_FILE", "DONE_FILE",
+__all__ = ["RunDirError", "RunDir", "run_name", "write_manifest", "read_manifest",
+           "CONFIG_FILE", "LOG_FILE", "RESULTS_FILE", "DONE_FILE",
            "WEIGHTS_FILE", "PARAMS_FILE", "STATE_DIR", "environment_record"]
 
 CONFIG_FILE = "config.json"
@@ -203,16 +204,22 @@ class RunDir:
 
     # ------------------------------------------------------------------ writing
     def save_model(self, model) -> Path:
-        """Write the final model: Keras weights to ``model.weights.h5``, a NumPy model's ``get_params()``
-        to ``params.npz`` (atomically)."""
+        """Write the final model: Keras weights to ``model.weights.h5`` — the model's weights only, copied
+        into a fresh model from the registry, so no optimizer state (the resume state holds that) — or a
+        NumPy model's ``get_params()`` to ``params.npz`` (atomically)."""
         import numpy as np
 
         if hasattr(model, "get_params"):
             with atomic_path(self.path / PARAMS_FILE, suffix=".npz") as tmp:
                 np.savez(tmp, **model.get_params())
             return self.path / PARAMS_FILE
+        from mgtutor.models import build
+
+        cfg = self.config
+        bare = build(cfg["builder"], **cfg.get("builder_kwargs", {}))  # the weights without optimizer state
+        bare.set_weights(model.get_weights())
         with atomic_path(self.path / WEIGHTS_FILE, suffix=".weights.h5") as tmp:
-            model.save_weights(str(tmp), overwrite=True)
+            bare.save_weights(str(tmp), overwrite=True)
         return self.path / WEIGHTS_FILE
 
     def load_model(self):
@@ -249,3 +256,23 @@ class RunDir:
         atomic_write_text(self.path / RESULTS_FILE, json.dumps(_jsonable(results), indent=2, sort_keys=True))
         atomic_write_text(self.path / DONE_FILE, time.strftime("%Y-%m-%dT%H:%M:%S%z\n"))
         shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+MANIFEST = "SHA256SUMS"
+
+
+def write_manifest(folder: str | os.PathLike) -> Path:
+    """Write ``SHA256SUMS`` in ``folder``: one ``<sha256>  <relative path>`` line per file below it (sorted), the
+    format ``sha256sum -c`` reads. Used for the run directories shipped with the package."""
+    import hashlib
+
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(folder).as_posix()}" for p in files]
+    return atomic_write_text(folder / MANIFEST, "\n".join(lines) + "\n")
+
+
+def read_manifest(folder: str | os.PathLike) -> dict[str, str]:
+    """``{relative path: sha256}`` from ``folder``'s ``SHA256SUMS``."""
+    text = (Path(folder) / MANIFEST).read_text(encoding="utf-8")
+    return {path: digest for digest, path in (line.split("  ", 1) for line in text.splitlines() if line.strip())}

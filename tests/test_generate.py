@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
 
-from mgtutor import generate, models
+from mgtutor import checks, generate, models
 from mgtutor.generate import GenerationError
 
 keras = pytest.importorskip("keras")
@@ -156,3 +156,31 @@ def test_write_melody_refuses_a_melody_without_notes(tmp_path):
     assert not (tmp_path / "x.mid").exists()
     notes = generate.write_melody(["60", "_", "r", "62"], tmp_path / "y.mid", qpm=120)
     assert [(n.pitch, n.start, n.end) for n in notes] == [(60, 0.0, 0.5), (62, 0.75, 1.0)]
+
+
+def test_sampling_checkers_recognise_wrong_answers_and_give_tiered_hints():
+    from mgtutor.checks import FAILURES
+
+    def keep_all(logits, k):
+        e = np.exp(logits - logits.max())
+        return e / e.sum()
+
+    def unnormalised(logits, k):
+        keep = np.argsort(-logits)[:k]
+        out = np.zeros_like(logits)
+        out[keep] = np.exp(logits[keep])
+        return out
+
+    def one_too_few(probs, p):
+        order = np.argsort(-probs, kind="stable")
+        keep = order[np.cumsum(probs[order]) < p]
+        out = np.zeros_like(probs)
+        out[keep] = probs[keep] / max(probs[keep].sum(), 1e-12)
+        return out
+
+    FAILURES.clear()
+    first = checks.top_k_exercise(keep_all)
+    assert "only 1 token(s) may keep" in first.message and "Next hint" not in first.message
+    assert "np.argsort(-logits)[:k]" in checks.top_k_exercise(keep_all).message  # second failure: the recipe
+    assert "Renormalise" in checks.top_k_exercise(unnormalised).message
+    assert "one token too few" in checks.top_p_exercise(one_too_few).message

@@ -102,7 +102,7 @@ def test_a_finished_run_directory(tiny_run):
     assert "dropout_0" in [layer.name for layer in tiny_run.model.layers]  # resume must restore dropout's seeds
     cfg = json.loads((run_dir / "config.json").read_text())
     assert cfg["task"] == "melody" and cfg["builder"] == "melody_lstm" and cfg["builder_kwargs"]["units"] == 8
-    assert cfg["training"]["transpose"] == 2 and cfg["data"]["split"]["by"] == "piece"
+    assert cfg["training"]["transpose"] == 2 and cfg["data"]["split"]["by"] == "tune"
     assert cfg["environment"]["keras_backend"] == keras.backend.backend() and "keras" in cfg["environment"]["versions"]
     results = json.loads((run_dir / "results.json").read_text())
     assert results["epochs_run"] == 2 and results["wall_seconds"] > 0
@@ -318,3 +318,20 @@ def test_the_time_budget_counts_the_whole_run_across_resumes(tmp_path):
     assert again.train_seconds == pytest.approx(first.train_seconds, abs=0.05)
     with pytest.raises(TrainError, match="time budget must be > 0"):
         train.TimeBudget(0)
+
+
+def test_the_tune_split_keeps_every_tune_on_one_side():
+    from mgtutor.symbolic import transpose_grid
+
+    base = _melodies(8, seed=3)
+    melodies = base + [transpose_grid(m, 5) for m in base[:4]]  # four tunes appear twice, transposed
+    s = melody.settings(valid_fraction=0.3, seed=1)
+    train_idx, valid_idx = melody.split_indices(melodies, s)
+    keys = [data.tune_key(m) for m in melodies]
+    assert valid_idx and not {keys[i] for i in train_idx} & {keys[i] for i in valid_idx}
+    by_piece = melody.split_indices(melodies, melody.settings(valid_fraction=0.3, seed=1, split="piece"))
+    assert sorted(by_piece[0] + by_piece[1]) == list(range(12))
+    with pytest.raises(TrainError, match="split must be 'tune' or 'piece'"):
+        melody.settings(split="file")
+    with pytest.raises(TrainError, match="share one tune"):
+        melody.split_indices([base[0], transpose_grid(base[0], 2)], s)

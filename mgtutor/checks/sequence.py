@@ -223,8 +223,13 @@ def top_k_exercise(fn) -> CheckResult:
             return hint("Renormalise: the k kept probabilities must sum to 1.")
         smallest = set(np.argsort(logits, kind="stable")[:k].tolist())
         if k < len(logits) and set(np.flatnonzero(got).tolist()) == smallest:
-            return hint("You kept the k *smallest* logits; keep the largest.")
-        return hint(f"For k={k}, keep the {k} largest logits, softmax them, zeros elsewhere.")
+            return hint("You kept the k *smallest* logits; keep the largest.",
+                        then="np.argsort(-logits)[:k] gives the indices of the k largest.")
+        if np.count_nonzero(got) == len(logits) and k < len(logits):
+            return hint(f"With k={k} only {k} token(s) may keep a probability; the others must be exactly 0.",
+                        then="keep = np.argsort(-logits)[:k]; softmax logits[keep]; zeros elsewhere.")
+        return hint(f"For k={k}, the kept tokens or their probabilities are off.",
+                    then=f"Keep the {k} largest logits, softmax them (subtract their max first), zeros elsewhere.")
     return ok("top-k keeps the k most likely tokens and renormalises")
 
 
@@ -250,6 +255,11 @@ def top_p_exercise(fn) -> CheckResult:
             continue
         if np.array_equal(got > 0, np.array(keep, bool)) and not np.isclose(got.sum(), 1):
             return hint("Renormalise the kept probabilities so they sum to 1.")
-        return hint(f"With p={p} keep {sum(keep)} token(s): sort descending and include the token that "
-                    "makes the running total reach p.")
+        if np.count_nonzero(got) == sum(keep) - 1:
+            return hint(f"With p={p} you kept one token too few: the token whose probability makes the running total "
+                        "reach p belongs to the nucleus.",
+                        then="keep a token while the mass *before* it, cumsum − itself, is below p.")
+        return hint(f"With p={p} keep {sum(keep)} token(s).",
+                    then="Sort descending, keep a token while the mass before it is below p, renormalise, zeros "
+                         "elsewhere.")
     return ok("nucleus (top-p) filtering keeps the smallest set reaching p")

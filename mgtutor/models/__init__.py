@@ -11,6 +11,7 @@ Every public name is importable from ``mgtutor.models`` directly. Importing it d
 TensorFlow or Keras; building a model does.
 """
 
+from mgtutor.models.baselines import BernoulliFrames, NGram
 from mgtutor.models.melody import melody_lstm
 from mgtutor.models.numpy_rnn import (
     ModelConfigError,
@@ -27,5 +28,5 @@ from mgtutor.models.registry import BUILDERS, build, builder, register
 
 __all__ = [
     "ModelConfigError", "RNNGrads", "sigmoid", "rnn_forward", "rnn_backward", "lstm_step", "lstm_forward",
-    "gru_step", "gru_forward", "melody_lstm", "BUILDERS", "register", "builder", "build",
+    "gru_step", "gru_forward", "melody_lstm", "NGram", "BernoulliFrames", "BUILDERS", "register", "builder", "build",
 ]

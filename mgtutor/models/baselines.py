@@ -9,6 +9,8 @@ a run directory saves its parameters as ``params.npz`` and reloads it through th
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from mgtutor.models.numpy_rnn import ModelConfigError
@@ -63,3 +65,71 @@ class BernoulliFrames:
 def bernoulli_frames(keys: int = PIANO_KEYS, alpha: float = 1.0) -> BernoulliFrames:
     """The independent-Bernoulli frame baseline (:class:`BernoulliFrames`), unfitted."""
     return BernoulliFrames(keys, alpha)
+
+
+class NGram:
+    """An interpolated Witten–Bell n-gram model of token sequences: the baseline a token model must beat.
+
+    Trained on the targets of framed sequences (every token after the first, with the tokens before it as
+    history, as a next-token model sees them). With c(h w) the count of token w after history h,
+    c(h) = Σ_w c(h w) and T(h) the number of distinct tokens seen after h:
+
+        P_n(w | h) = [c(h w) + T(h) · P_{n−1}(w | h′)] / [c(h) + T(h)],    h′ = h without its oldest token,
+
+    and P_n(w | h) = P_{n−1}(w | h′) for a history never seen. The recursion ends at the unigram
+    interpolated with the uniform distribution, P_1(w) = [c(w) + T · 1/V] / [N + T] (N targets, T distinct
+    tokens), so every token of the vocabulary has a probability > 0. Near a sequence's start the history is
+    shorter (the framing ``<start>`` token is the first history).
+    See: notebooks/06_melody_generation.ipynb §2 (baselines).
+    """
+
+    def __init__(self, order: int, vocab_size: int) -> None:
+        for name, value, low in (("order", order, 1), ("vocab_size", vocab_size, 2)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ModelConfigError(f"{name} must be an integer ≥ {low}, got {value!r}")
+        self.order, self.vocab_size = int(order), int(vocab_size)
+        self.counts: list[dict[tuple, dict[int, int]]] = [{} for _ in range(self.order)]
+
+    def fit(self, sequences) -> NGram:
+        """Count every target (position ≥ 1) with its histories of length 0 … order − 1."""
+        for seq in sequences:
+            seq = [int(s) for s in seq]
+            if any(not 0 <= s < self.vocab_size for s in seq):
+                raise ModelConfigError(f"token ids must be in 0…{self.vocab_size - 1}")
+            for t in range(1, len(seq)):
+                for n in range(min(self.order, t + 1)):
+                    table = self.counts[n].setdefault(tuple(seq[t - n:t]), {})
+                    table[seq[t]] = table.get(seq[t], 0) + 1
+        return self
+
+    def probs(self, history) -> np.ndarray:
+        """P(· | history) over the whole vocabulary (V,), summing to 1."""
+        history = tuple(int(s) for s in history)[-(self.order - 1):] if self.order > 1 else ()
+        unigram = self.counts[0].get((), {})
+        total, types = sum(unigram.values()), len(unigram)
+        p = np.full(self.vocab_size, types / self.vocab_size if types else 1.0)
+        for w, c in unigram.items():
+            p[w] += c
+        p /= total + types if total else 1.0
+        for n in range(1, len(history) + 1):
+            table = self.counts[n].get(history[-n:])
+            if not table:
+                break
+            c_h, t_h = sum(table.values()), len(table)
+            q = t_h * p
+            for w, c in table.items():
+                q[w] += c
+            p = q / (c_h + t_h)
+        return p
+
+    def nll(self, sequences) -> float:
+        """Mean negative log-likelihood (nats) per target token over ``sequences`` (targets at positions ≥ 1)."""
+        total = count = 0
+        for seq in sequences:
+            seq = [int(s) for s in seq]
+            for t in range(1, len(seq)):
+                total -= math.log(self.probs(seq[max(0, t - self.order + 1):t])[seq[t]])
+                count += 1
+        if count == 0:
+            raise ModelConfigError("no targets to score: every sequence is shorter than 2 tokens")
+        return total / count

@@ -38,8 +38,9 @@ class MelodySettings:
 
     Model: ``embed_dim``, ``units``, ``layers``, ``dropout`` (:func:`mgtutor.models.melody_lstm`).
     Data: ``window`` tokens per window, training ``stride``, ``valid_fraction`` of pieces held out
-    (split by ``seed``), ``transpose`` = N draws a shift in −N…+N semitones per training piece and
-    epoch (0 = none), ``steps_per_quarter`` and ``qpm`` for writing files.
+    (``split="tune"``: whole tunes — pieces with the same :func:`mgtutor.data.tune_key` — stay on one side;
+    ``"piece"``: by piece; shuffled by ``seed``), ``transpose`` = N draws a shift in −N…+N semitones per
+    training piece and epoch (0 = none), ``steps_per_quarter`` and ``qpm`` for writing files.
     Training: ``epochs``, ``batch_size``, ``learning_rate`` (Adam, gradient norm clipped at 1),
     ``time_budget_min`` over the run's whole training time (None = no limit), ``seed``.
     """
@@ -51,6 +52,7 @@ class MelodySettings:
     window: int = 64
     stride: int = 16
     valid_fraction: float = 0.1
+    split: str = "tune"
     transpose: int = 0
     epochs: int = 30
     batch_size: int = 64
@@ -91,6 +93,8 @@ def settings(**overrides) -> MelodySettings:
         raise TrainError(f"seed must be a non-negative integer, got {s.seed!r}")
     if s.stride > s.window:
         raise TrainError(f"stride {s.stride} > window {s.window} would skip training targets; use stride ≤ window")
+    if s.split not in ("tune", "piece"):
+        raise TrainError(f"split must be 'tune' or 'piece', got {s.split!r}")
     if not 0 < s.valid_fraction < 1:
         raise TrainError(f"valid_fraction must be in (0, 1), got {s.valid_fraction!r}")
     if s.transpose < 0:
@@ -104,6 +108,8 @@ def settings(**overrides) -> MelodySettings:
 def load_corpus(corpus: str, limit: int | None = None) -> list[list[str]]:
     """Melody-grid token lists for ``chorales``, ``folk`` or a folder of MIDI files.
 
+    ``chorales`` are the soprano lines of the 350 distinct chorales (:func:`mgtutor.data.chorale_soprano_lines`;
+    the first :data:`mgtutor.data.SMOKE_CHORALES` in smoke mode unless ``limit`` says otherwise).
     For a folder, each file's melody is chosen and folded into the vocabulary's range by
     :func:`mgtutor.data.folder_melodies`, which prints one line per skipped file and a summary.
     Raises:
@@ -114,8 +120,9 @@ def load_corpus(corpus: str, limit: int | None = None) -> list[list[str]]:
     from mgtutor import data
     from mgtutor.train import TrainError
 
-    if corpus == "chorales":
-        return data.chorale_melodies(limit)
+    if corpus == "chorales":  # the shipped soprano lines: what a parse gives, without the minute of parsing
+        lines = list(data.chorale_soprano_lines().values())
+        return lines[: limit if limit is not None else config.pick(None, data.SMOKE_CHORALES)]
     if corpus == "folk":
         return data.folk_melodies(limit)
     if not Path(corpus).is_dir():
@@ -160,16 +167,27 @@ class MelodyRun:
         return self.results["wall_seconds"]
 
 
-def _split(melodies: Sequence[Sequence[str]], s: MelodySettings) -> tuple[list[int], list[int]]:
+def split_indices(melodies: Sequence[Sequence[str]], s: MelodySettings) -> tuple[list[int], list[int]]:
+    """Training and validation indices of ``melodies`` by the settings' split rule (``s.split``, ``s.seed``,
+    ``s.valid_fraction``): by tune, every melody of a tune on one side (:func:`mgtutor.data.split_by_group`).
+
+    Raises:
+        TrainError: fewer than 2 melodies, or a single tune.
+    See: notebooks/06_melody_generation.ipynb §1.
+    """
     from mgtutor import data
     from mgtutor.train import TrainError
 
     if len(melodies) < 2:
         raise TrainError(f"need at least 2 melodies to hold one out for validation, got {len(melodies)}")
-    train_idx, valid_idx = data.split_by_piece(list(range(len(melodies))), (1 - s.valid_fraction, s.valid_fraction),
-                                               seed=s.seed)
-    if not valid_idx:
-        train_idx, valid_idx = train_idx[1:], train_idx[:1]
+    index = list(range(len(melodies)))
+    groups = [data.tune_key(m) for m in melodies] if s.split == "tune" else index
+    train_idx, valid_idx = data.split_by_group(index, groups, (1 - s.valid_fraction, s.valid_fraction), seed=s.seed)
+    if not valid_idx:  # a tiny corpus: hold out the last group of the training order
+        last = groups[train_idx[-1]]
+        train_idx, valid_idx = [i for i in train_idx if groups[i] != last], [i for i in train_idx if groups[i] == last]
+    if not train_idx:
+        raise TrainError(f"all {len(melodies)} melodies share one tune: nothing is left to train on")
     return train_idx, valid_idx
 
 
@@ -177,7 +195,7 @@ def splits(melodies: Sequence[Sequence[str]], s: MelodySettings, vocab):
     """The training and validation :class:`~mgtutor.data.NextStepData` of a melody run, and the split indices."""
     from mgtutor import data
 
-    train_idx, valid_idx = _split(melodies, s)
+    train_idx, valid_idx = split_indices(melodies, s)
     encode = [vocab.encode(m, add_start_end=True) for m in melodies]
     shifts = [k for k in range(-s.transpose, s.transpose + 1)] if s.transpose else []
     train = data.NextStepData([encode[i] for i in train_idx], s.window, s.stride, s.batch_size, shuffle=True,
@@ -214,7 +232,7 @@ def train(melodies: Sequence[Sequence[str]], out, s: MelodySettings | None = Non
         "task": "melody", "builder": BUILDER, "builder_kwargs": kwargs, "seed": s.seed,
         "data": {"corpus": corpus, "limit": limit, "pieces": len(melodies), "encoding": "melody-grid",
                  "steps_per_quarter": s.steps_per_quarter, "qpm": s.qpm,
-                 "split": {"by": "piece", "seed": s.seed, "valid_fraction": s.valid_fraction,
+                 "split": {"by": s.split, "seed": s.seed, "valid_fraction": s.valid_fraction,
                            "valid_index": sorted(valid_idx)}},
         "training": asdict(s),
     }, force=force)
@@ -267,6 +285,25 @@ def load(run_dir) -> MelodyRun:
 
     return MelodyRun(run.path, run.load_model(), Vocabulary.load(run.artifact(VOCAB_FILE)), cfg, run.results,
                      read_log(run.log_path))
+
+
+SHIPPED_RUN = "melody-chorales"
+SHIPPED_COMMAND = ("MGTUTOR_MODE=full python -m mgtutor train melody --corpus chorales --out "
+                   "mgtutor/shipped/melody-chorales --units 128 --layers 1 --embed-dim 32 --transpose 5 --epochs 80 "
+                   "--time-budget 15 --seed 0")
+"""The one command that made the shipped run (then ``python -c "from mgtutor.runs import write_manifest;
+write_manifest('mgtutor/shipped')"`` records its hashes)."""
+
+
+def shipped_run_dir() -> Path:
+    """The small trained melody run that ships with the package (chorale soprano lines, split by tune):
+    what notebook 06 shows in smoke mode. Made by :data:`SHIPPED_COMMAND`; never retrained by the tests.
+
+    See: notebooks/06_melody_generation.ipynb §2.
+    """
+    from importlib import resources
+
+    return Path(str(resources.files("mgtutor").joinpath("shipped", SHIPPED_RUN)))
 
 
 # --------------------------------------------------------------------------- command line

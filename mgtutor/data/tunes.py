@@ -1,0 +1,129 @@
+"""Tunes: which pieces share a melody, so that a split never puts one tune on both sides.
+
+Part of mgtutor. See notebooks/04_symbolic_music.ipynb §6 (splits) and
+notebooks/06_melody_generation.ipynb §1.
+
+Bach harmonised many hymn tunes several times (the same soprano line under different BWV numbers,
+often in another key), and folk collections hold variants of one song. Splitting by *file* then
+leaks: a validation chorale's melody is in the training set, transposed. The rule is to split by
+the unit that can repeat — a tune, a composer, a recording — not by file.
+
+The course's tune key is transposition-invariant: the first :data:`KEY_INTERVALS` intervals
+(semitones between consecutive note onsets) of the melody. On music21's 350 distinct chorales it
+finds 258 tunes; 150 chorales share their tune with at least one other (e.g. bwv13.6, 244.10,
+244.37, 245.11, 392, 393, 395 and 44.7 are all the *Innsbruck* tune). The grouping of the whole
+chorale corpus is shipped as package data (``chorale_tunes.json``, made by
+:func:`write_chorale_tunes`), with the soprano line of every chorale as melody-grid tokens, so smoke
+mode, which parses only a few chorales, knows the whole corpus too (:func:`chorale_soprano_lines`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+from mgtutor.errors import DatasetError
+
+T = TypeVar("T")
+
+KEY_INTERVALS = 12
+"""Intervals in a tune key: enough to tell hymn tunes apart, few enough to survive a changed ending."""
+TUNES_FILE = "chorale_tunes.json"
+
+
+def tune_key(tokens: Sequence[str], intervals: int = KEY_INTERVALS) -> tuple[int, ...]:
+    """The transposition-invariant key of a melody-grid line: its first ``intervals`` melodic intervals.
+
+    Rule: the pitch tokens (``"67"``, …) in order — holds, rests and specials skipped — and the
+    differences p_{k+1} − p_k of the first ``intervals + 1`` of them. A line with fewer notes gives a
+    shorter key. Transposing the melody leaves the key unchanged.
+    See: notebooks/04_symbolic_music.ipynb §6.
+    """
+    pitches = [int(t) for t in tokens if t.isdigit()][: intervals + 1]
+    return tuple(int(d) for d in np.diff(pitches))
+
+
+def split_by_group(items: Sequence[T], groups: Sequence[Hashable], fractions: Sequence[float] = (0.8, 0.1, 0.1),
+                   seed: int = 0) -> tuple[list[T], ...]:
+    """Split items so that all items of a group land in the same split (train, valid, test by default).
+
+    Rule: the distinct groups are shuffled with ``numpy.random.default_rng(seed)`` (in order of first
+    appearance before the shuffle); the items are laid out group after group in that order; group g goes to
+    split k when its first item falls at a position in [round(n·F_{k−1}), round(n·F_k)), F the cumulative
+    sum of ``fractions``. Within a split, items keep that order.
+    Raises:
+        DatasetError: fractions negative or not summing to 1, or ``groups`` of another length.
+    See: notebooks/04_symbolic_music.ipynb §6.
+    """
+    f = np.asarray(fractions, dtype=float)
+    if f.ndim != 1 or len(f) == 0 or (f < 0).any() or not np.isclose(f.sum(), 1.0):
+        raise DatasetError(f"fractions must be non-negative and sum to 1, e.g. (0.8, 0.1, 0.1); got {tuple(fractions)}")
+    if len(groups) != len(items):
+        raise DatasetError(f"one group per item: {len(items)} items, {len(groups)} groups")
+    members: dict[Hashable, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    keys = list(members)
+    order = np.random.default_rng(seed).permutation(len(keys))
+    cuts = np.round(np.cumsum(f) * len(items))
+    splits: list[list[T]] = [[] for _ in f]
+    position = 0
+    for j in order:
+        k = int(np.searchsorted(cuts, position, side="right"))
+        splits[min(k, len(f) - 1)].extend(items[i] for i in members[keys[j]])
+        position += len(members[keys[j]])
+    return tuple(splits)
+
+
+def _shipped() -> dict:
+    return json.loads(resources.files("mgtutor.data").joinpath(TUNES_FILE).read_text(encoding="utf-8"))
+
+
+def chorale_tunes() -> dict[str, str]:
+    """The shipped tune of every distinct music21 chorale: ``{"bach/bwv13.6": "bach/bwv13.6", "bach/bwv244.10":
+    "bach/bwv13.6", …}`` — each tune named by its first chorale in corpus order.
+
+    See: notebooks/04_symbolic_music.ipynb §6.
+    """
+    return _shipped()["tunes"]
+
+
+def chorale_soprano_lines() -> dict[str, list[str]]:
+    """The shipped soprano line of every distinct chorale as melody-grid tokens, in corpus order — what
+    ``{p.name: data.melody_tokens(p) for p in data.chorales()}`` gives for all 350, without parsing.
+
+    See: notebooks/06_melody_generation.ipynb §1.
+    """
+    return {name: line.split() for name, line in _shipped()["melodies"].items()}
+
+
+def group_chorale_tunes(names: Sequence[str], melodies: Sequence[Sequence[str]]) -> dict[str, str]:
+    """``{name: tune}`` for chorales given by name and soprano tokens: equal :func:`tune_key` ⇒ one tune,
+    named by its first chorale in the given order."""
+    first: dict[tuple, str] = {}
+    return {name: first.setdefault(tune_key(tokens), name) for name, tokens in zip(names, melodies, strict=True)}
+
+
+def write_chorale_tunes(path: str | Path | None = None) -> Path:
+    """Parse all 350 distinct chorales (about a minute the first time) and write ``chorale_tunes.json``.
+
+    The command that makes the shipped file::
+
+        python -c "from mgtutor.data import tunes; tunes.write_chorale_tunes()"
+    """
+    from mgtutor.data import corpora
+    from mgtutor.files import atomic_write_text
+
+    pieces = corpora.chorales(limit=len(corpora.chorale_names()))
+    melodies = [corpora.melody_tokens(p) for p in pieces]
+    tunes = group_chorale_tunes([p.name for p in pieces], melodies)
+    path = Path(path) if path else Path(__file__).with_name(TUNES_FILE)
+    payload = {"rule": f"first {KEY_INTERVALS} melodic intervals of the soprano (mgtutor.data.tunes.tune_key)",
+               "chorales": len(tunes), "tunes_found": len(set(tunes.values())), "tunes": tunes,
+               "melodies": {p.name: " ".join(m) for p, m in zip(pieces, melodies, strict=True)}}
+    return atomic_write_text(path, json.dumps(payload, indent=0, ensure_ascii=False) + "\n")

@@ -1,0 +1,67 @@
+"""The package data a notebook relies on in smoke mode: the shipped melody run and the chorale table.
+
+The shipped run is never retrained here (CPU numerics differ between machines): its files are checked
+against their recorded hashes, the wheel must contain them, and the run is scored on its own held-out tunes.
+"""
+
+import hashlib
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from mgtutor import data
+from mgtutor.runs import read_manifest
+from mgtutor.tasks import melody
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "mgtutor" / "shipped"
+
+
+def test_shipped_files_match_their_hashes_and_sizes():
+    manifest = read_manifest(SHIPPED)
+    files = {p.relative_to(SHIPPED).as_posix() for p in SHIPPED.rglob("*") if p.is_file() and p.name != "SHA256SUMS"}
+    assert set(manifest) == files and {f"{melody.SHIPPED_RUN}/{name}" for name in
+                                       ("config.json", "model.weights.h5", "vocab.json", "COMPLETE")} <= files
+    sizes = {}
+    for rel, digest in manifest.items():
+        blob = (SHIPPED / rel).read_bytes()
+        assert hashlib.sha256(blob).hexdigest() == digest, f"{rel} changed; remake it with SHIPPED_COMMAND"
+        sizes[rel] = len(blob)
+    package_data = sum(sizes.values()) + (ROOT / "mgtutor" / "data" / "chorale_tunes.json").stat().st_size
+    assert max(sizes.values()) <= 1_000_000 and package_data <= 5_000_000, sizes
+
+
+def test_the_shipped_run_records_its_split_and_beats_the_bigram_on_its_held_out_tunes():
+    from mgtutor.models import NGram
+
+    run = melody.load(melody.shipped_run_dir())
+    cfg = run.config
+    assert cfg["data"]["corpus"] == "chorales" and cfg["data"]["split"]["by"] == "tune"
+    s = melody.MelodySettings(**cfg["training"])
+    melodies = list(data.chorale_soprano_lines().values())
+    train_data, valid, train_idx, valid_idx = melody.splits(melodies, s, run.vocab)
+    assert sorted(valid_idx) == cfg["data"]["split"]["valid_index"]
+    keys = [data.tune_key(m) for m in melodies]
+    assert not {keys[i] for i in train_idx} & {keys[i] for i in valid_idx}  # no tune on both sides
+    nll = melody.validation_nll(run.model, valid)
+    assert nll == pytest.approx(run.results["val_nll"], abs=1e-3)
+    framed = [run.vocab.encode(melodies[i], add_start_end=True) for i in train_idx]
+    bigram = NGram(2, len(run.vocab)).fit(framed)
+    assert nll < bigram.nll([run.vocab.encode(melodies[i], add_start_end=True) for i in valid_idx])
+
+
+def test_the_wheel_contains_the_package_data(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    wheel = next(tmp_path.glob("mgtutor-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    wanted = {"mgtutor/data/chorale_tunes.json", "mgtutor/shipped/SHA256SUMS"}
+    wanted |= {f"mgtutor/shipped/{rel}" for rel in read_manifest(SHIPPED)}
+    assert wanted <= names, sorted(wanted - names)
+    config = json.loads(zipfile.ZipFile(wheel).read(f"mgtutor/shipped/{melody.SHIPPED_RUN}/config.json"))
+    assert config["builder"] == "melody_lstm"

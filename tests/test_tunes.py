@@ -1,0 +1,63 @@
+"""Tunes: the transposition-invariant tune key, splits that keep a tune on one side, the shipped chorale grouping."""
+
+import itertools
+
+import pytest
+
+from mgtutor import data
+from mgtutor.data import tunes
+from mgtutor.symbolic import transpose_grid
+
+
+def test_tune_key_hand_computed_and_transposition_invariant():
+    line = ["<start>", "67", "_", "69", "r", "71", "_", "_", "67", "72"]
+    assert data.tune_key(line) == (2, 2, -4, 5)
+    assert data.tune_key(transpose_grid(line, -7)) == data.tune_key(line)
+    assert data.tune_key(line, intervals=2) == (2, 2)
+    assert data.tune_key(["r", "_"]) == ()
+
+
+def test_split_by_group_keeps_each_group_on_one_side():
+    items = list(range(20))
+    groups = [i // 3 for i in items]  # 7 groups of 3 (the last of 2)
+    train, valid, test = data.split_by_group(items, groups, (0.6, 0.2, 0.2), seed=1)
+    assert sorted(train + valid + test) == items
+    side = {g: k for k, split in enumerate((train, valid, test)) for i in split for g in [groups[i]]}
+    assert all(side[groups[i]] == k for k, split in enumerate((train, valid, test)) for i in split)
+    # groups in shuffled order 5, 0, 1, 4 | 2, 6 | 3: each goes where its first item falls (cuts at 12 and 16)
+    assert (train, valid, test) == ([15, 16, 17, 0, 1, 2, 3, 4, 5, 12, 13, 14], [6, 7, 8, 18, 19], [9, 10, 11])
+    assert data.split_by_group(items, groups, (0.6, 0.2, 0.2), seed=1) == (train, valid, test)  # seeded
+    with pytest.raises(data.DatasetError, match="sum to 1"):
+        data.split_by_group(items, groups, (0.5, 0.2))
+    with pytest.raises(data.DatasetError, match="one group per item"):
+        data.split_by_group(items, groups[:-1])
+
+
+def test_the_shipped_grouping_matches_the_rule_on_the_parsed_chorales():
+    shipped = data.chorale_tunes()
+    assert len(shipped) == 350 and len(set(shipped.values())) == 258
+    pieces = data.chorales()  # smoke mode: the first few, parsed (cached)
+    keys = {p.name: data.tune_key(data.melody_tokens(p)) for p in pieces}
+    for a, b in itertools.combinations(keys, 2):
+        assert (shipped[a] == shipped[b]) == (keys[a] == keys[b]), (a, b)
+
+
+def test_a_known_tune_family_is_one_tune():
+    shipped = data.chorale_tunes()
+    innsbruck = ["bach/bwv13.6", "bach/bwv244.10", "bach/bwv244.37", "bach/bwv245.11", "bach/bwv392",
+                 "bach/bwv393", "bach/bwv395", "bach/bwv44.7"]
+    assert len({shipped[name] for name in innsbruck}) == 1
+    passion = ["bach/bwv244.15", "bach/bwv244.44", "bach/bwv244.54", "bach/bwv270", "bach/bwv271"]
+    assert len({shipped[name] for name in passion}) == 1 and shipped[innsbruck[0]] != shipped[passion[0]]
+
+
+def test_group_chorale_tunes_names_each_tune_by_its_first_chorale():
+    melodies = [["60", "62", "64"], ["65", "67", "69"], ["60", "59"]]
+    assert tunes.group_chorale_tunes(["a", "b", "c"], melodies) == {"a": "a", "b": "a", "c": "c"}
+
+
+def test_the_shipped_soprano_lines_equal_a_fresh_parse():
+    lines = data.chorale_soprano_lines()
+    assert list(lines) == data.chorale_names() and len(lines) == 350
+    for piece in data.chorales():  # smoke mode: the first few, parsed (cached)
+        assert lines[piece.name] == data.melody_tokens(piece), piece.name
