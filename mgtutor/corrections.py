@@ -81,8 +81,8 @@ CORRECTIONS: tuple[Correction, ...] = (
     Correction(
         "§3.2", "Its RNN pseudo-code produces the music from the processed sequence in one call, with no loop.",
         "A sequence model generates autoregressively: it predicts a distribution over the next token, one token "
-        "is sampled and fed back, and the step repeats.",
-        SHOWN, "06", "notebooks/06_melody_generation.ipynb#4.-Stateful-generation-versus-re-feeding-the-window"),
+        "is sampled and fed back, and the step repeats (the loop is written out and proven equal to the library's).",
+        CORRECTED, "06", "notebooks/06_melody_generation.ipynb#4.-Stateful-generation-versus-re-feeding-the-window"),
     Correction(
         "§2", "Its pipeline generates music before training the model, and goes from audio to spectrogram "
         "features to generated audio.",
