@@ -1,15 +1,18 @@
 """Exercise checkers for notebook 04 (symbolic music).
 
-Each checker calls the learner's function on a few phrases and compares the answer with the
-package's reference encoders (:mod:`mgtutor.symbolic`), which the notebook proves equal to
-music21/pretty_midi. A wrong answer gets a hint about *what kind* of wrong it looks like.
+Part of mgtutor. Each checker calls the learner's function on a few phrases and compares the answer
+with the package's reference encoders (:mod:`mgtutor.symbolic`), which the notebook proves equal to
+music21/pretty_midi. A wrong answer gets a hint about *what kind* of wrong it looks like: a nudge
+first, and from the second failure on the rule itself (see :func:`mgtutor.checks.exercise`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from mgtutor.checks import CheckResult, exercise, hint, ok
+from mgtutor.checks import CheckResult, call, exercise, hint, ok
 
 __all__ = ["key_shift_exercise", "melody_grid_exercise", "piano_roll_exercise"]
 
@@ -27,7 +30,7 @@ def _notes(phrase):
 
 
 @exercise
-def melody_grid_exercise(fn) -> CheckResult:
+def melody_grid_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/04_symbolic_music.ipynb, exercise 1.
 
     ``fn(notes)`` takes ``(pitch, start, end)`` tuples (quarter notes, monophonic, on the sixteenth
@@ -37,27 +40,35 @@ def melody_grid_exercise(fn) -> CheckResult:
 
     for phrase in _PHRASES:
         want = melody_to_grid(_notes(phrase), steps_per_quarter=4)
-        try:
-            got = [str(t) for t in fn(list(phrase))]
-        except Exception as exc:  # noqa: BLE001  a learner's bug becomes a hint, not a traceback
-            return hint(f"Your function raised {type(exc).__name__}: {exc} on {phrase}.")
+        got, failure = call(fn, list(phrase))
+        if failure is not None:
+            return failure
+        got = [str(t) for t in got]
         if got == want:
             continue
-        if len(got) in (-(-len(want) // 4), -(-len(want) // 2)):
-            return hint("Too few tokens: one token per *sixteenth*, i.e. 4 per quarter note (step = 0.25).")
-        if len(got) == 2 * len(want) or len(got) == 4 * len(want):
-            return hint("Too many tokens: one token per sixteenth, 4 per quarter note, not more.")
+        if len(got) < len(want):
+            return hint(f"{len(got)} tokens for {phrase}, {len(want)} expected: count the sixteenths.",
+                        then="one token per sixteenth, 4 per quarter note: len = 4 × (end of the last note).")
+        if len(got) > len(want):
+            return hint(f"{len(got)} tokens for {phrase}, {len(want)} expected: too many.",
+                        then="one token per sixteenth, 4 per quarter note (not 8 or 16), and nothing after "
+                             "the last note ends.")
         if "r" not in got and "r" in want:
-            return hint(f"No rests in your answer for {phrase}: steps covered by no note are 'r'.")
-        if got.count("_") > want.count("_") and len(got) == len(want):
-            return hint(f"For {phrase}: a repeated pitch must start with its number again, not '_' "
-                        "('_' only continues the note already sounding).")
-        return hint(f"For {phrase} expected {want} but got {got}.")
+            return hint(f"In {phrase} some steps are covered by no note: what does your answer put there?",
+                        then="steps covered by no note are 'r': start from ['r'] * n_steps and write each note "
+                             "over it.")
+        if got.count("_") > want.count("_"):
+            return hint(f"In {phrase} one pitch is struck twice in a row: does your answer strike it again?",
+                        then="a repeated pitch starts with its number again; '_' only continues the note "
+                             "already sounding.")
+        first = next(i for i, (a, b) in enumerate(zip(got, want, strict=True)) if a != b)
+        return hint(f"For {phrase} step {first} is {got[first]!r}, expected {want[first]!r}.",
+                    then=f"the whole answer should be {want}.")
     return ok("melody grid: onsets, holds and rests on the sixteenth grid")
 
 
 @exercise
-def piano_roll_exercise(fn) -> CheckResult:
+def piano_roll_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/04_symbolic_music.ipynb, exercise 2.
 
     ``fn(notes, steps_per_quarter)`` returns a (T, 88) 0/1 array with ``roll[t, p - 21] = 1`` while
@@ -68,34 +79,36 @@ def piano_roll_exercise(fn) -> CheckResult:
     chords = [(60, 0.0, 1.0), (64, 0.0, 1.0), (67, 0.5, 2.0), (48, 1.0, 2.0)]
     for phrase, spq in ((chords, 4), (chords, 2), (_PHRASES[0], 4)):
         want = notes_to_piano_roll(_notes(phrase), spq)
-        try:
-            got = np.asarray(fn(list(phrase), spq))
-        except Exception as exc:  # noqa: BLE001
-            return hint(f"Your function raised {type(exc).__name__}: {exc}.")
+        got, failure = call(fn, list(phrase), spq)
+        if failure is not None:
+            return failure
+        got = np.asarray(got)
         if got.shape == want.T.shape and got.shape != want.shape:
-            return hint(f"Shape {got.shape}: the course's piano roll is (time, {PIANO_KEYS}), one row per step — "
-                        "transpose it.")
+            return hint(f"Your roll has shape {got.shape}: which axis is time?",
+                        then=f"the course's piano roll is (time, {PIANO_KEYS}), one row per step — transpose it.")
         try:
             check_roll(got, "your roll")
         except RollShapeError as exc:
-            return hint(f"{exc}: {PIANO_KEYS} piano keys, one column each.")
+            return hint(f"{exc}.", then=f"a (T, {PIANO_KEYS}) array: {PIANO_KEYS} piano keys, one column each.")
         if got.shape[0] != want.shape[0]:
-            return hint(f"{got.shape[0]} rows instead of {want.shape[0]}: "
-                        "T = end of the last note × steps_per_quarter.")
+            return hint(f"{got.shape[0]} rows instead of {want.shape[0]} for steps_per_quarter={spq}.",
+                        then="T = end of the last note × steps_per_quarter, one row per step.")
         if np.array_equal(got != 0, want != 0):
             continue
         for shift in (-PIANO_LOW, PIANO_LOW, -1, 1):
             if np.array_equal(np.roll(got != 0, shift, axis=1), want != 0):
-                return hint(f"The notes are in the wrong columns: column j is MIDI pitch j + {PIANO_LOW} "
-                            f"(A0 = {PIANO_LOW}).")
-        if np.array_equal(got[:-1] != 0, want[:-1] != 0) or (got != 0).sum() > (want != 0).sum():
-            return hint("Notes last one step too long: a note covers steps start·s … end·s − 1 (end excluded).")
-        return hint("Some cells differ from the reference; print your roll for the first phrase and compare.")
+                return hint("The notes are in the wrong columns: which MIDI pitch is the lowest piano key?",
+                            then=f"column j is MIDI pitch j + {PIANO_LOW} (A0 = {PIANO_LOW}).")
+        if (got != 0).sum() > (want != 0).sum() and not ((want != 0) & (got == 0)).any():
+            return hint("Each note lasts one step too long.",
+                        then="a note covers steps start·s … end·s − 1: the end is excluded.")
+        return hint("Some cells differ from the reference; print your roll for the first phrase and compare.",
+                    then=f"roll[t, p − {PIANO_LOW}] = 1 exactly for round(start·s) ≤ t < round(end·s).")
     return ok(f"piano roll (T, {PIANO_KEYS}): rows are steps, column j is pitch j + {PIANO_LOW}, ends excluded")
 
 
 @exercise
-def key_shift_exercise(fn) -> CheckResult:
+def key_shift_exercise(fn: Callable) -> CheckResult:
     """Checker for notebooks/04_symbolic_music.ipynb, exercise 3.
 
     ``fn(key_name)`` returns the shift in −6 … +5 semitones that moves a major key to C major and a
@@ -107,10 +120,13 @@ def key_shift_exercise(fn) -> CheckResult:
     wrong_sign = 0
     for k in keys:
         want = key_normalizing_shift(k)
+        got, failure = call(fn, k)
+        if failure is not None:
+            return failure
         try:
-            got = int(fn(k))
-        except Exception as exc:  # noqa: BLE001
-            return hint(f"Your function raised {type(exc).__name__}: {exc} for {k!r}.")
+            got = int(got)
+        except (TypeError, ValueError):
+            return hint(f"{k!r}: return a whole number of semitones, not {got!r}.")
         if got == want:
             continue
         if got == -want and want != -6:
@@ -119,10 +135,15 @@ def key_shift_exercise(fn) -> CheckResult:
         if wrong_sign:
             break
         if (got - want) % 12 == 0:
-            return hint(f"{k!r}: {got} reaches the right key but not by the smallest move; keep shifts in −6 … +5.")
+            return hint(f"{k!r}: {got:+d} reaches the right key, but not by the smallest move.",
+                        then="wrap into −6 … +5: k = ((τ − c + 6) mod 12) − 6.")
         if "minor" in k and (got - want) % 12 == 3:
-            return hint(f"{k!r}: minor keys go to A minor (tonic A = 9), not to C minor.")
-        return hint(f"{k!r}: expected {want:+d}, got {got:+d}.")
+            return hint(f"{k!r}: {got:+d} — which key should a minor key end in?",
+                        then="minor keys go to A minor (τ = 9), not to C minor: k = ((9 − c + 6) mod 12) − 6.")
+        return hint(f"{k!r}: expected {want:+d}, got {got:+d}.",
+                    then="k = ((τ − c + 6) mod 12) − 6 with c the tonic's pitch class, τ = 0 (C) for major, "
+                         "9 (A) for minor.")
     if wrong_sign:
-        return hint("The sign is reversed: the shift is target − tonic (G major → C major is +5, up a fourth).")
+        return hint("Your shifts go the wrong way: does G major reach C major by going up or down a fourth?",
+                    then="the shift is target − tonic: G major → C major is 0 − 7 = −7, wrapped to +5.")
     return ok("key normalisation: smallest shift to C major / A minor")
