@@ -4,7 +4,7 @@ MIDILike writes ``NoteOn_p``/``NoteOff_p``/``TimeShift_b.p.r`` (b beats + p of r
 ``TimeSig`` token first. Read that way, it must produce the same events as
 ``mgtutor.symbolic.notes_to_events`` on the same music, except for the order of simultaneous
 note-offs (miditok orders them by when the notes began, we by pitch) — compared here as sets.
-See notebooks/04_symbolic_music.ipynb §4.
+See notebooks/04_symbolic_music.ipynb, Going further: Compared with miditok.
 """
 
 from __future__ import annotations

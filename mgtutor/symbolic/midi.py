@@ -330,7 +330,7 @@ def load_midi_folder(folder: str | os.PathLike, pattern: str = "*.mid*", recursi
         ``(pieces, report)``, pieces in sorted path order.
     Raises:
         MidiLoadError: ``folder`` is not a folder.
-    See: notebooks/04_symbolic_music.ipynb §1.
+    See: notebooks/04_symbolic_music.ipynb, Going further: Broken MIDI files.
     """
     folder = Path(folder)
     if not folder.is_dir():
