@@ -327,8 +327,11 @@ def add_task_verb_parser(sub, verb: str) -> argparse.ArgumentParser:
 def run_task(args) -> int:
     """Select the Keras backend (before Keras is imported), then run the task's verb."""
     if args.backend:
+        import importlib.util
         import os
 
+        if importlib.util.find_spec(args.backend) is None:
+            raise MgtutorError(f"--backend {args.backend}: the {args.backend} package is not installed here")
         if "keras" in sys.modules and os.environ.get("KERAS_BACKEND") != args.backend:
             raise MgtutorError(f"--backend {args.backend}: Keras is already imported with the "
                                f"{os.environ.get('KERAS_BACKEND')} backend in this process; run the command anew")

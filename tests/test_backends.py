@@ -52,7 +52,18 @@ def test_melody_trains_saves_reloads_and_generates_under_jax(tmp_path):
     assert melody.validation_nll(run.model, valid) == pytest.approx(run.results["val_nll"], abs=1e-4)
 
 
-def test_backend_cannot_change_after_keras_is_imported(monkeypatch, capsys):
+def test_a_backend_that_is_not_installed_is_one_line(monkeypatch, capsys):
+    import importlib.util
+
+    from mgtutor import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    assert cli.main(["train", "--backend", "torch", "melody", "--out", "/nonexistent/x"]) == 2
+    assert capsys.readouterr().err == "mgtutor: error: --backend torch: the torch package is not installed here\n"
+
+
+def test_backend_cannot_change_after_keras_is_imported(capsys):
     import keras  # noqa: F401
 
     from mgtutor import cli

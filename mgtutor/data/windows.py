@@ -175,10 +175,12 @@ class EpochData:
         """Batches per epoch (the last batch may be smaller)."""
         return -(-self.examples_per_epoch // self.batch_size)
 
-    def batches(self, first_epoch: int = 0, epochs: int = 1) -> Iterator[tuple[np.ndarray, ...]]:
-        """The batches of epochs ``first_epoch`` … ``epochs − 1``, one after another."""
+    def batches(self, first_epoch: int = 0, epochs: int = 1, first: tuple[np.ndarray, ...] | None = None
+                ) -> Iterator[tuple[np.ndarray, ...]]:
+        """The batches of epochs ``first_epoch`` … ``epochs − 1``, one after another (``first``: epoch
+        ``first_epoch`` already computed)."""
         for e in range(first_epoch, epochs):
-            arrays = self.epoch(e)
+            arrays = first if e == first_epoch and first is not None else self.epoch(e)
             for a in range(0, len(arrays[0]), self.batch_size):
                 yield tuple(x[a:a + self.batch_size] for x in arrays)
 
@@ -189,8 +191,10 @@ class EpochData:
         """
         import tensorflow as tf
 
-        signature = tuple(tf.TensorSpec((None, *a.shape[1:]), a.dtype) for a in self.epoch(first_epoch))
-        ds = tf.data.Dataset.from_generator(lambda: self.batches(first_epoch, epochs), output_signature=signature)
+        first = self.epoch(first_epoch)  # computed once: for the signature and as the stream's first epoch
+        signature = tuple(tf.TensorSpec((None, *a.shape[1:]), a.dtype) for a in first)
+        ds = tf.data.Dataset.from_generator(lambda: self.batches(first_epoch, epochs, first),
+                                            output_signature=signature)
         batches = self.steps_per_epoch * max(epochs - first_epoch, 0)
         return ds.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(2)
 
