@@ -225,6 +225,22 @@ class ArrayData(EpochData):
         return tuple(a[order] for a in self.arrays)
 
 
+class TeacherForced(EpochData):
+    """``base``'s windows with the targets appended to the inputs: ``(concat([x, y], -1), y, w)``.
+
+    For a model that predicts a frame's keys one after another and reads the earlier keys of the *target*
+    frame while training (a NADE), the target is part of its input; its outputs still score ``y`` only.
+    See: notebook 07 (piano rolls).
+    """
+
+    def __init__(self, base: EpochData) -> None:
+        self.base, self.batch_size, self.examples_per_epoch = base, base.batch_size, base.examples_per_epoch
+
+    def epoch(self, epoch: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        x, y, w = self.base.epoch(epoch)
+        return np.concatenate([x, y], axis=-1), y, w
+
+
 @dataclass
 class NextStepData(EpochData):
     """One split as next-step windows, epoch by epoch: the data side of every sequence model's training.

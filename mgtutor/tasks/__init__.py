@@ -62,6 +62,6 @@ def register_task(task: Task) -> Task:
 
 def tasks() -> dict[str, Task]:
     """:data:`TASKS`, after importing every task module."""
-    from mgtutor.tasks import melody  # noqa: F401  (registers itself)
+    from mgtutor.tasks import melody, pianoroll  # noqa: F401  (they register themselves)
 
     return TASKS

@@ -1,0 +1,327 @@
+"""The piano-roll task: polyphonic next-frame models and their baselines (notebook 07).
+
+Part of mgtutor. See notebook 07 (piano rolls)::
+
+    python -m mgtutor train pianoroll [--data chorales|NAME|NAME:member|FILE] [--model bernoulli|markov|lstm|nade]
+                                      [--out RUN_DIR] [--epochs N] [--time-budget MIN] [--seed S]
+    python -m mgtutor evaluate pianoroll --run RUN_DIR [--data …] [--split valid|test]
+    python -m mgtutor generate pianoroll --run RUN_DIR --frames N --out FILE.mid|.musicxml|.wav [--seed S]
+
+Data: ``chorales`` (the default, offline) are music21's Bach chorales as quarter-note piano rolls, split **by
+tune** (:func:`mgtutor.data.chorale_tunes`: 80/10/10 of the tunes, shuffled by the seed); anything else is a
+benchmark in the Boulanger-Lewandowski layout with its published split (:func:`mgtutor.data.load_benchmark`).
+Every model predicts frame t from the frames before it, frame 0 from an all-zero frame, and is scored by the
+frame NLL (nats per frame, summed over the 88 keys; :func:`mgtutor.metrics.frame_nll_pieces`), with and
+without each piece's first frame. Training keeps the epoch with the best validation frame NLL; the test split
+is read only by ``evaluate --split test``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from mgtutor import config
+from mgtutor.tasks import Task, option, register_task
+
+MODELS = {"bernoulli": "bernoulli_frames", "markov": "markov_frames", "lstm": "frame_lstm", "nade": "rnn_nade"}
+"""``--model`` → builder name."""
+NUMPY_MODELS = ("bernoulli", "markov")
+
+
+@dataclass(frozen=True)
+class PianoRollSettings:
+    """Everything a piano-roll run depends on; recorded in its config.json.
+
+    ``model`` (a key of :data:`MODELS`); the recurrent models' ``units``, ``layers``, ``dropout`` and, for the
+    NADE, ``hidden``; ``alpha`` smoothing for the baselines; ``window`` frames per training window with training
+    ``stride``; ``transpose`` = N draws a shift in −N…+N semitones per training piece and epoch; ``epochs``,
+    ``batch_size``, ``learning_rate``, ``time_budget_min`` (the run's whole training time), ``patience`` (epochs
+    without a better validation NLL before stopping), ``seed``; ``qpm`` for writing files.
+    """
+
+    model: str = "lstm"
+    units: int = 256
+    hidden: int = 150
+    layers: int = 1
+    dropout: float = 0.3
+    alpha: float = 1.0
+    window: int = 64
+    stride: int = 16
+    transpose: int = 0
+    epochs: int = 200
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    time_budget_min: float | None = None
+    patience: int = 10
+    seed: int = 0
+    qpm: float = 80.0
+
+    def builder_kwargs(self) -> dict:
+        if self.model in NUMPY_MODELS:
+            return {"alpha": self.alpha}
+        kwargs = {"units": self.units, "layers": self.layers, "dropout": self.dropout}
+        return {**kwargs, "hidden": self.hidden} if self.model == "nade" else kwargs
+
+
+SMOKE = {"units": 24, "hidden": 16, "epochs": 2, "window": 16, "stride": 16}
+"""Smoke-mode defaults (tiny models, two epochs)."""
+
+
+def settings(**overrides) -> PianoRollSettings:
+    """:class:`PianoRollSettings` with the mode's defaults, then ``overrides`` (``None`` values are ignored).
+
+    Raises:
+        TrainError: an unknown setting or model, or a value out of range (the message names it).
+    """
+    from mgtutor.train import TrainError
+
+    names = {f.name for f in fields(PianoRollSettings)}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise TrainError(f"unknown piano-roll setting(s) {unknown}; known: {', '.join(sorted(names))}")
+    s = PianoRollSettings(**{**(SMOKE if config.is_smoke() else {}),
+                             **{k: v for k, v in overrides.items() if v is not None}})
+    if s.model not in MODELS:
+        raise TrainError(f"--model {s.model!r}: use one of {', '.join(MODELS)}")
+    for name in ("units", "hidden", "layers", "window", "stride", "epochs", "batch_size", "patience"):
+        value = getattr(s, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise TrainError(f"{name} must be a positive integer, got {value!r}")
+    if s.stride > s.window:
+        raise TrainError(f"stride {s.stride} > window {s.window} would skip training frames; use stride ≤ window")
+    if isinstance(s.seed, bool) or not isinstance(s.seed, int) or s.seed < 0:
+        raise TrainError(f"seed must be a non-negative integer, got {s.seed!r}")
+    if s.transpose < 0 or not 0 <= s.dropout < 1 or not s.alpha > 0:
+        raise TrainError(f"need transpose ≥ 0, 0 ≤ dropout < 1 and alpha > 0; got {s.transpose}, {s.dropout}, "
+                         f"{s.alpha}")
+    if s.time_budget_min is not None and not s.time_budget_min > 0:
+        raise TrainError(f"the time budget must be > 0 minutes, got {s.time_budget_min!r}")
+    return s
+
+
+# --------------------------------------------------------------------------- data
+def load_data(spec: str = "chorales", seed: int = 0, limit: int | None = None) -> dict[str, list[np.ndarray]]:
+    """``{"train", "valid", "test"}`` lists of (T, 88) uint8 rolls for ``spec`` (see the module docstring).
+
+    Raises:
+        DatasetError, FileNotFoundError: an unknown, unfetched, missing or malformed data set.
+    See: notebook 07 (piano rolls).
+    """
+    from mgtutor import data
+    from mgtutor.symbolic import sample_piano_roll
+
+    if spec != "chorales":
+        return data.load_benchmark(spec)
+    pieces = data.chorales(limit)
+    tunes = data.chorale_tunes()
+    rolls = [sample_piano_roll(p.notes, 1) for p in pieces]
+    parts = data.split_by_group(rolls, [tunes[p.name] for p in pieces], (0.8, 0.1, 0.1), seed=seed)
+    split = dict(zip(("train", "valid", "test"), parts, strict=True))
+    if not split["valid"]:  # a tiny smoke corpus: hold out one tune
+        split["valid"] = split["train"][-1:]
+        split["train"] = split["train"][:-1]
+    return split
+
+
+def _framed(rolls) -> list[np.ndarray]:
+    """Each roll with an all-zero frame in front: the next-step windows then predict every frame, frame 0 from
+    silence."""
+    return [np.concatenate([np.zeros((1, r.shape[1]), np.uint8), np.asarray(r, np.uint8)]) for r in rolls]
+
+
+def probs_over(model, roll: np.ndarray) -> np.ndarray:
+    """p(key on) for every frame of ``roll`` given the frames before it (frame 0 from silence): (T, 88)."""
+    if hasattr(model, "get_params"):
+        return model.probs(roll)
+    from mgtutor.models.pianoroll import PianoRollSampler
+
+    return PianoRollSampler.from_keras(model).probs_over(roll)
+
+
+def score(model, rolls) -> dict:
+    """Frame NLL of ``model`` on ``rolls`` in both conventions, with the frame and piece counts."""
+    from mgtutor.metrics import frame_nll_pieces
+
+    probs = [probs_over(model, r) for r in rolls]
+    nll, frames = frame_nll_pieces(probs, rolls)
+    skip, _ = frame_nll_pieces(probs, rolls, skip_first=True)
+    return {"frame_nll": nll, "frame_nll_skip_first": skip, "frames": frames, "pieces": len(rolls)}
+
+
+@dataclass
+class PianoRollRun:
+    """A trained or loaded piano-roll run."""
+
+    run_dir: Path
+    model: object
+    config: dict
+    results: dict
+
+
+def train(split: dict, out, s: PianoRollSettings | None = None, data_spec: str = "chorales", force: bool = False,
+          callbacks=(), verbose: int = 0) -> PianoRollRun:
+    """Train (or resume) a piano-roll run on ``split["train"]``, keeping the epoch with the best validation NLL.
+
+    Raises:
+        TrainError: a bad setting. RunDirError: a finished run (``force`` starts over) or other settings.
+    See: notebook 07 (piano rolls).
+    """
+    import keras
+
+    from mgtutor import data, models
+    from mgtutor.metrics import keras_metric
+    from mgtutor.runs import RunDir
+    from mgtutor.train import fit_run
+
+    start = time.monotonic()
+    s = s or settings()
+    builder = MODELS[s.model]
+    run = RunDir.prepare(out, {"task": "pianoroll", "builder": builder, "builder_kwargs": s.builder_kwargs(),
+                               "seed": s.seed, "data": {"spec": data_spec, "pieces": {k: len(v) for k, v in
+                                                                                       split.items()}},
+                               "training": asdict(s)}, force=force)
+    if s.model in NUMPY_MODELS:
+        model = models.build(builder, **s.builder_kwargs()).fit(split["train"])
+        run.save_model(model)
+        epochs, budget_hit, seconds = 0, False, time.monotonic() - start
+    else:
+        shifts = list(range(-s.transpose, s.transpose + 1)) if s.transpose else []
+        train_data = data.NextStepData(_framed(split["train"]), s.window, s.stride, s.batch_size, shuffle=True,
+                                       seed=s.seed, shifts=shifts,
+                                       transposer=data.roll_transposer(shifts) if shifts else None, dtype="float32")
+        valid_data = data.NextStepData(_framed(split["valid"]), s.window, s.window, s.batch_size, dtype="float32")
+        if s.model == "nade":
+            train_data, valid_data = data.TeacherForced(train_data), data.TeacherForced(valid_data)
+
+        def build():
+            config.seed_everything(s.seed)
+            model = models.build(builder, **s.builder_kwargs())
+            model.compile(optimizer=keras.optimizers.Adam(s.learning_rate, clipnorm=1.0),
+                          loss=keras.losses.BinaryCrossentropy(reduction="mean_with_sample_weight"),
+                          weighted_metrics=[keras_metric("frame")])
+            return model
+
+        best = keras.callbacks.EarlyStopping(monitor="val_nll", patience=s.patience, restore_best_weights=True)
+        fit = fit_run(run, build, train_data, valid_data, epochs=s.epochs, callbacks=[best, *callbacks],
+                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
+        model, epochs, budget_hit, seconds = fit.model, fit.epochs_run, fit.stopped_by_budget, fit.train_seconds
+    valid = score(model, split["valid"])
+    results = {"model": s.model, "valid": valid, "epochs_run": epochs, "stopped_by_budget": budget_hit,
+               "train_seconds": seconds, "wall_seconds": time.monotonic() - start}
+    run.finish(results)
+    return PianoRollRun(run.path, model, run.config, results)
+
+
+def load(run_dir) -> PianoRollRun:
+    """A finished piano-roll run (the model rebuilt through the registry).
+
+    Raises:
+        RunDirError: missing, unfinished, or not a piano-roll run.
+    """
+    from mgtutor.runs import RunDir, RunDirError
+
+    run = RunDir.open(run_dir)
+    if run.config.get("task") != "pianoroll":
+        raise RunDirError(f"{run.path}: a {run.config.get('task')!r} run, not a piano-roll run")
+    return PianoRollRun(run.path, run.load_model(), run.config, run.results)
+
+
+def sample(model, frames: int, seed: int = 0) -> np.ndarray:
+    """``frames`` frames drawn from ``model`` (each given the ones before it): uint8 (frames, 88)."""
+    rng = np.random.default_rng(seed)
+    if hasattr(model, "get_params"):
+        return model.sample(frames, rng)
+    from mgtutor.models.pianoroll import PianoRollSampler
+
+    return PianoRollSampler.from_keras(model).sample(frames, rng)
+
+
+# --------------------------------------------------------------------------- command line
+_D = PianoRollSettings()
+DATA_HELP = ("chorales (music21's Bach chorales split by tune; default), a registry name such as jsb_chorales "
+             "or boulanger_tcn_mat:Nottingham (fetch it first with `python -m mgtutor data get NAME`), or a "
+             "Boulanger-Lewandowski .pickle / TCN .mat file")
+TRAIN_OPTIONS = (
+    option("--data", default="chorales", help=DATA_HELP),
+    option("--model", default=None, choices=list(MODELS), help=f"the model (default {_D.model})"),
+    option("--out", default=None, help="run directory (default: runs/pianoroll-<model>-<seed>)"),
+    option("--force", action="store_true", help="start over, even if the run directory holds a run"),
+    option("--epochs", type=int, default=None,
+           help=f"maximum epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
+    option("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
+           help="stop once the run's training time passes MIN minutes (counted across resumes)"),
+    option("--seed", type=int, default=None, help="seed for weights, shuffling and the chorale split (default 0)"),
+    option("--units", type=int, default=None, help=f"LSTM size (default {_D.units}; {SMOKE['units']} in smoke)"),
+    option("--hidden", type=int, default=None, help=f"NADE hidden size (default {_D.hidden})"),
+    option("--transpose", type=int, default=None, metavar="N",
+           help="transpose each training piece by a random shift in -N…+N semitones per epoch (default 0)"),
+)
+EVALUATE_OPTIONS = (
+    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train pianoroll` run directory"),
+    option("--data", default=None, help="the data to score (default: the run's own); " + DATA_HELP),
+    option("--split", default="valid", choices=["train", "valid", "test"],
+           help="which split to score (default valid; read test once, at the end)"),
+)
+GENERATE_OPTIONS = (
+    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train pianoroll` run directory"),
+    option("--frames", type=int, required=True, help="number of frames (time steps) to generate"),
+    option("--seed", type=int, default=0, help="sampling seed (same run + seed ⇒ same file)"),
+    option("--out", required=True, help="output file: .mid/.midi, .musicxml/.xml or .wav"),
+)
+
+
+def _run_train(args) -> int:
+    from mgtutor.runs import run_name
+
+    s = settings(model=args.model, epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed,
+                 units=args.units, hidden=args.hidden, transpose=args.transpose)
+    out = Path(args.out) if args.out else config.runs_dir() / run_name("pianoroll", s.model, s.seed)
+    result = train(load_data(args.data, s.seed), out, s, data_spec=args.data, force=args.force)
+    v = result.results["valid"]
+    print(f"{result.run_dir}: {s.model}, {result.results['epochs_run']} epoch(s), validation frame NLL "
+          f"{v['frame_nll']:.3f} nats/frame ({v['frame_nll_skip_first']:.3f} without first frames) on "
+          f"{v['pieces']} pieces")
+    return 0
+
+
+def _run_evaluate(args) -> int:
+    run = load(args.run_dir)
+    spec = args.data or run.config["data"]["spec"]
+    rolls = load_data(spec, run.config["seed"])[args.split]
+    if not rolls:
+        from mgtutor.errors import DatasetError
+
+        raise DatasetError(f"{spec}: the {args.split} split is empty")
+    print(json.dumps({"split": args.split, **score(run.model, rolls), "model": run.config["training"]["model"]}))
+    return 0
+
+
+def _run_generate(args) -> int:
+    from mgtutor.render import check_output, write
+    from mgtutor.symbolic import piano_roll_to_notes
+    from mgtutor.train import TrainError
+
+    if args.frames < 1:
+        raise TrainError(f"--frames must be ≥ 1, got {args.frames}")
+    out = check_output(args.out)
+    run = load(args.run_dir)
+    roll = sample(run.model, args.frames, args.seed)
+    notes = piano_roll_to_notes(roll, steps_per_quarter=1)
+    if not notes:
+        raise TrainError(f"{out}: the sampled frames are all silent; try another seed or more frames")
+    write(notes, out, tempo=run.config["training"]["qpm"])
+    print(f"{out}: {len(notes)} notes in {args.frames} frames, {math.ceil(args.frames / 4)} bars of 4/4")
+    return 0
+
+
+register_task(Task("pianoroll", "polyphonic next-frame models on piano rolls, with baselines (notebook 07)", {
+    "train": (TRAIN_OPTIONS, _run_train),
+    "evaluate": (EVALUATE_OPTIONS, _run_evaluate),
+    "generate": (GENERATE_OPTIONS, _run_generate),
+}))

@@ -1,0 +1,132 @@
+"""`python -m mgtutor train|evaluate|generate pianoroll`: baselines and both recurrent models, bad input."""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from mgtutor import cli, metrics
+from mgtutor.tasks import pianoroll
+
+keras = pytest.importorskip("keras")
+TINY = ["--epochs", "1", "--units", "8", "--hidden", "6"]
+
+
+def _mat(path, pieces=(6, 2, 2), keys=88, seed=0):
+    """A small benchmark file in the TCN layout: sticky random chords."""
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(seed)
+
+    def piece():
+        roll = np.zeros((int(rng.integers(10, 20)), keys), np.uint8)
+        chord = rng.choice(np.arange(30, 60), 3, replace=False)
+        for t in range(len(roll)):
+            if rng.random() < 0.3:
+                chord = rng.choice(np.arange(30, 60), 3, replace=False)
+            roll[t, chord] = 1
+        return roll
+
+    cells = {}
+    for key, n in zip(("traindata", "validdata", "testdata"), pieces, strict=True):
+        arr = np.empty((1, n), dtype=object)
+        for i in range(n):
+            arr[0, i] = piece()
+        cells[key] = arr
+    savemat(path, cells)
+    return path
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    return _mat(tmp_path_factory.mktemp("data") / "toy.mat")
+
+
+def _json_line(capsys):
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1, out
+    return json.loads(out[0])
+
+
+def test_baselines_train_and_evaluate_with_the_frame_nll_by_hand(bench, tmp_path, capsys):
+    split = pianoroll.load_data(str(bench))
+    for model in ("bernoulli", "markov"):
+        out = tmp_path / model
+        assert cli.main(["train", "pianoroll", "--data", str(bench), "--model", model, "--out", str(out)]) == 0
+        capsys.readouterr()
+        assert cli.main(["evaluate", "pianoroll", "--run", str(out), "--split", "test"]) == 0
+        line = _json_line(capsys)
+        assert set(line) == {"split", "frame_nll", "frame_nll_skip_first", "frames", "pieces", "model"}
+        assert line["split"] == "test" and line["model"] == model and line["pieces"] == 2
+        assert line["frames"] == sum(len(r) for r in split["test"])
+        fitted = pianoroll.load(out).model
+        by_hand = metrics.frame_nll(np.concatenate([fitted.probs(r) for r in split["test"]]),
+                                    np.concatenate(split["test"]))
+        assert line["frame_nll"] == pytest.approx(by_hand)
+    bern = json.loads((tmp_path / "bernoulli" / "results.json").read_text())["valid"]["frame_nll"]
+    mark = json.loads((tmp_path / "markov" / "results.json").read_text())["valid"]["frame_nll"]
+    assert mark < bern  # sticky chords: the previous frame helps
+
+
+@pytest.mark.parametrize("model", ["lstm", "nade"])
+def test_recurrent_models_train_evaluate_and_generate(bench, tmp_path, capsys, model):
+    out = tmp_path / model
+    assert cli.main(["train", "pianoroll", "--data", str(bench), "--model", model, "--out", str(out), *TINY]) == 0
+    assert f"{model}, 1 epoch(s)" in capsys.readouterr().out
+    assert cli.main(["evaluate", "pianoroll", "--run", str(out)]) == 0
+    line = _json_line(capsys)
+    assert line["split"] == "valid" and np.isfinite(line["frame_nll"])
+    assert line["frame_nll"] < 88 * np.log(2)  # better than a coin per key, after one epoch on sticky chords
+    results = json.loads((out / "results.json").read_text())
+    assert line["frame_nll"] == pytest.approx(results["valid"]["frame_nll"], abs=1e-4)
+    a, b = tmp_path / "a.mid", tmp_path / "b.mid"
+    for path in (a, b):
+        assert cli.main(["generate", "pianoroll", "--run", str(out), "--frames", "16", "--out", str(path),
+                         "--seed", "1"]) in (0, 2)
+    err = capsys.readouterr().err
+    if a.exists():
+        assert a.read_bytes() == b.read_bytes()
+    else:
+        assert "all silent" in err
+
+
+def test_chorales_are_split_by_tune():
+    from mgtutor import data
+    from mgtutor.symbolic import sample_piano_roll
+
+    split = pianoroll.load_data("chorales")
+    pieces, tunes = data.chorales(), data.chorale_tunes()
+    names = data.split_by_group([p.name for p in pieces], [tunes[p.name] for p in pieces], (0.8, 0.1, 0.1), seed=0)
+    by_name = {p.name: p for p in pieces}
+    if not names[1]:  # the tiny smoke corpus: one tune moved to validation
+        names = (names[0][:-1], names[0][-1:], names[2])
+    for part, side in zip(("train", "valid", "test"), names, strict=True):
+        assert len(split[part]) == len(side)
+        for roll, name in zip(split[part], side, strict=True):
+            np.testing.assert_array_equal(roll, sample_piano_roll(by_name[name].notes, 1))
+    seen = [{tunes[n] for n in side} for side in names]
+    assert not (seen[0] & seen[1]) and not (seen[0] & seen[2]) and not (seen[1] & seen[2])
+
+
+def test_bad_input_is_one_line(bench, tmp_path, capsys):
+    def fails(argv, phrase):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("mgtutor: error: ") and err.count("\n") == 1 and phrase in err, err
+
+    fails(["train", "pianoroll", "--data", str(tmp_path / "absent.mat"), "--out", str(tmp_path / "r")], "absent.mat")
+    junk = tmp_path / "junk.mat"
+    junk.write_text("not a mat file")
+    fails(["train", "pianoroll", "--data", str(junk), "--out", str(tmp_path / "r")], "junk.mat")
+    evil = tmp_path / "evil.pickle"
+    evil.write_bytes(pickle.dumps(print))
+    fails(["train", "pianoroll", "--data", str(evil), "--out", str(tmp_path / "r")], "refused")
+    fails(["train", "pianoroll", "--data", "no_such_dataset", "--out", str(tmp_path / "r")], "no_such_dataset")
+    fails(["evaluate", "pianoroll", "--run", str(tmp_path / "none")], "no such run directory")
+    out = tmp_path / "b"
+    assert cli.main(["train", "pianoroll", "--data", str(bench), "--model", "bernoulli", "--out", str(out)]) == 0
+    capsys.readouterr()
+    fails(["generate", "pianoroll", "--run", str(out), "--frames", "0", "--out", str(tmp_path / "x.mid")], "--frames")
+    fails(["generate", "pianoroll", "--run", str(out), "--frames", "8", "--out", str(tmp_path / "x.mp3")],
+          "unknown output type")
