@@ -27,6 +27,11 @@ def test_split_by_group_keeps_each_group_on_one_side():
     # groups in shuffled order 5, 0, 1, 4 | 2, 6 | 3: each goes where its first item falls (cuts at 12 and 16)
     assert (train, valid, test) == ([15, 16, 17, 0, 1, 2, 3, 4, 5, 12, 13, 14], [6, 7, 8, 18, 19], [9, 10, 11])
     assert data.split_by_group(items, groups, (0.6, 0.2, 0.2), seed=1) == (train, valid, test)  # seeded
+    tiny = data.split_by_group(list("abcd"), [0, 0, 1, 2], (0.9, 0.05, 0.05), seed=0)
+    assert [len(s) for s in tiny] == [4, 0, 0]
+    filled = data.split_by_group(list("abcd"), [0, 0, 1, 2], (0.9, 0.05, 0.05), seed=0, fill_empty=True)
+    assert all(filled) and sorted(sum(filled, [])) == list("abcd")
+    assert {"a", "b"} <= set(filled[0]) or {"a", "b"} <= set(filled[1]) or {"a", "b"} <= set(filled[2])
     with pytest.raises(data.DatasetError, match="sum to 1"):
         data.split_by_group(items, groups, (0.5, 0.2))
     with pytest.raises(data.DatasetError, match="one group per item"):

@@ -49,13 +49,15 @@ def tune_key(tokens: Sequence[str], intervals: int = KEY_INTERVALS) -> tuple[int
 
 
 def split_by_group(items: Sequence[T], groups: Sequence[Hashable], fractions: Sequence[float] = (0.8, 0.1, 0.1),
-                   seed: int = 0) -> tuple[list[T], ...]:
+                   seed: int = 0, fill_empty: bool = False) -> tuple[list[T], ...]:
     """Split items so that all items of a group land in the same split (train, valid, test by default).
 
     Rule: the distinct groups are shuffled with ``numpy.random.default_rng(seed)`` (in order of first
     appearance before the shuffle); the items are laid out group after group in that order; group g goes to
     split k when its first item falls at a position in [round(n·F_{k−1}), round(n·F_k)), F the cumulative
-    sum of ``fractions``. Within a split, items keep that order.
+    sum of ``fractions``. Within a split, items keep that order. With ``fill_empty`` (for a corpus so small that
+    a split would be empty), each empty split after the first takes the first split's last group, as long as the
+    first split keeps one.
     Raises:
         DatasetError: fractions negative or not summing to 1, or ``groups`` of another length.
     See: notebooks/04_symbolic_music.ipynb §6.
@@ -71,13 +73,16 @@ def split_by_group(items: Sequence[T], groups: Sequence[Hashable], fractions: Se
     keys = list(members)
     order = np.random.default_rng(seed).permutation(len(keys))
     cuts = np.round(np.cumsum(f) * len(items))
-    splits: list[list[T]] = [[] for _ in f]
+    placed: list[list[Hashable]] = [[] for _ in f]
     position = 0
     for j in order:
         k = int(np.searchsorted(cuts, position, side="right"))
-        splits[min(k, len(f) - 1)].extend(items[i] for i in members[keys[j]])
+        placed[min(k, len(f) - 1)].append(keys[j])
         position += len(members[keys[j]])
-    return tuple(splits)
+    for k in range(1, len(f)) if fill_empty else ():
+        if not placed[k] and len(placed[0]) > 1:
+            placed[k].append(placed[0].pop())
+    return tuple([items[i] for g in side for i in members[g]] for side in placed)
 
 
 def _shipped() -> dict:

@@ -182,11 +182,9 @@ def split_indices(melodies: Sequence[Sequence[str]], s: MelodySettings) -> tuple
         raise TrainError(f"need at least 2 melodies to hold one out for validation, got {len(melodies)}")
     index = list(range(len(melodies)))
     groups = [data.tune_key(m) for m in melodies] if s.split == "tune" else index
-    train_idx, valid_idx = data.split_by_group(index, groups, (1 - s.valid_fraction, s.valid_fraction), seed=s.seed)
-    if not valid_idx:  # a tiny corpus: hold out the last group of the training order
-        last = groups[train_idx[-1]]
-        train_idx, valid_idx = [i for i in train_idx if groups[i] != last], [i for i in train_idx if groups[i] == last]
-    if not train_idx:
+    train_idx, valid_idx = data.split_by_group(index, groups, (1 - s.valid_fraction, s.valid_fraction), seed=s.seed,
+                                               fill_empty=True)
+    if not valid_idx:
         raise TrainError(f"all {len(melodies)} melodies share one tune: nothing is left to train on")
     return train_idx, valid_idx
 

@@ -121,12 +121,8 @@ def load_data(spec: str = "chorales", seed: int = 0, limit: int | None = None) -
     pieces = data.chorales(limit)
     tunes = data.chorale_tunes()
     rolls = [sample_piano_roll(p.notes, 1) for p in pieces]
-    parts = data.split_by_group(rolls, [tunes[p.name] for p in pieces], (0.8, 0.1, 0.1), seed=seed)
-    split = dict(zip(("train", "valid", "test"), parts, strict=True))
-    if not split["valid"]:  # a tiny smoke corpus: hold out one tune
-        split["valid"] = split["train"][-1:]
-        split["train"] = split["train"][:-1]
-    return split
+    parts = data.split_by_group(rolls, [tunes[p.name] for p in pieces], (0.8, 0.1, 0.1), seed=seed, fill_empty=True)
+    return dict(zip(("train", "valid", "test"), parts, strict=True))
 
 
 def _framed(rolls) -> list[np.ndarray]:
