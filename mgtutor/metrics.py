@@ -8,7 +8,9 @@ notebook 07 (frame NLL).
 * **Frame NLL** (nats per frame, the polyphonic benchmark's metric): for each frame t the model
   gives p_t ∈ (0, 1)^88 and NLL_t = −Σ_j [y_tj log p_tj + (1 − y_tj) log(1 − p_tj)] — a *sum over
   the 88 keys* (Keras' binary cross-entropy is the *mean* over keys, 88× smaller) — averaged over
-  real frames: Σ_t w_t NLL_t / Σ_t w_t.
+  real frames: Σ_t w_t NLL_t / Σ_t w_t. Over a split, :func:`frame_nll_pieces` takes the mean over
+  all frames of all pieces (each piece's first frame predicted from an all-zero frame), or leaves out
+  each piece's first frame as the TCN evaluation does.
 
 The NumPy functions are the references; :func:`keras_metric` returns the same quantities as Keras
 metrics that accumulate Σ w·NLL and Σ w over a whole epoch, so ``log.csv``, a notebook and the CLI
@@ -22,7 +24,7 @@ from scipy.special import logsumexp
 
 from mgtutor.errors import MgtutorError
 
-__all__ = ["MetricError", "token_nll", "frame_nll", "sequence_nll", "keras_metric"]
+__all__ = ["MetricError", "token_nll", "frame_nll", "frame_nll_pieces", "sequence_nll", "keras_metric"]
 
 
 class MetricError(MgtutorError, ValueError):
@@ -70,6 +72,45 @@ def frame_nll(probs, frames, weights=None, eps: float = 1e-7) -> float:
     w = _weights(weights, y.shape[:-1])
     nll = -(y * np.log(p) + (1 - y) * np.log1p(-p)).sum(axis=-1)
     return float((w * nll).sum() / w.sum())
+
+
+def frame_nll_pieces(probs: list[np.ndarray], rolls: list[np.ndarray], skip_first: bool = False) -> tuple[float, int]:
+    """Mean frame NLL over every frame of every piece of a split, and the number of frames scored.
+
+    With p_it the prediction for frame t of piece i (made from frames < t; frame 0 from an all-zero
+    frame) and NLL_it = −Σ_j [y_itj log p_itj + (1 − y_itj) log(1 − p_itj)] (natural log, summed over
+    the keys; probabilities clipped to [1e-7, 1 − 1e-7] as in :func:`frame_nll`), the result is
+    Σ_i Σ_t NLL_it / Σ_i T_i: long pieces weigh more, as in the published tables. ``skip_first=True``
+    leaves out t = 0 of each piece (the TCN evaluation's convention): Σ_i Σ_{t≥1} NLL_it / Σ_i (T_i − 1).
+
+    Args:
+        probs: one (T_i, K) array of probabilities per piece.
+        rolls: the matching (T_i, K) 0/1 piano rolls, in the same order.
+        skip_first: leave out each piece's frame 0.
+    Returns:
+        ``(mean NLL in nats per frame, number of frames scored)``.
+    Raises:
+        MetricError: different numbers of pieces, a piece whose probabilities and roll differ in shape or
+            are not 2-D, or no frame to score.
+    See: notebook 07 (piano rolls).
+    """
+    probs, rolls = list(probs), list(rolls)
+    if len(probs) != len(rolls):
+        raise MetricError(f"{len(probs)} arrays of probabilities for {len(rolls)} piano rolls; give one per piece")
+    total, count = 0.0, 0
+    for i, (p, y) in enumerate(zip(probs, rolls, strict=True)):
+        p, y = np.asarray(p, np.float64), np.asarray(y, np.float64)
+        if p.ndim != 2 or p.shape != y.shape:
+            raise MetricError(f"piece {i}: probabilities {p.shape} and roll {y.shape} must both be (T, K)")
+        if skip_first:
+            p, y = p[1:], y[1:]
+        if len(y):
+            total += frame_nll(p, y) * len(y)
+            count += len(y)
+    if count == 0:
+        raise MetricError("no frame to score: no pieces, or only empty pieces"
+                          + (" (or one-frame pieces with skip_first=True)" if skip_first else ""))
+    return total / count, count
 
 
 def sequence_nll(model, x: np.ndarray, y: np.ndarray, w: np.ndarray, batch_size: int = 256) -> float:

@@ -1,11 +1,13 @@
-"""Baselines: the Witten–Bell n-gram (hand-computed case) and the independent-Bernoulli frame model."""
+"""Baselines: the Witten–Bell n-gram, the independent-Bernoulli and per-key Markov frame models (hand-computed
+cases), and the frame NLL over the pieces of a split."""
 
 import math
 
 import numpy as np
 import pytest
 
-from mgtutor.models import ModelConfigError, NGram
+from mgtutor import metrics
+from mgtutor.models import BernoulliFrames, MarkovFrames, ModelConfigError, NGram, build
 
 
 def test_witten_bell_hand_computed():
@@ -44,3 +46,146 @@ def test_bad_ngram_input():
         NGram(2, 5).fit([[1, 7]])
     with pytest.raises(ModelConfigError, match="no targets"):
         NGram(2, 5).fit([[1, 2]]).nll([[1]])
+
+
+# ------------------------------------------------------------------ frame NLL over pieces
+def test_frame_nll_pieces_hand_computed_with_and_without_the_first_frame():
+    # two keys; piece a has two frames, piece b one
+    p_a, y_a = np.array([[0.9, 0.2], [0.5, 0.5]]), np.array([[1, 0], [0, 1]])
+    p_b, y_b = np.array([[0.1, 0.7]]), np.array([[0, 1]])
+    nll_a0 = -(math.log(0.9) + math.log(0.8))
+    nll_a1 = -(math.log(0.5) + math.log(0.5))
+    nll_b0 = -(math.log(0.9) + math.log(0.7))
+    mean, count = metrics.frame_nll_pieces([p_a, p_b], [y_a, y_b])
+    assert count == 3 and mean == pytest.approx((nll_a0 + nll_a1 + nll_b0) / 3)
+    # a mean over frames, not a mean of the pieces' means
+    assert mean != pytest.approx(((nll_a0 + nll_a1) / 2 + nll_b0) / 2)
+    mean, count = metrics.frame_nll_pieces([p_a, p_b], [y_a, y_b], skip_first=True)
+    assert count == 1 and mean == pytest.approx(nll_a1)  # b's only frame is its first
+
+
+def test_frame_nll_pieces_bad_input():
+    y = np.zeros((3, 88), np.uint8)
+    with pytest.raises(metrics.MetricError, match="1 arrays of probabilities for 2 piano rolls"):
+        metrics.frame_nll_pieces([np.full((3, 88), 0.5)], [y, y])
+    with pytest.raises(metrics.MetricError, match=r"piece 1: probabilities \(2, 88\) and roll \(3, 88\)"):
+        metrics.frame_nll_pieces([np.full((3, 88), 0.5), np.full((2, 88), 0.5)], [y, y])
+    with pytest.raises(metrics.MetricError, match="must both be"):
+        metrics.frame_nll_pieces([np.full(88, 0.5)], [np.zeros(88)])
+    with pytest.raises(metrics.MetricError, match="no frame to score"):
+        metrics.frame_nll_pieces([], [])
+    with pytest.raises(metrics.MetricError, match="skip_first"):
+        metrics.frame_nll_pieces([np.full((1, 88), 0.5)], [y[:1]], skip_first=True)
+
+
+# ------------------------------------------------------------------ frame baselines
+def test_markov_frames_closed_form_on_a_hand_made_roll():
+    a = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], np.uint8)
+    b = np.array([[1, 1]], np.uint8)
+    model = MarkovFrames(keys=2, alpha=1.0).fit([a, b])
+    # key 0: from off (before a[0], a[3], b[0]): 3 frames, 2 on; from on (a[1], a[2]): 2 frames, 1 on
+    # key 1: from off (a[0], a[1], a[2], b[0]): 4 frames, 2 on; from on (a[3]): 1 frame, 1 on.
+    # b[0] follows the all-zero frame, not a's last frame: transitions stay inside a piece.
+    expected = np.array([[(2 + 1) / (3 + 2), (2 + 1) / (4 + 2)],
+                         [(1 + 1) / (2 + 2), (1 + 1) / (1 + 2)]])
+    np.testing.assert_allclose(model.p, expected, rtol=1e-15)
+    off, on = expected
+    np.testing.assert_allclose(model.probs(a), [[off[0], off[1]], [on[0], off[1]], [on[0], off[1]],
+                                                [off[0], on[1]]], rtol=1e-15)
+    assert model.probs(np.zeros((0, 2))).shape == (0, 2)
+    np.testing.assert_array_equal(MarkovFrames(keys=2).fit([a, np.zeros((0, 2)), b]).p, expected)
+
+
+def _sticky_rolls(rng, pieces, steps, keys=88, stay=0.9, rate=0.05):
+    """Each key a two-state chain that keeps its state with probability ``stay``: notes held for frames."""
+    on_to_off, off_to_on = 1 - stay, (1 - stay) * rate / (1 - rate)
+    rolls = []
+    for _ in range(pieces):
+        roll = np.zeros((steps, keys), np.uint8)
+        state = rng.random(keys) < rate
+        for t in range(steps):
+            flip = rng.random(keys) < np.where(state, on_to_off, off_to_on)
+            state = state ^ flip
+            roll[t] = state
+        rolls.append(roll)
+    return rolls
+
+
+def test_markov_frames_beat_bernoulli_on_held_notes_and_not_on_independent_frames():
+    rng = np.random.default_rng(0)
+    sticky = _sticky_rolls(rng, 12, 200)
+    iid = [(rng.random((200, 88)) < 0.05).astype(np.uint8) for _ in range(12)]
+
+    def nlls(rolls):
+        train, test = rolls[:10], rolls[10:]
+        return [metrics.frame_nll_pieces([m.fit(train).probs(r) for r in test], test)[0]
+                for m in (BernoulliFrames(), MarkovFrames())]
+
+    bernoulli, markov = nlls(sticky)
+    assert markov < bernoulli - 5.0  # the previous frame tells most of the next one
+    bernoulli, markov = nlls(iid)
+    assert abs(markov - bernoulli) < 0.2  # nothing to learn from the past: the two agree
+
+
+def test_markov_frames_sampling_matches_its_probabilities():
+    p = np.array([[0.1, 0.3, 0.05, 0.5], [0.9, 0.6, 0.8, 0.5]])
+    model = MarkovFrames(keys=4)
+    model.set_params({"p": p})
+    sample = model.sample(40_000, np.random.default_rng(1))
+    assert sample.shape == (40_000, 4) and sample.dtype == np.uint8
+    prev, now = sample[:-1].astype(bool), sample[1:].astype(bool)
+    for s, mask in enumerate((~prev, prev)):
+        np.testing.assert_allclose((now & mask).sum(0) / mask.sum(0), p[s], atol=0.02)
+    # the stationary probability of a two-state chain: π_on = p(on|off) / (p(on|off) + 1 − p(on|on))
+    np.testing.assert_allclose(sample.mean(0), p[0] / (p[0] + 1 - p[1]), atol=0.02)
+    assert model.sample(0, np.random.default_rng(0)).shape == (0, 4)
+
+
+def test_markov_frames_params_round_trip_and_run_directory(tmp_path):
+    from mgtutor.runs import RunDir
+
+    rolls = _sticky_rolls(np.random.default_rng(2), 3, 30)
+    model = build("markov_frames", alpha=0.5).fit(rolls)
+    copy = MarkovFrames(alpha=0.5)
+    copy.set_params(model.get_params())
+    np.testing.assert_array_equal(copy.probs(rolls[0]), model.probs(rolls[0]))
+    run = RunDir.prepare(tmp_path / "m", {"task": "pianoroll", "builder": "markov_frames",
+                                          "builder_kwargs": {"alpha": 0.5}, "seed": 0})
+    run.save_model(model)
+    run.finish({"valid_frame_nll": 1.0})
+    loaded = RunDir.open(run.path).load_model()
+    assert isinstance(loaded, MarkovFrames)
+    np.testing.assert_array_equal(loaded.p, model.p)
+
+
+@pytest.mark.parametrize("cls", [BernoulliFrames, MarkovFrames])
+def test_frame_baselines_are_used_the_same_way(cls):
+    rng = np.random.default_rng(3)
+    rolls = [(rng.random((t, 88)) < 0.1).astype(np.uint8) for t in (5, 9)]
+    model = cls().fit(rolls)
+    assert model.probs(rolls[1]).shape == (9, 88) and ((model.probs(rolls[1]) > 0) & (model.probs(rolls[1]) < 1)).all()
+    sample = model.sample(7, rng)
+    assert sample.shape == (7, 88) and sample.dtype == np.uint8
+    mean, count = metrics.frame_nll_pieces([model.probs(r) for r in rolls], rolls)
+    assert count == 14 and 0 < mean < 88 * math.log(2)
+
+
+@pytest.mark.parametrize("cls", [BernoulliFrames, MarkovFrames])
+def test_frame_baselines_bad_input(cls):
+    for kwargs, phrase in (({"alpha": 0}, "alpha must be a number > 0"), ({"alpha": -1.0}, "alpha must be"),
+                           ({"keys": 0}, "keys must be a positive integer"), ({"keys": 2.0}, "keys must be")):
+        with pytest.raises(ModelConfigError, match=phrase):
+            cls(**kwargs)
+    model = cls()
+    with pytest.raises(ModelConfigError, match=r"rolls\[1\] has shape \(4, 87\); expected \(T, 88\)"):
+        model.fit([np.zeros((4, 88)), np.zeros((4, 87))])
+    with pytest.raises(ModelConfigError, match="a list of rolls"):
+        model.fit(np.zeros((4, 88)))
+    with pytest.raises(ModelConfigError, match="no frames to fit"):
+        model.fit([])
+    with pytest.raises(ModelConfigError, match=r"has shape \(88,\); expected \(T, 88\)"):
+        model.probs(np.zeros(88))
+    with pytest.raises(ModelConfigError, match="values outside"):
+        model.set_params({"p": np.ones_like(model.p)})
+    with pytest.raises(ModelConfigError, match="values outside"):
+        model.set_params({"p": np.full(5, 0.5)})

@@ -403,3 +403,146 @@ def test_chorale_excerpt_matches_a_direct_music21_parse():
                                                                            for p, a, b in ref]
     with pytest.raises(data.DatasetError, match="seconds must be > 0"):
         data.chorale_excerpt(seconds=0)
+
+
+# ------------------------------------------------------------------ benchmarks by name or path (.pickle, .mat)
+def _rolls(rng, lengths):
+    return [(rng.random((t, 88)) < 0.1).astype(np.uint8) for t in lengths]
+
+
+def _benchmark_splits(seed=0):
+    rng = np.random.default_rng(seed)
+    return {"train": _rolls(rng, (5, 8)), "valid": _rolls(rng, (3,)), "test": _rolls(rng, (4, 2))}
+
+
+def _cells(pieces):
+    """A (1, N) MATLAB cell array of pieces, as the TCN files hold them."""
+    cells = np.empty((1, len(pieces)), dtype=object)
+    for i, piece in enumerate(pieces):
+        cells[0, i] = piece
+    return cells
+
+
+def _save_mat(path, splits, drop=()):
+    from scipy.io import savemat
+
+    names = {"train": "traindata", "valid": "validdata", "test": "testdata"}
+    savemat(path, {names[s]: _cells(pieces) for s, pieces in splits.items() if s not in drop})
+    return path
+
+
+def _assert_same_splits(got, expected):
+    assert set(got) == set(data.BL_SPLITS)
+    for s in data.BL_SPLITS:
+        assert len(got[s]) == len(expected[s])
+        for a, b in zip(got[s], expected[s], strict=True):
+            assert a.dtype == np.uint8
+            np.testing.assert_array_equal(a, b)
+
+
+def test_tcn_mat_and_pickle_load_as_the_same_piano_rolls(tmp_path):
+    splits = _benchmark_splits()
+    mat = _save_mat(tmp_path / "JSB_Chorales.mat", {s: [r.astype(np.float64) for r in p] for s, p in splits.items()})
+    _assert_same_splits(data.load_tcn_mat(mat), splits)
+    _assert_same_splits(data.load_benchmark(mat), splits)
+    _assert_same_splits(data.load_benchmark(str(mat)), splits)
+    pickle_path = data.save_boulanger(splits, tmp_path / "JSB Chorales.pickle")
+    _assert_same_splits(data.load_benchmark(pickle_path), splits)
+    _assert_same_splits(data.load_benchmark(data.save_boulanger(splits, tmp_path / "quarter.pkl")), splits)
+
+
+def test_tcn_mat_bad_files(tmp_path):
+    splits = _benchmark_splits()
+    with pytest.raises(data.DatasetError, match=r"no_test.mat: variable\(s\) \['testdata'\] missing"):
+        data.load_tcn_mat(_save_mat(tmp_path / "no_test.mat", splits, drop=("test",)))
+    narrow = dict(splits, valid=[np.zeros((3, 87), np.uint8)])
+    with pytest.raises(data.DatasetError, match=r"narrow.mat: validdata\[0\] has shape \(3, 87\); a piece is \(T, 88"):
+        data.load_benchmark(_save_mat(tmp_path / "narrow.mat", narrow))
+    velocities = dict(splits, train=[splits["train"][0] * 64])
+    with pytest.raises(data.DatasetError, match=r"velocities.mat: traindata\[0\] holds values other than 0 and 1"):
+        data.load_tcn_mat(_save_mat(tmp_path / "velocities.mat", velocities))
+    text = tmp_path / "notes.mat"
+    text.write_text("these are not the piano rolls you are looking for\n" * 4)
+    with pytest.raises(data.DatasetError, match="notes.mat: not a readable MATLAB .mat file"):
+        data.load_benchmark(text)
+    from scipy.io import savemat
+
+    savemat(tmp_path / "dense.mat", {"traindata": np.zeros((4, 88)), "validdata": _cells([]),
+                                     "testdata": _cells([])})
+    with pytest.raises(data.DatasetError, match="dense.mat: traindata must be a cell array of pieces"):
+        data.load_tcn_mat(tmp_path / "dense.mat")
+    with pytest.raises(FileNotFoundError):
+        data.load_tcn_mat(tmp_path / "absent.mat")
+    with pytest.raises(FileNotFoundError):
+        data.load_benchmark(tmp_path / "absent.mat")
+    with pytest.raises(FileNotFoundError):
+        data.load_benchmark(tmp_path / "absent.midi")
+
+
+def test_load_benchmark_rejects_an_empty_split(tmp_path):
+    splits = dict(_benchmark_splits(), test=[])
+    with pytest.raises(data.DatasetError, match=r"empty.pickle: split\(s\) \['test'\] hold no piece"):
+        data.load_benchmark(data.save_boulanger(splits, tmp_path / "empty.pickle"))
+    with pytest.raises(data.DatasetError, match=r"empty.mat: split\(s\) \['test'\] hold no piece"):
+        data.load_benchmark(_save_mat(tmp_path / "empty.mat", splits))
+    other = tmp_path / "rolls.npz"
+    other.write_bytes(b"x")
+    with pytest.raises(data.DatasetError, match="rolls.npz: unknown kind of file"):
+        data.load_benchmark(other)
+
+
+def test_load_benchmark_by_registry_name_from_a_fetched_folder(tmp_path, monkeypatch):
+    from mgtutor import fetch
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("load_benchmark must never download")
+
+    monkeypatch.setattr(fetch, "get", no_download)
+    monkeypatch.setattr(fetch, "download", no_download)
+    splits = _benchmark_splits()
+    # laid out as `python -m mgtutor data get` lays it out: <dest>/<name>/<file>
+    data.save_boulanger(splits, fetch.dataset_dir("jsb_chorales", tmp_path) / "JSB Chorales.pickle")
+    _assert_same_splits(data.load_benchmark("jsb_chorales", dest=tmp_path), splits)
+    _assert_same_splits(data.load_benchmark("JSB-Chorales", dest=tmp_path), splits)  # as fetch forgives
+    mat_dir = fetch.dataset_dir("boulanger_tcn_mat", tmp_path)
+    mat_dir.mkdir()
+    _save_mat(mat_dir / "JSB_Chorales.mat", splits)  # one file of the entry is enough for that member
+    _assert_same_splits(data.load_benchmark("boulanger_tcn_mat:JSB_Chorales", dest=tmp_path), splits)
+    _assert_same_splits(data.load_benchmark("boulanger_tcn_mat:jsb_chorales.mat", dest=tmp_path), splits)
+    monkeypatch.setenv("MGTUTOR_DATA", str(tmp_path))  # the default folder
+    _assert_same_splits(data.load_benchmark("boulanger_tcn_mat:JSB_Chorales"), splits)
+
+
+def test_load_benchmark_by_registry_name_through_fetch(tmp_path, monkeypatch):
+    from mgtutor import fetch
+
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    splits = _benchmark_splits(1)
+    data.save_boulanger(splits, folder / "Nottingham.pickle")
+    asked = []
+    monkeypatch.setattr(fetch, "dataset_dir", lambda name, dest=None: asked.append((fetch.get_dataset(name).name,
+                                                                                     dest)) or folder)
+    monkeypatch.setattr(fetch, "is_fetched", lambda name, dest=None: True)
+    _assert_same_splits(data.load_benchmark("nottingham", dest="somewhere"), splits)
+    assert asked == [("nottingham", "somewhere")]
+
+
+def test_load_benchmark_names_that_cannot_be_loaded(tmp_path):
+    from mgtutor import fetch
+
+    with pytest.raises(data.DatasetError, match=r"jsb_chorales is not fetched .*`python -m mgtutor data get "
+                                                r"jsb_chorales --dest "):
+        data.load_benchmark("jsb_chorales", dest=tmp_path)
+    with pytest.raises(data.DatasetError, match=r"`python -m mgtutor data get boulanger_tcn_mat --dest"):
+        data.load_benchmark("boulanger_tcn_mat:Nottingham", dest=tmp_path)
+    assert not (tmp_path / "jsb_chorales").exists()  # nothing was created, let alone downloaded
+    with pytest.raises(data.DatasetError, match="holds 4 files; name one: boulanger_tcn_mat:JSB_Chorales, "
+                                                "boulanger_tcn_mat:MuseData"):
+        data.load_benchmark("boulanger_tcn_mat", dest=tmp_path)
+    with pytest.raises(data.DatasetError, match="boulanger_tcn_mat has no file 'Bach'"):
+        data.load_benchmark("boulanger_tcn_mat:Bach", dest=tmp_path)
+    with pytest.raises(data.DatasetError, match="maestro_v3_midi is not a piano-roll benchmark"):
+        data.load_benchmark("maestro_v3_midi", dest=tmp_path)
+    with pytest.raises(fetch.UnknownDatasetError, match="no dataset called 'jsb_chorale_s'"):
+        data.load_benchmark("jsb_chorale_s", dest=tmp_path)

@@ -6,17 +6,22 @@ and §6 (splits, pipelines). Modules:
 * :mod:`~mgtutor.data.corpora` — music21's bundled Bach chorales and folk songs (cached as JSON);
 * :mod:`~mgtutor.data.midi_melodies` — one melody per real-world MIDI file (voice choice, octave folding);
 * :mod:`~mgtutor.data.splits` — whole pieces to train/valid/test;
-* :mod:`~mgtutor.data.boulanger` — the benchmark pickles, read by a restricted unpickler;
+* :mod:`~mgtutor.data.boulanger` — the benchmark pickles, read by a restricted unpickler, the TCN ``.mat``
+  copies, and :func:`load_benchmark` (by registry name or path, notebook 07);
 * :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter.
 
 Every public name is importable from ``mgtutor.data`` directly.
 """
 
 from mgtutor.data.boulanger import (
+    BENCHMARKS,
     BL_SPLITS,
     DEFAULT_MAX_PICKLE_BYTES,
+    TCN_MAT_KEYS,
     UnsafePickleError,
+    load_benchmark,
     load_boulanger,
+    load_tcn_mat,
     piano_roll_to_steps,
     safe_load_plain_pickle,
     save_boulanger,
@@ -85,7 +90,8 @@ __all__ = [
     "chorale", "chorale_excerpt",
     "chorales", "melody_tokens", "chorale_melodies", "chorale_piano_rolls", "folk_files", "folk_songs",
     "folk_melodies", "split_by_piece", "safe_load_plain_pickle", "validate_boulanger", "steps_to_piano_roll",
-    "piano_roll_to_steps", "load_boulanger", "save_boulanger", "shift_token", "transposition_table", "token_windows",
+    "piano_roll_to_steps", "load_boulanger", "save_boulanger", "load_tcn_mat", "load_benchmark", "BENCHMARKS",
+    "TCN_MAT_KEYS", "shift_token", "transposition_table", "token_windows",
     "roll_windows", "token_dataset", "roll_dataset", "padded_piece_dataset", "next_step_windows", "EpochData",
     "ArrayData", "NextStepData", "TeacherForced", "token_transposer", "roll_transposer",
     "MAX_POLYPHONY", "MELODY_NAME_WORDS", "MelodyChoice", "MelodyCorpusReport", "MelodyCorpusWarning",

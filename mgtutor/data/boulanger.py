@@ -1,4 +1,6 @@
-"""Boulanger-Lewandowski pickles (JSB Chorales, Nottingham, MuseData, Piano-midi.de), read safely.
+"""Boulanger-Lewandowski pickles (JSB Chorales, Nottingham, MuseData, Piano-midi.de), read safely, and
+the polyphonic benchmarks loaded by name or path (:func:`load_benchmark`: the pickles, or the ``.mat``
+copies of the TCN repository).
 
 Part of mgtutor. See notebooks/04_symbolic_music.ipynb §3; the benchmark of notebook 07.
 
@@ -18,6 +20,7 @@ from mgtutor.errors import DatasetError
 from mgtutor.files import atomic_write_bytes
 from mgtutor.symbolic.pianoroll import (
     PIANO_HIGH,
+    PIANO_KEYS,
     PIANO_LOW,
     RollShapeError,
     check_roll,
@@ -196,3 +199,139 @@ def save_boulanger(splits: dict, path: str | os.PathLike) -> Path:
         plain[split] = [_piece_steps(p, f"splits[{split!r}][{i}]") for i, p in enumerate(splits[split])]
     validate_boulanger(plain, "splits")
     return atomic_write_bytes(path, pickle.dumps(plain, protocol=2))
+
+
+# ------------------------------------------------------------------ the benchmarks by name or path
+TCN_MAT_KEYS = {"train": "traindata", "valid": "validdata", "test": "testdata"}
+"""The variables of a TCN-repository ``.mat`` file, by split."""
+BENCHMARKS = ("jsb_chorales", "jsb_chorales_quarter", "nottingham", "piano_midi", "musedata", "boulanger_tcn_mat")
+"""Registry names (:mod:`mgtutor.fetch`) that :func:`load_benchmark` accepts; ``boulanger_tcn_mat`` needs a member."""
+_PICKLE_SUFFIXES = (".pickle", ".pkl")
+
+
+def load_tcn_mat(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_BYTES) -> dict[str, list[np.ndarray]]:
+    """Load a benchmark ``.mat`` file of the TCN repository (``JSB_Chorales.mat``, ``Nottingham.mat``, …).
+
+    The file (MATLAB v5, read with :func:`scipy.io.loadmat`, which runs nothing from it) holds three cell
+    arrays ``traindata``, ``validdata`` and ``testdata`` of shape (1, N); each cell is one piece, a (T, 88)
+    0/1 piano roll (column j = MIDI pitch j + 21, one row per time step). Every piece is checked.
+
+    Args:
+        path: the ``.mat`` file.
+        max_bytes: refuse larger files (the four standard files are 0.1–1 MB).
+    Returns:
+        ``{"train": [roll, ...], "valid": [...], "test": [...]}``, rolls uint8 (T, 88).
+    Raises:
+        FileNotFoundError: no such file.
+        DatasetError: not a readable MATLAB file, a variable missing, a piece that is not 2-D with 88
+            columns, or values other than 0 and 1 (the message names the file and the piece).
+    See: notebook 07 (piano rolls).
+    """
+    from scipy.io import loadmat
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DatasetError(f"{path}: {size} bytes is over the limit of {max_bytes}; pass a larger max_bytes")
+    try:
+        mat = loadmat(path, variable_names=list(TCN_MAT_KEYS.values()))
+    except Exception as exc:  # scipy raises many kinds (MatReadError, ValueError, zlib/struct errors, …)
+        raise DatasetError(f"{path}: not a readable MATLAB .mat file ({type(exc).__name__}: {exc})") from None
+    missing = [key for key in TCN_MAT_KEYS.values() if key not in mat]
+    if missing:
+        raise DatasetError(f"{path}: variable(s) {missing} missing; a benchmark .mat file holds "
+                           f"{list(TCN_MAT_KEYS.values())}")
+    out = {}
+    for split, key in TCN_MAT_KEYS.items():
+        cells = mat[key]
+        if not isinstance(cells, np.ndarray) or cells.dtype != object:
+            raise DatasetError(f"{path}: {key} must be a cell array of pieces, got an array of "
+                               f"{getattr(cells, 'dtype', type(cells).__name__)} {np.shape(cells)}")
+        rolls = []
+        for i, piece in enumerate(cells.ravel()):
+            piece = np.asarray(piece)
+            if piece.ndim != 2 or piece.shape[1] != PIANO_KEYS:
+                raise DatasetError(f"{path}: {key}[{i}] has shape {piece.shape}; a piece is (T, {PIANO_KEYS}) "
+                                   f"(column j = MIDI pitch j + {PIANO_LOW})")
+            if piece.dtype.kind not in "biuf" or not np.isin(piece, (0, 1)).all():
+                raise DatasetError(f"{path}: {key}[{i}] holds values other than 0 and 1 (dtype {piece.dtype})")
+            rolls.append(piece.astype(np.uint8))
+        out[split] = rolls
+    return out
+
+
+def _registry_file(spec: str, dest) -> Path:
+    """The fetched file a registry spec ``NAME`` or ``NAME:member`` stands for (see :func:`load_benchmark`)."""
+    from mgtutor import fetch
+
+    name, _, member = spec.partition(":")
+    ds = fetch.get_dataset(name)
+    if ds.name not in BENCHMARKS:
+        raise DatasetError(f"{ds.name} is not a piano-roll benchmark; load_benchmark takes one of {BENCHMARKS}")
+    files = [f.name for f in ds.files]
+    if member:
+        chosen = [f for f in files if member.lower() in (f.lower(), Path(f).stem.lower())]
+        if not chosen:
+            raise DatasetError(f"{ds.name} has no file {member!r}; it holds "
+                               + ", ".join(f"{ds.name}:{Path(f).stem}" for f in files))
+        filename = chosen[0]
+    elif len(files) == 1:
+        filename = files[0]
+    else:
+        raise DatasetError(f"{ds.name} holds {len(files)} files; name one: "
+                           + ", ".join(f"{ds.name}:{Path(f).stem}" for f in files))
+    path = fetch.dataset_dir(ds, dest) / filename
+    if not (fetch.is_fetched(ds, dest) or path.is_file()):
+        where = "" if dest is None else f" --dest {dest}"
+        raise DatasetError(f"{ds.name} is not fetched (no {path}); fetch it with "
+                           f"`python -m mgtutor data get {ds.name}{where}`, or pass the path of a copy")
+    return path
+
+
+def load_benchmark(spec: str | os.PathLike, dest: str | os.PathLike | None = None) -> dict[str, list[np.ndarray]]:
+    """Load a polyphonic benchmark's train/valid/test piano rolls, by registry name or by path.
+
+    ``spec`` is one of:
+
+    * a registry name of :mod:`mgtutor.fetch` holding one Boulanger-Lewandowski pickle (``jsb_chorales``,
+      ``jsb_chorales_quarter``, ``nottingham``, ``piano_midi``, ``musedata``), looked up under ``dest``
+      (default ``$MGTUTOR_DATA`` or ``~/.cache/mgtutor``); nothing is downloaded;
+    * ``NAME:member`` for one file of a multi-file entry, e.g. ``boulanger_tcn_mat:JSB_Chorales`` (the
+      ``.mat`` copy of the TCN repository);
+    * the path of a ``.pickle``/``.pkl`` file (:func:`load_boulanger`, restricted unpickler) or of a
+      ``.mat`` file (:func:`load_tcn_mat`).
+
+    Every piece is a (T, 88) uint8 piano roll, column j = MIDI pitch j + 21, one row per time step; the
+    frame NLL of a model is then :func:`mgtutor.metrics.frame_nll_pieces` over a split.
+
+    Args:
+        spec: registry name, ``NAME:member``, or a path.
+        dest: parent folder of the fetched datasets (for a registry name).
+    Returns:
+        ``{"train": [roll, ...], "valid": [...], "test": [...]}``.
+    Raises:
+        DatasetError: not fetched (the message gives the command ``python -m mgtutor data get NAME``), not a
+            benchmark, an unknown member, an unreadable or malformed file, or an empty split.
+        mgtutor.fetch.UnknownDatasetError: no registry entry of that name (close names are suggested).
+        FileNotFoundError: a path that does not exist.
+    See: notebook 07 (piano rolls).
+    """
+    text = os.fspath(spec)
+    is_path = (not isinstance(spec, str) or "/" in text or "\\" in text or Path(text).exists()
+               or (":" not in text and Path(text).suffix.lower() in (*_PICKLE_SUFFIXES, ".mat")))
+    path = Path(text) if is_path else _registry_file(text, dest)
+    suffix = path.suffix.lower()
+    if suffix in _PICKLE_SUFFIXES:
+        splits = load_boulanger(path)
+    elif suffix == ".mat":
+        splits = load_tcn_mat(path)
+    elif not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    else:
+        raise DatasetError(f"{path}: unknown kind of file; load_benchmark reads .pickle, .pkl and .mat files")
+    empty = [split for split in BL_SPLITS if not splits[split]]
+    if empty:
+        raise DatasetError(f"{path}: split(s) {empty} hold no piece; a benchmark needs pieces in each of {BL_SPLITS}")
+    return splits

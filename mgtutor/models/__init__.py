@@ -5,13 +5,15 @@ Part of mgtutor. Modules:
 * :mod:`~mgtutor.models.numpy_rnn` — RNN, LSTM and GRU steps in NumPy (notebook 05);
 * :mod:`~mgtutor.models.registry` — every builder by name (a run directory records the name and
   its keyword arguments, and reloads through it);
+* :mod:`~mgtutor.models.baselines` — models fitted by counting: n-gram (notebook 06), independent-Bernoulli
+  and per-key Markov frames (notebook 07);
 * :mod:`~mgtutor.models.melody` — the Embedding + LSTM next-token model (notebook 06).
 
 Every public name is importable from ``mgtutor.models`` directly. Importing it does not import
 TensorFlow or Keras; building a model does.
 """
 
-from mgtutor.models.baselines import BernoulliFrames, NGram
+from mgtutor.models.baselines import BernoulliFrames, MarkovFrames, NGram
 from mgtutor.models.melody import melody_lstm
 from mgtutor.models.numpy_rnn import (
     ModelConfigError,
@@ -28,5 +30,6 @@ from mgtutor.models.registry import BUILDERS, build, builder, register
 
 __all__ = [
     "ModelConfigError", "RNNGrads", "sigmoid", "rnn_forward", "rnn_backward", "lstm_step", "lstm_forward",
-    "gru_step", "gru_forward", "melody_lstm", "NGram", "BernoulliFrames", "BUILDERS", "register", "builder", "build",
+    "gru_step", "gru_forward", "melody_lstm", "NGram", "BernoulliFrames", "MarkovFrames", "BUILDERS", "register",
+    "builder", "build",
 ]
