@@ -5,9 +5,11 @@ Part of mgtutor. Modules:
 * :mod:`~mgtutor.models.numpy_rnn` — RNN, LSTM and GRU steps in NumPy (notebook 05);
 * :mod:`~mgtutor.models.registry` — every builder by name (a run directory records the name and
   its keyword arguments, and reloads through it);
-* :mod:`~mgtutor.models.baselines` — models fitted by counting: n-gram (notebook 06), independent-Bernoulli
-  and per-key Markov frames (notebook 07);
-* :mod:`~mgtutor.models.melody` — the Embedding + LSTM next-token model (notebook 06).
+* :mod:`~mgtutor.models.melody` — the Embedding + LSTM next-token model (notebook 06);
+* :mod:`~mgtutor.models.pianoroll` — piano-roll models: an LSTM with independent keys and an
+  RNN-NADE, and their NumPy sampler (notebook 07);
+* :mod:`~mgtutor.models.baselines` — what a model must beat: n-grams, Bernoulli and Markov frames;
+* :mod:`~mgtutor.models.gan` — a GAN with two optimizers (notebook 08).
 
 Every public name is importable from ``mgtutor.models`` directly. Importing it does not import
 TensorFlow or Keras; building a model does.
@@ -26,10 +28,11 @@ from mgtutor.models.numpy_rnn import (
     rnn_forward,
     sigmoid,
 )
+from mgtutor.models.pianoroll import PianoRollSampler, frame_loss, frame_lstm, rnn_nade
 from mgtutor.models.registry import BUILDERS, build, builder, register
 
 __all__ = [
     "ModelConfigError", "RNNGrads", "sigmoid", "rnn_forward", "rnn_backward", "lstm_step", "lstm_forward",
-    "gru_step", "gru_forward", "melody_lstm", "NGram", "BernoulliFrames", "MarkovFrames", "BUILDERS", "register",
-    "builder", "build",
+    "gru_step", "gru_forward", "melody_lstm", "frame_lstm", "rnn_nade", "frame_loss", "PianoRollSampler",
+    "NGram", "BernoulliFrames", "MarkovFrames", "BUILDERS", "register", "builder", "build",
 ]

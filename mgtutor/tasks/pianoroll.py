@@ -198,12 +198,12 @@ def train(split: dict, out, s: PianoRollSettings | None = None, data_spec: str =
         def build():
             config.seed_everything(s.seed)
             model = models.build(builder, **s.builder_kwargs())
-            model.compile(optimizer=keras.optimizers.Adam(s.learning_rate, clipnorm=1.0),
-                          loss=keras.losses.BinaryCrossentropy(reduction="mean_with_sample_weight"),
+            model.compile(optimizer=keras.optimizers.Adam(s.learning_rate, clipnorm=1.0), loss=models.frame_loss(),
                           weighted_metrics=[keras_metric("frame")])
             return model
 
-        best = keras.callbacks.EarlyStopping(monitor="val_nll", patience=s.patience, restore_best_weights=True)
+        best = keras.callbacks.EarlyStopping(monitor="val_nll", mode="min", patience=s.patience,
+                                             restore_best_weights=True)
         fit = fit_run(run, build, train_data, valid_data, epochs=s.epochs, callbacks=[best, *callbacks],
                       time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
         model, epochs, budget_hit, seconds = fit.model, fit.epochs_run, fit.stopped_by_budget, fit.train_seconds
