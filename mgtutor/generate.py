@@ -49,6 +49,21 @@ class GenerationError(MgtutorError, ValueError):
     """A sampling or generation setting is out of range, or a model cannot be generated from."""
 
 
+def default_lstm_weights(layer) -> list:
+    """The weights of a Keras LSTM layer that :func:`mgtutor.models.lstm_step` reproduces: tanh/sigmoid, with
+    bias, forwards.
+
+    Raises:
+        GenerationError: any other LSTM (the message names the layer).
+    """
+    cfg = layer.get_config()
+    if (cfg.get("activation") != "tanh" or cfg.get("recurrent_activation") != "sigmoid"
+            or cfg.get("go_backwards") or not cfg.get("use_bias", True)):
+        raise GenerationError(f"layer {layer.name!r}: only the default LSTM (tanh/sigmoid, with bias, forwards) "
+                              "can be stepped in NumPy")
+    return layer.get_weights()
+
+
 # --------------------------------------------------------------------------- sampling
 
 
@@ -253,12 +268,7 @@ class StatefulLSTM:
             if isinstance(layer, keras.layers.Embedding) and emb is None and not lstms:
                 emb = layer.get_weights()[0]
             elif isinstance(layer, keras.layers.LSTM) and emb is not None and dense is None:
-                cfg = layer.get_config()
-                if (cfg.get("activation") != "tanh" or cfg.get("recurrent_activation") != "sigmoid"
-                        or cfg.get("go_backwards") or not cfg.get("use_bias", True)):
-                    raise GenerationError(f"layer {layer.name!r}: StatefulLSTM supports the default LSTM "
-                                          "(tanh/sigmoid, with bias, forwards) only")
-                lstms.append(layer.get_weights())
+                lstms.append(default_lstm_weights(layer))
             elif isinstance(layer, keras.layers.Dropout):
                 continue
             elif isinstance(layer, keras.layers.Dense) and lstms and dense is None:

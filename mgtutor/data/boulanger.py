@@ -85,6 +85,17 @@ class _PlainDataUnpickler(pickle.Unpickler):
         raise UnsafePickleError(f"{self.source}: refused: the pickle uses a persistent id ({pid!r})")
 
 
+def _existing_file(path, max_bytes: int) -> Path:
+    """``path`` as a Path, if it is a file of at most ``max_bytes``; else FileNotFoundError or DatasetError."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DatasetError(f"{path}: {size} bytes is over the limit of {max_bytes}; pass a larger max_bytes")
+    return path
+
+
 def safe_load_plain_pickle(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_BYTES):
     """Unpickle a file that may hold only plain containers and numbers; anything else is refused.
 
@@ -96,12 +107,7 @@ def safe_load_plain_pickle(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX
     """
     import io
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise DatasetError(f"{path}: {size} bytes is over the limit of {max_bytes}; pass a larger max_bytes")
+    path = _existing_file(path, max_bytes)
     try:
         return _PlainDataUnpickler(io.BytesIO(path.read_bytes()), str(path)).load()
     except UnsafePickleError:
@@ -229,12 +235,7 @@ def load_tcn_mat(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_BY
     """
     from scipy.io import loadmat
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise DatasetError(f"{path}: {size} bytes is over the limit of {max_bytes}; pass a larger max_bytes")
+    path = _existing_file(path, max_bytes)
     try:
         mat = loadmat(path, variable_names=list(TCN_MAT_KEYS.values()))
     except Exception as exc:  # scipy raises many kinds (MatReadError, ValueError, zlib/struct errors, …)

@@ -28,7 +28,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from mgtutor.generate import GenerationError
+from mgtutor.generate import GenerationError, default_lstm_weights
 from mgtutor.models.numpy_rnn import ModelConfigError, _lstm_weights, lstm_step, sigmoid
 from mgtutor.models.registry import register
 
@@ -289,12 +289,7 @@ class PianoRollSampler:
             if isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout, parts.SplitFrames)):
                 continue
             if isinstance(layer, keras.layers.LSTM) and not head:
-                cfg = layer.get_config()
-                if (cfg.get("activation") != "tanh" or cfg.get("recurrent_activation") != "sigmoid"
-                        or cfg.get("go_backwards") or not cfg.get("use_bias", True)):
-                    raise GenerationError(f"layer {layer.name!r}: only the default LSTM (tanh/sigmoid, with bias, "
-                                          "forwards) is supported")
-                lstms.append(layer.get_weights())
+                lstms.append(default_lstm_weights(layer))
             elif isinstance(layer, keras.layers.Dense) and lstms and layer.name == "probs":
                 if layer.get_config().get("activation") != "sigmoid":
                     raise GenerationError(f"layer {layer.name!r}: the output Dense must be sigmoid")

@@ -13,7 +13,7 @@ music21 at import).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 VERBS = ("train", "generate", "evaluate")
 
@@ -58,6 +58,35 @@ def register_task(task: Task) -> Task:
         raise ValueError(f"task {task.name!r}: unknown verb(s) {sorted(unknown)}; use {VERBS}")
     TASKS[task.name] = task
     return task
+
+
+def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], what: str):
+    """A settings dataclass ``cls`` with the mode's defaults (``smoke`` in smoke mode), then ``overrides`` (``None``
+    values ignored), after the checks every training task shares: no unknown name, the ``positive`` fields are
+    integers ≥ 1, the seed an integer ≥ 0, ``stride`` ≤ ``window`` (no target is skipped) and a time budget > 0.
+
+    Raises:
+        TrainError: the first failed check (the message names the setting).
+    """
+    from mgtutor import config
+    from mgtutor.train import TrainError
+
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise TrainError(f"unknown {what} setting(s) {unknown}; known: {', '.join(sorted(names))}")
+    s = cls(**{**(smoke if config.is_smoke() else {}), **{k: v for k, v in overrides.items() if v is not None}})
+    for name in positive:
+        value = getattr(s, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise TrainError(f"{name} must be a positive integer, got {value!r}")
+    if isinstance(s.seed, bool) or not isinstance(s.seed, int) or s.seed < 0:
+        raise TrainError(f"seed must be a non-negative integer, got {s.seed!r}")
+    if s.stride > s.window:
+        raise TrainError(f"stride {s.stride} > window {s.window} would skip training targets; use stride ≤ window")
+    if s.time_budget_min is not None and not s.time_budget_min > 0:
+        raise TrainError(f"the time budget must be > 0 minutes, got {s.time_budget_min!r}")
+    return s
 
 
 def tasks() -> dict[str, Task]:

@@ -22,11 +22,11 @@ import math
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mgtutor import config
-from mgtutor.tasks import Task, option, register_task
+from mgtutor.tasks import Task, make_settings, option, register_task
 
 VOCAB_FILE = "vocab.json"
 BUILDER = "melody_lstm"
@@ -79,28 +79,14 @@ def settings(**overrides) -> MelodySettings:
     """
     from mgtutor.train import TrainError
 
-    names = {f.name for f in fields(MelodySettings)}
-    unknown = sorted(set(overrides) - names)
-    if unknown:
-        raise TrainError(f"unknown melody setting(s) {unknown}; known: {', '.join(sorted(names))}")
-    values = {**(SMOKE if config.is_smoke() else {}), **{k: v for k, v in overrides.items() if v is not None}}
-    s = MelodySettings(**values)
-    for name in ("embed_dim", "units", "layers", "window", "stride", "epochs", "batch_size", "steps_per_quarter"):
-        value = getattr(s, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise TrainError(f"{name} must be a positive integer, got {value!r}")
-    if isinstance(s.seed, bool) or not isinstance(s.seed, int) or s.seed < 0:
-        raise TrainError(f"seed must be a non-negative integer, got {s.seed!r}")
-    if s.stride > s.window:
-        raise TrainError(f"stride {s.stride} > window {s.window} would skip training targets; use stride ≤ window")
+    s = make_settings(MelodySettings, SMOKE, overrides, ("embed_dim", "units", "layers", "window", "stride", "epochs",
+                                                          "batch_size", "steps_per_quarter"), "melody")
     if s.split not in ("tune", "piece"):
         raise TrainError(f"split must be 'tune' or 'piece', got {s.split!r}")
     if not 0 < s.valid_fraction < 1:
         raise TrainError(f"valid_fraction must be in (0, 1), got {s.valid_fraction!r}")
     if s.transpose < 0:
         raise TrainError(f"transpose must be ≥ 0 semitones, got {s.transpose!r}")
-    if s.time_budget_min is not None and not s.time_budget_min > 0:
-        raise TrainError(f"the time budget must be > 0 minutes, got {s.time_budget_min!r}")
     return s
 
 

@@ -21,13 +21,13 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from mgtutor import config
-from mgtutor.tasks import Task, option, register_task
+from mgtutor.tasks import Task, make_settings, option, register_task
 
 MODELS = {"bernoulli": "bernoulli_frames", "markov": "markov_frames", "lstm": "frame_lstm", "nade": "rnn_nade"}
 """``--model`` → builder name."""
@@ -81,27 +81,13 @@ def settings(**overrides) -> PianoRollSettings:
     """
     from mgtutor.train import TrainError
 
-    names = {f.name for f in fields(PianoRollSettings)}
-    unknown = sorted(set(overrides) - names)
-    if unknown:
-        raise TrainError(f"unknown piano-roll setting(s) {unknown}; known: {', '.join(sorted(names))}")
-    s = PianoRollSettings(**{**(SMOKE if config.is_smoke() else {}),
-                             **{k: v for k, v in overrides.items() if v is not None}})
+    s = make_settings(PianoRollSettings, SMOKE, overrides, ("units", "hidden", "layers", "window", "stride", "epochs",
+                                                            "batch_size", "patience"), "piano-roll")
     if s.model not in MODELS:
         raise TrainError(f"--model {s.model!r}: use one of {', '.join(MODELS)}")
-    for name in ("units", "hidden", "layers", "window", "stride", "epochs", "batch_size", "patience"):
-        value = getattr(s, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise TrainError(f"{name} must be a positive integer, got {value!r}")
-    if s.stride > s.window:
-        raise TrainError(f"stride {s.stride} > window {s.window} would skip training frames; use stride ≤ window")
-    if isinstance(s.seed, bool) or not isinstance(s.seed, int) or s.seed < 0:
-        raise TrainError(f"seed must be a non-negative integer, got {s.seed!r}")
     if s.transpose < 0 or not 0 <= s.dropout < 1 or not s.alpha > 0:
         raise TrainError(f"need transpose ≥ 0, 0 ≤ dropout < 1 and alpha > 0; got {s.transpose}, {s.dropout}, "
                          f"{s.alpha}")
-    if s.time_budget_min is not None and not s.time_budget_min > 0:
-        raise TrainError(f"the time budget must be > 0 minutes, got {s.time_budget_min!r}")
     return s
 
 
