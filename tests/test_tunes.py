@@ -2,6 +2,7 @@
 
 import itertools
 
+import numpy as np
 import pytest
 
 from mgtutor import data
@@ -66,3 +67,14 @@ def test_the_shipped_soprano_lines_equal_a_fresh_parse():
     assert list(lines) == data.chorale_names() and len(lines) == 350
     for piece in data.chorales():  # smoke mode: the first few, parsed (cached)
         assert lines[piece.name] == data.melody_tokens(piece), piece.name
+
+
+def test_roll_tune_key_reads_the_top_line_and_merges_repeats():
+    roll = np.zeros((7, 88), np.uint8)
+    for t, (top, low) in enumerate([(40, 30), (40, 31), (42, 30), (0, 0), (45, 20), (44, 33), (44, 30)]):
+        if top:
+            roll[t, [top, low]] = 1
+    assert data.roll_tune_key(roll) == (2, 3, -1)  # 40 40 42 (silence) 45 44 44 → 40 42 45 44
+    shifted = np.roll(roll, 5, axis=1)
+    assert data.roll_tune_key(shifted) == data.roll_tune_key(roll)
+    assert data.roll_tune_key(np.zeros((3, 88))) == ()

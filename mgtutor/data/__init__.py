@@ -65,7 +65,14 @@ from mgtutor.data.midi_melodies import (
     voice_info,
 )
 from mgtutor.data.splits import split_by_piece
-from mgtutor.data.tunes import KEY_INTERVALS, chorale_soprano_lines, chorale_tunes, split_by_group, tune_key
+from mgtutor.data.tunes import (
+    KEY_INTERVALS,
+    chorale_soprano_lines,
+    chorale_tunes,
+    roll_tune_key,
+    split_by_group,
+    tune_key,
+)
 from mgtutor.data.windows import (
     ArrayData,
     EpochData,
@@ -97,5 +104,5 @@ __all__ = [
     "MAX_POLYPHONY", "MELODY_NAME_WORDS", "MelodyChoice", "MelodyCorpusReport", "MelodyCorpusWarning",
     "choose_melody_voice", "describe_voice", "fold_notes", "fold_pitch", "folder_melodies", "is_mostly_monophonic",
     "melody_name_word", "name_words", "polyphonic_fraction", "voice_info",
-    "KEY_INTERVALS", "chorale_tunes", "chorale_soprano_lines", "split_by_group", "tune_key",
+    "KEY_INTERVALS", "chorale_tunes", "chorale_soprano_lines", "split_by_group", "tune_key", "roll_tune_key",
 ]

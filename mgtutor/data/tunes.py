@@ -48,6 +48,20 @@ def tune_key(tokens: Sequence[str], intervals: int = KEY_INTERVALS) -> tuple[int
     return tuple(int(d) for d in np.diff(pitches))
 
 
+def roll_tune_key(roll, intervals: int = KEY_INTERVALS) -> tuple[int, ...]:
+    """The tune key of a polyphonic piano roll: :func:`tune_key`'s rule on its top line.
+
+    Rule: the highest sounding key of every non-silent frame, consecutive repeats merged (a frame grid cannot
+    tell a held note from a repeated one), then the first ``intervals`` differences. Used to measure how many
+    pieces of a published split (split by file) share a tune across splits.
+    See: notebook 07 (piano rolls).
+    """
+    roll = np.asarray(roll)
+    top = [int(np.flatnonzero(frame).max()) for frame in roll if frame.any()]
+    line = [p for i, p in enumerate(top) if i == 0 or p != top[i - 1]]
+    return tuple(int(d) for d in np.diff(line[: intervals + 1]))
+
+
 def split_by_group(items: Sequence[T], groups: Sequence[Hashable], fractions: Sequence[float] = (0.8, 0.1, 0.1),
                    seed: int = 0, fill_empty: bool = False) -> tuple[list[T], ...]:
     """Split items so that all items of a group land in the same split (train, valid, test by default).
