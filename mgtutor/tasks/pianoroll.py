@@ -224,8 +224,9 @@ def sample(model, frames: int, seed: int = 0) -> np.ndarray:
     return PianoRollSampler.from_keras(model).sample(frames, rng)
 
 
-SHIPPED_COMMAND = ("MGTUTOR_MODE=full python -m mgtutor train pianoroll --data chorales --model {model} --units 128 "
-                   "--hidden 64 --transpose 3 --time-budget 7 --seed 0 --out mgtutor/shipped/pianoroll-chorales-{model}")
+SHIPPED_COMMAND = ("MGTUTOR_MODE=full python -m mgtutor train pianoroll --data chorales --model {model} "
+                   "--units 128 --hidden 64 --transpose 3 --time-budget 7 --seed 0 "
+                   "--out mgtutor/shipped/pianoroll-chorales-{model}")
 """The command that made each shipped piano-roll run (``model`` = ``lstm`` or ``nade``); then
 ``python -c "from mgtutor.runs import write_manifest; write_manifest('mgtutor/shipped')"``."""
 BENCHMARK_FILE = "benchmarks.jsonl"
