@@ -95,18 +95,32 @@ def test_chorales_are_split_by_tune():
     from mgtutor import data
     from mgtutor.symbolic import sample_piano_roll
 
-    split = pianoroll.load_data("chorales")
-    pieces, tunes = data.chorales(), data.chorale_tunes()
-    names = data.split_by_group([p.name for p in pieces], [tunes[p.name] for p in pieces], (0.8, 0.1, 0.1), seed=0,
-                                fill_empty=True)
-    by_name = {p.name: p for p in pieces}
-    assert all(names)  # even the smoke corpus has a tune in every split
-    for part, side in zip(("train", "valid", "test"), names, strict=True):
+    split, names = pianoroll.load_data("chorales"), pianoroll.chorale_split()
+    tunes = data.chorale_tunes()
+    assert all(names.values())  # even the smoke corpus has a tune in every split
+    for part, side in names.items():
         assert len(split[part]) == len(side)
         for roll, name in zip(split[part], side, strict=True):
-            np.testing.assert_array_equal(roll, sample_piano_roll(by_name[name].notes, 1))
-    seen = [{tunes[n] for n in side} for side in names]
+            np.testing.assert_array_equal(roll, sample_piano_roll(data.chorale(name).notes, 1))
+    seen = [{tunes[n] for n in side} for side in names.values()]
     assert not (seen[0] & seen[1]) and not (seen[0] & seen[2]) and not (seen[1] & seen[2])
+    full = pianoroll.chorale_split(0, limit=350)
+    assert [len(v) for v in full.values()] == [280, 35, 35]
+
+
+def test_the_shipped_runs_were_trained_on_the_full_tune_split():
+    full = pianoroll.chorale_split(0, limit=350)
+    for model in ("lstm", "nade"):
+        run = pianoroll.load(pianoroll.shipped_run_dir(model))
+        assert run.config["data"] == {"spec": "chorales", "pieces": {k: len(v) for k, v in full.items()}}
+        assert run.config["training"]["model"] == model and run.results["valid"]["pieces"] == 35
+        roll = np.zeros((8, 88), np.uint8)
+        roll[:, [39, 43, 46, 51]] = 1
+        probs = pianoroll.probs_over(run.model, roll)
+        assert probs.shape == (8, 88) and ((probs > 0) & (probs < 1)).all()
+    lines = pianoroll.benchmark_results()
+    assert {line["model"] for line in lines} >= {"bernoulli", "markov", "lstm"}
+    assert all(line["split"] == "test" and "bench_poly.py" in line["command"] for line in lines)
 
 
 def test_bad_input_is_one_line(bench, tmp_path, capsys):

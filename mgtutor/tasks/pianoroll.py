@@ -92,6 +92,22 @@ def settings(**overrides) -> PianoRollSettings:
 
 
 # --------------------------------------------------------------------------- data
+def chorale_split(seed: int = 0, limit: int | None = None) -> dict[str, list[str]]:
+    """The chorale names of each split: 80/10/10 of the tunes (:func:`mgtutor.data.chorale_tunes`), shuffled by
+    ``seed``, over the first ``limit`` chorales (default: all 350; :data:`mgtutor.data.SMOKE_CHORALES` in smoke
+    mode). Known without parsing a score, so a run's held-out pieces can be named in any mode.
+
+    See: notebook 07 (piano rolls).
+    """
+    from mgtutor import data
+
+    names = data.chorale_names()
+    names = names[: limit if limit is not None else config.pick(len(names), data.SMOKE_CHORALES)]
+    tunes = data.chorale_tunes()
+    parts = data.split_by_group(names, [tunes[n] for n in names], (0.8, 0.1, 0.1), seed=seed, fill_empty=True)
+    return dict(zip(("train", "valid", "test"), parts, strict=True))
+
+
 def load_data(spec: str = "chorales", seed: int = 0, limit: int | None = None) -> dict[str, list[np.ndarray]]:
     """``{"train", "valid", "test"}`` lists of (T, 88) uint8 rolls for ``spec`` (see the module docstring).
 
@@ -104,11 +120,8 @@ def load_data(spec: str = "chorales", seed: int = 0, limit: int | None = None) -
 
     if spec != "chorales":
         return data.load_benchmark(spec)
-    pieces = data.chorales(limit)
-    tunes = data.chorale_tunes()
-    rolls = [sample_piano_roll(p.notes, 1) for p in pieces]
-    parts = data.split_by_group(rolls, [tunes[p.name] for p in pieces], (0.8, 0.1, 0.1), seed=seed, fill_empty=True)
-    return dict(zip(("train", "valid", "test"), parts, strict=True))
+    return {part: [sample_piano_roll(data.chorale(name).notes, 1) for name in names]
+            for part, names in chorale_split(seed, limit).items()}
 
 
 def _framed(rolls) -> list[np.ndarray]:
