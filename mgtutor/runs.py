@@ -145,11 +145,12 @@ class RunDir:
         return run
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> RunDir:
-        """An existing, finished run directory.
+    def open(cls, path: str | os.PathLike, task: str | None = None) -> RunDir:
+        """An existing, finished run directory (of ``task``, when given).
 
         Raises:
-            RunDirError: no such folder, or the run is unfinished (the message says what to do).
+            RunDirError: no such folder, the run is unfinished, or it is another task's run (the message says
+                what to do).
         """
         run = cls(path)
         if not run.path.is_dir():
@@ -158,6 +159,8 @@ class RunDir:
         if not run.is_complete:
             raise RunDirError(f"{run.path}: unfinished run (no {DONE_FILE} marker: training was interrupted or is "
                               "still running); run the same train command again to resume it")
+        if task is not None and run.config.get("task") != task:
+            raise RunDirError(f"{run.path}: a {run.config.get('task')!r} run, not a {task} run")
         return run
 
     # ------------------------------------------------------------------ reading

@@ -8,13 +8,6 @@ from mgtutor import checks, models
 from mgtutor.metrics import frame_nll
 
 
-@pytest.fixture(autouse=True)
-def fresh_failures():
-    checks.FAILURES.clear()
-    yield
-    checks.FAILURES.clear()
-
-
 def nll_sum(p, y):
     return -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum(axis=-1)
 

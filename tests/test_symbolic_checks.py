@@ -4,16 +4,8 @@ typical mistake gets its nudge, then the rule on the second failure."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from mgtutor import checks
-
-
-@pytest.fixture(autouse=True)
-def fresh_session():
-    checks.FAILURES.clear()
-    yield
-    checks.FAILURES.clear()
 
 
 def twice(checker, answer):

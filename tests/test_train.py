@@ -255,6 +255,8 @@ def test_a_numpy_baseline_uses_the_same_run_directory(tmp_path):
     assert metrics.frame_nll(loaded.probs(rolls[3]), rolls[3]) == pytest.approx(nll)
     with pytest.raises(RunDirError, match="already complete"):
         RunDir.prepare(run.path, cfg)
+    with pytest.raises(RunDirError, match="a 'pianoroll' run, not a melody run"):
+        melody.load(run.path)
 
 
 def _gan_build(seed=0):

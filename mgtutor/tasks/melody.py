@@ -258,16 +258,12 @@ def load(run_dir) -> MelodyRun:
     Raises:
         RunDirError: missing, unfinished or not a melody run (the message says what to do).
     """
-    from mgtutor.runs import RunDir, RunDirError
+    from mgtutor.runs import RunDir
     from mgtutor.symbolic import Vocabulary
-
-    run = RunDir.open(run_dir)
-    cfg = run.config
-    if cfg.get("task") != "melody":
-        raise RunDirError(f"{run.path}: a {cfg.get('task')!r} run, not a melody run")
     from mgtutor.train import read_log
 
-    return MelodyRun(run.path, run.load_model(), Vocabulary.load(run.artifact(VOCAB_FILE)), cfg, run.results,
+    run = RunDir.open(run_dir, task="melody")
+    return MelodyRun(run.path, run.load_model(), Vocabulary.load(run.artifact(VOCAB_FILE)), run.config, run.results,
                      read_log(run.log_path))
 
 

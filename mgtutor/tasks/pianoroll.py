@@ -219,11 +219,9 @@ def load(run_dir) -> PianoRollRun:
     Raises:
         RunDirError: missing, unfinished, or not a piano-roll run.
     """
-    from mgtutor.runs import RunDir, RunDirError
+    from mgtutor.runs import RunDir
 
-    run = RunDir.open(run_dir)
-    if run.config.get("task") != "pianoroll":
-        raise RunDirError(f"{run.path}: a {run.config.get('task')!r} run, not a piano-roll run")
+    run = RunDir.open(run_dir, task="pianoroll")
     return PianoRollRun(run.path, run.load_model(), run.config, run.results)
 
 
