@@ -85,7 +85,9 @@ def _keras_parts() -> SimpleNamespace:
 
         Inputs [c, b, y]: hidden biases c (B, L, H), visible biases b (B, L, K), frames y (B, L, K).
         Weights W (K, H) (row i: what key i adds to the hidden layer) and V (K, H). Output (B, L, K):
-        a_j = c + Σ_{i<j} y_i W_i  (an exclusive cumulative sum over keys: no Python loop),
+        a_j = c + Σ_{i<j} y_i W_i  (an exclusive cumulative sum over keys, computed as one batched matrix
+                                    product with the strictly lower-triangular M, M_ji = 1 for i < j:
+                                    A = (M ⊙ y) W; no Python loop),
         h_j = σ(a_j),  p_j = σ(b_j + V_j · h_j) = p(y_j = 1 | y_<j, c, b).
 
         See: notebook 07 (piano rolls).
@@ -102,10 +104,10 @@ def _keras_parts() -> SimpleNamespace:
 
         def call(self, inputs):
             c, b, y = (ops.cast(t, self.compute_dtype) for t in inputs)
-            terms = ops.expand_dims(y, -1) * self.w  # (B, L, K, H): y_i W_i
-            inclusive = ops.cumsum(terms, axis=-2)  # Σ_{i≤j}
-            exclusive = ops.concatenate([ops.zeros_like(inclusive[..., :1, :]), inclusive[..., :-1, :]], axis=-2)
-            h = ops.sigmoid(ops.expand_dims(c, -2) + exclusive)  # (B, L, K, H)
+            keys = ops.shape(self.w)[0]
+            below = ops.tril(ops.ones((keys, keys), self.compute_dtype), k=-1)  # M_ji = 1 for i < j
+            exclusive = ops.matmul(ops.expand_dims(y, -2) * below, self.w)  # (B, L, K, H): Σ_{i<j} y_i W_i
+            h = ops.sigmoid(ops.expand_dims(c, -2) + exclusive)
             return ops.sigmoid(b + ops.sum(h * self.v, axis=-1))
 
         def compute_output_shape(self, input_shape):
@@ -198,7 +200,9 @@ def rnn_nade(units: int = 256, hidden: int = 150, layers: int = 1, dropout: floa
     y_0 … y_{t−1} only): c_t = s_t W_c + c₀ ∈ R^H and b_t = s_t W_b + b₀ ∈ R^K (two Dense layers).
     The sum over i < j is an *exclusive* cumulative sum over keys, computed for all j at once in
     ``keras.ops`` (teacher forcing: the target frame's own keys are given), so training has no loop over
-    keys. Including i = j would let key j see itself and break the factorisation.
+    keys. It is written as a product with the strictly lower-triangular matrix M (M_ji = 1 for i < j),
+    A = (M ⊙ y) W: one batched matmul, several times faster on a CPU than ``ops.cumsum`` over a
+    (B, L, K, H) tensor. Including i = j would let key j see itself and break the factorisation.
 
     The difference from the 2012 paper: an LSTM instead of a tanh RNN, and (as in their RNN-NADE) the
     NADE weights W, V are not conditioned on the past, only the biases.
