@@ -89,7 +89,7 @@ def test_a_finished_run_is_not_trained_again(ring_run, capsys):
     (["train", "gan-toy", "--model", "vae"], "--model 'vae': use one of gan, pacgan, wgan-gp"),
     (["train", "gan-toy", "--epochs", "0"], "epochs must be a positive integer"),
     (["train", "gan-toy", "--seed", "-1"], "seed must be a non-negative integer"),
-    (["train", "gan-toy", "--pack", "3"], "batch_size 256 is not a multiple of pack 3"),
+    (["train", "gan-toy", "--pack", "3"], "batch_size 128 is not a multiple of pack 3"),
     (["train", "gan-toy", "--time-budget", "0"], "time budget must be > 0"),
     (["evaluate", "gan-toy", "--run", "/no/such/run"], "no such run directory"),
 ])
