@@ -100,6 +100,22 @@ GLOSSARY: tuple[Term, ...] = (
     Term("生成器", "generator", "the GAN network that maps noise to samples", "08"),
     Term("判别器", "discriminator", "the GAN network that tells real from generated samples", "08"),
     Term("模式崩溃", "mode collapse", "a generator producing only a few kinds of output", "08", ("模式坍塌",)),
+    Term("极小极大博弈", "minimax game",
+         "min over G, max over D of V(D, G) = E_p[log D(x)] + E_q[log(1 − D(x))]: the GAN objective", "08",
+         ("minimax",)),
+    Term("最优判别器", "optimal discriminator", "for a fixed generator, D*(x) = p(x) / (p(x) + q(x))", "08"),
+    Term("詹森-香农散度", "Jensen–Shannon divergence (JSD)",
+         "½KL(p‖m) + ½KL(q‖m) with m = (p + q)/2; against D* the generator minimises 2·JSD − log 4", "08",
+         ("JS散度", "Jensen-Shannon divergence")),
+    Term("非饱和损失", "non-saturating loss",
+         "the generator loss −log D(G(z)), whose gradient stays large when D rejects the fakes", "08"),
+    Term("评论家", "critic", "a WGAN's discriminator: an unbounded score kept close to 1-Lipschitz", "08",
+         ("评判器",)),
+    Term("梯度惩罚", "gradient penalty (WGAN-GP)",
+         "λ·E[(‖∇c(x̂)‖₂ − 1)²] at points x̂ between real and generated samples", "08"),
+    Term("打包", "packing (PacGAN)", "the discriminator judges m samples at once, all real or all generated", "08"),
+    Term("模式覆盖", "modes covered",
+         "of a 2-D benchmark: modes with at least 20 of 2,500 samples within 3σ of their mean", "08"),
 )
 
 

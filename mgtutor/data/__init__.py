@@ -8,7 +8,8 @@ and §6 (splits, pipelines). Modules:
 * :mod:`~mgtutor.data.splits` — whole pieces to train/valid/test;
 * :mod:`~mgtutor.data.boulanger` — the benchmark pickles, read by a restricted unpickler, the TCN ``.mat``
   copies, and :func:`load_benchmark` (by registry name or path, notebook 07);
-* :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter.
+* :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter;
+* :mod:`~mgtutor.data.toy2d` — the 2-D mode-collapse benchmarks (ring, grid) of notebook 08.
 
 Every public name is importable from ``mgtutor.data`` directly.
 """
@@ -65,6 +66,7 @@ from mgtutor.data.midi_melodies import (
     voice_info,
 )
 from mgtutor.data.splits import split_by_piece
+from mgtutor.data.toy2d import TOY_SETS, ToyData, ToySet, toy_sample, toy_set
 from mgtutor.data.tunes import (
     KEY_INTERVALS,
     chorale_soprano_lines,
@@ -105,4 +107,5 @@ __all__ = [
     "choose_melody_voice", "describe_voice", "fold_notes", "fold_pitch", "folder_melodies", "is_mostly_monophonic",
     "melody_name_word", "name_words", "polyphonic_fraction", "voice_info",
     "KEY_INTERVALS", "chorale_tunes", "chorale_soprano_lines", "split_by_group", "tune_key", "roll_tune_key",
+    "TOY_SETS", "ToySet", "ToyData", "toy_set", "toy_sample",
 ]
