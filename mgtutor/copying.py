@@ -74,17 +74,16 @@ def line_of(piece) -> list:
     """The line the check follows: the skyline of a note list, or the notes of melody-grid tokens.
 
     ``piece`` is a list of :class:`mgtutor.symbolic.Note` or of melody-grid tokens (``"60"``, ``"_"``, ``"r"``;
-    ``<start>``/``<end>``/``<pad>`` are dropped).
+    decoded as sampled output is: ``<start>``/``<pad>`` skipped, ``<end>`` ends it, a hold after a rest is a rest).
     Raises:
         CopyingError: anything else.
     See: notebooks/11_evaluating_generated_music.ipynb §4.
     """
     from mgtutor.symbolic import Note, grid_to_melody, skyline, sort_notes
-    from mgtutor.symbolic.vocab import SPECIALS
 
     items = list(piece)
     if items and all(isinstance(x, str) for x in items):
-        return grid_to_melody([t for t in items if t not in SPECIALS])
+        return grid_to_melody(items, strict=False)
     if all(isinstance(x, Note) for x in items):
         return skyline(sort_notes(items))
     raise CopyingError("a piece is a list of mgtutor.symbolic.Note or of melody-grid tokens (str)")

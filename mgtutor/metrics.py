@@ -207,12 +207,13 @@ from dataclasses import dataclass  # noqa: E402
 from scipy.integrate import trapezoid  # noqa: E402
 
 __all__ += [
-    "NOTE_LENGTH_CLASSES", "MGEVAL_FEATURES", "pitch_count", "pitch_class_histogram", "pitch_class_transition_matrix",
+    "NOTE_LENGTH_CLASSES", "MGEVAL_FEATURES", "MUSIC_FEATURES", "pitch_count", "pitch_class_histogram",
+    "pitch_class_transition_matrix",
     "pitch_range", "average_pitch_interval", "note_count", "average_ioi", "note_length_class",
     "note_length_histogram", "note_length_transition_matrix", "polyphony", "scale_consistency", "empty_beat_rate",
     "piece_features", "set_features", "set_statistics", "feature_distance", "intra_set_distances",
     "inter_set_distances", "GaussianKDE", "overlap_area", "kl_divergence", "SetComparison", "compare_sets",
-    "format_comparison",
+    "format_comparison", "comparison_pivot",
 ]
 
 NOTE_LENGTH_CLASSES: tuple[tuple[str, float], ...] = (
@@ -411,23 +412,30 @@ MGEVAL_FEATURES = {
 """The nine features of Yang & Lerch (2018) by name (their abbreviations: PC, PCH, PCTM, PR, PI, NC, IOI, NLH, NLTM)."""
 
 
+MUSIC_FEATURES = {**MGEVAL_FEATURES, "polyphony": polyphony, "scale_consistency": scale_consistency,
+                  "empty_beat_rate": empty_beat_rate}
+"""Every per-piece feature by name: the nine of :data:`MGEVAL_FEATURES`, then polyphony, scale consistency and the
+empty-beat rate (NaN for a piece with no notes)."""
+
+
 def _feature_names(names) -> list[str]:
     names = list(MGEVAL_FEATURES) if names is None else list(names)
-    unknown = [n for n in names if n not in MGEVAL_FEATURES]
+    unknown = [n for n in names if n not in MUSIC_FEATURES]
     if unknown or not names:
-        raise MetricError(f"unknown feature(s) {unknown or names}; choose from {', '.join(MGEVAL_FEATURES)}")
+        raise MetricError(f"unknown feature(s) {unknown or names}; choose from {', '.join(MUSIC_FEATURES)}")
     return names
 
 
 def piece_features(notes, names=None) -> dict[str, np.ndarray]:
-    """``{feature: value}`` for one piece (scalars as 0-d arrays, histograms and matrices as arrays).
+    """``{feature: value}`` for one piece (scalars as 0-d arrays, histograms and matrices as arrays); ``names`` from
+    :data:`MUSIC_FEATURES`, default the nine of :data:`MGEVAL_FEATURES`.
 
     Raises:
         MetricError: an unknown feature name or an item that is not a Note.
     See: notebooks/11_evaluating_generated_music.ipynb §1.
     """
     notes = _note_list(notes)
-    return {name: np.asarray(MGEVAL_FEATURES[name](notes), np.float64) for name in _feature_names(names)}
+    return {name: np.asarray(MUSIC_FEATURES[name](notes), np.float64) for name in _feature_names(names)}
 
 
 def set_features(pieces, names=None) -> dict[str, np.ndarray]:
@@ -663,3 +671,36 @@ def format_comparison(rows: list[SetComparison], digits: int = 2) -> str:
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
              for row in [header, *body]]
     return "\n".join(lines)
+
+
+def comparison_pivot(rows: list[SetComparison], field: str = "overlap", digits: int = 2) -> str:
+    """A feature × set table of one field of :func:`compare_sets` rows (``"overlap"``, ``"kl"``, ``"mean"``, …;
+    ``"mean±std"`` for both), with a last row ``mean`` over the features for ``overlap`` and ``kl``.
+
+    Reference columns, all NaN for ``overlap``/``kl``, are left out.
+    Raises:
+        MetricError: an unknown field.
+    See: notebooks/11_evaluating_generated_music.ipynb §2.
+    """
+    fields = ("mean", "std", "intra_mean", "intra_std", "overlap", "kl", "mean±std")
+    if field not in fields:
+        raise MetricError(f"field must be one of {fields}, got {field!r}")
+    features = list(dict.fromkeys(r.feature for r in rows))
+    sets = list(dict.fromkeys(r.set_name for r in rows))
+    cell = {(r.feature, r.set_name): r for r in rows}
+
+    def value(r: SetComparison) -> str:
+        if field == "mean±std":
+            return "—" if np.isnan(r.mean) else f"{r.mean:.{digits}f} ± {r.std:.{digits}f}"
+        x = getattr(r, field)
+        return "—" if np.isnan(x) else f"{x:.{digits}f}"
+
+    if field in ("overlap", "kl"):
+        sets = [s for s in sets if not all(np.isnan(getattr(cell[f, s], field)) for f in features)]
+    table = [["feature", *sets]] + [[f, *(value(cell[f, s]) for s in sets)] for f in features]
+    if field in ("overlap", "kl"):
+        table.append(["mean", *(f"{np.mean([getattr(cell[f, s], field) for f in features]):.{digits}f}"
+                                for s in sets)])
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
+                               enumerate(zip(row, widths, strict=True))) for row in table)

@@ -202,6 +202,23 @@ def test_compare_sets_ranks_a_far_set_below_a_close_one():
     assert len(table) == 1 + len(rows) and table[0].split()[:3] == ["feature", "set", "n"] and "—" in table[1]
 
 
+def test_comparison_pivot_and_extra_features():
+    rng = np.random.default_rng(4)
+    sets = {"real": [_random_melody(rng, 60, 72) for _ in range(6)], "other": [_random_melody(rng, 50, 80) for _ in
+                                                                              range(5)]}
+    rows = metrics.compare_sets(sets, "real", ["pitch_range", "polyphony", "empty_beat_rate"])
+    table = metrics.comparison_pivot(rows, "overlap").splitlines()
+    assert table[0].split() == ["feature", "other"] and table[-1].split()[0] == "mean"
+    by = {r.feature: r for r in rows if r.set_name == "other"}
+    mean_oa = np.mean([r.overlap for r in by.values()])
+    assert table[-1].split()[1] == f"{mean_oa:.2f}" and table[1].split()[1] == f"{by['pitch_range'].overlap:.2f}"
+    assert by["polyphony"].mean == 1.0 and by["empty_beat_rate"].mean == 0.0  # melodies without rests
+    wide = metrics.comparison_pivot(rows, "mean±std", digits=1).splitlines()
+    assert wide[0].split() == ["feature", "real", "other"] and " ± " in wide[1]
+    with pytest.raises(MetricError, match="field must be one of"):
+        metrics.comparison_pivot(rows, "median")
+
+
 def test_compare_sets_bad_input():
     with pytest.raises(MetricError, match="reference 'real'"):
         metrics.compare_sets({"a": [melody(), chords()]}, "real")
