@@ -1,6 +1,6 @@
 """A copying check: does a generated piece repeat a long stretch of a training piece, in any key?
 
-Part of mgtutor. See notebooks/11_evaluating_generated_music.ipynb §4 and the command line::
+Part of mgtutor. See notebooks/11_evaluating_generated_music.ipynb §5 and the command line::
 
     python -m mgtutor evaluate copying --generated DIR|FILE --corpus chorales|folk|DIR [--min-length N]
 
@@ -77,7 +77,7 @@ def line_of(piece) -> list:
     decoded as sampled output is: ``<start>``/``<pad>`` skipped, ``<end>`` ends it, a hold after a rest is a rest).
     Raises:
         CopyingError: anything else.
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     from mgtutor.symbolic import Note, grid_to_melody, skyline, sort_notes
 
@@ -94,7 +94,7 @@ def line_symbols(line: Sequence, mode: str = "pitch") -> list:
 
     Rule: for notes k = 0 … n − 2, ``pitch`` gives p_{k+1} − p_k and ``rhythm`` gives (p_{k+1} − p_k,
     round(480 · (o_{k+1} − o_k))), the onset difference in 1/480 of a quarter note.
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     _check_mode(mode)
     pitches = [n.pitch for n in line]
@@ -141,7 +141,7 @@ class CorpusIndex:
         mode: ``"pitch"`` or ``"rhythm"`` (:data:`MODES`).
     Raises:
         CopyingError: no pieces, or a bad mode or piece.
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
 
     def __init__(self, pieces: Iterable[tuple[str, object]], mode: str = "pitch") -> None:
@@ -202,7 +202,7 @@ class CorpusIndex:
         Rule: walk the automaton along the query; on a symbol with no transition follow suffix links (shortening
         the current match) until one exists. The longest current match over the walk is the answer; the state's
         ``first_end`` gives where it ends in the corpus. Ties go to the earliest position in the query.
-        See: notebooks/11_evaluating_generated_music.ipynb §4.
+        See: notebooks/11_evaluating_generated_music.ipynb §5.
         """
         line = line_of(piece)
         state = current = best = 0
@@ -228,7 +228,7 @@ class CorpusIndex:
 def longest_match(piece, corpus: Sequence[tuple[str, object]], mode: str = "pitch") -> Match:
     """:meth:`CorpusIndex.longest_match` of one piece against a corpus given as ``(name, piece)`` pairs.
 
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     return CorpusIndex(corpus, mode).longest_match(piece)
 
@@ -236,7 +236,7 @@ def longest_match(piece, corpus: Sequence[tuple[str, object]], mode: str = "pitc
 def longest_matches(pieces: Sequence[tuple[str, object]], index: CorpusIndex) -> list[tuple[str, Match]]:
     """``(name, Match)`` for every generated ``(name, piece)`` against one :class:`CorpusIndex`.
 
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     return [(name, index.longest_match(piece)) for name, piece in pieces]
 
@@ -247,7 +247,7 @@ def line_similarity(a: Sequence, b: Sequence) -> float:
 
     The edit distance (Levenshtein) counts the insertions, deletions and substitutions that turn one into the other,
     so an added passing note costs one or two symbols however long the shared stretches around it are.
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     a, b = list(a), list(b)
     if not a and not b:
@@ -268,7 +268,7 @@ def tune_groups(lines: Sequence[Sequence[str]], similarity: float = SAME_TUNE_SI
 
     Only pairs that share a stretch of ``ngram`` intervals are compared whole; the label of a tune is the index of
     one of its lines.
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     from mgtutor.data import tune_key
 
@@ -307,7 +307,7 @@ def held_out_longest_matches(lines: Sequence[Sequence[str]], groups: Sequence, m
         The longest match (in symbols) of each piece, in the order of ``lines``.
     Raises:
         CopyingError: fewer than two folds or fewer tunes than folds.
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     from mgtutor.data import split_by_group
 
@@ -331,7 +331,7 @@ def choose_threshold(longest: Sequence[int], rate: float = FALSE_POSITIVE_RATE) 
     Rule: a piece is flagged when its longest match is ≥ N; N = min{n ≥ 1 : mean(longest ≥ n) ≤ rate}.
     Raises:
         CopyingError: no values or a rate outside [0, 1).
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     values = np.asarray(longest, dtype=np.int64)
     if values.size == 0 or not 0 <= rate < 1:
@@ -353,7 +353,7 @@ def calibrate(mode: str = "pitch", rate: float = FALSE_POSITIVE_RATE, folds: int
     Returns:
         A JSON-ready dict: ``threshold``, ``false_positive_rate`` (over all pieces), ``histogram``
         (``{length: pieces}``), ``tune_key_only``, ``melody_split`` and how it was computed.
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     from mgtutor import data
 
@@ -400,7 +400,7 @@ def write_calibration(path: str | Path | None = None) -> Path:
 def calibration() -> dict:
     """The shipped calibration: ``{"pitch": calibrate("pitch"), "rhythm": calibrate("rhythm"), "command": …}``.
 
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     text = resources.files("mgtutor.data").joinpath(CALIBRATION_FILE).read_text(encoding="utf-8")
     return json.loads(text)
@@ -409,7 +409,7 @@ def calibration() -> dict:
 def calibrated_threshold(mode: str = "pitch") -> int:
     """The shipped threshold of ``mode``: a generated piece whose longest match is at least this long is flagged.
 
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     return int(calibration()[_check_mode(mode)]["threshold"])
 

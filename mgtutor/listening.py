@@ -1,6 +1,6 @@
 """Listening tests: blind A/B and ABX trials, a page that plays them and records answers, and their statistics.
 
-Part of mgtutor. See notebooks/11_evaluating_generated_music.ipynb §5.
+Part of mgtutor. See notebooks/11_evaluating_generated_music.ipynb §6.
 
 * **Design.** :func:`make_trials` turns pairs of clips (system 1 vs system 2, e.g. generated vs real) into trials whose
   order and A/B sides are drawn from a seeded generator, so the listener never knows which system is which
@@ -53,7 +53,7 @@ def clip_from_notes(name: str, system: str, notes, qpm: float = 100.0, sr: int =
     """A clip of notes (times in quarter notes) rendered by the course's NumPy synthesizer as 16-bit WAV bytes.
 
     The same synthesizer for every system, so the timbre gives nothing away.
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
     import soundfile as sf
 
@@ -87,7 +87,7 @@ def make_trials(pairs: Sequence[tuple[Clip, Clip]], kind: str = "abx", seed: int
     with probability 1/2; for ABX, X is A or B with probability 1/2 each. The same seed gives the same trials.
     Raises:
         ListeningError: no pairs, or a kind other than ``"ab"`` / ``"abx"``.
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
     if kind not in KINDS:
         raise ListeningError(f"kind must be one of {KINDS}, got {kind!r}")
@@ -119,7 +119,7 @@ def append_answer(path: str | os.PathLike, row: dict) -> None:
     (``O_EXCL``).
     Raises:
         ListeningError: a field that is not in :data:`ANSWER_FIELDS`.
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
     unknown = sorted(set(row) - set(ANSWER_FIELDS))
     if unknown:
@@ -146,7 +146,7 @@ def append_answer(path: str | os.PathLike, row: dict) -> None:
 def read_answers(path: str | os.PathLike) -> list[dict]:
     """The rows of an answers CSV as dicts of strings (empty list for a missing file).
 
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
     path = Path(path)
     if not path.exists():
@@ -166,7 +166,7 @@ class ListeningPage:
         csv_path: the answers file (appended to; created with a header).
         listener: an identifier of the listener (a pseudonym).
         clock: returns the time stamp of an answer (tests pass a fixed one).
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
 
     def __init__(self, trials: Sequence[Trial], csv_path: str | os.PathLike, listener: str,
@@ -293,7 +293,7 @@ def abx_test(correct: int, trials: int, confidence: float = 0.95) -> BinomialRes
     p = P(K ≥ correct) for K ~ Binomial(trials, 1/2); the interval is the two-sided Clopper–Pearson interval.
     Raises:
         ListeningError: counts that are not whole, or not 0 ≤ correct ≤ trials ≥ 1.
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
     return _binomial(correct, trials, "greater", confidence)
 
@@ -301,7 +301,7 @@ def abx_test(correct: int, trials: int, confidence: float = 0.95) -> BinomialRes
 def preference_test(prefer_first: int, trials: int, confidence: float = 0.95) -> BinomialResult:
     """Do listeners prefer one system? Two-sided exact binomial test of H0: P(prefer the first system) = 1/2.
 
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
     return _binomial(prefer_first, trials, "two-sided", confidence)
 
@@ -312,7 +312,7 @@ def analyse_answers(rows: Sequence[dict], first_system: str | None = None,
     for the kinds present; for A/B, the share of answers preferring ``first_system`` (default: the first system
     named in the rows, in order of appearance).
 
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
     out = {}
     abx = [r for r in rows if r["kind"] == "abx"]
@@ -340,7 +340,7 @@ def abx_power(trials: int, p_true: float, alpha: float = 0.05) -> float:
     Rule: the test rejects when K ≥ k*, k* = min{k : P(K ≥ k | p = 1/2) ≤ alpha}; power = P(K ≥ k* | p_true).
     Raises:
         ListeningError: trials < 1 or a probability outside (0, 1).
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
     from scipy.stats import binom
 
@@ -358,7 +358,7 @@ def trials_needed(p_true: float, alpha: float = 0.05, power: float = 0.8, max_tr
     larger test can have a little less power; round up generously when planning.)
     Raises:
         ListeningError: p_true ≤ 1/2 (chance cannot be beaten), or no size up to ``max_trials`` is enough.
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
     if not 0.5 < p_true < 1:
         raise ListeningError(f"p_true must be in (1/2, 1): at 1/2 listeners are guessing; got {p_true}")
@@ -373,7 +373,7 @@ def mos_interval(scores: Sequence[float], confidence: float = 0.95) -> tuple[flo
 
     Raises:
         ListeningError: fewer than two scores.
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
     from scipy.stats import t
 

@@ -1,6 +1,6 @@
 """The copying task: does any generated piece repeat a long stretch of a training corpus? (notebook 11)
 
-Part of mgtutor. See notebooks/11_evaluating_generated_music.ipynb §4::
+Part of mgtutor. See notebooks/11_evaluating_generated_music.ipynb §5::
 
     python -m mgtutor evaluate copying --generated DIR|FILE --corpus chorales|folk|DIR [--min-length N]
                                        [--mode pitch|rhythm]
@@ -48,7 +48,7 @@ def read_pieces(source: str | Path, what: str = "--generated", report=None) -> l
 
     Raises:
         CopyingError: no such file or folder, a file of another type, or no readable piece at all.
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     from mgtutor.copying import CopyingError
     from mgtutor.errors import MgtutorError
@@ -79,7 +79,7 @@ def read_pieces(source: str | Path, what: str = "--generated", report=None) -> l
 def corpus_pieces(corpus: str, report=None) -> list[tuple[str, object]]:
     """``(name, piece)`` pairs of ``chorales``, ``folk`` or a folder (see the module docstring).
 
-    See: notebooks/11_evaluating_generated_music.ipynb §4.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     from mgtutor import data
 
