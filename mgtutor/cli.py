@@ -301,7 +301,7 @@ BACKENDS = ("tensorflow", "jax", "torch")
 VERB_HELP = {
     "train": "train a course model and write a run directory (the same command resumes an unfinished one)",
     "generate": "generate music with a trained run",
-    "evaluate": "score a trained run on its held-out data",
+    "evaluate": "score a trained run on its held-out data, or check generated music against a corpus",
 }
 
 

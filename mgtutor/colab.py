@@ -23,6 +23,7 @@ COLAB_EXTRAS = (
     "pyfluidsynth>=1.3.3",
     "verovio==6.4.1",
     "soxr>=0.3",
+    "muspy>=0.5",
 )
 APT_PACKAGES = ("fluidsynth",)
 

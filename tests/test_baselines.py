@@ -189,3 +189,20 @@ def test_frame_baselines_bad_input(cls):
         model.set_params({"p": np.ones_like(model.p)})
     with pytest.raises(ModelConfigError, match="values outside"):
         model.set_params({"p": np.full(5, 0.5)})
+
+
+def test_ngram_sampling_follows_its_probabilities_and_stops():
+    rng = np.random.default_rng(0)
+    model = NGram(2, 4).fit([[1, 2, 1, 2, 3]])
+    draws = [model.sample(1, rng, history=[1])[0] for _ in range(4000)]
+    np.testing.assert_allclose(np.bincount(draws, minlength=4) / 4000, model.probs([1]), atol=0.02)
+    for _ in range(50):
+        out = model.sample(8, rng, history=[1], stop=3)
+        assert 3 not in out[:-1] and (len(out) == 8 or out[-1] == 3)
+    # an order-6 model continues a history it saw once with the token that followed it, more often than not
+    motif = rng.integers(3, 12, 60).tolist()
+    overfit = NGram(6, 12).fit([[1, *motif, 2]])
+    follows = [overfit.sample(1, rng, history=motif[10:15])[0] for _ in range(400)]
+    assert np.mean(np.array(follows) == motif[15]) > 0.5
+    with pytest.raises(ModelConfigError, match="positive number of tokens"):
+        model.sample(0, rng)

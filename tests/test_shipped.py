@@ -60,7 +60,7 @@ def test_the_wheel_contains_the_package_data(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     wheel = next(tmp_path.glob("mgtutor-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    wanted = {"mgtutor/data/chorale_tunes.json", "mgtutor/shipped/SHA256SUMS"}
+    wanted = {"mgtutor/data/chorale_tunes.json", "mgtutor/data/copying_calibration.json", "mgtutor/shipped/SHA256SUMS"}
     wanted |= {f"mgtutor/shipped/{rel}" for rel in read_manifest(SHIPPED)}
     assert wanted <= names, sorted(wanted - names)
     config = json.loads(zipfile.ZipFile(wheel).read(f"mgtutor/shipped/{melody.SHIPPED_RUN}/config.json"))

@@ -239,6 +239,23 @@ class NGram:
             p = q / (c_h + t_h)
         return p
 
+    def sample(self, length: int, rng: np.random.Generator, history=(), stop: int | None = None) -> list[int]:
+        """Draw up to ``length`` tokens one at a time from P(· | the tokens before), after ``history``.
+
+        Stops early (after drawing it) at the token ``stop`` when one is given; returns the drawn tokens only.
+        See: notebooks/11_evaluating_generated_music.ipynb §4 (a heavily overfit n-gram copies its training data).
+        """
+        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
+            raise ModelConfigError(f"length must be a positive number of tokens, got {length!r}")
+        seq, out = [int(s) for s in history], []
+        for _ in range(int(length)):
+            token = int(rng.choice(self.vocab_size, p=self.probs(seq[-(self.order - 1):] if self.order > 1 else [])))
+            seq.append(token)
+            out.append(token)
+            if token == stop:
+                break
+        return out
+
     def nll(self, sequences) -> float:
         """Mean negative log-likelihood (nats) per target token over ``sequences`` (targets at positions ≥ 1)."""
         total = count = 0
