@@ -10,7 +10,8 @@ and §6 (splits, pipelines). Modules:
   copies, and :func:`load_benchmark` (by registry name or path, notebook 07);
 * :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter;
 * :mod:`~mgtutor.data.pipeline` — a ``tf.data`` input pipeline and a plain-Python generator serving the same
-  examples, for measuring (notebook 10; import it as ``mgtutor.data.pipeline``).
+  examples, for measuring (notebook 10; import it as ``mgtutor.data.pipeline``);
+* :mod:`~mgtutor.data.toy2d` — the 2-D mode-collapse benchmarks (ring, grid) of notebook 08.
 
 Every public name is importable from ``mgtutor.data`` directly.
 """
@@ -67,6 +68,7 @@ from mgtutor.data.midi_melodies import (
     voice_info,
 )
 from mgtutor.data.splits import split_by_piece
+from mgtutor.data.toy2d import TOY_SETS, ToyData, ToySet, toy_sample, toy_set
 from mgtutor.data.tunes import (
     KEY_INTERVALS,
     chorale_soprano_lines,
@@ -107,4 +109,5 @@ __all__ = [
     "choose_melody_voice", "describe_voice", "fold_notes", "fold_pitch", "folder_melodies", "is_mostly_monophonic",
     "melody_name_word", "name_words", "polyphonic_fraction", "voice_info",
     "KEY_INTERVALS", "chorale_tunes", "chorale_soprano_lines", "split_by_group", "tune_key", "roll_tune_key",
+    "TOY_SETS", "ToySet", "ToyData", "toy_set", "toy_sample",
 ]
