@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MELODY = ["--corpus", "chorales", "--limit", "6", "--epochs", "3", "--units", "8", "--embed-dim", "4", "--layers", "1",
           "--window", "16", "--stride", "8", "--batch-size", "8"]
 PIANOROLL = ["--model", "lstm", "--epochs", "3", "--units", "8", "--batch-size", "4"]
+GAN = ["--data", "ring", "--model", "pacgan", "--epochs", "3"]  # smoke: 20 steps per epoch, one execution each
 
 
 def _env(**extra):
@@ -100,20 +101,22 @@ def _weights(path):
 
 
 def test_sigkill_mid_epoch_then_the_same_command_resumes_with_its_log_continuing(tmp_path, capsys):
-    """Two model kinds through the command line, killed at the same time; the melody run also finds its latest
-    checkpoint corrupted (one flipped byte that h5py would load) and goes back to the one before."""
+    """Three model kinds through the command line — a melody LSTM, a piano-roll LSTM, a GAN with two optimizers —
+    killed at the same time; the melody run also finds its latest checkpoint corrupted (one flipped byte that
+    h5py would load) and goes back to the one before."""
     rolls = _toy_rolls(tmp_path / "toy.pickle")
     jobs = {"melody": ["train", "melody", *MELODY, "--out", str(tmp_path / "melody")],
-            "pianoroll": ["train", "pianoroll", "--data", str(rolls), *PIANOROLL, "--out", str(tmp_path / "roll")]}
-    kills = {"melody": (2, 0), "pianoroll": (1, 1)}
+            "pianoroll": ["train", "pianoroll", "--data", str(rolls), *PIANOROLL, "--out", str(tmp_path / "roll")],
+            "gan": ["train", "gan-toy", *GAN, "--out", str(tmp_path / "gan")]}
+    kills = {"melody": (2, 0), "pianoroll": (1, 1), "gan": (1, 19)}  # the GAN: after its 20 steps, before the commit
     procs = {kind: _start_and_kill(argv, *kills[kind]) for kind, argv in jobs.items()}
     for proc in procs.values():
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == -signal.SIGKILL, err[-3000:]
-    melody_dir, roll_dir = tmp_path / "melody", tmp_path / "roll"
+    melody_dir, roll_dir, gan_dir = tmp_path / "melody", tmp_path / "roll", tmp_path / "gan"
     assert train.read_log(melody_dir / "log.csv")["epoch"] == [0, 1]
-    assert train.read_log(roll_dir / "log.csv")["epoch"] == [0]
-    assert not (melody_dir / "COMPLETE").exists() and not (roll_dir / "COMPLETE").exists()
+    assert train.read_log(roll_dir / "log.csv")["epoch"] == train.read_log(gan_dir / "log.csv")["epoch"] == [0]
+    assert not any((d / "COMPLETE").exists() for d in (melody_dir, roll_dir, gan_dir))
 
     state = json.loads((melody_dir / "state" / "state.json").read_text())
     assert state["epoch"] == 2 and state["previous"]["epoch"] == 1
@@ -125,28 +128,33 @@ def test_sigkill_mid_epoch_then_the_same_command_resumes_with_its_log_continuing
     for kind, argv in jobs.items():
         assert cli.main(argv) == 0, kind
         out, err = capsys.readouterr()
-        first = {"melody": 2, "pianoroll": 2}[kind]  # melody: epoch 3 was lost with its checkpoint, so 2 again
-        assert f"resuming at epoch {first}/3" in out
-        assert [line for line in out.splitlines() if line.startswith("epoch ")][0].startswith(f"epoch {first}/3:")
+        if kind == "gan":  # the GAN's command prints its scores only
+            assert err == "" and "pacgan on the ring, 3 epoch(s)" in out
+            continue
+        # both resume at epoch 2: the melody run's epoch-2 checkpoint was damaged, so it trains epoch 2 again
+        assert "resuming at epoch 2/3" in out
+        assert [line for line in out.splitlines() if line.startswith("epoch ")][0].startswith("epoch 2/3:")
         if kind == "melody":
             assert err.splitlines() == [f"mgtutor: warning: {latest}: checksum mismatch (the file changed after it "
                                         "was written); using the previous checkpoint (epoch 1)"]
         else:
             assert err == ""
-    for run_dir in (melody_dir, roll_dir):
+    resumed = {"melody": melody_dir, "pianoroll": roll_dir, "gan": gan_dir}
+    for run_dir in resumed.values():
         assert train.read_log(run_dir / "log.csv")["epoch"] == [0, 1, 2]  # no gap, no duplicate
         assert (run_dir / "COMPLETE").is_file() and not (run_dir / "state").exists()
 
-    # the resumed runs end where uninterrupted ones do (the piano roll keeps its best epoch across the kill)
+    # the resumed runs end where uninterrupted ones do (the piano roll keeps its best epoch across the kill; the
+    # GAN's two optimizers and its noise, drawn from (seed, step), continue where they were)
     for kind, argv in jobs.items():
         straight = tmp_path / f"{kind}-straight"
         assert cli.main([*argv[:-1], str(straight)]) == 0
-        resumed = melody_dir if kind == "melody" else roll_dir
-        for (name, a), (_, b) in zip(_weights(resumed / "model.weights.h5"), _weights(straight / "model.weights.h5"),
-                                     strict=True):
+        for (name, a), (_, b) in zip(_weights(resumed[kind] / "model.weights.h5"),
+                                     _weights(straight / "model.weights.h5"), strict=True):
             np.testing.assert_array_equal(a, b, err_msg=f"{kind}: {name}")
-        np.testing.assert_array_equal(train.read_log(resumed / "log.csv")["val_nll"],
-                                      train.read_log(straight / "log.csv")["val_nll"])
+        column = "d_loss" if kind == "gan" else "val_nll"
+        np.testing.assert_array_equal(train.read_log(resumed[kind] / "log.csv")[column],
+                                      train.read_log(straight / "log.csv")[column])
     capsys.readouterr()
 
 
@@ -281,9 +289,9 @@ UNDER_JAX = textwrap.dedent("""
     import numpy as np
     import keras
     assert keras.backend.backend() == "jax"
-    from mgtutor import data, models
+    from mgtutor import models
     from mgtutor.metrics import keras_metric
-    from mgtutor.tasks import melody, pianoroll
+    from mgtutor.tasks import pianoroll
 
     out = sys.argv[1]
     rng = np.random.default_rng(0)
@@ -321,25 +329,37 @@ UNDER_JAX = textwrap.dedent("""
         again = pianoroll.score(loaded.model, split["valid"])["frame_nll"]
         assert abs(again - run.results["valid"]["frame_nll"]) < 1e-4
         done.append(f"pianoroll.train({model})")
-    lines = list(data.chorale_soprano_lines().values())[:4]
-    run = melody.train(lines, f"{out}/melody", melody.settings(units=8, embed_dim=4, layers=1, epochs=1, window=16,
-                                                               stride=16, batch_size=8))
-    loaded = melody.load(run.run_dir)
-    _, valid, _, _ = melody.splits(lines, melody.MelodySettings(**loaded.config["training"]), loaded.vocab)
-    assert abs(melody.validation_nll(loaded.model, valid) - run.val_nll) < 1e-4
-    done.append("melody.train")
+    from mgtutor.tasks import gan_toy
+
+    gan = models.build("toy_gan", units=8, pack=2, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2))
+    before = [np.array(v) for v in gan.get_weights()]
+    gan.fit(rng.normal(size=(32, 2)).astype("float32"), batch_size=16, epochs=1, verbose=0)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, gan.get_weights()) if a.ndim == 2)
+    gan.save_weights(f"{out}/toy_gan.weights.h5")
+    again = models.build("toy_gan", units=8, pack=2, seed=0)
+    again.load_weights(f"{out}/toy_gan.weights.h5")
+    noise = rng.normal(size=(5, 2)).astype("float32")
+    np.testing.assert_allclose(np.asarray(again(noise)), np.asarray(gan(noise)), rtol=1e-6, atol=1e-6)
+    done.append("toy_gan")
+    run = gan_toy.train(f"{out}/gan", gan_toy.settings(epochs=1, steps_per_epoch=4, units=8, batch_size=32))
+    assert {k: run.results[k] for k in ("modes", "high_quality")} == {
+        k: v for k, v in gan_toy.scores(gan_toy.load(run.run_dir).model, "ring", 0).items() if k in ("modes",
+                                                                                                   "high_quality")}
+    done.append("gan_toy.train")
     print(json.dumps(done))
 """)
 
 
 def test_every_keras_builder_and_trainer_trains_saves_and_reloads_under_jax(tmp_path):
-    """Notebooks 06–07's builders (melody_lstm, frame_lstm, rnn_nade) and trainers, in a fresh JAX process."""
+    """Notebooks 06–08's builders (melody_lstm, frame_lstm, rnn_nade, toy_gan) and trainers, in a fresh JAX
+    process. (The melody trainer's JAX run, through the command line, is tests/test_backends.py's.)"""
     proc = subprocess.run([sys.executable, "-c", UNDER_JAX, str(tmp_path)], env=_env(KERAS_BACKEND="jax"),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     from mgtutor.models import BUILDERS, build  # noqa: F401  (fills the registry)
 
-    keras_builders = sorted(n for n in BUILDERS if n in ("melody_lstm", "frame_lstm", "rnn_nade"))
+    keras_builders = sorted(n for n in BUILDERS if n in ("melody_lstm", "frame_lstm", "rnn_nade", "toy_gan"))
     done = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert keras_builders == ["frame_lstm", "melody_lstm", "rnn_nade"] and set(keras_builders) <= set(done)
-    assert {"pianoroll.train(lstm)", "pianoroll.train(nade)", "melody.train"} <= set(done)
+    assert keras_builders == ["frame_lstm", "melody_lstm", "rnn_nade", "toy_gan"] and set(keras_builders) <= set(done)
+    assert {"pianoroll.train(lstm)", "pianoroll.train(nade)", "gan_toy.train"} <= set(done)
