@@ -43,7 +43,7 @@ from mgtutor.metrics import sequence_nll
 from mgtutor.runs import RunDir, RunDirError, run_name
 
 __all__ = ["TrainError", "TimeBudget", "ProgressLine", "format_seconds", "RunCheckpoint", "CheckpointWarning",
-           "BestCheckpoint", "sha256_file",
+           "BestCheckpoint", "sha256_file", "warmup_cosine",
            "FitResult", "fit_run", "read_log",
            "reconcile_log", "train_melody", "melody_windows", "sequence_nll", "run_name", "RUN_FILES"]
 
@@ -130,6 +130,31 @@ class ProgressLine(keras.callbacks.Callback):
         eta = sum(self.times) / len(self.times) * (self.epochs - epoch - 1)
         self._print(f"epoch {epoch + 1}/{self.epochs}: {', '.join([*values, format_seconds(self.times[-1])])}, "
                     f"ETA {format_seconds(eta)}")
+
+
+def warmup_cosine(epoch: int, base_lr: float, epochs: int, warmup: int = 0, final_fraction: float = 0.05) -> float:
+    """The learning rate of ``epoch`` (0-based): a linear warm-up over ``warmup`` epochs, then a cosine from
+    ``base_lr`` down to ``final_fraction · base_lr`` at the last epoch.
+
+    η_e = η₀ (e + 1) / W for e < W;  η_e = η₀ [f + (1 − f)(1 + cos(π (e − W) / (E − W − 1))) / 2] after.
+
+    A function of the epoch number only, so a resumed run gets exactly the rates an uninterrupted one would
+    (``keras.callbacks.LearningRateScheduler(lambda e, lr: warmup_cosine(e, ...))``); a schedule with its own
+    counters (``ReduceLROnPlateau``) starts them afresh after a crash.
+    Raises:
+        TrainError: a non-positive rate or epoch count, warm-up not shorter than the run, f outside (0, 1].
+    See: notebooks/10_full_training.ipynb §3.
+    """
+    import math
+
+    if not base_lr > 0 or epochs < 1 or not 0 <= warmup < epochs or not 0 < final_fraction <= 1:
+        raise TrainError(f"need base_lr > 0, epochs ≥ 1, 0 ≤ warmup < epochs and 0 < final_fraction ≤ 1; got "
+                         f"{base_lr}, {epochs}, {warmup}, {final_fraction}")
+    if epoch < warmup:
+        return base_lr * (epoch + 1) / warmup
+    span = max(epochs - warmup - 1, 1)
+    progress = min(max(epoch - warmup, 0) / span, 1.0)
+    return base_lr * (final_fraction + (1 - final_fraction) * (1 + math.cos(math.pi * progress)) / 2)
 
 
 STATE_FILE = "state.json"

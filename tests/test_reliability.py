@@ -207,6 +207,15 @@ def test_a_run_directory_that_cannot_be_written_fails_before_training_in_one_lin
         runs.RunDir.prepare(out, {"task": "t", "builder": "b"})
 
 
+def test_warmup_cosine_by_hand():
+    rates = [train.warmup_cosine(e, 0.1, 6, warmup=2, final_fraction=0.1) for e in range(6)]
+    # warm-up 0.05, 0.1; then cosine over 3 steps from 0.1 to 0.01: 0.1, 0.1·(0.1 + 0.9·(1 + cos(π/3))/2), …, 0.01
+    np.testing.assert_allclose(rates, [0.05, 0.1, 0.1, 0.1 * (0.1 + 0.9 * 0.75), 0.1 * (0.1 + 0.9 * 0.25), 0.01])
+    assert train.warmup_cosine(0, 1.0, 1) == 1.0
+    with pytest.raises(train.TrainError, match="warmup < epochs"):
+        train.warmup_cosine(0, 0.1, 3, warmup=3)
+
+
 def test_progress_lines_and_durations():
     assert [train.format_seconds(s) for s in (0, 42.4, 65, 3600 + 7 * 60 + 3)] == ["0 s", "42 s", "1 min 05 s",
                                                                                    "1 h 07 min"]
