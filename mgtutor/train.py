@@ -43,7 +43,7 @@ from mgtutor.metrics import sequence_nll
 from mgtutor.runs import RunDir, RunDirError, run_name
 
 __all__ = ["TrainError", "TimeBudget", "ProgressLine", "format_seconds", "RunCheckpoint", "CheckpointWarning",
-           "BestCheckpoint", "sha256_file", "warmup_cosine",
+           "BestCheckpoint", "sha256_file", "warmup_cosine", "EventLog", "read_events",
            "FitResult", "fit_run", "read_log",
            "reconcile_log", "train_melody", "melody_windows", "sequence_nll", "run_name", "RUN_FILES"]
 
@@ -313,6 +313,66 @@ class BestCheckpoint(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.best_epoch is not None and self._path(self.best_epoch).is_file():
             self.model.load_weights(self._path(self.best_epoch))
+
+
+class EventLog(keras.callbacks.Callback):
+    """TensorBoard event files of every epoch's logs, written with TensorFlow alone.
+
+    ``log_dir/train`` gets the training values (``epoch_loss``, ``epoch_nll``, …), ``log_dir/validation`` the
+    ``val_`` ones under the same tags, at step = epoch — the layout of Keras' ``TensorBoard`` callback, which
+    needs the separate ``tensorboard`` package (TensorFlow 2.21 no longer installs it). The viewer reads them:
+    ``pip install tensorboard; tensorboard --logdir runs/``. A resumed run adds an event file per session.
+    See: notebooks/10_full_training.ipynb §3.
+    """
+
+    def __init__(self, log_dir: str | Path) -> None:
+        super().__init__()
+        self.log_dir, self._writers = Path(log_dir), {}
+
+    def _writer(self, folder: str):
+        import tensorflow as tf
+
+        if folder not in self._writers:
+            self._writers[folder] = tf.summary.create_file_writer(str(self.log_dir / folder))
+        return self._writers[folder]
+
+    def on_epoch_end(self, epoch, logs=None):
+        import tensorflow as tf
+        from tensorflow.core.framework import summary_pb2
+
+        metadata = summary_pb2.SummaryMetadata()
+        metadata.plugin_data.plugin_name = "scalars"  # what TensorBoard's scalar dashboard reads
+        for key, value in (logs or {}).items():
+            folder, name = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
+            with self._writer(folder).as_default():
+                tf.summary.write(f"epoch_{name}", tf.constant(float(value), tf.float32), step=int(epoch),
+                                 metadata=metadata)
+        for writer in self._writers.values():
+            writer.flush()
+
+    def on_train_end(self, logs=None):
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+
+
+def read_events(folder: str | Path) -> dict[str, list[tuple[int, float]]]:
+    """The scalars of the TensorBoard event files in ``folder`` (one run's ``train`` or ``validation``), by tag:
+    ``{"epoch_loss": [(step, value), ...]}`` in file order.
+
+    See: notebooks/10_full_training.ipynb §3.
+    """
+    import tensorflow as tf
+    from tensorflow.core.util import event_pb2
+
+    out: dict[str, list[tuple[int, float]]] = {}
+    for path in sorted(Path(folder).glob("events.out.tfevents.*")):
+        for record in tf.data.TFRecordDataset(str(path)):
+            event = event_pb2.Event.FromString(record.numpy())
+            for value in event.summary.value:
+                number = float(tf.make_ndarray(value.tensor)) if value.HasField("tensor") else value.simple_value
+                out.setdefault(value.tag, []).append((int(event.step), number))
+    return out
 
 
 def sha256_file(path: str | Path) -> str:

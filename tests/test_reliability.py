@@ -207,6 +207,23 @@ def test_a_run_directory_that_cannot_be_written_fails_before_training_in_one_lin
         runs.RunDir.prepare(out, {"task": "t", "builder": "b"})
 
 
+def test_event_log_writes_what_tensorboard_reads(tmp_path):
+    events = train.EventLog(tmp_path)
+    events.on_epoch_end(0, {"loss": 1.5, "nll": 1.4, "val_loss": 2.0})
+    events.on_epoch_end(1, {"loss": 1.25, "nll": 1.2, "val_loss": 1.75})
+    events.on_train_end()
+    assert train.read_events(tmp_path / "train") == {"epoch_loss": [(0, 1.5), (1, 1.25)],
+                                                     "epoch_nll": [(0, pytest.approx(1.4)), (1, pytest.approx(1.2))]}
+    assert train.read_events(tmp_path / "validation") == {"epoch_loss": [(0, 2.0), (1, 1.75)]}
+    import tensorflow as tf
+    from tensorflow.core.util import event_pb2
+
+    path = next((tmp_path / "train").glob("events.out.tfevents.*"))
+    tags = [(v.tag, v.metadata.plugin_data.plugin_name) for r in tf.data.TFRecordDataset(str(path))
+            for v in event_pb2.Event.FromString(r.numpy()).summary.value]
+    assert ("epoch_loss", "scalars") in tags  # the scalar dashboard's plugin
+
+
 def test_warmup_cosine_by_hand():
     rates = [train.warmup_cosine(e, 0.1, 6, warmup=2, final_fraction=0.1) for e in range(6)]
     # warm-up 0.05, 0.1; then cosine over 3 steps from 0.1 to 0.01: 0.1, 0.1·(0.1 + 0.9·(1 + cos(π/3))/2), …, 0.01
