@@ -120,7 +120,8 @@ class ProgressLine(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if not self.times and epoch > 0:
-            self._print(f"resuming at epoch {epoch + 1}/{self.epochs} (epochs 1–{epoch} are in the checkpoint)")
+            done = "epoch 1 is" if epoch == 1 else f"epochs 1–{epoch} are"
+            self._print(f"resuming at epoch {epoch + 1}/{self.epochs} ({done} in the checkpoint)")
         self._start = time.monotonic()
 
     def on_epoch_end(self, epoch, logs=None):
