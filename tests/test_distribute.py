@@ -185,3 +185,36 @@ def test_mixed_precision_builds_float16_layers_float32_logits_and_a_loss_scale_o
     assert keras.backend.standardize_dtype(model(x).dtype) == "float32"
     loss = model.train_on_batch(x, np.ones((2, 5), "int32"))
     assert math.isfinite(float(loss))
+
+
+def test_the_command_line_refuses_what_cannot_work_here_in_one_line(capsys, monkeypatch):
+    from mgtutor import cli
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    for extra, phrase in ((["--mixed-precision"], "--mixed-precision needs a GPU"),
+                          (["--distribute", "multi-worker"], "needs TF_CONFIG naming the workers")):
+        assert cli.main(["train", "melody", "--out", "/nonexistent/r", *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("mgtutor: error: ") and phrase in err
+    monkeypatch.setenv("TF_CONFIG", "not json")
+    assert cli.main(["train", "pianoroll", "--distribute", "multi-worker", "--out", "/nonexistent/r"]) == 2
+    assert "TF_CONFIG must be JSON like" in capsys.readouterr().err
+    assert cli.main(["probe", "--engine", "horovod"]) == 2
+    assert "unknown engine(s) ['horovod']" in capsys.readouterr().err
+
+
+def test_the_probe_command_prints_a_line_per_engine_and_the_choice(capsys, monkeypatch):
+    from mgtutor import cli
+
+    fake = [d.ProbeResult("tf-mwms-fit", "multi-worker", False, "fails: ValueError: PerReplica", 3.0),
+            d.ProbeResult("tf-mwms-loop", "multi-worker", True, "works: 2 workers equal", 4.0),
+            d.ProbeResult("tf-mirrored", "one-host", True, "works: 2 devices", 2.0)]
+    monkeypatch.setattr(d, "probe", lambda engines=None, timeout=180.0: fake)
+    assert cli.main(["probe"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("versions: tensorflow ")
+    assert lines[1].split() == ["tf-mwms-fit", "multi-worker", "fails:", "ValueError:", "PerReplica", "(3", "s)"]
+    assert lines[-1] == "chosen: several machines → tf-mwms-loop; one machine → tf-mirrored (tensorflow), None (jax)"
+    assert cli.main(["probe", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["chosen"]["multi-worker"] == "tf-mwms-loop" and len(report["results"]) == 3
