@@ -262,6 +262,9 @@ class Jobs:
         self._start("devices", ["-c", TWO_DEVICES, str(root / "devices"), "train", "melody", *MELODY, "--epochs", "1",
                                 "--distribute", "mirrored", "--cpu-devices", "2", "--out"])
         self._start("jax", ["-c", UNDER_JAX, str(root / "jax")], KERAS_BACKEND="jax")
+        self._start("jaxmirrored", ["-m", "mgtutor", "train", "--backend", "jax", "melody", *MELODY, "--epochs", "2",
+                                    "--distribute", "mirrored", "--cpu-devices", "2", "--out",
+                                    str(root / "jaxmirrored" / "r")])
 
     def _start(self, name, args, **env):
         folder = self.root / name.split("-")[0]
@@ -338,6 +341,17 @@ def test_one_host_two_devices_match_one_device_with_the_same_global_batch(jobs):
     np.testing.assert_allclose(*report["val_nll"], atol=2e-3)
     assert "plan: tf-mirrored: Keras fit under tf.distribute.MirroredStrategy, 2 replica(s)" in out
     assert json.loads((jobs.root / "devices" / "cli" / "config.json").read_text())["execution"]["replicas"] == 2
+
+
+def test_one_host_two_devices_under_jax_through_the_command_line(jobs):
+    """``--backend jax --distribute mirrored --cpu-devices 2``: keras.distribution.DataParallel over two host
+    devices, the CPU split before JAX starts."""
+    code, out, err = jobs.wait("jaxmirrored")
+    assert code == 0, err[-3000:]
+    run = jobs.root / "jaxmirrored" / "r"
+    execution = json.loads((run / "config.json").read_text())["execution"]
+    assert (execution["engine"], execution["replicas"], len(execution["devices"])) == ("jax-data-parallel", 2, 2)
+    assert "epoch 2/2:" in out and train.read_log(run / "log.csv")["epoch"] == [0, 1]
 
 
 # --------------------------------------------------------------------------- JAX

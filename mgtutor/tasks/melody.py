@@ -318,10 +318,10 @@ TRAIN_OPTIONS = (
 def _run_train(args) -> int:
     from mgtutor.runs import check_run_target, run_name
 
+    plan = training_plan(args)  # first: splitting a CPU must precede the backend's start
     s = settings(epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed, units=args.units,
                  layers=args.layers, embed_dim=args.embed_dim, window=args.window, stride=args.stride,
                  transpose=args.transpose, batch_size=args.batch_size, learning_rate=args.learning_rate)
-    plan = training_plan(args)
     out = Path(args.out) if args.out else config.runs_dir() / run_name("melody", "lstm", s.seed)
     check_run_target(plan.run_path(out))  # before the data is loaded: a bad --out fails at once
     melodies = load_corpus(args.corpus, args.limit)

@@ -309,10 +309,10 @@ GENERATE_OPTIONS = (
 def _run_train(args) -> int:
     from mgtutor.runs import check_run_target, run_name
 
+    plan = training_plan(args)  # first: splitting a CPU must precede the backend's start
     s = settings(model=args.model, epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed,
                  units=args.units, hidden=args.hidden, transpose=args.transpose, batch_size=args.batch_size,
                  learning_rate=args.learning_rate)
-    plan = training_plan(args)
     out = Path(args.out) if args.out else config.runs_dir() / run_name("pianoroll", s.model, s.seed)
     check_run_target(plan.run_path(out))  # before the data is loaded: a bad --out fails at once
     callbacks = [] if s.model in NUMPY_MODELS else progress_callbacks(plan, s.epochs)
