@@ -7,8 +7,12 @@ mixed-precision policy can wrap its creation) on :class:`~mgtutor.data.EpochData
 a :class:`~mgtutor.runs.RunDir`:
 
 * :class:`RunCheckpoint` (a thin subclass of Keras' ``BackupAndRestore``) saves the weights —
-  optimizer state included, every optimizer of a GAN too — at the end of each epoch, atomically,
-  keeping the previous good checkpoint; a damaged latest checkpoint falls back to the previous one;
+  optimizer state included, every optimizer of a GAN too — at the end of each epoch, atomically, with
+  its SHA-256, keeping the previous good checkpoint; a damaged latest checkpoint (checksum mismatch,
+  unreadable) falls back to the previous one with a one-line :class:`CheckpointWarning`;
+* :class:`BestCheckpoint` keeps the best epoch's weights and early-stops with a patience that both
+  survive a resume; :func:`warmup_cosine` is a schedule of the epoch alone; :class:`EventLog` writes
+  TensorBoard event files; :class:`ProgressLine` prints one line per epoch with an ETA;
 * :class:`TimeBudget` stops training once the run's *total* training time, across resumes, passes
   the budget;
 * ``log.csv`` is reconciled on resume: rows of epochs that will be trained again are dropped, so
