@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mgtutor import fetch
-from mgtutor.errors import MgtutorError
+from mgtutor.errors import CheckpointWarning, MgtutorError
 
 
 def add_execute_parser(sub) -> argparse.ArgumentParser:
@@ -318,6 +318,8 @@ def add_task_verb_parser(sub, verb: str) -> argparse.ArgumentParser:
         task = tasks()[name]
         options, run = task.verbs[verb]
         q = by_task.add_parser(name, help=task.help, description=task.help)
+        q.add_argument("--backend", choices=BACKENDS, default=argparse.SUPPRESS,
+                       help="the same as --backend before the task")
         for o in options:
             q.add_argument(*o.flags, **o.spec)
         q.set_defaults(task_run=run)
@@ -336,7 +338,25 @@ def run_task(args) -> int:
             raise MgtutorError(f"--backend {args.backend}: Keras is already imported with the "
                                f"{os.environ.get('KERAS_BACKEND')} backend in this process; run the command anew")
         os.environ["KERAS_BACKEND"] = args.backend
-    return args.task_run(args)
+    with _one_line_warnings(CheckpointWarning):
+        return args.task_run(args)
+
+
+@contextlib.contextmanager
+def _one_line_warnings(category: type[Warning]):
+    """Print each warning of ``category`` at once as one line ``mgtutor: warning: …`` on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", category)
+        shown = warnings.showwarning
+
+        def show(message, cls, filename, lineno, file=None, line=None):
+            if issubclass(cls, category):
+                print(f"mgtutor: warning: {message}", file=sys.stderr, flush=True)
+            else:
+                shown(message, cls, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
 
 
 # --------------------------------------------------------------------------- demo
@@ -360,11 +380,45 @@ def run_demo(args) -> int:
     return 0
 
 
+def add_probe_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("probe", help="try each distribution engine on this machine (two workers on 127.0.0.1, two "
+                       "logical CPU devices) and say which work with the installed versions")
+    p.add_argument("--engine", action="append", default=None,
+                   help="probe only this engine (repeatable; default: all, in the order they are preferred: "
+                        "tf-mwms-fit, tf-mwms-loop, jax-multiprocess, tf-mirrored, jax-data-parallel)")
+    p.add_argument("--timeout", type=float, default=180.0, help="seconds per engine (default 180)")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    return p
+
+
+def run_probe(args) -> int:
+    """Print one line per engine, then the engines chosen for several machines and for one machine."""
+    import json
+    from dataclasses import asdict
+
+    from mgtutor import distribute
+
+    results = distribute.probe(args.engine, timeout=args.timeout)
+    chosen = {"multi-worker": distribute.chosen_engine(results),
+              "one-host": {b: distribute.chosen_engine(results, "one-host", b) for b in ("tensorflow", "jax")}}
+    if args.json:
+        print(json.dumps({"versions": distribute.versions(), "results": [asdict(r) for r in results],
+                          "chosen": chosen}))
+        return 0
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in distribute.versions().items()))
+    for r in results:
+        print(f"{r.engine:<18} {r.kind:<13} {r.detail} ({r.seconds:.0f} s)")
+    print(f"chosen: several machines → {chosen['multi-worker']}; one machine → "
+          f"{chosen['one-host']['tensorflow']} (tensorflow), {chosen['one-host']['jax']} (jax)")
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
     **{verb: (functools.partial(add_task_verb_parser, verb=verb), run_task) for verb in VERB_HELP},
     "data": (add_data_parser, run_data),
     "demo": (add_demo_parser, run_demo),
     "execute": (add_execute_parser, run_execute),
+    "probe": (add_probe_parser, run_probe),
     "student-copy": (add_student_copy_parser, run_student_copy),
 }
 

@@ -19,3 +19,8 @@ class ConfigError(MgtutorError, ValueError):
 
 class DatasetError(MgtutorError, ValueError):
     """A dataset request or file is malformed (bad split fractions, a bad cache or pickle file, ...)."""
+
+
+class CheckpointWarning(UserWarning):
+    """A checkpoint could not be used (missing, checksum mismatch, unreadable); training resumes from the one
+    before. The command line prints it as one line."""

@@ -32,7 +32,8 @@ from pathlib import Path
 from mgtutor.errors import MgtutorError
 from mgtutor.files import atomic_path, atomic_write_text
 
-__all__ = ["RunDirError", "RunDir", "run_name", "write_manifest", "read_manifest",
+__all__ = ["RunDirError", "RunDir", "run_name", "check_run_target", "free_bytes", "MIN_FREE_BYTES", "write_manifest",
+           "read_manifest",
            "CONFIG_FILE", "LOG_FILE", "RESULTS_FILE", "DONE_FILE",
            "WEIGHTS_FILE", "PARAMS_FILE", "STATE_DIR", "environment_record"]
 
@@ -43,12 +44,54 @@ DONE_FILE = "COMPLETE"
 WEIGHTS_FILE = "model.weights.h5"
 PARAMS_FILE = "params.npz"
 STATE_DIR = "state"
-RECORD_KEYS = ("environment", "created")
-"""Parts of config.json that describe where a run ran, not what it is: ignored when comparing settings."""
+RECORD_KEYS = ("environment", "created", "execution")
+"""Parts of config.json that describe where a run ran, not what it is (``execution``: devices, distribution,
+precision): ignored when comparing settings, so a run started on one machine resumes on another."""
 
 
 class RunDirError(MgtutorError, ValueError):
     """A run directory is missing, unfinished, finished already, or made with other settings."""
+
+
+MIN_FREE_BYTES = 64 * 2**20
+"""The free disk space a run needs before it starts (checkpoints of two epochs, the log, the final weights)."""
+
+
+def free_bytes(path: str | os.PathLike) -> int:
+    """Free bytes on the file system holding ``path`` (an existing folder)."""
+    return shutil.disk_usage(path).free
+
+
+def check_run_target(path: str | os.PathLike, min_free_bytes: int = MIN_FREE_BYTES) -> Path:
+    """Fail now, in one line, if a run directory cannot be written at ``path``: before a corpus is parsed or an
+    epoch trained, not at the first checkpoint.
+
+    Checks that ``path`` is a folder or can become one (no part of it is a regular file), that its nearest
+    existing folder is writable, and that its disk has ``min_free_bytes`` free (:func:`free_bytes`).
+    Returns:
+        ``path`` as a Path.
+    Raises:
+        RunDirError: which check failed, and what to do.
+    See: notebooks/10_full_training.ipynb §4.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise RunDirError(f"{path}: exists and is not a folder; choose another --out")
+    ancestor = path.absolute()
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise RunDirError(f"{path}: cannot create the run directory, {ancestor} is a file, not a folder; choose "
+                          "another --out")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise RunDirError(f"{path}: cannot create the run directory, {ancestor} is not writable; choose another "
+                          "--out")
+    free = free_bytes(ancestor)
+    if free < min_free_bytes:
+        raise RunDirError(f"{path}: only {free / 2**20:.1f} MiB free on its disk and a run needs "
+                          f"{min_free_bytes / 2**20:.0f} MiB (checkpoints, log, weights); free some space or choose "
+                          "another --out")
+    return path
 
 
 def run_name(task: str, model: str, seed: int) -> str:
@@ -114,8 +157,7 @@ class RunDir:
         for key in ("task", "builder"):
             if not config.get(key):
                 raise RunDirError(f"a run's config needs {key!r}")
-        if run.path.exists() and not run.path.is_dir():
-            raise RunDirError(f"{run.path}: exists and is not a folder; choose another --out")
+        check_run_target(run.path)
         started = run.path.is_dir() and any(run.path.iterdir())
         if started and not force:
             if run.is_complete:
@@ -216,14 +258,22 @@ class RunDir:
             with atomic_path(self.path / PARAMS_FILE, suffix=".npz") as tmp:
                 np.savez(tmp, **model.get_params())
             return self.path / PARAMS_FILE
-        from mgtutor.models import build
-
-        cfg = self.config
-        bare = build(cfg["builder"], **cfg.get("builder_kwargs", {}))  # the weights without optimizer state
-        bare.set_weights(model.get_weights())
+        bare = self.plain_model(model)  # the weights without optimizer state
         with atomic_path(self.path / WEIGHTS_FILE, suffix=".weights.h5") as tmp:
             bare.save_weights(str(tmp), overwrite=True)
         return self.path / WEIGHTS_FILE
+
+    def plain_model(self, model):
+        """A fresh model from the registry (config ``builder``, ``builder_kwargs``), float32, on one device, holding
+        ``model``'s weights: what a run trained under a distribution strategy or mixed precision hands on."""
+        import numpy as np
+
+        from mgtutor.models import build
+
+        cfg = self.config
+        bare = build(cfg["builder"], **cfg.get("builder_kwargs", {}))
+        bare.set_weights([np.asarray(w) for w in model.get_weights()])
+        return bare
 
     def load_model(self):
         """Rebuild the model through the builder registry (config ``builder`` and ``builder_kwargs``)

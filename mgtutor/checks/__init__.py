@@ -11,7 +11,8 @@ compares the answer with an independent reference and returns a :class:`CheckRes
   exercise on, the hint's ``then`` part (usually the formula) is added (:func:`exercise`).
 
 Checkers live in topic modules (``checks.audio`` for notebooks 01–03, ``checks.symbolic``
-for 04, ``checks.sequence`` for 05–06, ``checks.gan`` for 08, ``checks.setup`` for 00) and are all re-exported
+for 04, ``checks.sequence`` for 05–06, ``checks.gan`` for 08, ``checks.training`` for 10, ``checks.setup`` for 00)
+and are all re-exported
 here.
 """
 
@@ -124,3 +125,4 @@ from mgtutor.checks.polyphony import *  # noqa: E402,F403
 from mgtutor.checks.sequence import *  # noqa: E402,F403
 from mgtutor.checks.setup import *  # noqa: E402,F403
 from mgtutor.checks.symbolic import *  # noqa: E402,F403
+from mgtutor.checks.training import *  # noqa: E402,F403

@@ -9,6 +9,8 @@ and §6 (splits, pipelines). Modules:
 * :mod:`~mgtutor.data.boulanger` — the benchmark pickles, read by a restricted unpickler, the TCN ``.mat``
   copies, and :func:`load_benchmark` (by registry name or path, notebook 07);
 * :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter;
+* :mod:`~mgtutor.data.pipeline` — a ``tf.data`` input pipeline and a plain-Python generator serving the same
+  examples, for measuring (notebook 10; import it as ``mgtutor.data.pipeline``);
 * :mod:`~mgtutor.data.toy2d` — the 2-D mode-collapse benchmarks (ring, grid) of notebook 08.
 
 Every public name is importable from ``mgtutor.data`` directly.

@@ -94,3 +94,54 @@ def tasks() -> dict[str, Task]:
     from mgtutor.tasks import copying, gan_toy, melody, pianoroll  # noqa: F401  (they register themselves)
 
     return TASKS
+
+
+SCALE_OPTIONS = (
+    option("--batch-size", type=int, default=None,
+           help="the global batch: examples per step over every device and worker"),
+    option("--learning-rate", type=float, default=None,
+           help="the optimizer's learning rate (scale it with the global batch: notebook 10 §6)"),
+    option("--distribute", choices=["mirrored", "multi-worker"], default=None,
+           help="mirrored: every device of this machine; multi-worker: the machines TF_CONFIG names (run the same "
+                "command on each, with its own TF_CONFIG)"),
+    option("--mixed-precision", action="store_true",
+           help="mixed_float16 with loss scaling and float32 outputs (needs a GPU)"),
+    option("--cpu-devices", type=int, default=None, metavar="N",
+           help="split the CPU into N logical devices, to try --distribute mirrored without a GPU"),
+)
+"""The options every Keras training task shares: the global batch, the learning rate and where the run trains
+(:func:`training_plan`). See notebooks/10_full_training.ipynb."""
+
+
+def training_plan(args):
+    """The :class:`mgtutor.distribute.TrainingPlan` of a ``train`` command's parsed :data:`SCALE_OPTIONS`, for the
+    backend the command chose. Call it before anything starts the backend's runtime.
+
+    Raises:
+        DistributeError: an option that cannot work here (mixed precision without a GPU, multi-worker without
+            ``TF_CONFIG``, …).
+    """
+    import os
+
+    from mgtutor import distribute
+
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if args.cpu_devices is not None:
+        distribute.use_cpu_devices(args.cpu_devices, backend)
+    cluster = distribute.cluster_from_env() if args.distribute == "multi-worker" else None
+    if cluster is not None:
+        distribute.join_cluster(cluster, backend)
+    return distribute.plan_training(distribute.local_devices(backend), backend, args.distribute,
+                                    args.mixed_precision, cluster)
+
+
+def progress_callbacks(plan, epochs: int) -> list:
+    """The command line's training output: the plan's decisions, then one line per epoch (loss, validation loss,
+    time, ETA) from :class:`mgtutor.train.ProgressLine` — on the chief only, when several workers train."""
+    if not plan.is_chief:
+        return []
+    from mgtutor.train import ProgressLine
+
+    for note in plan.notes:
+        print(f"plan: {note}", flush=True)
+    return [ProgressLine(epochs)]

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mgtutor import config
-from mgtutor.tasks import Task, make_settings, option, register_task
+from mgtutor.tasks import SCALE_OPTIONS, Task, make_settings, option, progress_callbacks, register_task, training_plan
 
 VOCAB_FILE = "vocab.json"
 BUILDER = "melody_lstm"
@@ -190,11 +190,14 @@ def splits(melodies: Sequence[Sequence[str]], s: MelodySettings, vocab):
 
 
 def train(melodies: Sequence[Sequence[str]], out, s: MelodySettings | None = None, corpus: str = "custom",
-          limit: int | None = None, force: bool = False, callbacks: Sequence = (), verbose: int = 0) -> MelodyRun:
+          limit: int | None = None, force: bool = False, callbacks: Sequence = (), verbose: int = 0,
+          plan=None) -> MelodyRun:
     """Train (or resume) a melody run in ``out`` and return it.
 
     Running it again on an unfinished run with the same settings resumes it; on a finished one it refuses
     (``force`` starts over); with other settings it refuses and names them (:meth:`RunDir.prepare`).
+    ``plan`` (:class:`mgtutor.distribute.TrainingPlan`) says where and how it trains (notebook 10); it is
+    recorded in config.json but not compared, so a run may resume on other hardware.
     Raises:
         TrainError: fewer than 2 melodies or a bad setting. RunDirError: see above.
     See: notebooks/06_melody_generation.ipynb §2.
@@ -212,13 +215,13 @@ def train(melodies: Sequence[Sequence[str]], out, s: MelodySettings | None = Non
     vocab = melody_vocabulary()
     train_data, valid_data, train_idx, valid_idx = splits(melodies, s, vocab)
     kwargs = s.model_kwargs(len(vocab))
-    run = RunDir.prepare(out, {
+    run = RunDir.prepare(out if plan is None else plan.run_path(out), {
         "task": "melody", "builder": BUILDER, "builder_kwargs": kwargs, "seed": s.seed,
         "data": {"corpus": corpus, "limit": limit, "pieces": len(melodies), "encoding": "melody-grid",
                  "steps_per_quarter": s.steps_per_quarter, "qpm": s.qpm,
                  "split": {"by": s.split, "seed": s.seed, "valid_fraction": s.valid_fraction,
                            "valid_index": sorted(valid_idx)}},
-        "training": asdict(s),
+        "training": asdict(s), "execution": plan.record() if plan is not None else None,
     }, force=force)
     vocab.save(run.path / VOCAB_FILE)
 
@@ -233,7 +236,7 @@ def train(melodies: Sequence[Sequence[str]], out, s: MelodySettings | None = Non
 
     fit = fit_run(run, build, train_data, valid_data, epochs=s.epochs,
                   time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min,
-                  callbacks=callbacks, verbose=verbose)
+                  callbacks=callbacks, verbose=verbose, plan=plan)
     val_nll = validation_nll(fit.model, valid_data)
     results = {"val_nll": val_nll, "val_perplexity": math.exp(val_nll), "uniform_perplexity": len(vocab),
                "epochs_run": fit.epochs_run, "stopped_by_budget": fit.stopped_by_budget,
@@ -241,6 +244,8 @@ def train(melodies: Sequence[Sequence[str]], out, s: MelodySettings | None = Non
                "train_pieces": len(train_idx), "valid_pieces": len(valid_idx),
                "train_seconds": fit.train_seconds, "wall_seconds": time.monotonic() - start}
     run.finish(results)
+    if plan is not None:
+        plan.barrier()
     return MelodyRun(run.path, fit.model, vocab, run.config, results, fit.history)
 
 
@@ -306,18 +311,22 @@ TRAIN_OPTIONS = (
            help=f"tokens between training windows, ≤ window (default {_D.stride}; {SMOKE['stride']} in smoke)"),
     option("--transpose", type=int, default=None, metavar="N",
            help="transpose each training piece by a random shift in -N…+N semitones per epoch (default 0)"),
+    *SCALE_OPTIONS,
 )
 
 
 def _run_train(args) -> int:
-    from mgtutor.runs import run_name
+    from mgtutor.runs import check_run_target, run_name
 
+    plan = training_plan(args)  # first: splitting a CPU must precede the backend's start
     s = settings(epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed, units=args.units,
                  layers=args.layers, embed_dim=args.embed_dim, window=args.window, stride=args.stride,
-                 transpose=args.transpose)
+                 transpose=args.transpose, batch_size=args.batch_size, learning_rate=args.learning_rate)
     out = Path(args.out) if args.out else config.runs_dir() / run_name("melody", "lstm", s.seed)
+    check_run_target(plan.run_path(out))  # before the data is loaded: a bad --out fails at once
     melodies = load_corpus(args.corpus, args.limit)
-    result = train(melodies, out, s, corpus=str(args.corpus), limit=args.limit, force=args.force)
+    result = train(melodies, out, s, corpus=str(args.corpus), limit=args.limit, force=args.force,
+                   callbacks=progress_callbacks(plan, s.epochs), plan=plan)
     budget = " (time budget reached)" if result.stopped_by_budget else ""
     print(f"{result.run_dir}: {result.epochs_run} epoch(s){budget}, validation NLL {result.val_nll:.4f} nats/token, "
           f"perplexity {result.val_perplexity:.2f} (uniform {len(result.vocab)}), {result.seconds:.0f} s")

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
-from mgtutor.tasks import Task, make_settings, option, register_task
+from mgtutor.tasks import SCALE_OPTIONS, Task, make_settings, option, progress_callbacks, register_task, training_plan
 
 MODELS = {"bernoulli": "bernoulli_frames", "markov": "markov_frames", "lstm": "frame_lstm", "nade": "rnn_nade"}
 """``--model`` → builder name."""
@@ -160,8 +160,11 @@ class PianoRollRun:
 
 
 def train(split: dict, out, s: PianoRollSettings | None = None, data_spec: str = "chorales", force: bool = False,
-          callbacks=(), verbose: int = 0) -> PianoRollRun:
+          callbacks=(), verbose: int = 0, plan=None) -> PianoRollRun:
     """Train (or resume) a piano-roll run on ``split["train"]``, keeping the epoch with the best validation NLL.
+
+    ``plan`` (:class:`mgtutor.distribute.TrainingPlan`): where and how the Keras models train (notebook 10);
+    recorded in config.json, not compared.
 
     Raises:
         TrainError: a bad setting. RunDirError: a finished run (``force`` starts over) or other settings.
@@ -172,15 +175,15 @@ def train(split: dict, out, s: PianoRollSettings | None = None, data_spec: str =
     from mgtutor import data, models
     from mgtutor.metrics import keras_metric
     from mgtutor.runs import RunDir
-    from mgtutor.train import fit_run
+    from mgtutor.train import BestCheckpoint, fit_run
 
     start = time.monotonic()
     s = s or settings()
     builder = MODELS[s.model]
-    run = RunDir.prepare(out, {"task": "pianoroll", "builder": builder, "builder_kwargs": s.builder_kwargs(),
-                               "seed": s.seed, "data": {"spec": data_spec, "pieces": {k: len(v) for k, v in
-                                                                                       split.items()}},
-                               "training": asdict(s)}, force=force)
+    run = RunDir.prepare(out if plan is None else plan.run_path(out), {
+        "task": "pianoroll", "builder": builder, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
+        "data": {"spec": data_spec, "pieces": {k: len(v) for k, v in split.items()}}, "training": asdict(s),
+        "execution": plan.record() if plan is not None else None}, force=force)
     if s.model in NUMPY_MODELS:
         model = models.build(builder, **s.builder_kwargs()).fit(split["train"])
         run.save_model(model)
@@ -201,15 +204,17 @@ def train(split: dict, out, s: PianoRollSettings | None = None, data_spec: str =
                           weighted_metrics=[keras_metric("frame")])
             return model
 
-        best = keras.callbacks.EarlyStopping(monitor="val_nll", mode="min", patience=s.patience,
-                                             restore_best_weights=True)
+        best = BestCheckpoint(run.state_dir, run.log_path, monitor="val_nll", patience=s.patience)
         fit = fit_run(run, build, train_data, valid_data, epochs=s.epochs, callbacks=[best, *callbacks],
-                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
+                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose,
+                      plan=plan)
         model, epochs, budget_hit, seconds = fit.model, fit.epochs_run, fit.stopped_by_budget, fit.train_seconds
     valid = score(model, split["valid"])
     results = {"model": s.model, "valid": valid, "epochs_run": epochs, "stopped_by_budget": budget_hit,
                "train_seconds": seconds, "wall_seconds": time.monotonic() - start}
     run.finish(results)
+    if plan is not None:
+        plan.barrier()
     return PianoRollRun(run.path, model, run.config, results)
 
 
@@ -285,6 +290,7 @@ TRAIN_OPTIONS = (
     option("--hidden", type=int, default=None, help=f"NADE hidden size (default {_D.hidden})"),
     option("--transpose", type=int, default=None, metavar="N",
            help="transpose each training piece by a random shift in -N…+N semitones per epoch (default 0)"),
+    *SCALE_OPTIONS,
 )
 EVALUATE_OPTIONS = (
     option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train pianoroll` run directory"),
@@ -301,12 +307,17 @@ GENERATE_OPTIONS = (
 
 
 def _run_train(args) -> int:
-    from mgtutor.runs import run_name
+    from mgtutor.runs import check_run_target, run_name
 
+    plan = training_plan(args)  # first: splitting a CPU must precede the backend's start
     s = settings(model=args.model, epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed,
-                 units=args.units, hidden=args.hidden, transpose=args.transpose)
+                 units=args.units, hidden=args.hidden, transpose=args.transpose, batch_size=args.batch_size,
+                 learning_rate=args.learning_rate)
     out = Path(args.out) if args.out else config.runs_dir() / run_name("pianoroll", s.model, s.seed)
-    result = train(load_data(args.data, s.seed), out, s, data_spec=args.data, force=args.force)
+    check_run_target(plan.run_path(out))  # before the data is loaded: a bad --out fails at once
+    callbacks = [] if s.model in NUMPY_MODELS else progress_callbacks(plan, s.epochs)
+    result = train(load_data(args.data, s.seed), out, s, data_spec=args.data, force=args.force, callbacks=callbacks,
+                   plan=plan)
     v = result.results["valid"]
     print(f"{result.run_dir}: {s.model}, {result.results['epochs_run']} epoch(s), validation frame NLL "
           f"{v['frame_nll']:.3f} nats/frame ({v['frame_nll_skip_first']:.3f} without first frames) on "
