@@ -119,8 +119,8 @@ def call(fn: Callable, *args, **kwargs):
 
 
 from mgtutor.checks.audio import *  # noqa: E402,F403
-from mgtutor.checks.gan import *  # noqa: E402,F403
 from mgtutor.checks.evaluation import *  # noqa: E402,F403
+from mgtutor.checks.gan import *  # noqa: E402,F403
 from mgtutor.checks.polyphony import *  # noqa: E402,F403
 from mgtutor.checks.sequence import *  # noqa: E402,F403
 from mgtutor.checks.setup import *  # noqa: E402,F403
