@@ -31,15 +31,11 @@ def _error_line(capsys):
 
 @pytest.fixture(scope="module")
 def ring_run(tmp_path_factory):
-    import os
-
-    os.environ["MGTUTOR_MODE"] = "smoke"
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MGTUTOR_MODE", "smoke")
         out = tmp_path_factory.mktemp("runs") / "ring"
         assert cli.main(["train", "gan-toy", "--data", "ring", "--model", "gan", "--out", str(out), "--seed",
                          "3"]) == 0
-    finally:
-        os.environ.pop("MGTUTOR_MODE")
     return out
 
 
