@@ -131,7 +131,6 @@ GLOSSARY: tuple[Term, ...] = (
     Term("重叠面积", "overlap area (OA)", "∫ min(p, q): 1 for one distribution, 0 for two that never meet", "11"),
     Term("KL散度", "Kullback–Leibler divergence", "∫ p log(p/q): how badly q stands in for p (not symmetric)", "11",
          ("相对熵", "KL divergence")),
-    Term("泛化差距", "generalisation gap", "held-out loss minus training loss", "11", ("泛化误差",)),
     Term("均方误差", "mean squared error (MSE)", "the mean of (prediction − target)²; rewards averages, not music",
          "11"),
     Term("复制检测", "copying check",
