@@ -8,11 +8,15 @@ and §6 (splits, pipelines). Modules:
 * :mod:`~mgtutor.data.splits` — whole pieces to train/valid/test;
 * :mod:`~mgtutor.data.boulanger` — the benchmark pickles, read by a restricted unpickler, the TCN ``.mat``
   copies, and :func:`load_benchmark` (by registry name or path, notebook 07);
-* :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter.
+* :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter;
+* :mod:`~mgtutor.data.bars` — one-bar piano-roll fragments of the chorales (notebook 09);
+* :mod:`~mgtutor.data.note_spectrograms` — log-magnitude spectrograms of one-shot notes and Griffin-Lim back to
+  audio (notebook 09).
 
 Every public name is importable from ``mgtutor.data`` directly.
 """
 
+from mgtutor.data.bars import BAR_KEYS, BAR_LOWEST, BAR_STEPS, bars_to_roll, chorale_bars, roll_bars
 from mgtutor.data.boulanger import (
     BENCHMARKS,
     BL_SPLITS,
@@ -64,6 +68,7 @@ from mgtutor.data.midi_melodies import (
     polyphonic_fraction,
     voice_info,
 )
+from mgtutor.data.note_spectrograms import SpecConfig, note_spectrograms, one_shot_notes, spectrograms_to_audio
 from mgtutor.data.splits import split_by_piece
 from mgtutor.data.tunes import (
     KEY_INTERVALS,
@@ -105,4 +110,6 @@ __all__ = [
     "choose_melody_voice", "describe_voice", "fold_notes", "fold_pitch", "folder_melodies", "is_mostly_monophonic",
     "melody_name_word", "name_words", "polyphonic_fraction", "voice_info",
     "KEY_INTERVALS", "chorale_tunes", "chorale_soprano_lines", "split_by_group", "tune_key", "roll_tune_key",
+    "BAR_STEPS", "BAR_LOWEST", "BAR_KEYS", "roll_bars", "chorale_bars", "bars_to_roll",
+    "SpecConfig", "note_spectrograms", "spectrograms_to_audio", "one_shot_notes",
 ]
