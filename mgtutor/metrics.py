@@ -198,6 +198,71 @@ def _define_keras_metrics() -> None:
     _KERAS_METRICS.update(token=TokenNLL, frame=FrameNLL)
 
 
+# ---- GAN toy benchmarks (notebook 08)
+# Mode collapse on the 2-D ring and grid (mgtutor.data.toy2d), measured as the unrolled-GAN, VEEGAN and PacGAN
+# papers do: 2,500 samples; a mode is covered when ≥ 20 samples lie within 3σ of its mean; a sample is
+# high-quality when it lies within 3σ of some mean.
+
+__all__ += ["TOY_SAMPLES", "TOY_MIN_COUNT", "mode_counts", "modes_covered", "high_quality_rate", "toy_gan_scores"]
+
+TOY_SAMPLES = 2500
+"""Samples drawn to score a GAN on a 2-D benchmark."""
+TOY_MIN_COUNT = 20
+"""Samples within 3σ of a mean for that mode to count as covered."""
+
+
+def _toy_points(samples, means) -> tuple[np.ndarray, np.ndarray]:
+    x, m = np.asarray(samples, np.float64), np.asarray(means, np.float64)
+    if x.ndim != 2 or m.ndim != 2 or x.shape[1] != m.shape[1] or len(m) == 0:
+        raise MetricError(f"need samples (n, d) and means (K, d) of one d, got {x.shape} and {m.shape}")
+    if len(x) == 0 or not np.all(np.isfinite(x)):
+        raise MetricError("no samples to score, or samples that are not finite")
+    return x, m
+
+
+def mode_counts(samples, means, sigma: float) -> np.ndarray:
+    """How many samples lie within 3σ of each mean (Euclidean distance ≤ 3σ): int array (K,).
+
+    See: notebook 08 §4.
+    """
+    x, m = _toy_points(samples, means)
+    if not sigma > 0:
+        raise MetricError(f"sigma must be > 0, got {sigma!r}")
+    near = np.linalg.norm(x[:, None, :] - m[None, :, :], axis=-1) <= 3 * sigma
+    return near.sum(axis=0)
+
+
+def modes_covered(samples, means, sigma: float, min_count: int = TOY_MIN_COUNT) -> int:
+    """The number of modes with at least ``min_count`` samples within 3σ of their mean.
+
+    See: notebook 08 §4.
+    """
+    return int((mode_counts(samples, means, sigma) >= min_count).sum())
+
+
+def high_quality_rate(samples, means, sigma: float) -> float:
+    """The fraction of samples within 3σ of some mean.
+
+    See: notebook 08 §4.
+    """
+    x, m = _toy_points(samples, means)
+    if not sigma > 0:
+        raise MetricError(f"sigma must be > 0, got {sigma!r}")
+    nearest = np.min(np.linalg.norm(x[:, None, :] - m[None, :, :], axis=-1), axis=1)
+    return float(np.mean(nearest <= 3 * sigma))
+
+
+def toy_gan_scores(samples, means, sigma: float) -> dict:
+    """``{"modes": covered, "of": K, "high_quality": rate, "samples": n}`` for samples of a 2-D benchmark.
+
+    Raises:
+        MetricError: shapes that do not match, no samples, or σ ≤ 0.
+    See: notebook 08 §4.
+    """
+    return {"modes": modes_covered(samples, means, sigma), "of": len(np.asarray(means)),
+            "high_quality": high_quality_rate(samples, means, sigma), "samples": len(np.asarray(samples))}
+
+
 # ---- music and audio GAN metrics (notebook 09)
 #
 # A batch of one-bar piano rolls is an array (N, T, K) of 0/1: N bars, T time steps (16 sixteenths for a bar of

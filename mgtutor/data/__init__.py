@@ -9,6 +9,7 @@ and §6 (splits, pipelines). Modules:
 * :mod:`~mgtutor.data.boulanger` — the benchmark pickles, read by a restricted unpickler, the TCN ``.mat``
   copies, and :func:`load_benchmark` (by registry name or path, notebook 07);
 * :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter;
+* :mod:`~mgtutor.data.toy2d` — the 2-D mode-collapse benchmarks (ring, grid) of notebook 08;
 * :mod:`~mgtutor.data.bars` — one-bar piano-roll fragments of the chorales (notebook 09);
 * :mod:`~mgtutor.data.note_spectrograms` — log-magnitude spectrograms of one-shot notes and Griffin-Lim back to
   audio (notebook 09).
@@ -70,6 +71,7 @@ from mgtutor.data.midi_melodies import (
 )
 from mgtutor.data.note_spectrograms import SpecConfig, note_spectrograms, one_shot_notes, spectrograms_to_audio
 from mgtutor.data.splits import split_by_piece
+from mgtutor.data.toy2d import TOY_SETS, ToyData, ToySet, toy_sample, toy_set
 from mgtutor.data.tunes import (
     KEY_INTERVALS,
     chorale_soprano_lines,
@@ -112,4 +114,5 @@ __all__ = [
     "KEY_INTERVALS", "chorale_tunes", "chorale_soprano_lines", "split_by_group", "tune_key", "roll_tune_key",
     "BAR_STEPS", "BAR_LOWEST", "BAR_KEYS", "roll_bars", "chorale_bars", "bars_to_roll",
     "SpecConfig", "note_spectrograms", "spectrograms_to_audio", "one_shot_notes",
+    "TOY_SETS", "ToySet", "ToyData", "toy_set", "toy_sample",
 ]

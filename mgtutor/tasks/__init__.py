@@ -91,6 +91,6 @@ def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], wh
 
 def tasks() -> dict[str, Task]:
     """:data:`TASKS`, after importing every task module."""
-    from mgtutor.tasks import melody, pianoroll  # noqa: F401  (they register themselves)
+    from mgtutor.tasks import gan_toy, melody, pianoroll  # noqa: F401  (they register themselves)
 
     return TASKS
