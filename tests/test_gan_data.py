@@ -109,3 +109,18 @@ def test_one_shot_notes_seeds_give_different_notes_of_one_grid():
     assert list(lb["timbre_names"]) == ["organ"]
     with pytest.raises(DatasetError, match="at least one"):
         one_shot_notes(())
+
+
+def test_full_batch_data_drops_a_different_remainder_each_epoch():
+    from mgtutor.data import FullBatchData
+
+    x = np.arange(10)
+    d = FullBatchData((x, -x), batch_size=4, seed=0)
+    assert d.examples_per_epoch == 8 and d.steps_per_epoch == 2
+    batches = list(d.batches(0, 3))
+    assert [len(b[0]) for b in batches] == [4] * 6
+    assert all((b[1] == -b[0]).all() for b in batches)
+    seen = [set(np.concatenate([b[0] for b in batches[2 * e:2 * e + 2]])) for e in range(3)]
+    assert all(len(s) == 8 for s in seen) and len(set(map(frozenset, seen))) > 1  # another 2 left out each epoch
+    with pytest.raises(DatasetError, match="cannot fill one batch"):
+        FullBatchData((x,), batch_size=11)

@@ -83,6 +83,7 @@ from mgtutor.data.tunes import (
 from mgtutor.data.windows import (
     ArrayData,
     EpochData,
+    FullBatchData,
     NextStepData,
     TeacherForced,
     next_step_windows,
@@ -107,7 +108,7 @@ __all__ = [
     "piano_roll_to_steps", "load_boulanger", "save_boulanger", "load_tcn_mat", "load_benchmark", "BENCHMARKS",
     "TCN_MAT_KEYS", "shift_token", "transposition_table", "token_windows",
     "roll_windows", "token_dataset", "roll_dataset", "padded_piece_dataset", "next_step_windows", "EpochData",
-    "ArrayData", "NextStepData", "TeacherForced", "token_transposer", "roll_transposer",
+    "ArrayData", "FullBatchData", "NextStepData", "TeacherForced", "token_transposer", "roll_transposer",
     "MAX_POLYPHONY", "MELODY_NAME_WORDS", "MelodyChoice", "MelodyCorpusReport", "MelodyCorpusWarning",
     "choose_melody_voice", "describe_voice", "fold_notes", "fold_pitch", "folder_melodies", "is_mostly_monophonic",
     "melody_name_word", "name_words", "polyphonic_fraction", "voice_info",

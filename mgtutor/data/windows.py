@@ -225,6 +225,29 @@ class ArrayData(EpochData):
         return tuple(a[order] for a in self.arrays)
 
 
+class FullBatchData(ArrayData):
+    """:class:`ArrayData` that serves whole batches only: each epoch's shuffled examples are cut to a multiple of
+    ``batch_size`` (the ``len % batch_size`` left over differ from epoch to epoch).
+
+    A GAN's ``train_step`` is traced once per batch shape; a last, smaller batch would trace (and compile) it again.
+    Raises:
+        DatasetError: fewer examples than one batch, and what :class:`ArrayData` refuses.
+    See: notebook 09 (GANs for music and audio).
+    """
+
+    def __init__(self, arrays: Sequence[np.ndarray], batch_size: int, shuffle: bool = True, seed: int = 0) -> None:
+        super().__init__(arrays, batch_size, shuffle, seed)
+        if self.examples_per_epoch < self.batch_size:
+            raise DatasetError(f"{self.examples_per_epoch} examples cannot fill one batch of {self.batch_size}; "
+                               "use a smaller batch size")
+        self.examples_per_epoch -= self.examples_per_epoch % self.batch_size
+
+    def epoch(self, epoch: int = 0) -> tuple[np.ndarray, ...]:
+        n = len(self.arrays[0])
+        order = np.random.default_rng([self.seed, int(epoch)]).permutation(n) if self.shuffle else np.arange(n)
+        return tuple(a[order[: self.examples_per_epoch]] for a in self.arrays)
+
+
 class TeacherForced(EpochData):
     """``base``'s windows with the targets appended to the inputs: ``(concat([x, y], -1), y, w)``.
 

@@ -52,15 +52,26 @@ def _gan(generator, discriminator, noise_dim, loss, n_critic, gp_weight, conditi
                        conditional=conditional, seed=seed, name=name)
 
 
+def _straight_through(p):
+    """round(p) in the forward pass, the gradient of p in the backward pass (a deterministic binary neuron with the
+    straight-through estimator, Bengio et al. 2013; BinaryMuseGAN, Dong & Yang 2018)."""
+    from keras import ops
+
+    return p + ops.stop_gradient(ops.round(p) - p)
+
+
 @register("bar_gan")
 def bar_gan(noise_dim: int = 64, width: int = 32, steps: int = 16, keys: int = 48, loss: str = "wgan-gp",
-            n_critic: int | None = 3, gp_weight: float = 10.0, seed: int = 0):
+            n_critic: int | None = 3, gp_weight: float = 10.0, octave: bool = True, binary: bool = False,
+            seed: int = 0):
     """A convolutional GAN of one-bar piano rolls (steps × keys; both divisible by 4).
 
     G: noise (noise_dim) → Dense → (steps/4, keys/4, width) → two ×2 upsampling blocks (width, width/2
     channels) → a 3 × 3 convolution with a sigmoid: p(key on) per cell, (steps, keys, 1).
-    D: (steps, keys, 1) → a 1 × 12 convolution along pitch (an octave: chords and scales) → two strided 4 × 4
-    convolutions (width, 2·width) with leaky ReLU → one score.
+    With ``binary``, G's output is rounded to 0/1 in the forward pass and passes gradients straight through (the
+    critic then sees notes, as in BinaryMuseGAN).
+    D: (steps, keys, 1) → (with ``octave``) a 1 × 12 convolution along pitch (an octave: chords and scales) → two
+    strided 4 × 4 convolutions (width, 2·width) with leaky ReLU → one score.
     Raises:
         ModelConfigError: a size that is not a positive integer (steps, keys divisible by 4), or bad loss options.
     See: notebook 09 §2.
@@ -77,10 +88,14 @@ def bar_gan(noise_dim: int = 64, width: int = 32, steps: int = 16, keys: int = 4
     x = _upsample_block(x, width, "g_block1")
     x = _upsample_block(x, max(width // 2, 1), "g_block2")
     out = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid", dtype="float32", name="g_out")(x)
+    if binary:
+        out = keras.layers.Lambda(_straight_through, name="g_binary")(out)
     generator = keras.Model(z, out, name="bar_generator")
 
     bars = keras.Input((steps, keys, 1), name="bars")
-    h = keras.layers.LeakyReLU(0.2)(keras.layers.Conv2D(16, (1, 12), padding="same", name="d_octave")(bars))
+    h = bars
+    if octave:
+        h = keras.layers.LeakyReLU(0.2)(keras.layers.Conv2D(16, (1, 12), padding="same", name="d_octave")(h))
     h = keras.layers.LeakyReLU(0.2)(keras.layers.Conv2D(width, 4, strides=2, padding="same", name="d_conv1")(h))
     h = keras.layers.LeakyReLU(0.2)(keras.layers.Conv2D(2 * width, 4, strides=2, padding="same", name="d_conv2")(h))
     score = keras.layers.Dense(1, dtype="float32", name="d_score")(keras.layers.Flatten()(h))
