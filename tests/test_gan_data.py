@@ -26,18 +26,20 @@ def _roll(steps=40):
 def test_roll_bars_are_beat_aligned_windows_cropped_to_the_range():
     roll = _roll()
     bars = roll_bars(roll, stride=4, lowest=36, keys=48)
+    assert roll_bars(roll).shape[2] == data.BAR_KEYS == 56
     assert bars.shape == ((40 - 16) // 4 + 1, 16, 48) and bars.dtype == np.uint8
     for k, b in enumerate(bars):
         np.testing.assert_array_equal(b, roll[4 * k:4 * k + 16, 36 - 21:36 - 21 + 48])
     assert bars[0, :, 60 - 36].sum() == 8 and bars[0, 4:, 48 - 36].all()
     assert roll_bars(roll, stride=16).shape[0] == 2
-    assert roll_bars(roll[:15]).shape == (0, 16, 48)
+    assert roll_bars(roll[:15]).shape == (0, 16, 56)
 
 
 def test_bars_to_roll_inverts_non_overlapping_bars():
     roll = _roll(48)
     bars = roll_bars(roll, stride=16)
     np.testing.assert_array_equal(bars_to_roll(bars), roll)
+    np.testing.assert_array_equal(bars_to_roll(roll_bars(roll, stride=16, lowest=36, keys=48), lowest=36), roll)
     with pytest.raises(DatasetError, match="leave the piano"):
         bars_to_roll(bars, lowest=80)
 
@@ -46,22 +48,29 @@ def test_roll_bars_never_drops_a_note():
     roll = _roll()
     roll[3, 90 - 21] = 1  # F#6, above the kept range 36…83
     with pytest.raises(DatasetError, match="outside MIDI 36…83"):
-        roll_bars(roll)
+        roll_bars(roll, lowest=36, keys=48)
     with pytest.raises(DatasetError, match="leave the piano"):
         roll_bars(_roll(), lowest=70, keys=48)
     with pytest.raises(DatasetError, match="stride"):
         roll_bars(_roll(), stride=0)
 
 
-def test_chorale_bars_skip_other_metres():
-    from mgtutor.symbolic import sample_piano_roll
+def test_chorale_bars_are_key_normalised_and_skip_other_metres():
+    from mgtutor.metrics import in_scale_ratio
+    from mgtutor.symbolic import estimate_key, sample_piano_roll, transpose
 
     four = data.chorale("bach/bwv1.6")
     bars = data.chorale_bars(["bach/bwv1.6", "bach/bwv269"])  # bwv269 is in 3/4: skipped
-    expected = roll_bars(sample_piano_roll(four.notes, 4))
+    assert bars.shape[1:] == (16, 56) and len(bars) == (int(four.end * 4) - 16) // 4 + 1
+    key = estimate_key(four.notes)  # F major: down 5 semitones to C major
+    assert key == "F major"
+    expected = roll_bars(sample_piano_roll(transpose(four.notes, -5), 4), lowest=30, keys=56)
     np.testing.assert_array_equal(bars, expected)
-    assert len(bars) == (int(four.end * 4) - 16) // 4 + 1
-    assert data.chorale_bars(["bach/bwv269"]).shape == (0, 16, 48)
+    # the whole chorale sits in C major after the shift; before it, it did not
+    assert in_scale_ratio(bars.max(axis=0), lowest=30, scale="C major") > 0.9
+    raw = data.chorale_bars(["bach/bwv1.6"], normalize=False)
+    assert in_scale_ratio(raw.max(axis=0), lowest=30, scale="C major") < 0.9
+    assert data.chorale_bars(["bach/bwv269"]).shape == (0, 16, 56)
 
 
 # --------------------------------------------------------------------------- spectrograms

@@ -22,11 +22,14 @@ def test_bar_gan_shapes_and_ranges():
     gan = models.build("bar_gan", noise_dim=8, width=8)
     assert not gan.conditional and gan.loss_name == "wgan-gp" and gan.n_critic == 3
     bars = gan.sample(5, seed=1)
-    assert bars.shape == (5, 16, 48, 1) and ((bars > 0) & (bars < 1)).all()
+    assert bars.shape == (5, 16, 56, 1) and ((bars > 0) & (bars < 1)).all()
     np.testing.assert_array_equal(bars, gan.sample(5, seed=1))  # a fixed seed gives the same bars
     assert not np.array_equal(bars, gan.sample(5, seed=2))
     assert np.asarray(gan.discriminator(bars)).shape == (5, 1)
     assert models.build("bar_gan", steps=8, keys=24, width=4).sample(2).shape == (2, 8, 24, 1)
+    binary = models.build("bar_gan", noise_dim=8, width=4, binary=True, octave=False)
+    assert set(np.unique(binary.sample(4))) <= {0.0, 1.0}  # straight-through: notes, not probabilities
+    assert "d_octave" not in [layer.name for layer in binary.discriminator.layers]
 
 
 @pytest.mark.parametrize("kwargs, phrase", [({"width": 0}, "width"), ({"keys": 50}, "divisible by 4"),
@@ -60,7 +63,7 @@ def test_bar_gan_trains_one_epoch_and_moves_its_weights():
     gan = models.build("bar_gan", noise_dim=8, width=4, n_critic=1)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
     before = [w.copy() for w in gan.generator.get_weights()]
-    x = (np.random.default_rng(0).random((16, 16, 48, 1)) < 0.1).astype("float32")
+    x = (np.random.default_rng(0).random((16, 16, 56, 1)) < 0.1).astype("float32")
     history = gan.fit(x, batch_size=8, epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][-1]) and np.isfinite(history.history["g_loss"][-1])
     assert any(not np.allclose(a, b) for a, b in zip(before, gan.generator.get_weights(), strict=True))

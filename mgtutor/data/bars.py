@@ -6,8 +6,10 @@ A *bar* here is a (16, K) 0/1 array: sixteen sixteenth-note steps (one bar of 4/
 MIDI pitch ``lowest + j``. :func:`roll_bars` cuts a piece's sixteenth-resolution piano roll into bar-length
 windows that start on every beat (``stride=4``): the cached chorales carry no barlines (a pickup shifts them),
 so every beat-aligned window of a bar's length is a fragment, and each musical bar is seen at its four phases.
-Only 4/4 chorales are used (a 3/4 bar is twelve steps). The chorales are split **by tune** before any window is
-cut, so no training window shares a tune with a held-out piece.
+Only 4/4 chorales are used (a 3/4 bar is twelve steps), each transposed to C major or A minor by the smallest
+shift (:func:`mgtutor.symbolic.normalize_key`, key estimated by Krumhansl–Schmuckler): a small GAN then learns
+one scale's vocabulary instead of twenty-four. The chorales are split **by tune** before any window is cut, so no
+training window shares a tune with a held-out piece.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ __all__ = ["BAR_STEPS", "BAR_LOWEST", "BAR_KEYS", "roll_bars", "chorale_bars", "
 
 BAR_STEPS = 16
 """Steps in a bar of 4/4 at sixteenth resolution."""
-BAR_LOWEST = 36
-"""MIDI pitch of a bar's column 0 (C2; the chorales' lowest note)."""
-BAR_KEYS = 48
-"""Keys of a bar (C2 … B5; the chorales reach A5 = 81)."""
+BAR_LOWEST = 30
+"""MIDI pitch of a bar's column 0 (F#1; the key-normalised chorales reach down to G1 = 31)."""
+BAR_KEYS = 56
+"""Keys of a bar (F#1 … C#6; the key-normalised chorales reach up to C6 = 84). A multiple of 4 (the GAN's two
+×2 upsamplings)."""
 
 
 def roll_bars(roll, bar_steps: int = BAR_STEPS, stride: int = 4, lowest: int = BAR_LOWEST,
@@ -63,25 +66,27 @@ def roll_bars(roll, bar_steps: int = BAR_STEPS, stride: int = 4, lowest: int = B
     return np.stack([roll[s:s + bar_steps, a:a + keys] for s in starts]).astype(np.uint8)
 
 
-def chorale_bars(names: Sequence[str], stride: int = 4, lowest: int = BAR_LOWEST, keys: int = BAR_KEYS) -> np.ndarray:
+def chorale_bars(names: Sequence[str], stride: int = 4, lowest: int = BAR_LOWEST, keys: int = BAR_KEYS,
+                 normalize: bool = True) -> np.ndarray:
     """The bar windows (:func:`roll_bars`) of the 4/4 chorales among ``names``, at sixteenth resolution.
 
-    Each chorale's four voices become a (T, 88) roll sampled every sixteenth
-    (:func:`mgtutor.symbolic.sample_piano_roll` with 4 steps per quarter: every chorale note is seen, a unison
-    or a repeated note merges), then its windows; chorales in another metre are skipped.
+    Each chorale (transposed to C major / A minor when ``normalize``) becomes a (T, 88) roll of its four voices
+    sampled every sixteenth (:func:`mgtutor.symbolic.sample_piano_roll` with 4 steps per quarter: every chorale
+    note is seen, a unison or a repeated note merges), then its windows; chorales in another metre are skipped.
     Returns:
         uint8 (N, 16, keys), in the order of ``names``.
     See: notebook 09 §2.
     """
     from mgtutor import data
-    from mgtutor.symbolic import sample_piano_roll
+    from mgtutor.symbolic import normalize_key, sample_piano_roll
 
     out = [np.zeros((0, BAR_STEPS, keys), np.uint8)]
     for name in names:
         piece = data.chorale(name)
         if tuple(piece.time_signature) != (4, 4):
             continue
-        out.append(roll_bars(sample_piano_roll(piece.notes, 4), BAR_STEPS, stride, lowest, keys))
+        notes = normalize_key(piece.notes)[0] if normalize else piece.notes
+        out.append(roll_bars(sample_piano_roll(notes, 4), BAR_STEPS, stride, lowest, keys))
     return np.concatenate(out)
 
 

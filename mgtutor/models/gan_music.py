@@ -4,8 +4,8 @@ whose features the Fréchet distance compares.
 Part of mgtutor. See notebook 09 (GANs for music and audio).
 
 * :func:`bar_gan` — MuseGAN-like (Dong et al. 2018), small: G maps noise to one bar of piano roll (16 sixteenth
-  steps × 48 keys, values in (0, 1), thresholded at 0.5 to notes), growing a 4 × 12 grid by two ×2 upsamplings;
-  D is a convolutional critic whose first layer also looks at a whole octave (a 1 × 12 kernel along pitch);
+  steps × 56 keys, values in (0, 1), thresholded at 0.5 to notes), growing a 4 × 14 grid by two ×2 upsamplings;
+  D is a convolutional critic (optionally with a first layer that looks at a whole octave, a 1 × 12 kernel);
 * :func:`spec_gan` — SpecGAN/GANSynth-like (Donahue et al. 2019; Engel et al. 2019), small: G maps
   ``[noise, pitch]`` to a log-magnitude spectrogram (64 frames × 128 bins, in [−1, 1]) by four ×2 upsamplings;
   D is a convolutional critic with a *projection* of the pitch (Miyato & Koyama 2018): score =
@@ -61,7 +61,7 @@ def _straight_through(p):
 
 
 @register("bar_gan")
-def bar_gan(noise_dim: int = 64, width: int = 32, steps: int = 16, keys: int = 48, loss: str = "wgan-gp",
+def bar_gan(noise_dim: int = 64, width: int = 32, steps: int = 16, keys: int = 56, loss: str = "wgan-gp",
             n_critic: int | None = 3, gp_weight: float = 10.0, octave: bool = True, binary: bool = False,
             seed: int = 0):
     """A convolutional GAN of one-bar piano rolls (steps × keys; both divisible by 4).
