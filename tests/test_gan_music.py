@@ -41,11 +41,11 @@ def test_bar_gan_bad_settings(kwargs, phrase):
 
 def test_spec_gan_is_conditioned_on_pitch():
     keras.utils.set_random_seed(0)
-    gan = models.build("spec_gan", noise_dim=8, width=8, n_pitches=6)
+    gan = models.build("spec_gan", noise_dim=8, channels=8, n_pitches=6)
     assert gan.conditional
     labels = np.array([0, 1, 5], "int32")
     spec = gan.sample(3, labels=labels, seed=0)
-    assert spec.shape == (3, 64, 128, 1) and (np.abs(spec) <= 1).all()
+    assert spec.shape == (3, 64, 128) and (np.abs(spec) <= 1).all()
     # the same noise with other pitches gives other spectrograms
     assert not np.allclose(spec, gan.sample(3, labels=labels[::-1], seed=0))
     score = np.asarray(gan.discriminator([spec, labels]))
@@ -54,8 +54,10 @@ def test_spec_gan_is_conditioned_on_pitch():
     assert not np.allclose(score, np.asarray(gan.discriminator([spec, (labels + 1) % 6])))
     with pytest.raises(ModelConfigError, match="conditional GAN needs labels"):
         gan.sample(3)
-    with pytest.raises(ModelConfigError, match="divisible by 16"):
+    with pytest.raises(ModelConfigError, match="power of 2"):
         models.build("spec_gan", frames=60)
+    assert models.build("spec_gan", frames=32, start=4, bins=16, channels=4).sample(
+        2, labels=np.zeros(2, "int32")).shape == (2, 32, 16)
 
 
 def test_bar_gan_trains_one_epoch_and_moves_its_weights():

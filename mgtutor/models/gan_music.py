@@ -7,9 +7,10 @@ Part of mgtutor. See notebook 09 (GANs for music and audio).
   steps × 56 keys, values in (0, 1), thresholded at 0.5 to notes), growing a 4 × 14 grid by two ×2 upsamplings;
   D is a convolutional critic (optionally with a first layer that looks at a whole octave, a 1 × 12 kernel);
 * :func:`spec_gan` — SpecGAN/GANSynth-like (Donahue et al. 2019; Engel et al. 2019), small: G maps
-  ``[noise, pitch]`` to a log-magnitude spectrogram (64 frames × 128 bins, in [−1, 1]) by four ×2 upsamplings;
-  D is a convolutional critic with a *projection* of the pitch (Miyato & Koyama 2018): score =
-  w·h(x) + e(pitch)·h(x), with h(x) the critic's features and e a learned embedding;
+  ``[noise, pitch]`` to a log-magnitude spectrogram (64 frames × 128 bins, in [−1, 1]) with the frequency bins
+  as channels and 1-D convolutions along time; D is a 1-D convolutional critic with a *projection* of the pitch
+  (Miyato & Koyama 2018): score = w·h(x) + e(pitch)·h(x), with h(x) the critic's features and e a learned
+  embedding;
 * :func:`note_classifier` — a small CNN trained on real notes to tell their pitch and timbre, whose penultimate
   layer (``features``, a fixed size) is the embedding the Fréchet distance compares (:func:`note_features`).
 
@@ -104,41 +105,49 @@ def bar_gan(noise_dim: int = 64, width: int = 32, steps: int = 16, keys: int = 5
 
 
 @register("spec_gan")
-def spec_gan(noise_dim: int = 64, n_pitches: int = 24, frames: int = 64, bins: int = 128, width: int = 64,
-             loss: str = "wgan-gp", n_critic: int | None = 3, gp_weight: float = 10.0, seed: int = 0):
-    """A pitch-conditioned GAN of log-magnitude spectrograms (frames × bins, both divisible by 16), conditioned on
-    a pitch index 0 … n_pitches − 1.
+def spec_gan(noise_dim: int = 64, n_pitches: int = 24, frames: int = 64, bins: int = 128, channels: int = 64,
+             start: int = 8, loss: str = "wgan-gp", n_critic: int | None = 3, gp_weight: float = 10.0, seed: int = 0):
+    """A pitch-conditioned GAN of log-magnitude spectrograms (frames, bins), conditioned on a pitch index
+    0 … n_pitches − 1. The frequency bins are *channels* and the convolutions run along time: a harmonic series is
+    a pattern across channels, which no convolution has to translate when the pitch changes.
 
-    G: [noise, pitch] → noise ⊕ embedding(pitch) (16 numbers) → Dense → (frames/16, bins/16, width) → four ×2
-    upsampling blocks (width, width/2, width/4, width/8 channels) → a 3 × 3 convolution with tanh, (frames,
-    bins, 1). D: four strided 4 × 4 convolutions (width/4 … 2·width… capped) with leaky ReLU → features h (64)
-    → score w·h + e(pitch)·h (a projection discriminator).
+    G: [noise, pitch] → noise ⊕ e(pitch) (a 16-number embedding) → Dense → (start, channels) → ×2 upsampling +
+    1-D convolution (kernel 5) + batch norm + ReLU blocks, each fed e(pitch) again, until ``frames`` → a 1-D
+    convolution to ``bins`` channels with tanh: (frames, bins) in [−1, 1]. D: three strided 1-D convolutions
+    (kernel 4, ``channels``) with leaky ReLU → features h (64) → score w·h + e'(pitch)·h (a projection
+    discriminator, Miyato & Koyama 2018).
     Raises:
-        ModelConfigError: a size that is not a positive integer (frames, bins divisible by 16), or bad loss options.
+        ModelConfigError: a size that is not a positive integer, ``frames`` not ``start`` · 2^k, or bad loss
+            options.
     See: notebook 09 §3.
     """
-    _positive(noise_dim=noise_dim, n_pitches=n_pitches, frames=frames, bins=bins, width=width)
-    if frames % 16 or bins % 16:
-        raise ModelConfigError(f"frames and bins must be divisible by 16 (four ×2 upsamplings), got {frames}, {bins}")
+    _positive(noise_dim=noise_dim, n_pitches=n_pitches, frames=frames, bins=bins, channels=channels, start=start)
+    blocks = 0
+    while start * 2**blocks < frames:
+        blocks += 1
+    if start * 2**blocks != frames:
+        raise ModelConfigError(f"frames ({frames}) must be start ({start}) times a power of 2")
     import keras
 
     z = keras.Input((noise_dim,), name="noise")
     pitch = keras.Input((), dtype="int32", name="pitch")
     e = keras.layers.Flatten()(keras.layers.Embedding(n_pitches, 16, name="g_pitch_embedding")(pitch))
-    x = keras.layers.Concatenate()([z, e])
-    x = keras.layers.Dense(frames // 16 * bins // 16 * width, name="g_dense")(x)
+    x = keras.layers.Dense(start * channels, name="g_dense")(keras.layers.Concatenate()([z, e]))
     x = keras.layers.ReLU()(keras.layers.BatchNormalization(name="g_dense_bn")(x))
-    x = keras.layers.Reshape((frames // 16, bins // 16, width))(x)
-    for i, c in enumerate((width, width // 2, width // 4, width // 8), start=1):
-        x = _upsample_block(x, max(c, 4), f"g_block{i}")
-    out = keras.layers.Conv2D(1, 3, padding="same", activation="tanh", dtype="float32", name="g_out")(x)
+    x = keras.layers.Reshape((start, channels))(x)
+    for i in range(1, blocks + 1):
+        x = keras.layers.UpSampling1D(2, name=f"g_block{i}_up")(x)
+        x = keras.layers.Concatenate()([x, keras.layers.RepeatVector(x.shape[1])(e)])
+        x = keras.layers.Conv1D(channels, 5, padding="same", name=f"g_block{i}_conv")(x)
+        x = keras.layers.ReLU()(keras.layers.BatchNormalization(name=f"g_block{i}_bn")(x))
+    out = keras.layers.Conv1D(bins, 3, padding="same", activation="tanh", dtype="float32", name="g_out")(x)
     generator = keras.Model([z, pitch], out, name="spec_generator")
 
-    spec = keras.Input((frames, bins, 1), name="spectrogram")
+    spec = keras.Input((frames, bins), name="spectrogram")
     label = keras.Input((), dtype="int32", name="pitch")
     h = spec
-    for i, c in enumerate((width // 4, width // 2, width, width), start=1):
-        h = keras.layers.LeakyReLU(0.2)(keras.layers.Conv2D(max(c, 4), 4, strides=2, padding="same",
+    for i in range(1, 4):
+        h = keras.layers.LeakyReLU(0.2)(keras.layers.Conv1D(channels, 4, strides=2, padding="same",
                                                             name=f"d_conv{i}")(h))
     h = keras.layers.LeakyReLU(0.2)(keras.layers.Dense(64, name="d_features")(keras.layers.Flatten()(h)))
     projection = keras.layers.Flatten()(keras.layers.Embedding(n_pitches, 64, name="d_pitch_embedding")(label))
@@ -151,8 +160,9 @@ def spec_gan(noise_dim: int = 64, n_pitches: int = 24, frames: int = 64, bins: i
 
 @register("note_classifier")
 def note_classifier(frames: int = 64, bins: int = 128, n_pitches: int = 24, n_timbres: int = 5, features: int = 16):
-    """A small CNN from a spectrogram (frames, bins, 1) to pitch and timbre logits, through a ``features`` layer of
-    fixed size (its output, after a tanh, is the embedding :func:`note_features` returns).
+    """A small CNN from a spectrogram (frames, bins, 1) to pitch and timbre logits: four strided 3 × 3 convolutions
+    (8, 16, 32, 32 channels, ReLU), then a ``features`` layer of fixed size (its output, after a tanh, is the
+    embedding :func:`note_features` returns), then one linear head per label.
 
     Outputs ``{"pitch": (B, n_pitches), "timbre": (B, n_timbres)}`` logits (float32).
     Raises:
@@ -164,7 +174,7 @@ def note_classifier(frames: int = 64, bins: int = 128, n_pitches: int = 24, n_ti
 
     spec = keras.Input((frames, bins, 1), name="spectrogram")
     h = spec
-    for i, c in enumerate((8, 16, 32), start=1):
+    for i, c in enumerate((8, 16, 32, 32), start=1):
         h = keras.layers.Conv2D(c, 3, strides=2, padding="same", activation="relu", name=f"c_conv{i}")(h)
     h = keras.layers.Flatten()(h)
     f = keras.layers.Dense(features, activation="tanh", name="features")(h)
