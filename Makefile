@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course demo test lint unit nbval notebooks bench bench-poly clean
+.PHONY: course demo test lint unit nbval notebooks bench bench-poly bench-gan-toy clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,13 +32,17 @@ notebooks: $(STAMP)
 	$(PY) -m mgtutor execute notebooks/[0-9][0-9]_*.ipynb
 
 bench: $(STAMP)
-	for b in $(filter-out benchmarks/bench_poly.py,$(wildcard benchmarks/bench_*.py)); do \
+	for b in $(filter-out benchmarks/bench_poly.py benchmarks/bench_gan_toy.py,$(wildcard benchmarks/bench_*.py)); do \
 		echo "== $$b"; $(PY) $$b || exit 1; done
 
 # The polyphonic benchmark trains for about an hour in full mode (fetch the data first: python -m mgtutor data get
 # boulanger_tcn_mat).
 bench-poly: $(STAMP)
 	MGTUTOR_MODE=full $(PY) benchmarks/bench_poly.py --data boulanger_tcn_mat:JSB_Chorales --out runs/bench-poly-jsb
+
+# The 2-D mode-collapse benchmark trains 12 toy GANs, one at a time (about a minute each on two cores).
+bench-gan-toy: $(STAMP)
+	MGTUTOR_MODE=full $(PY) benchmarks/bench_gan_toy.py --out runs/bench-gan-toy
 
 clean:
 	rm -rf $(VENV) demo_out .pytest_cache .ruff_cache .hypothesis

@@ -9,7 +9,7 @@ command that reproduces it. Runs go one at a time. The lines are also written to
 08 shows the means shipped as ``mgtutor/shipped/gan-toy-benchmarks.jsonl``. Usage::
 
     MGTUTOR_MODE=full python benchmarks/bench_gan_toy.py --out runs/bench-gan-toy
-    MGTUTOR_MODE=full python benchmarks/bench_gan_toy.py --data grid --models pacgan --seeds 0 1 2
+    MGTUTOR_MODE=full python benchmarks/bench_gan_toy.py --data ring --units 96 --batch-size 256
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ def main(argv=None) -> int:
     parser.add_argument("--data", nargs="+", default=["ring", "grid"], help="benchmarks (ring, grid)")
     parser.add_argument("--models", nargs="+", default=["gan", "pacgan"], help="gan, pacgan, wgan-gp")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--units", type=int, default=None, help="hidden units (default: the benchmark's)")
+    parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: the benchmark's)")
     parser.add_argument("--out", default="runs/bench-gan-toy", help="folder of the run directories and results")
     args = parser.parse_args(argv)
 
@@ -45,14 +47,16 @@ def main(argv=None) -> int:
         for model in args.models:
             lines = []
             for seed in args.seeds:
-                s = gan_toy.settings(data=data, model=model, seed=seed)
-                r = gan_toy.train(out / f"gan-toy-{data}-{model}-{seed}", s, force=True).results
+                s = gan_toy.settings(data=data, model=model, seed=seed, units=args.units, batch_size=args.batch_size)
+                name = f"gan-toy-{data}-{model}-{s.units}x{s.batch_size}-{seed}"
+                r = gan_toy.train(out / name, s, force=True).results
                 line = {"data": data, "model": model, "seed": seed, "modes": r["modes"], "of": r["of"],
                         "high_quality": round(r["high_quality"], 4), "train_seconds": round(r["train_seconds"], 1),
-                        "steps": s.epochs * s.steps_per_epoch}
+                        "steps": s.epochs * s.steps_per_epoch, "units": s.units, "batch_size": s.batch_size}
                 emit(line)
                 lines.append(line)
             emit({"data": data, "model": model, "seeds": list(args.seeds), "of": lines[0]["of"],
+                  "units": lines[0]["units"], "batch_size": lines[0]["batch_size"],
                   "modes": round(float(np.mean([x["modes"] for x in lines])), 2),
                   "high_quality": round(float(np.mean([x["high_quality"] for x in lines])), 4),
                   "train_seconds": round(float(np.mean([x["train_seconds"] for x in lines])), 1),

@@ -99,17 +99,17 @@ CORRECTIONS: tuple[Correction, ...] = (
         "§5.2", "Prints a GAN training listing that cannot run (unbatched noise, undefined data, a discriminator "
         "never compiled nor frozen, mismatched labels and batches, an unused optimizer).",
         "A working Keras 3 GAN, repaired bug by bug, with each fix tested.",
-        PENDING, "08"),
+        CORRECTED, "08", "notebooks/08_gans_first_principles.ipynb#5.-The-article's-listing,-repaired-bug-by-bug"),
     Correction(
         "§3.1", "Its discriminator pseudo-code takes real and generated audio together, and speaks of "
         "computing the discriminator's parameters.",
         "The discriminator scores one sample at a time as real or generated; its parameters are learnt by "
         "gradient descent on that classification loss.",
-        PENDING, "08"),
+        CORRECTED, "08", "notebooks/08_gans_first_principles.ipynb#3.-A-GAN-as-a-Keras-model"),
     Correction(
         "§7.3.1", "Cites the DCGAN paper as the founding GAN paper of 2014.",
         "GANs were introduced by Goodfellow et al. (2014); DCGAN is Radford et al. (arXiv 2015, ICLR 2016).",
-        PENDING, "08"),
+        CORRECTED, "08", "notebooks/08_gans_first_principles.ipynb#Bug-8:-DCGAN-is-not-the-founding-GAN-paper"),
     Correction(
         "§2.6", "Proposes mean squared error as an objective measure of music quality.",
         "Distance to one reference piece is not quality. Generated music is judged by held-out likelihood, "

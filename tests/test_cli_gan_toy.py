@@ -7,6 +7,7 @@ import pytest
 
 from mgtutor import cli, data, metrics, train
 from mgtutor.tasks import gan_toy
+from mgtutor.train import TrainError
 
 keras = pytest.importorskip("keras")
 
@@ -89,7 +90,7 @@ def test_a_finished_run_is_not_trained_again(ring_run, capsys):
     (["train", "gan-toy", "--model", "vae"], "--model 'vae': use one of gan, pacgan, wgan-gp"),
     (["train", "gan-toy", "--epochs", "0"], "epochs must be a positive integer"),
     (["train", "gan-toy", "--seed", "-1"], "seed must be a non-negative integer"),
-    (["train", "gan-toy", "--pack", "3"], "batch_size 256 is not a multiple of pack 3"),
+    (["train", "gan-toy", "--pack", "3"], "batch_size 128 is not a multiple of pack 3"),
     (["train", "gan-toy", "--time-budget", "0"], "time budget must be > 0"),
     (["evaluate", "gan-toy", "--run", "/no/such/run"], "no such run directory"),
 ])
@@ -112,10 +113,12 @@ def test_evaluate_refuses_another_tasks_run_and_a_negative_seed(ring_run, tmp_pa
 
 
 def test_settings_and_scores_without_the_command_line():
-    with pytest.raises(Exception, match="unknown gan-toy setting"):
+    with pytest.raises(TrainError, match="unknown gan-toy setting"):
         gan_toy.settings(window=3)
     s = gan_toy.settings(data="grid", model="wgan-gp", epochs=1)
     assert s.builder_kwargs()["gp_weight"] == s.gp_weight and s.epochs == 1
+    with pytest.raises(TrainError, match="final_lr_fraction"):
+        gan_toy.settings(final_lr_fraction=0.0)
     collapsed = np.repeat(data.toy_set("grid").means[:2], 1250, axis=0)
 
     class Fixed:

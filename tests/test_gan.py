@@ -140,6 +140,8 @@ def test_a_wgan_gp_gan_resumes_exactly(tmp_path):
     ({"noise_dim": 0}, "noise_dim must be a positive integer"),
     ({"n_labels": -1}, "n_labels must be an integer ≥ 0"),
     ({"activation": "sigmoid"}, "activation 'sigmoid'"),
+    ({"d_units": 0}, "d_units must be a positive integer"),
+    ({"scale": 0.0}, "scale must be a number > 0"),
 ])
 def test_bad_gan_options_raise_model_config_error(kwargs, phrase):
     with pytest.raises(ModelConfigError, match=phrase):

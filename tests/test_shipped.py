@@ -65,3 +65,23 @@ def test_the_wheel_contains_the_package_data(tmp_path):
     assert wanted <= names, sorted(wanted - names)
     config = json.loads(zipfile.ZipFile(wheel).read(f"mgtutor/shipped/{melody.SHIPPED_RUN}/config.json"))
     assert config["builder"] == "melody_lstm"
+
+
+@pytest.mark.parametrize("data_name", ["ring", "grid"])
+def test_the_shipped_toy_gans_reload_and_packing_covers_more_modes(data_name):
+    """Notebook 08's shipped runs (seed 0): PacGAN meets the full-mode targets, the plain GAN covers fewer modes."""
+    from mgtutor.tasks import gan_toy
+
+    scores = {}
+    for model in ("gan", "pacgan"):
+        run = gan_toy.load(gan_toy.shipped_run_dir(data_name, model))
+        assert run.config["training"]["model"] == model and run.config["seed"] == 0
+        assert run.config["builder_kwargs"].get("pack", 1) == (2 if model == "pacgan" else 1)
+        scores[model] = gan_toy.scores(run.model, data_name, seed=0)
+        assert abs(scores[model]["modes"] - run.results["modes"]) <= 1  # sampled on another CPU: allow a boundary case
+        assert scores[model]["high_quality"] == pytest.approx(run.results["high_quality"], abs=0.01)
+    target_modes, target_hq = {"ring": (8, 0.90), "grid": (24, 0.80)}[data_name]
+    assert scores["pacgan"]["modes"] >= target_modes and scores["pacgan"]["high_quality"] >= target_hq
+    assert scores["gan"]["modes"] < scores["pacgan"]["modes"]
+    means = [r for r in gan_toy.benchmark_results() if r["data"] == data_name and r.get("seeds") == [0, 1, 2]]
+    assert {r["model"] for r in means} == {"gan", "pacgan"}

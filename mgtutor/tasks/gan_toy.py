@@ -3,7 +3,7 @@
 Part of mgtutor. See notebook 08 (GANs from first principles) §4::
 
     python -m mgtutor train gan-toy --out RUN_DIR [--data ring|grid] [--model gan|pacgan|wgan-gp] [--epochs N]
-                                    [--time-budget MIN] [--seed S]
+                                    [--time-budget MIN] [--seed S] [--pack M] [--units U] [--batch-size B]
     python -m mgtutor evaluate gan-toy --run RUN_DIR [--seed S]
 
 Data: a fresh draw of the benchmark every epoch (:class:`mgtutor.data.ToyData`, epoch e from (seed, e)).
@@ -38,7 +38,8 @@ DATA = ("ring", "grid")
 class GanToySettings:
     """Everything a toy GAN run depends on; recorded in its config.json.
 
-    ``data`` (ring or grid) and ``model`` (:data:`MODELS`); the networks' ``units`` × ``layers`` and
+    ``data`` (ring or grid) and ``model`` (:data:`MODELS`); the networks' ``units`` × ``layers`` (the defaults
+    here are the grid's; :data:`DATA_DEFAULTS` has the ring's) and
     ``noise_dim``; ``pack`` (pacgan), ``gp_weight`` and ``n_critic`` (wgan-gp); ``epochs`` × ``steps_per_epoch``
     batches of ``batch_size`` points; Adam's ``learning_rate`` (β₁ = 0.5, β₂ = 0.9), decayed along a cosine to
     ``final_lr_fraction`` of it; ``time_budget_min`` (the run's whole training time) and ``seed``.
@@ -73,6 +74,9 @@ class GanToySettings:
         return kwargs
 
 
+DATA_DEFAULTS = {"ring": {"units": 64, "batch_size": 128}, "grid": {}}
+"""Per-benchmark defaults: the ring's 8 modes need smaller networks and batches than the grid's 25 (with the
+grid's settings the plain GAN keeps most ring modes too; notebook 08 §4 shows both)."""
 SMOKE = {"epochs": 2, "steps_per_epoch": 20, "units": 32}
 """Smoke-mode defaults (a few dozen steps: the command runs, the numbers mean nothing)."""
 
@@ -89,10 +93,11 @@ def settings(**overrides) -> GanToySettings:
     unknown = sorted(set(overrides) - names)
     if unknown:
         raise TrainError(f"unknown gan-toy setting(s) {unknown}; known: {', '.join(sorted(names))}")
-    s = GanToySettings(**{**(SMOKE if config.is_smoke() else {}),
-                          **{k: v for k, v in overrides.items() if v is not None}})
-    if s.data not in DATA:
-        raise TrainError(f"--data {s.data!r}: use ring or grid")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    name = given.get("data", GanToySettings.data)
+    if name not in DATA:
+        raise TrainError(f"--data {name!r}: use ring or grid")
+    s = GanToySettings(**{**DATA_DEFAULTS[name], **(SMOKE if config.is_smoke() else {}), **given})
     if s.model not in MODELS:
         raise TrainError(f"--model {s.model!r}: use one of {', '.join(MODELS)}")
     for name in ("units", "layers", "noise_dim", "pack", "n_critic", "epochs", "steps_per_epoch", "batch_size"):
@@ -197,8 +202,9 @@ def load(run_dir) -> GanToyRun:
 
 SHIPPED_COMMAND = ("MGTUTOR_MODE=full python -m mgtutor train gan-toy --data {data} --model {model} --seed 0 "
                    "--out mgtutor/shipped/gan-toy-{data}-{model}")
-"""The command that made each shipped toy run (``data`` ring or grid, ``model`` gan or pacgan); then
-``python -c "from mgtutor.runs import write_manifest; write_manifest('mgtutor/shipped')"``."""
+"""The command that makes each shipped toy run (``data`` ring or grid, ``model`` gan or pacgan); then
+``python -c "from mgtutor.runs import write_manifest; write_manifest('mgtutor/shipped')"``. The shipped runs are
+the seed-0 runs of ``benchmarks/bench_gan_toy.py``, which calls :func:`train` with these same settings."""
 BENCHMARK_FILE = "gan-toy-benchmarks.jsonl"
 
 
@@ -238,6 +244,12 @@ TRAIN_OPTIONS = (
            help="stop once the run's training time passes MIN minutes (counted across resumes)"),
     option("--seed", type=int, default=None, help="seed for weights, data and noise (default 0)"),
     option("--pack", type=int, default=None, help=f"samples per discriminator input for pacgan (default {_D.pack})"),
+    option("--units", type=int, default=None,
+           help=f"hidden units per layer of G and D (default {DATA_DEFAULTS['ring']['units']} on the ring, "
+                f"{_D.units} on the grid)"),
+    option("--batch-size", type=int, default=None,
+           help=f"points per batch (default {DATA_DEFAULTS['ring']['batch_size']} on the ring, {_D.batch_size} on "
+                "the grid)"),
 )
 EVALUATE_OPTIONS = (
     option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train gan-toy` run directory"),
@@ -249,7 +261,7 @@ def _run_train(args) -> int:
     from mgtutor.runs import run_name
 
     s = settings(data=args.data, model=args.model, epochs=args.epochs, time_budget_min=args.time_budget_min,
-                 seed=args.seed, pack=args.pack)
+                 seed=args.seed, pack=args.pack, units=args.units, batch_size=args.batch_size)
     out = Path(args.out) if args.out else config.runs_dir() / run_name(f"{TASK}-{s.data}", s.model, s.seed)
     r = train(out, s, force=args.force).results
     print(f"{out}: {s.model} on the {s.data}, {r['epochs_run']} epoch(s) in {r['train_seconds']:.0f} s: "
