@@ -56,7 +56,7 @@ class BarGanSettings:
     window: int = 16
     stride: int = 4
     chorales: int | None = None
-    epochs: int = 12
+    epochs: int = 10
     batch_size: int = 64
     learning_rate: float = 1e-4
     time_budget_min: float | None = None
