@@ -133,3 +133,18 @@ def test_full_batch_data_drops_a_different_remainder_each_epoch():
     assert all(len(s) == 8 for s in seen) and len(set(map(frozenset, seen))) > 1  # another 2 left out each epoch
     with pytest.raises(DatasetError, match="cannot fill one batch"):
         FullBatchData((x,), batch_size=11)
+
+
+def test_full_batch_dataset_serves_the_same_batches():
+    from mgtutor.data import FullBatchData
+
+    x = np.arange(30, dtype=np.float32).reshape(10, 3)
+    labels = np.arange(10, dtype=np.int32)
+    d = FullBatchData((x, labels), batch_size=4, seed=3)
+    expected = list(d.batches(1, 3))
+    got = [tuple(np.asarray(t) for t in batch) for batch in d.dataset(1, 3)]
+    assert len(got) == len(expected) == 4
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+    assert d.dataset(0, 2).element_spec[0].shape[0] == 4  # a static batch size
