@@ -153,3 +153,25 @@ def test_settings_refuse_bad_values():
         gan_spec.settings(fd_n=8)
     with pytest.raises(TrainError, match="unknown spectrogram-GAN setting"):
         gan_spec.settings(units=3)
+
+
+def test_both_tasks_train_under_jax_and_reload_under_tensorflow(tmp_path):
+    """`train --backend jax` in a subprocess (Keras' backend is fixed at its first import); the runs it writes load
+    here, under TensorFlow, and sample."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "KERAS_BACKEND")}
+    script = ("import sys; from mgtutor import cli; "
+              "sys.exit(max(cli.main(['train', '--backend', 'jax', t, '--out', sys.argv[1] + '/' + t]) "
+              "for t in ('gan-pianoroll', 'gan-spec')))")
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for task in ("gan-pianoroll", "gan-spec"):
+        assert json.loads((tmp_path / task / "config.json").read_text())["environment"]["keras_backend"] == "jax"
+    bars = gan_pianoroll.load(tmp_path / "gan-pianoroll")
+    assert gan_pianoroll.sample_bars(bars.model, 3, seed=0).shape == (3, 16, 56)
+    notes = gan_spec.load(tmp_path / "gan-spec")
+    assert gan_spec.generate_spectrograms(notes.model, [0, 5], seed=0).shape == (2, 64, 128)

@@ -85,3 +85,25 @@ def test_the_shipped_toy_gans_reload_and_packing_covers_more_modes(data_name):
     assert scores["gan"]["modes"] < scores["pacgan"]["modes"]
     means = [r for r in gan_toy.benchmark_results() if r["data"] == data_name and r.get("seeds") == [0, 1, 2]]
     assert {r["model"] for r in means} == {"gan", "pacgan"}
+
+
+def test_the_shipped_bar_gan_reloads_keeps_its_split_and_meets_its_targets():
+    """Notebook 09's shipped bar GAN (full mode, seed 0): its bars are the tune split's, its recorded evaluation
+    holds every bar metric within tolerance with no copy, and the same seed draws the same bars again."""
+    import numpy as np
+
+    from mgtutor.metrics import bar_metrics
+    from mgtutor.tasks import gan_pianoroll
+
+    run = gan_pianoroll.load(gan_pianoroll.shipped_run_dir())
+    cfg = run.config
+    assert cfg["task"] == "gan-pianoroll" and cfg["seed"] == 0 and cfg["training"]["chorales"] is None
+    bars = run.bars
+    assert {k: len(v) for k, v in bars.items()} == {k: cfg["data"]["bars"][k] for k in ("train", "valid")}
+    ev = run.results["evaluation"]
+    assert ev["within"] == 5 and ev["generated"]["copies"] == 0 and ev["baseline_within"] < 5
+    assert run.results["train_cpu_seconds"] <= 15 * 60
+    assert bar_metrics(bars["train"], 30)["used_pitch_classes"] == pytest.approx(ev["training"]["used_pitch_classes"])
+    sample = gan_pianoroll.sample_bars(run.model, 200, seed=0)
+    np.testing.assert_array_equal(sample, gan_pianoroll.sample_bars(run.model, 200, seed=0))
+    assert bar_metrics(sample, 30, training=bars["train"])["copies"] == 0

@@ -66,7 +66,7 @@ class SpecGanSettings:
     channels: int = 48
     n_critic: int = 3
     gp_weight: float = 10.0
-    epochs: int = 60
+    epochs: int = 120
     batch_size: int = 32
     learning_rate: float = 2e-4
     time_budget_min: float | None = None
