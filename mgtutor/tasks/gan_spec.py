@@ -298,8 +298,10 @@ def train(notes: dict, out, s: SpecGanSettings | None = None, force: bool = Fals
     c0 = time.process_time()
     clf = train_classifier(notes, s)
     classifier_cpu = time.process_time() - c0
+    bare = models.build(CLASSIFIER, **s.classifier_kwargs())  # the weights without the optimizer's state
+    bare.set_weights(clf.get_weights())
     with atomic_path(run.path / CLASSIFIER_FILE, suffix=".weights.h5") as tmp:
-        clf.save_weights(str(tmp))
+        bare.save_weights(str(tmp))
     results = {"evaluation": evaluate(fit.model, clf, s), "epochs_run": fit.epochs_run,
                "stopped_by_budget": fit.stopped_by_budget, "train_seconds": fit.train_seconds,
                "train_cpu_seconds": clock.seconds, "classifier_cpu_seconds": classifier_cpu,
