@@ -210,7 +210,9 @@ def to_audio(spectrograms, s: SpecGanSettings, seed: int = 0) -> np.ndarray:
 
 def evaluate(model, clf, s: SpecGanSettings, seed: int = 0, baseline: bool = True) -> dict:
     """Pitch accuracy (with its ceiling) and the Fréchet distance (with its floor and, when ``baseline``, an
-    untrained generator's) of a spectrogram GAN; ``seed`` draws the held-out sets, the noise and the phases.
+    untrained generator's) of a spectrogram GAN; ``seed`` draws the held-out sets, the noise and the phases. The
+    untrained generator is built after ``config.seed_everything(s.seed + 12345)``, which reseeds the global
+    generators.
 
     See: notebook 09 §3–4.
     """
