@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course demo test lint unit nbval notebooks bench bench-poly bench-gan-toy clean
+.PHONY: course demo test lint unit nbval notebooks bench bench-poly bench-gan-toy bench-gan-music clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ notebooks: $(STAMP)
 	$(PY) -m mgtutor execute notebooks/[0-9][0-9]_*.ipynb
 
 bench: $(STAMP)
-	for b in $(filter-out benchmarks/bench_poly.py benchmarks/bench_gan_toy.py,$(wildcard benchmarks/bench_*.py)); do \
+	for b in $(filter-out benchmarks/bench_poly.py benchmarks/bench_gan_toy.py benchmarks/bench_gan_music.py,$(wildcard benchmarks/bench_*.py)); do \
 		echo "== $$b"; $(PY) $$b || exit 1; done
 
 # The polyphonic benchmark trains for about an hour in full mode (fetch the data first: python -m mgtutor data get
@@ -43,6 +43,10 @@ bench-poly: $(STAMP)
 # The 2-D mode-collapse benchmark trains 12 toy GANs, one at a time (about a minute each on two cores).
 bench-gan-toy: $(STAMP)
 	MGTUTOR_MODE=full $(PY) benchmarks/bench_gan_toy.py --out runs/bench-gan-toy
+
+# The music and audio GANs of notebook 09 train for about 15 CPU-minutes each, one after the other.
+bench-gan-music: $(STAMP)
+	MGTUTOR_MODE=full $(PY) benchmarks/bench_gan_music.py --out runs/bench-gan-music
 
 clean:
 	rm -rf $(VENV) demo_out .pytest_cache .ruff_cache .hypothesis

@@ -124,7 +124,7 @@ CORRECTIONS: tuple[Correction, ...] = (
         "§7.3.2", "Describes WaveNet as an RNN-based audio model.",
         "WaveNet (van den Oord et al., DeepMind, 2016) is a stack of dilated causal convolutions, not a "
         "recurrent network.",
-        PENDING, "09"),
+        CORRECTED, "09", "notebooks/09_gans_music_audio.ipynb#5.-WaveNet-is-a-dilated-causal-CNN,-not-an-RNN"),
     Correction(
         "references", "Cites books, a course, URLs and papers that do not exist as cited, and credits a "
         "well-known online specialization to the wrong university.",
@@ -135,7 +135,7 @@ CORRECTIONS: tuple[Correction, ...] = (
         "§1.4", "Defines a CNN as a network for image processing and recognition.",
         "Convolutional networks fit any data with local structure: audio waveforms (WaveNet), spectrograms "
         "and piano rolls.",
-        PENDING, "09"),
+        CORRECTED, "09", "notebooks/09_gans_music_audio.ipynb#5.-WaveNet-is-a-dilated-causal-CNN,-not-an-RNN"),
 )
 
 

@@ -85,3 +85,48 @@ def test_the_shipped_toy_gans_reload_and_packing_covers_more_modes(data_name):
     assert scores["gan"]["modes"] < scores["pacgan"]["modes"]
     means = [r for r in gan_toy.benchmark_results() if r["data"] == data_name and r.get("seeds") == [0, 1, 2]]
     assert {r["model"] for r in means} == {"gan", "pacgan"}
+
+
+def test_the_shipped_bar_gan_reloads_keeps_its_split_and_meets_its_targets():
+    """Notebook 09's shipped bar GAN (full mode, seed 0): its bars are the tune split's, its recorded evaluation
+    holds every bar metric within tolerance with no copy, and the same seed draws the same bars again."""
+    import numpy as np
+
+    from mgtutor.metrics import bar_metrics
+    from mgtutor.tasks import gan_pianoroll
+
+    run = gan_pianoroll.load(gan_pianoroll.shipped_run_dir())
+    cfg = run.config
+    assert cfg["task"] == "gan-pianoroll" and cfg["seed"] == 0 and cfg["training"]["chorales"] is None
+    bars = run.bars
+    assert {k: len(v) for k, v in bars.items()} == {k: cfg["data"]["bars"][k] for k in ("train", "valid")}
+    ev = run.results["evaluation"]
+    assert ev["within"] == 5 and ev["generated"]["copies"] == 0 and ev["baseline_within"] < 5
+    assert run.results["train_cpu_seconds"] <= 15 * 60
+    assert bar_metrics(bars["train"], 30)["used_pitch_classes"] == pytest.approx(ev["training"]["used_pitch_classes"])
+    sample = gan_pianoroll.sample_bars(run.model, 200, seed=0)
+    np.testing.assert_array_equal(sample, gan_pianoroll.sample_bars(run.model, 200, seed=0))
+    assert bar_metrics(sample, 30, training=bars["train"])["copies"] == 0
+
+
+def test_the_shipped_spectrogram_gan_reloads_and_reproduces_its_frechet_distance():
+    """Notebook 09's shipped spectrogram GAN (full mode, seed 0): its recorded evaluation meets the targets (pitch
+    accuracy ≥ 80 %, FD ≤ 3× the real-vs-real floor, far below an untrained generator), and the Fréchet distance
+    and its floor are reproduced from the shipped weights and classifier."""
+    from mgtutor.metrics import frechet_distance
+    from mgtutor.models.gan_music import note_features
+    from mgtutor.tasks import gan_spec
+
+    run = gan_spec.load(gan_spec.shipped_run_dir())
+    assert run.config["task"] == "gan-spec" and run.config["seed"] == 0
+    ev = run.results["evaluation"]
+    assert ev["pitch_accuracy"] >= 0.8 and ev["pitch_accuracy_ceiling"] >= ev["pitch_accuracy"]
+    assert ev["fd"] <= 3 * ev["fd_floor"] and ev["fd"] < ev["fd_untrained"] / 10
+    assert ev["fd_n"] == 256 and ev["features"] == 16 and run.results["train_cpu_seconds"] <= 15 * 60
+    held = gan_spec.held_out_sets(run.settings, seed=0)
+    notes = held["notes"]
+    feats_a = note_features(run.classifier, notes["spec"][held["A"]])
+    floor = frechet_distance(note_features(run.classifier, notes["spec"][held["B"]]), feats_a)
+    fake = gan_spec.generate_spectrograms(run.model, notes["label"][held["B"]], seed=1)
+    fd = frechet_distance(note_features(run.classifier, fake), feats_a)
+    assert [fd, floor] == pytest.approx([ev["fd"], ev["fd_floor"]], rel=1e-3)

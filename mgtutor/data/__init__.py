@@ -11,11 +11,15 @@ and §6 (splits, pipelines). Modules:
 * :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter;
 * :mod:`~mgtutor.data.pipeline` — a ``tf.data`` input pipeline and a plain-Python generator serving the same
   examples, for measuring (notebook 10; import it as ``mgtutor.data.pipeline``);
-* :mod:`~mgtutor.data.toy2d` — the 2-D mode-collapse benchmarks (ring, grid) of notebook 08.
+* :mod:`~mgtutor.data.toy2d` — the 2-D mode-collapse benchmarks (ring, grid) of notebook 08;
+* :mod:`~mgtutor.data.bars` — one-bar piano-roll fragments of the chorales (notebook 09);
+* :mod:`~mgtutor.data.note_spectrograms` — log-magnitude spectrograms of one-shot notes and Griffin-Lim back to
+  audio (notebook 09).
 
 Every public name is importable from ``mgtutor.data`` directly.
 """
 
+from mgtutor.data.bars import BAR_KEYS, BAR_LOWEST, BAR_STEPS, bars_to_roll, chorale_bars, roll_bars
 from mgtutor.data.boulanger import (
     BENCHMARKS,
     BL_SPLITS,
@@ -67,6 +71,7 @@ from mgtutor.data.midi_melodies import (
     polyphonic_fraction,
     voice_info,
 )
+from mgtutor.data.note_spectrograms import SpecConfig, note_spectrograms, one_shot_notes, spectrograms_to_audio
 from mgtutor.data.splits import split_by_piece
 from mgtutor.data.toy2d import TOY_SETS, ToyData, ToySet, toy_sample, toy_set
 from mgtutor.data.tunes import (
@@ -80,6 +85,7 @@ from mgtutor.data.tunes import (
 from mgtutor.data.windows import (
     ArrayData,
     EpochData,
+    FullBatchData,
     NextStepData,
     TeacherForced,
     next_step_windows,
@@ -104,10 +110,12 @@ __all__ = [
     "piano_roll_to_steps", "load_boulanger", "save_boulanger", "load_tcn_mat", "load_benchmark", "BENCHMARKS",
     "TCN_MAT_KEYS", "shift_token", "transposition_table", "token_windows",
     "roll_windows", "token_dataset", "roll_dataset", "padded_piece_dataset", "next_step_windows", "EpochData",
-    "ArrayData", "NextStepData", "TeacherForced", "token_transposer", "roll_transposer",
+    "ArrayData", "FullBatchData", "NextStepData", "TeacherForced", "token_transposer", "roll_transposer",
     "MAX_POLYPHONY", "MELODY_NAME_WORDS", "MelodyChoice", "MelodyCorpusReport", "MelodyCorpusWarning",
     "choose_melody_voice", "describe_voice", "fold_notes", "fold_pitch", "folder_melodies", "is_mostly_monophonic",
     "melody_name_word", "name_words", "polyphonic_fraction", "voice_info",
     "KEY_INTERVALS", "chorale_tunes", "chorale_soprano_lines", "split_by_group", "tune_key", "roll_tune_key",
+    "BAR_STEPS", "BAR_LOWEST", "BAR_KEYS", "roll_bars", "chorale_bars", "bars_to_roll",
+    "SpecConfig", "note_spectrograms", "spectrograms_to_audio", "one_shot_notes",
     "TOY_SETS", "ToySet", "ToyData", "toy_set", "toy_sample",
 ]

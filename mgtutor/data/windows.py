@@ -225,6 +225,47 @@ class ArrayData(EpochData):
         return tuple(a[order] for a in self.arrays)
 
 
+class FullBatchData(ArrayData):
+    """:class:`ArrayData` that serves whole batches only: each epoch's shuffled examples are cut to a multiple of
+    ``batch_size`` (the ``len % batch_size`` left over differ from epoch to epoch).
+
+    A GAN's ``train_step`` is traced once per batch shape; a last, smaller batch would trace (and compile) it again.
+    Raises:
+        DatasetError: fewer examples than one batch, and what :class:`ArrayData` refuses.
+    See: notebook 09 (GANs for music and audio).
+    """
+
+    def __init__(self, arrays: Sequence[np.ndarray], batch_size: int, shuffle: bool = True, seed: int = 0) -> None:
+        super().__init__(arrays, batch_size, shuffle, seed)
+        if self.examples_per_epoch < self.batch_size:
+            raise DatasetError(f"{self.examples_per_epoch} examples cannot fill one batch of {self.batch_size}; "
+                               "use a smaller batch size")
+        self.examples_per_epoch -= self.examples_per_epoch % self.batch_size
+
+    def _order(self, epoch: int) -> np.ndarray:
+        n = len(self.arrays[0])
+        order = np.random.default_rng([self.seed, int(epoch)]).permutation(n) if self.shuffle else np.arange(n)
+        return order[: self.examples_per_epoch]
+
+    def epoch(self, epoch: int = 0) -> tuple[np.ndarray, ...]:
+        order = self._order(epoch)
+        return tuple(a[order] for a in self.arrays)
+
+    def dataset(self, first_epoch: int = 0, epochs: int = 1):
+        """The batches of :meth:`batches`, as a ``tf.data.Dataset`` that gathers them from the arrays held once as
+        tensors (no Python generator: for small convolutional models a generator's per-batch cost is most of a
+        training step). Every batch has the static size ``batch_size``."""
+        import tensorflow as tf
+
+        orders = [self._order(e) for e in range(first_epoch, epochs)]
+        index = np.concatenate(orders) if orders else np.zeros(0, np.int64)
+        tensors = tuple(tf.constant(a) for a in self.arrays)
+        ds = tf.data.Dataset.from_tensor_slices(index).batch(self.batch_size, drop_remainder=True)
+        ds = ds.map(lambda i: tuple(tf.gather(t, i) for t in tensors))
+        batches = self.steps_per_epoch * max(epochs - first_epoch, 0)
+        return ds.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(2)
+
+
 class TeacherForced(EpochData):
     """``base``'s windows with the targets appended to the inputs: ``(concat([x, y], -1), y, w)``.
 

@@ -9,7 +9,8 @@ Part of mgtutor. Modules:
 * :mod:`~mgtutor.models.pianoroll` — piano-roll models: an LSTM with independent keys and an
   RNN-NADE, and their NumPy sampler (notebook 07);
 * :mod:`~mgtutor.models.baselines` — what a model must beat: n-grams, Bernoulli and Markov frames;
-* :mod:`~mgtutor.models.gan` — a GAN with two optimizers, trained under TensorFlow and JAX (notebooks 08–09).
+* :mod:`~mgtutor.models.gan` — a GAN with two optimizers, trained under TensorFlow and JAX (notebooks 08–09);
+* :mod:`~mgtutor.models.wavenet` — WaveNet's dilated causal convolution stack and its receptive field (notebook 09).
 
 Every public name is importable from ``mgtutor.models`` directly. Importing it does not import
 TensorFlow or Keras; building a model does.
@@ -32,10 +33,12 @@ from mgtutor.models.numpy_rnn import (
 )
 from mgtutor.models.pianoroll import PianoRollSampler, frame_loss, frame_lstm, rnn_nade
 from mgtutor.models.registry import BUILDERS, build, builder, register
+from mgtutor.models.wavenet import dilated_causal_stack, input_dependence, measured_receptive_field, receptive_field
 
 __all__ = [
     "ModelConfigError", "RNNGrads", "sigmoid", "rnn_forward", "rnn_backward", "lstm_step", "lstm_forward",
     "gru_step", "gru_forward", "melody_lstm", "frame_lstm", "rnn_nade", "frame_loss", "PianoRollSampler",
     "NGram", "BernoulliFrames", "MarkovFrames", "BUILDERS", "register", "builder", "build",
     "GAN_LOSSES", "gan_class", "toy_gan", "discriminator_loss", "generator_loss",
+    "dilated_causal_stack", "receptive_field", "input_dependence", "measured_receptive_field",
 ]

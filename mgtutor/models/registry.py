@@ -51,4 +51,4 @@ def build(name: str, **kwargs):
 
 def _load_builders() -> None:
     """Import every module that registers builders (they register at import)."""
-    from mgtutor.models import baselines, gan, melody, pianoroll  # noqa: F401
+    from mgtutor.models import baselines, gan, gan_music, melody, pianoroll, wavenet  # noqa: F401

@@ -63,7 +63,8 @@ def register_task(task: Task) -> Task:
 def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], what: str):
     """A settings dataclass ``cls`` with the mode's defaults (``smoke`` in smoke mode), then ``overrides`` (``None``
     values ignored), after the checks every training task shares: no unknown name, the ``positive`` fields are
-    integers ≥ 1, the seed an integer ≥ 0, ``stride`` ≤ ``window`` (no target is skipped) and a time budget > 0.
+    integers ≥ 1, the seed an integer ≥ 0, ``stride`` ≤ ``window`` (no target is skipped; for settings that have
+    both) and a time budget > 0.
 
     Raises:
         TrainError: the first failed check (the message names the setting).
@@ -82,7 +83,7 @@ def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], wh
             raise TrainError(f"{name} must be a positive integer, got {value!r}")
     if isinstance(s.seed, bool) or not isinstance(s.seed, int) or s.seed < 0:
         raise TrainError(f"seed must be a non-negative integer, got {s.seed!r}")
-    if s.stride > s.window:
+    if hasattr(s, "stride") and hasattr(s, "window") and s.stride > s.window:
         raise TrainError(f"stride {s.stride} > window {s.window} would skip training targets; use stride ≤ window")
     if s.time_budget_min is not None and not s.time_budget_min > 0:
         raise TrainError(f"the time budget must be > 0 minutes, got {s.time_budget_min!r}")
@@ -91,7 +92,7 @@ def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], wh
 
 def tasks() -> dict[str, Task]:
     """:data:`TASKS`, after importing every task module."""
-    from mgtutor.tasks import copying, gan_toy, melody, pianoroll  # noqa: F401  (they register themselves)
+    from mgtutor.tasks import copying, gan_pianoroll, gan_spec, gan_toy, melody, pianoroll  # noqa: F401  (self-registering)
 
     return TASKS
 

@@ -1,0 +1,88 @@
+"""Music and audio GAN benchmarks: train (or load) the bar GAN and the spectrogram GAN, print one JSON line each.
+
+Part of mgtutor's benchmarks (training lengths and scores live here, not in the tests). See notebook 09.
+
+Each line holds the full-mode figures notebook 09 reports: for ``gan-pianoroll`` every bar metric of 1,000
+generated bars beside the training value and its tolerance, the copies of training bars and the Bernoulli
+baseline; for ``gan-spec`` the pitch accuracy beside its ceiling and the Fréchet distance beside its real-vs-real
+floor and the untrained baseline; for both the epochs, the CPU and wall minutes of training, and the command that
+reproduces the line. Usage::
+
+    MGTUTOR_MODE=full python benchmarks/bench_gan_music.py --out runs/bench-gan-music        # train both, seed 0
+    python benchmarks/bench_gan_music.py --runs mgtutor/shipped/gan-pianoroll mgtutor/shipped/gan-spec
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def bar_line(run, evaluation: dict) -> dict:
+    checks = evaluation["checks"]
+    return {"task": "gan-pianoroll", "bars_train": evaluation["bars"],
+            **{name: {k: round(v, 4) if isinstance(v, float) else v for k, v in c.items()}
+               for name, c in checks.items()},
+            "within": evaluation["within"], "copies": evaluation["generated"]["copies"],
+            "nearest_distance_mean": round(evaluation["generated"]["nearest_distance_mean"], 2),
+            "held_out_copies": evaluation.get("held_out", {}).get("copies"),
+            "held_out_nearest_distance_mean": round(evaluation.get("held_out", {}).get("nearest_distance_mean", 0), 2),
+            "baseline_within": evaluation["baseline_within"]}
+
+
+def spec_line(run, evaluation: dict) -> dict:
+    keys = ("pitch_accuracy", "pitch_accuracy_ceiling", "pitch_notes", "fd", "fd_floor", "fd_ratio", "fd_untrained",
+            "fd_n", "features", "classifier_accuracy")
+    return {"task": "gan-spec", **{k: evaluation[k] for k in keys if k in evaluation}}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", nargs="+", default=["gan-pianoroll", "gan-spec"],
+                        choices=["gan-pianoroll", "gan-spec"])
+    parser.add_argument("--runs", nargs="+", default=None, metavar="RUN_DIR",
+                        help="evaluate these finished runs instead of training (their task is read from them)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="runs/bench-gan-music", help="folder of the run directories and results")
+    args = parser.parse_args(argv)
+
+    from mgtutor.runs import RunDir
+    from mgtutor.tasks import gan_pianoroll, gan_spec
+
+    modules = {"gan-pianoroll": (gan_pianoroll, bar_line), "gan-spec": (gan_spec, spec_line)}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.runs:
+        jobs = [(RunDir.open(path).config["task"], Path(path)) for path in args.runs]
+    else:
+        jobs = [(task, out / f"{task}-{args.seed}") for task in args.tasks]
+    for task, path in jobs:
+        module, line_of = modules[task]
+        start = time.monotonic()
+        if args.runs:
+            run = module.load(path)
+            evaluation = (module.evaluate(run.model, run.bars, run.settings) if task == "gan-pianoroll"
+                          else module.evaluate(run.model, run.classifier, run.settings))
+        else:
+            s = module.settings(seed=args.seed)
+            data = (module.load_bars(s.seed, s.chorales, s.stride) if task == "gan-pianoroll"
+                    else module.training_notes(s))
+            run = module.train(data, path, s, force=True)
+            evaluation = run.results["evaluation"]
+        r = run.results
+        line = {**line_of(run, evaluation), "seed": run.config["seed"], "epochs": r["epochs_run"],
+                "train_cpu_minutes": round(r["train_cpu_seconds"] / 60, 2),
+                "train_wall_minutes": round(r["train_seconds"] / 60, 2),
+                "seconds_this_command": round(time.monotonic() - start, 1),
+                "command": " ".join(["python", "benchmarks/bench_gan_music.py", *(argv or sys.argv[1:])])}
+        print(json.dumps(line), flush=True)
+        with open(out / "results.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(line) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

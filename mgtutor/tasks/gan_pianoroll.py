@@ -1,0 +1,390 @@
+"""The bar-GAN task: a convolutional GAN of one-bar chorale fragments and its bar metrics (notebook 09).
+
+Part of mgtutor. See notebook 09 §2::
+
+    python -m mgtutor train gan-pianoroll --out RUN_DIR [--epochs N] [--time-budget MIN] [--seed S]
+    python -m mgtutor generate gan-pianoroll --run RUN_DIR --n K --out DIR [--seed S]
+    python -m mgtutor evaluate gan-pianoroll --run RUN_DIR
+
+Data: music21's Bach chorales split **by tune** (:func:`mgtutor.tasks.pianoroll.chorale_split`, 80/10/10 of the
+tunes, shuffled by the seed); the 4/4 chorales of the training tunes give the training bars
+(:func:`mgtutor.data.chorale_bars`: transposed to C major / A minor, 16 sixteenths × 56 keys, a window starting on
+every beat). The model is
+:func:`mgtutor.models.gan_music.bar_gan` (WGAN-GP). Evaluation draws ``eval_bars`` bars with a fixed seed,
+thresholds them at 0.5, and compares their :func:`mgtutor.metrics.bar_metrics` with the training bars' — each
+within max(20 % relative; 0.02 absolute for rates, 0.2 for counts) — and counts generated bars identical to a
+training bar. Beside them: the held-out (validation) bars, real music the model never saw, and a baseline
+that knows only how often each cell is on (independent Bernoulli cells).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mgtutor import config
+from mgtutor.tasks import Task, make_settings, option, register_task
+
+TASK = "gan-pianoroll"
+BUILDER = "bar_gan"
+RATES = ("empty_bar_rate", "qualified_note_ratio", "in_scale_ratio")
+"""Bar metrics that are rates (tolerance 0.02 absolute); the others are counts (0.2)."""
+COUNTS = ("used_pitch_classes", "polyphony")
+RELATIVE = 0.2
+
+
+@dataclass(frozen=True)
+class BarGanSettings:
+    """Everything a bar-GAN run depends on; recorded in its config.json.
+
+    ``noise_dim``, ``width`` (G's and D's channels), ``n_critic`` critic steps per generator step,
+    ``gp_weight`` (λ of WGAN-GP) and ``octave`` (the critic's 1 × 12 first layer); ``window`` steps per bar and
+    ``stride`` steps between bar starts; ``chorales`` (how many of the corpus to split, None = all); ``epochs``,
+    ``batch_size``, ``learning_rate`` (Adam, β = (0.5, 0.9), both networks), ``time_budget_min``, ``seed``;
+    ``eval_bars`` bars drawn to evaluate, ``min_steps`` of a qualified note; ``qpm`` for writing files.
+    """
+
+    noise_dim: int = 64
+    width: int = 32
+    n_critic: int = 3
+    gp_weight: float = 10.0
+    octave: bool = False
+    window: int = 16
+    stride: int = 4
+    chorales: int | None = None
+    epochs: int = 10
+    batch_size: int = 64
+    learning_rate: float = 1e-4
+    time_budget_min: float | None = None
+    seed: int = 0
+    eval_bars: int = 1000
+    min_steps: int = 3
+    qpm: float = 80.0
+
+    def builder_kwargs(self) -> dict:
+        from mgtutor.data import BAR_KEYS
+
+        return {"noise_dim": self.noise_dim, "width": self.width, "steps": self.window, "keys": BAR_KEYS,
+                "n_critic": self.n_critic, "gp_weight": self.gp_weight, "octave": self.octave, "seed": self.seed}
+
+
+SMOKE = {"width": 8, "noise_dim": 16, "epochs": 1, "eval_bars": 200}
+"""Smoke-mode defaults (a tiny GAN, one epoch, the smoke subset of the chorales)."""
+
+
+def settings(**overrides) -> BarGanSettings:
+    """:class:`BarGanSettings` with the mode's defaults, then ``overrides`` (``None`` values are ignored).
+
+    Raises:
+        TrainError: an unknown setting or a value out of range (the message names it).
+    """
+    from mgtutor.train import TrainError
+
+    s = make_settings(BarGanSettings, SMOKE, overrides, ("noise_dim", "width", "n_critic", "window", "stride",
+                                                         "epochs", "batch_size", "eval_bars", "min_steps"), "bar-GAN")
+    if s.window != 16:
+        raise TrainError(f"window must be 16 (one bar of 4/4 in sixteenths), got {s.window}")
+    if not s.learning_rate > 0 or not s.gp_weight >= 0:
+        raise TrainError(f"need learning_rate > 0 and gp_weight ≥ 0, got {s.learning_rate}, {s.gp_weight}")
+    return s
+
+
+# --------------------------------------------------------------------------- data
+def load_bars(seed: int = 0, chorales: int | None = None, stride: int = 4) -> dict[str, np.ndarray]:
+    """``{"train", "valid", "test"}`` uint8 bars (N, 16, 56) of the key-normalised 4/4 chorales split by tune
+    (``seed``), over the
+    first ``chorales`` of the corpus (default all; the smoke subset in smoke mode).
+
+    See: notebook 09 §2.
+    """
+    from mgtutor import data
+    from mgtutor.tasks.pianoroll import chorale_split
+
+    return {part: data.chorale_bars(names, stride=stride) for part, names in chorale_split(seed, chorales).items()}
+
+
+BARS_FILE = "bars.npz"
+"""The run's own training and validation bars, bit-packed (:func:`save_bars`): evaluation needs no chorale parse."""
+
+
+def save_bars(bars: dict, path) -> Path:
+    """Write the ``train`` and ``valid`` bars (N, 16, K) 0/1 to ``path`` (.npz, each row bit-packed), atomically."""
+    from mgtutor.files import atomic_path
+
+    path = Path(path)
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, keys=np.array(bars["train"].shape[2]),
+                            **{k: np.packbits(np.asarray(bars[k], bool), axis=-1) for k in ("train", "valid")})
+    return path
+
+
+def read_bars(path) -> dict[str, np.ndarray]:
+    """The bars written by :func:`save_bars`: ``{"train", "valid"}`` uint8 (N, 16, K).
+
+    Raises:
+        RunDirError: a missing or unreadable file.
+    """
+    from mgtutor.runs import RunDirError
+
+    try:
+        with np.load(path) as f:
+            keys = int(f["keys"])
+            return {k: np.unpackbits(f[k], axis=-1, count=keys) for k in ("train", "valid")}
+    except (OSError, KeyError, ValueError) as exc:
+        raise RunDirError(f"{path}: unreadable bars ({type(exc).__name__}); train again") from None
+
+
+def tolerance(name: str, reference: float) -> float:
+    """The allowed |generated − training| for a bar metric: max(20 % of the training value; 0.02 for a rate,
+    0.2 for a count)."""
+    return max(RELATIVE * abs(reference), 0.02 if name in RATES else 0.2)
+
+
+def compare(generated: dict, reference: dict) -> dict:
+    """For each bar metric: ``{"value", "training", "tolerance", "within"}`` (``within`` False when the generated
+    value is undefined)."""
+    out = {}
+    for name in (*RATES, *COUNTS):
+        ref, value = reference[name], generated.get(name)
+        tol = tolerance(name, ref)
+        out[name] = {"value": value, "training": ref, "tolerance": tol,
+                     "within": value is not None and abs(value - ref) <= tol}
+    return out
+
+
+def bernoulli_bars(train: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """The baseline: n bars whose cells are independent coins, each on with its frequency in ``train``.
+
+    See: notebook 09 §2.
+    """
+    p = np.asarray(train, np.float64).mean(axis=0)
+    return (np.random.default_rng(seed).random((n, *p.shape)) < p).astype(np.uint8)
+
+
+def sample_bars(model, n: int, seed: int = 0, threshold: float = 0.5) -> np.ndarray:
+    """n bars from a bar GAN with a fixed seed (same run + seed ⇒ same bars), thresholded: uint8 (n, 16, 56)."""
+    return (model.sample(int(n), seed=int(seed))[..., 0] > threshold).astype(np.uint8)
+
+
+def evaluate(model, bars: dict, s: BarGanSettings, seed: int = 0) -> dict:
+    """The bar metrics of ``s.eval_bars`` generated bars (seed ``seed``) against the training bars, with the
+    held-out bars and the Bernoulli baseline beside them.
+
+    See: notebook 09 §2.
+    """
+    from mgtutor.data import BAR_LOWEST
+    from mgtutor.metrics import bar_metrics
+
+    train = bars["train"]
+    reference = bar_metrics(train, BAR_LOWEST, s.min_steps)
+    generated = bar_metrics(sample_bars(model, s.eval_bars, seed), BAR_LOWEST, s.min_steps, training=train)
+    baseline = bar_metrics(bernoulli_bars(train, s.eval_bars, seed), BAR_LOWEST, s.min_steps, training=train)
+    out = {"bars": len(train), "generated": generated, "training": reference, "checks": compare(generated, reference),
+           "baseline_checks": compare(baseline, reference), "bernoulli": baseline}
+    out["within"] = sum(c["within"] for c in out["checks"].values())
+    out["baseline_within"] = sum(c["within"] for c in out["baseline_checks"].values())
+    if len(bars.get("valid", ())):
+        out["held_out"] = bar_metrics(bars["valid"], BAR_LOWEST, s.min_steps, training=train)
+    return out
+
+
+@dataclass
+class BarGanRun:
+    """A trained or loaded bar-GAN run."""
+
+    run_dir: Path
+    model: object
+    config: dict
+    results: dict
+
+    @property
+    def settings(self) -> BarGanSettings:
+        return BarGanSettings(**self.config["training"])
+
+    @property
+    def bars(self) -> dict[str, np.ndarray]:
+        """The run's own training and validation bars (:func:`read_bars`)."""
+        return read_bars(self.run_dir / BARS_FILE)
+
+
+def cpu_clock():
+    """A Keras callback adding up this process's CPU seconds (all threads) spent inside ``fit``: its ``seconds``.
+
+    On a shared machine the wall-clock time of a run depends on the other jobs; the CPU time much less.
+    """
+    import keras
+
+    class CpuClock(keras.callbacks.Callback):
+        seconds = 0.0
+
+        def on_train_begin(self, logs=None):
+            self._start = time.process_time()
+
+        def on_train_end(self, logs=None):
+            self.seconds += time.process_time() - self._start
+
+    return CpuClock()
+
+
+def train(bars: dict, out, s: BarGanSettings | None = None, force: bool = False, callbacks=(),
+          verbose: int = 0) -> BarGanRun:
+    """Train (or resume) a bar GAN on ``bars["train"]`` and evaluate it (:func:`evaluate`).
+
+    Raises:
+        TrainError: a bad setting, or no training bars. RunDirError: a finished run (``force`` starts over) or
+            other settings.
+    See: notebook 09 §2.
+    """
+    import keras
+
+    from mgtutor import models
+    from mgtutor.data import FullBatchData
+    from mgtutor.runs import RunDir
+    from mgtutor.train import TrainError, fit_run
+
+    start = time.monotonic()
+    s = s or settings()
+    if not len(bars["train"]):
+        raise TrainError("no training bars: the split holds no 4/4 chorale; use more chorales")
+    run = RunDir.prepare(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
+                               "data": {"spec": "chorales", "bars": {k: len(v) for k, v in bars.items()}},
+                               "training": asdict(s)}, force=force)
+    save_bars(bars, run.path / BARS_FILE)
+    x = bars["train"].astype("float32")[..., None]
+    train_data = FullBatchData((x,), s.batch_size, shuffle=True, seed=s.seed)
+
+    def build():
+        config.seed_everything(s.seed)
+        gan = models.build(BUILDER, **s.builder_kwargs())
+        gan.compile(d_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9),
+                    g_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9))
+        return gan
+
+    clock = cpu_clock()
+    fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
+                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
+    results = {"evaluation": evaluate(fit.model, bars, s), "epochs_run": fit.epochs_run,
+               "stopped_by_budget": fit.stopped_by_budget, "train_seconds": fit.train_seconds,
+               "train_cpu_seconds": clock.seconds, "wall_seconds": time.monotonic() - start}
+    run.finish(results)
+    return BarGanRun(run.path, fit.model, run.config, results)
+
+
+def load(run_dir) -> BarGanRun:
+    """A finished bar-GAN run (the GAN rebuilt through the registry).
+
+    Raises:
+        RunDirError: missing, unfinished, or not a bar-GAN run.
+    """
+    from mgtutor.runs import RunDir
+
+    run = RunDir.open(run_dir, task=TASK)
+    run.artifact(BARS_FILE)
+    return BarGanRun(run.path, run.load_model(), run.config, run.results)
+
+
+SHIPPED_COMMAND = "MGTUTOR_MODE=full python -m mgtutor train gan-pianoroll --seed 0 --out mgtutor/shipped/gan-pianoroll"
+"""The command that made the shipped bar-GAN run; then
+``python -c "from mgtutor.runs import write_manifest; write_manifest('mgtutor/shipped')"``."""
+
+
+def shipped_run_dir() -> Path:
+    """The trained bar-GAN run that ships with the package (full mode, all chorales split by tune): what notebook
+    09 shows in smoke mode. Never retrained by the tests.
+
+    See: notebook 09 §2.
+    """
+    from importlib import resources
+
+    return Path(str(resources.files("mgtutor").joinpath("shipped", "gan-pianoroll")))
+
+
+def write_bars(bars: np.ndarray, out_dir, qpm: float = 80.0) -> list[Path]:
+    """Write bars (N, 16, 56) to ``out_dir``: ``bars.npy``, and the bars end to end as ``bars.mid`` and
+    ``bars.wav`` (numpy synthesis). Returns the paths.
+
+    Raises:
+        TrainError: every bar is silent (nothing to write as music).
+    """
+    from mgtutor.data import bars_to_roll
+    from mgtutor.files import atomic_path
+    from mgtutor.render import write
+    from mgtutor.symbolic import piano_roll_to_notes
+    from mgtutor.train import TrainError
+
+    out_dir = Path(out_dir)
+    notes = piano_roll_to_notes(bars_to_roll(bars), steps_per_quarter=4)
+    if not notes:
+        raise TrainError("every generated bar is silent; try another seed")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out_dir / "bars.npy", suffix=".npy") as tmp:
+        np.save(tmp, np.asarray(bars, np.uint8))
+    paths = [out_dir / "bars.npy"]
+    for name in ("bars.mid", "bars.wav"):
+        paths.append(write(notes, out_dir / name, tempo=qpm))
+    return paths
+
+
+# --------------------------------------------------------------------------- command line
+_D = BarGanSettings()
+TRAIN_OPTIONS = (
+    option("--out", default=None, help="run directory (default: runs/gan-pianoroll-bar_gan-<seed>)"),
+    option("--force", action="store_true", help="start over, even if the run directory holds a run"),
+    option("--epochs", type=int, default=None, help=f"epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
+    option("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
+           help="stop once the run's training time passes MIN minutes (counted across resumes)"),
+    option("--seed", type=int, default=None, help="seed for weights, noise, batches and the chorale split (default 0)"),
+)
+EVALUATE_OPTIONS = (
+    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train gan-pianoroll` run directory"),
+    option("--seed", type=int, default=0, help="seed of the generated bars (default 0)"),
+)
+GENERATE_OPTIONS = (
+    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train gan-pianoroll` run directory"),
+    option("--n", type=int, required=True, help="number of bars to generate"),
+    option("--out", required=True, help="output folder (bars.npy, bars.mid, bars.wav)"),
+    option("--seed", type=int, default=0, help="sampling seed (same run + seed ⇒ same bars)"),
+)
+
+
+def _run_train(args) -> int:
+    from mgtutor.runs import run_name
+
+    s = settings(epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed)
+    out = Path(args.out) if args.out else config.runs_dir() / run_name(TASK, BUILDER, s.seed)
+    result = train(load_bars(s.seed, s.chorales, s.stride), out, s, force=args.force)
+    ev = result.results["evaluation"]
+    print(f"{result.run_dir}: {result.results['epochs_run']} epoch(s) on {ev['bars']} bars; {ev['within']}/5 bar "
+          f"metrics within tolerance of the training bars (Bernoulli baseline {ev['baseline_within']}/5), "
+          f"{ev['generated']['copies']} copies of a training bar")
+    return 0
+
+
+def _run_evaluate(args) -> int:
+    run = load(args.run_dir)
+    ev = evaluate(run.model, run.bars, run.settings, seed=args.seed)
+    print(json.dumps({"task": TASK, "seed": args.seed, **ev}))
+    return 0
+
+
+def _run_generate(args) -> int:
+    from mgtutor.train import TrainError
+
+    if args.n < 1:
+        raise TrainError(f"--n must be ≥ 1, got {args.n}")
+    run = load(args.run_dir)
+    bars = sample_bars(run.model, args.n, args.seed)
+    paths = write_bars(bars, args.out, run.settings.qpm)
+    print(f"{Path(args.out)}: {args.n} bar(s), {int(bars.sum())} on-cells → {', '.join(p.name for p in paths)}")
+    return 0
+
+
+register_task(Task(TASK, "a convolutional GAN of one-bar chorale fragments, with bar metrics (notebook 09)", {
+    "train": (TRAIN_OPTIONS, _run_train),
+    "evaluate": (EVALUATE_OPTIONS, _run_evaluate),
+    "generate": (GENERATE_OPTIONS, _run_generate),
+}))

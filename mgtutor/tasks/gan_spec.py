@@ -1,0 +1,430 @@
+"""The spectrogram-GAN task: a pitch-conditioned GAN of one-shot notes, scored by pitch accuracy and a Fréchet
+distance (notebook 09).
+
+Part of mgtutor. See notebook 09 §3–4::
+
+    python -m mgtutor train gan-spec --out RUN_DIR [--epochs N] [--time-budget MIN] [--seed S]
+    python -m mgtutor generate gan-spec --run RUN_DIR --n K --out DIR [--pitch P] [--seed S]
+    python -m mgtutor evaluate gan-spec --run RUN_DIR
+
+Data: one-shot notes synthesized by :mod:`mgtutor.audio` — every timbre × pitch × velocity of the grid, with a
+per-note detune and gain drawn from a *jitter seed* (:func:`mgtutor.data.one_shot_notes`) — as scaled
+log-magnitude spectrograms (:func:`mgtutor.data.note_spectrograms`). Training uses the jitter seeds
+0 … ``train_seeds`` − 1; the held-out real notes come from other seeds (:data:`HELD_OUT_SEEDS`), so no real note
+of the evaluation was seen in training. The model is :func:`mgtutor.models.gan_music.spec_gan` (WGAN-GP,
+conditioned on the pitch).
+
+Evaluation, without any downloaded model:
+
+* **pitch accuracy**: ``eval_per_pitch`` notes per pitch, spectrogram → Griffin-Lim → ``librosa.pyin``; a note
+  is right when its median f0 is within ±50 cents of the asked pitch (:func:`mgtutor.metrics.pitch_accuracy`).
+  The **ceiling** is the same measurement on held-out real notes after the same spectrogram round trip;
+* **Fréchet distance** on the ``features`` layer of a small classifier trained on the real training notes
+  (:func:`mgtutor.models.gan_music.note_classifier`): ``fd_n`` generated notes against a held-out real set A of
+  ``fd_n`` notes, beside the **floor**, a second, disjoint real set B of ``fd_n`` notes against A. The generated
+  notes are asked for B's pitches, so only the generator differs between the two numbers. An untrained generator
+  (the same builder and seed) is the baseline.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mgtutor import config
+from mgtutor.tasks import Task, make_settings, option, register_task
+
+TASK = "gan-spec"
+BUILDER = "spec_gan"
+CLASSIFIER = "note_classifier"
+CLASSIFIER_FILE = "classifier.weights.h5"
+HELD_OUT_SEEDS = (1000, 1001)
+"""Jitter seeds of the held-out real notes (the training seeds are 0 … train_seeds − 1)."""
+
+
+@dataclass(frozen=True)
+class SpecGanSettings:
+    """Everything a spectrogram-GAN run depends on; recorded in its config.json.
+
+    The notes: ``n_pitches`` consecutive MIDI pitches from ``lowest_pitch``, every timbre of
+    :data:`mgtutor.audio.TIMBRES`, the ``velocities``, ``train_seeds`` jitter draws of the whole grid for
+    training. The GAN: ``noise_dim``, ``channels``, ``n_critic``, ``gp_weight``; ``epochs``, ``batch_size``,
+    ``learning_rate`` (Adam, β = (0.5, 0.9)), ``time_budget_min``, ``seed``. The classifier: ``features`` (the
+    Fréchet distance's feature size), ``classifier_epochs``. The evaluation: ``fd_n`` notes per set,
+    ``eval_per_pitch`` notes per pitch for the pitch accuracy, ``gl_iters`` Griffin-Lim iterations.
+    """
+
+    n_pitches: int = 24
+    lowest_pitch: int = 48
+    velocities: tuple[int, ...] = (64, 96, 127)
+    train_seeds: int = 4
+    noise_dim: int = 64
+    channels: int = 48
+    n_critic: int = 3
+    gp_weight: float = 10.0
+    epochs: int = 120
+    batch_size: int = 32
+    learning_rate: float = 2e-4
+    time_budget_min: float | None = None
+    seed: int = 0
+    features: int = 16
+    classifier_epochs: int = 8
+    fd_n: int = 256
+    eval_per_pitch: int = 5
+    gl_iters: int = 32
+
+    def builder_kwargs(self) -> dict:
+        cfg = spec_config()
+        return {"noise_dim": self.noise_dim, "n_pitches": self.n_pitches, "frames": cfg.frames, "bins": cfg.bins,
+                "channels": self.channels, "n_critic": self.n_critic, "gp_weight": self.gp_weight, "seed": self.seed}
+
+    def classifier_kwargs(self) -> dict:
+        from mgtutor.audio import TIMBRES
+
+        cfg = spec_config()
+        return {"frames": cfg.frames, "bins": cfg.bins, "n_pitches": self.n_pitches, "n_timbres": len(TIMBRES),
+                "features": self.features}
+
+
+SMOKE = {"channels": 8, "noise_dim": 16, "epochs": 1, "train_seeds": 1, "classifier_epochs": 1, "fd_n": 48,
+         "eval_per_pitch": 1, "gl_iters": 8}
+"""Smoke-mode defaults (a tiny GAN, one epoch, small evaluation sets)."""
+
+
+def spec_config():
+    """The spectrogram settings of the task (:class:`mgtutor.data.SpecConfig`'s defaults: 8 kHz, 0.5 s, 256-point
+    FFT, hop 64 → 64 frames × 128 bins)."""
+    from mgtutor.data import SpecConfig
+
+    return SpecConfig()
+
+
+def settings(**overrides) -> SpecGanSettings:
+    """:class:`SpecGanSettings` with the mode's defaults, then ``overrides`` (``None`` values are ignored).
+
+    Raises:
+        TrainError: an unknown setting or a value out of range (the message names it).
+    """
+    from mgtutor.train import TrainError
+
+    if "velocities" in overrides and overrides["velocities"] is not None:
+        overrides = {**overrides, "velocities": tuple(overrides["velocities"])}
+    s = make_settings(SpecGanSettings, SMOKE, overrides, ("n_pitches", "lowest_pitch", "train_seeds", "noise_dim",
+                                                          "channels", "n_critic", "epochs", "batch_size", "features",
+                                                          "classifier_epochs", "fd_n", "eval_per_pitch", "gl_iters"),
+                      "spectrogram-GAN")
+    if s.lowest_pitch + s.n_pitches - 1 > 127 or not s.velocities or any(not 1 <= v <= 127 for v in s.velocities):
+        raise TrainError(f"pitches {s.lowest_pitch}…{s.lowest_pitch + s.n_pitches - 1} and velocities "
+                         f"{s.velocities} must lie in MIDI 0…127 (velocities 1…127)")
+    if s.fd_n <= s.features:
+        raise TrainError(f"fd_n ({s.fd_n}) must exceed the feature size ({s.features}) for a full-rank covariance")
+    if not s.learning_rate > 0 or not s.gp_weight >= 0:
+        raise TrainError(f"need learning_rate > 0 and gp_weight ≥ 0, got {s.learning_rate}, {s.gp_weight}")
+    return s
+
+
+# --------------------------------------------------------------------------- data
+def load_notes(s: SpecGanSettings, seeds) -> dict[str, np.ndarray]:
+    """Notes of every grid point for each jitter seed: ``{"audio" (N, samples), "spec" (N, frames, bins),
+    "pitch" (N,) MIDI, "label" (N,) pitch index, "timbre" (N,)}``.
+
+    See: notebook 09 §3.
+    """
+    from mgtutor.data import note_spectrograms, one_shot_notes
+
+    cfg = spec_config()
+    audio, labels = one_shot_notes(tuple(seeds), s.n_pitches, s.lowest_pitch, None, s.velocities, cfg)
+    return {"audio": audio, "spec": note_spectrograms(audio, cfg), "pitch": labels["pitch"],
+            "label": (labels["pitch"] - s.lowest_pitch).astype("int32"), "timbre": labels["timbre"].astype("int32")}
+
+
+def training_notes(s: SpecGanSettings) -> dict[str, np.ndarray]:
+    """The training notes: jitter seeds 0 … ``train_seeds`` − 1."""
+    return load_notes(s, range(s.train_seeds))
+
+
+def held_out_sets(s: SpecGanSettings, seed: int = 0) -> dict:
+    """The held-out real notes (jitter seeds :data:`HELD_OUT_SEEDS`) cut into what the evaluation needs, by
+    ``seed``: two disjoint sets ``A`` and ``B`` of ``fd_n`` random notes (index arrays into ``notes``) and, for the
+    pitch accuracy ceiling, ``ceiling``: ``eval_per_pitch`` random notes of each pitch.
+
+    Raises:
+        TrainError: the held-out pool is too small for two disjoint sets of ``fd_n``.
+    """
+    from mgtutor.train import TrainError
+
+    notes = load_notes(s, HELD_OUT_SEEDS)
+    n = len(notes["pitch"])
+    if 2 * s.fd_n > n:
+        raise TrainError(f"fd_n={s.fd_n}: two disjoint held-out sets need {2 * s.fd_n} notes, the pool has {n}")
+    rng = np.random.default_rng([seed, 9])
+    order = rng.permutation(n)
+    ceiling = np.concatenate([rng.choice(np.flatnonzero(notes["label"] == k), s.eval_per_pitch, replace=False)
+                              for k in range(s.n_pitches)])
+    return {"notes": notes, "A": order[: s.fd_n], "B": order[s.fd_n: 2 * s.fd_n], "ceiling": ceiling}
+
+
+# --------------------------------------------------------------------------- models
+def train_classifier(notes: dict, s: SpecGanSettings, verbose: int = 0):
+    """The note classifier (pitch and timbre from a spectrogram) trained on ``notes``; seeded by ``s.seed``.
+
+    See: notebook 09 §4.
+    """
+    import keras
+
+    from mgtutor import models
+
+    config.seed_everything(s.seed)
+    clf = models.build(CLASSIFIER, **s.classifier_kwargs())
+    clf.compile(optimizer=keras.optimizers.Adam(1e-3),
+                loss={"pitch": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      "timbre": keras.losses.SparseCategoricalCrossentropy(from_logits=True)})
+    clf.fit(notes["spec"][..., None], {"pitch": notes["label"], "timbre": notes["timbre"]}, batch_size=64,
+            epochs=s.classifier_epochs, shuffle=True, verbose=verbose)
+    return clf
+
+
+def classifier_accuracy(clf, notes: dict, idx=None) -> dict:
+    """Pitch and timbre accuracy of the classifier on ``notes`` (rows ``idx``)."""
+    idx = np.arange(len(notes["label"])) if idx is None else np.asarray(idx)
+    out = clf.predict(notes["spec"][idx][..., None], verbose=0, batch_size=256)
+    return {"pitch": float(np.mean(np.argmax(out["pitch"], -1) == notes["label"][idx])),
+            "timbre": float(np.mean(np.argmax(out["timbre"], -1) == notes["timbre"][idx]))}
+
+
+def generate_spectrograms(model, labels, seed: int = 0) -> np.ndarray:
+    """Spectrograms (N, frames, bins) from a spectrogram GAN for pitch indices ``labels`` (fixed seed ⇒ same)."""
+    return np.asarray(model.sample(len(labels), labels=np.asarray(labels, "int32"), seed=int(seed)))
+
+
+def to_audio(spectrograms, s: SpecGanSettings, seed: int = 0) -> np.ndarray:
+    """Griffin-Lim audio (N, samples) of spectrograms, ``s.gl_iters`` iterations, phases seeded by ``seed``."""
+    from mgtutor.data import spectrograms_to_audio
+
+    return spectrograms_to_audio(spectrograms, spec_config(), n_iter=s.gl_iters, seed=seed)
+
+
+def evaluate(model, clf, s: SpecGanSettings, seed: int = 0, baseline: bool = True) -> dict:
+    """Pitch accuracy (with its ceiling) and the Fréchet distance (with its floor and, when ``baseline``, an
+    untrained generator's) of a spectrogram GAN; ``seed`` draws the held-out sets, the noise and the phases. The
+    untrained generator is built after ``config.seed_everything(s.seed + 12345)``, which reseeds the global
+    generators.
+
+    See: notebook 09 §3–4.
+    """
+    from mgtutor import models
+    from mgtutor.metrics import frechet_distance, pitch_accuracy
+    from mgtutor.models.gan_music import note_features
+
+    cfg = spec_config()
+    held = held_out_sets(s, seed)
+    notes = held["notes"]
+    asked = np.repeat(np.arange(s.n_pitches), s.eval_per_pitch).astype("int32")
+    fake_audio = to_audio(generate_spectrograms(model, asked, seed), s, seed)
+    accuracy, _ = pitch_accuracy(fake_audio, asked + s.lowest_pitch, cfg.sr)
+    real = held["ceiling"]
+    ceiling, _ = pitch_accuracy(to_audio(notes["spec"][real], s, seed), notes["pitch"][real], cfg.sr)
+    feats_a = note_features(clf, notes["spec"][held["A"]])
+    feats_b = note_features(clf, notes["spec"][held["B"]])
+    fake = generate_spectrograms(model, notes["label"][held["B"]], seed + 1)
+    out = {"pitch_accuracy": accuracy, "pitch_accuracy_ceiling": ceiling, "pitch_notes": len(asked),
+           "fd": frechet_distance(note_features(clf, fake), feats_a), "fd_floor": frechet_distance(feats_b, feats_a),
+           "fd_n": s.fd_n, "features": s.features,
+           "classifier_accuracy": classifier_accuracy(clf, notes, np.concatenate([held["A"], held["B"]]))}
+    out["fd_ratio"] = out["fd"] / out["fd_floor"]
+    if baseline:
+        config.seed_everything(s.seed + 12345)
+        untrained = models.build(BUILDER, **s.builder_kwargs())
+        out["fd_untrained"] = frechet_distance(
+            note_features(clf, generate_spectrograms(untrained, notes["label"][held["B"]], seed + 1)), feats_a)
+    return out
+
+
+@dataclass
+class SpecGanRun:
+    """A trained or loaded spectrogram-GAN run: the GAN, the classifier, the settings and results."""
+
+    run_dir: Path
+    model: object
+    classifier: object
+    config: dict
+    results: dict
+
+    @property
+    def settings(self) -> SpecGanSettings:
+        t = dict(self.config["training"])
+        return SpecGanSettings(**{**t, "velocities": tuple(t["velocities"])})
+
+
+def train(notes: dict, out, s: SpecGanSettings | None = None, force: bool = False, callbacks=(),
+          verbose: int = 0) -> SpecGanRun:
+    """Train (or resume) a spectrogram GAN on ``notes`` (:func:`training_notes`), train the note classifier on the
+    same notes, then evaluate (:func:`evaluate`).
+
+    Raises:
+        TrainError: a bad setting. RunDirError: a finished run (``force`` starts over) or other settings.
+    See: notebook 09 §3.
+    """
+    import keras
+
+    from mgtutor import models
+    from mgtutor.data import FullBatchData
+    from mgtutor.files import atomic_path
+    from mgtutor.runs import RunDir
+    from mgtutor.tasks.gan_pianoroll import cpu_clock
+    from mgtutor.train import fit_run
+
+    start = time.monotonic()
+    s = s or settings()
+    run = RunDir.prepare(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
+                               "classifier": {"builder": CLASSIFIER, "builder_kwargs": s.classifier_kwargs()},
+                               "data": {"spec": "one-shot notes", "notes": len(notes["label"]),
+                                        "spectrogram": spec_config().to_dict(), "held_out_seeds": list(HELD_OUT_SEEDS)},
+                               "training": asdict(s)}, force=force)
+    train_data = FullBatchData((notes["spec"], notes["label"]), s.batch_size, shuffle=True, seed=s.seed)
+
+    def build():
+        config.seed_everything(s.seed)
+        gan = models.build(BUILDER, **s.builder_kwargs())
+        gan.compile(d_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9),
+                    g_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9))
+        return gan
+
+    clock = cpu_clock()
+    fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
+                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
+    c0 = time.process_time()
+    clf = train_classifier(notes, s)
+    classifier_cpu = time.process_time() - c0
+    bare = models.build(CLASSIFIER, **s.classifier_kwargs())  # the weights without the optimizer's state
+    bare.set_weights(clf.get_weights())
+    with atomic_path(run.path / CLASSIFIER_FILE, suffix=".weights.h5") as tmp:
+        bare.save_weights(str(tmp))
+    results = {"evaluation": evaluate(fit.model, clf, s), "epochs_run": fit.epochs_run,
+               "stopped_by_budget": fit.stopped_by_budget, "train_seconds": fit.train_seconds,
+               "train_cpu_seconds": clock.seconds, "classifier_cpu_seconds": classifier_cpu,
+               "wall_seconds": time.monotonic() - start}
+    run.finish(results)
+    return SpecGanRun(run.path, fit.model, clf, run.config, results)
+
+
+def load(run_dir) -> SpecGanRun:
+    """A finished spectrogram-GAN run: the GAN and the classifier rebuilt through the registry.
+
+    Raises:
+        RunDirError: missing, unfinished, not a spectrogram-GAN run, or a classifier that does not load.
+    """
+    from mgtutor import models
+    from mgtutor.runs import RunDir, RunDirError
+
+    run = RunDir.open(run_dir, task=TASK)
+    spec = run.config["classifier"]
+    clf = models.build(spec["builder"], **spec["builder_kwargs"])
+    try:
+        clf.load_weights(run.artifact(CLASSIFIER_FILE))
+    except RunDirError:
+        raise
+    except Exception as exc:  # h5py/Keras raise several types for a corrupt or mismatched file
+        raise RunDirError(f"{run.path}: cannot load {CLASSIFIER_FILE} ({type(exc).__name__}); train again") from None
+    return SpecGanRun(run.path, run.load_model(), clf, run.config, run.results)
+
+
+SHIPPED_COMMAND = "MGTUTOR_MODE=full python -m mgtutor train gan-spec --seed 0 --out mgtutor/shipped/gan-spec"
+"""The command that made the shipped spectrogram-GAN run; then
+``python -c "from mgtutor.runs import write_manifest; write_manifest('mgtutor/shipped')"``."""
+
+
+def shipped_run_dir() -> Path:
+    """The trained spectrogram-GAN run that ships with the package (full mode): what notebook 09 shows in smoke
+    mode. Never retrained by the tests.
+
+    See: notebook 09 §3.
+    """
+    from importlib import resources
+
+    return Path(str(resources.files("mgtutor").joinpath("shipped", "gan-spec")))
+
+
+# --------------------------------------------------------------------------- command line
+_D = SpecGanSettings()
+TRAIN_OPTIONS = (
+    option("--out", default=None, help="run directory (default: runs/gan-spec-spec_gan-<seed>)"),
+    option("--force", action="store_true", help="start over, even if the run directory holds a run"),
+    option("--epochs", type=int, default=None, help=f"epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
+    option("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
+           help="stop once the run's training time passes MIN minutes (counted across resumes)"),
+    option("--seed", type=int, default=None, help="seed for weights, noise and batches (default 0)"),
+)
+EVALUATE_OPTIONS = (
+    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train gan-spec` run directory"),
+    option("--seed", type=int, default=0, help="seed of the held-out sets, the noise and the phases (default 0)"),
+)
+GENERATE_OPTIONS = (
+    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train gan-spec` run directory"),
+    option("--n", type=int, required=True, help="number of notes to generate"),
+    option("--out", required=True, help="output folder (one WAV per note, and spectrograms.npy)"),
+    option("--pitch", type=int, default=None,
+           help="MIDI pitch of every note (default: the notes walk up the run's pitch range)"),
+    option("--seed", type=int, default=0, help="sampling seed (same run + seed ⇒ same notes)"),
+)
+
+
+def _run_train(args) -> int:
+    from mgtutor.runs import run_name
+
+    s = settings(epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed)
+    out = Path(args.out) if args.out else config.runs_dir() / run_name(TASK, BUILDER, s.seed)
+    result = train(training_notes(s), out, s, force=args.force)
+    ev = result.results["evaluation"]
+    print(f"{result.run_dir}: {result.results['epochs_run']} epoch(s); pitch accuracy {ev['pitch_accuracy']:.0%} "
+          f"(ceiling {ev['pitch_accuracy_ceiling']:.0%}), Fréchet distance {ev['fd']:.3g} = {ev['fd_ratio']:.2f}× the "
+          f"real-vs-real floor {ev['fd_floor']:.3g}")
+    return 0
+
+
+def _run_evaluate(args) -> int:
+    run = load(args.run_dir)
+    print(json.dumps({"task": TASK, "seed": args.seed, **evaluate(run.model, run.classifier, run.settings,
+                                                                  args.seed)}))
+    return 0
+
+
+def _run_generate(args) -> int:
+    from mgtutor.audio import write_wav
+    from mgtutor.files import atomic_path
+    from mgtutor.train import TrainError
+
+    if args.n < 1:
+        raise TrainError(f"--n must be ≥ 1, got {args.n}")
+    run = load(args.run_dir)
+    s = run.settings
+    if args.pitch is None:
+        labels = np.arange(args.n) % s.n_pitches
+    elif s.lowest_pitch <= args.pitch < s.lowest_pitch + s.n_pitches:
+        labels = np.full(args.n, args.pitch - s.lowest_pitch)
+    else:
+        raise TrainError(f"--pitch {args.pitch}: this run knows MIDI pitches {s.lowest_pitch}…"
+                         f"{s.lowest_pitch + s.n_pitches - 1}")
+    spec = generate_spectrograms(run.model, labels, args.seed)
+    audio = to_audio(spec, s, args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / "spectrograms.npy", suffix=".npy") as tmp:
+        np.save(tmp, spec)
+    for i, (y, k) in enumerate(zip(audio, labels, strict=True)):
+        write_wav(out / f"note-{i:03d}-pitch{int(k) + s.lowest_pitch}.wav", y, spec_config().sr)
+    print(f"{out}: {args.n} note(s) at MIDI {sorted({int(k) + s.lowest_pitch for k in labels})} → spectrograms.npy "
+          "and one WAV each")
+    return 0
+
+
+register_task(Task(TASK, "a pitch-conditioned GAN of one-shot note spectrograms, with pitch accuracy and a "
+                         "Fréchet distance (notebook 09)", {
+                             "train": (TRAIN_OPTIONS, _run_train),
+                             "evaluate": (EVALUATE_OPTIONS, _run_evaluate),
+                             "generate": (GENERATE_OPTIONS, _run_generate),
+                         }))
