@@ -114,7 +114,8 @@ CORRECTIONS: tuple[Correction, ...] = (
         "§2.6", "Proposes mean squared error as an objective measure of music quality.",
         "Distance to one reference piece is not quality. Generated music is judged by held-out likelihood, "
         "pitch and rhythm statistics against the data, memorisation checks and listening tests.",
-        PENDING, "11"),
+        CORRECTED, "11",
+        "notebooks/11_evaluating_generated_music.ipynb#4.-Likelihood-as-a-metric-—-and-why-mean-squared-error-is-not-one"),
     Correction(
         "§6, §8, §9", "Suggests that generating unique music makes copyright protection easy.",
         "Novel-looking output can still copy training material, datasets carry licences, and who (if anyone) "
