@@ -2,7 +2,7 @@
 
 Part of mgtutor. The course runs offline on its bundled corpus; this module (and its command
 line, ``python -m mgtutor data`` or ``python data_fetch.py``) is how a learner gets the real datasets. See
-notebooks/10_full_training.ipynb §1 (fetching real data) and notebooks/12_applications_ethics.ipynb §2
+notebooks/10_full_training.ipynb §1 (fetching real data) and notebooks/12_applications_and_ethics.ipynb §2
 (dataset licences).
 
 Registry

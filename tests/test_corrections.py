@@ -41,7 +41,9 @@ def test_status_and_link_agree():
         assert row.status in (CORRECTED, SHOWN, PENDING)
         assert row.notebook in COURSE_NOTEBOOKS
         assert (row.link is None) == (row.status == PENDING), row
-    assert corrections.rows(PENDING) and corrections.rows(CORRECTED) and corrections.rows(SHOWN)
+    # every notebook of the course exists, so every claim must be corrected by one, with an executed proof
+    assert [row for row in CORRECTIONS if row.status != CORRECTED] == []
+    assert corrections.rows(PENDING) == corrections.rows(SHOWN) == []
     assert len(corrections.rows()) == len(CORRECTIONS)
     with pytest.raises(ValueError, match="unknown status 'done'"):
         corrections.rows("done")
@@ -72,5 +74,38 @@ def test_markdown_table_links_relative_to_the_notebook_folder():
     assert len(lines) == 2 + len(CORRECTIONS)
     assert "](05_rnn_lstm_from_scratch.ipynb#4.-The-LSTM-and-its-cell-state)" in table
     assert "](notebooks/05_rnn_lstm_from_scratch.ipynb#" in corrections.markdown_table(from_dir="")
-    assert all(line.count(" | ") == 4 for line in lines[2:]), "a cell contains a '|'"
+    assert all(line.count(" | ") == 5 for line in lines[2:]), "a cell contains a '|'"
     assert table.count("… pending") == len(corrections.rows(PENDING))
+    assert "| Hochreiter & Schmidhuber 1997, Neural Computation 9(8);" in table
+
+
+def test_every_row_names_a_primary_source():
+    for row in CORRECTIONS:
+        assert len(row.source) >= 10, f"{row.section}: no primary source"
+        assert re.search(r"\b(1[89]|20)\d\d\b|\.org|\.io|\.com", row.source), f"{row.source!r}: a year or an address"
+        assert "|" not in row.source and not re.search(r"[\"“”「」]", row.source), row.source
+
+
+def test_the_article_s_references_are_checked():
+    refs = corrections.REFERENCES
+    assert len(refs) >= 7
+    for ref in refs:
+        assert ref.cited and ref.finding and ref.instead, ref
+        for text in (ref.cited, ref.finding, ref.instead):
+            assert "|" not in text and not re.search(r"[\u4e00-\u9fff\"“”「」]", text), text
+        if ref.arxiv:  # a new-style identifier YYMM.NNNN(N) whose year is the cited year
+            assert re.fullmatch(r"\d{4}\.\d{4,5}", ref.arxiv) and f"arXiv:{ref.arxiv}" in ref.instead, ref
+            assert 2000 + int(ref.arxiv[:2]) == ref.year, ref
+    text = " ".join(r.instead for r in refs)
+    for real in ("tensorflow.org/tutorials/audio/music_generation", "DeepLearning.AI", "Coursera",
+                 "arXiv:1709.01620"):
+        assert real in text, real
+    table = corrections.references_table().splitlines()
+    assert len(table) == 2 + len(refs) and all(line.count(" | ") == 3 for line in table[2:])
+
+
+def test_the_rows_of_notebook_12_are_corrected():
+    rows = {c.section: c for c in CORRECTIONS if c.notebook == "12"}
+    assert set(rows) == {"§6, §8, §9", "references"}
+    assert all(c.status == CORRECTED and c.link.startswith("notebooks/12_applications_and_ethics.ipynb#")
+               for c in rows.values())

@@ -11,8 +11,13 @@ compares the answer with an independent reference and returns a :class:`CheckRes
   exercise on, the hint's ``then`` part (usually the formula) is added (:func:`exercise`).
 
 Checkers live in topic modules (``checks.audio`` for notebooks 01–03, ``checks.symbolic``
+<<<<<<< HEAD
 for 04, ``checks.sequence`` for 05–06, ``checks.gan`` for 08, ``checks.gan_music`` for 09, ``checks.training``
 for 10, ``checks.evaluation`` for 11, ``checks.setup`` for 00) and are all re-exported here.
+=======
+for 04, ``checks.sequence`` for 05–06, ``checks.gan`` for 08, ``checks.training`` for 10, ``checks.ethics`` for
+12, ``checks.setup`` for 00) and are all re-exported here.
+>>>>>>> nb12
 """
 
 from __future__ import annotations
@@ -118,6 +123,7 @@ def call(fn: Callable, *args, **kwargs):
 
 
 from mgtutor.checks.audio import *  # noqa: E402,F403
+from mgtutor.checks.ethics import *  # noqa: E402,F403
 from mgtutor.checks.evaluation import *  # noqa: E402,F403
 from mgtutor.checks.gan import *  # noqa: E402,F403
 from mgtutor.checks.gan_music import *  # noqa: E402,F403
