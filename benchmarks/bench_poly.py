@@ -29,6 +29,9 @@ def main(argv=None) -> int:
     parser.add_argument("--lstm-budget", type=float, default=20.0, metavar="MIN", help="training minutes (LSTM)")
     parser.add_argument("--nade-budget", type=float, default=30.0, metavar="MIN", help="training minutes (NADE)")
     parser.add_argument("--transpose", type=int, default=3, help="random training shifts in ±N semitones")
+    parser.add_argument("--batch-size", type=int, default=None, help="examples per step (default: the task's)")
+    parser.add_argument("--learning-rate", type=float, default=None, help="Adam's step size (default: the task's)")
+    parser.add_argument("--units", type=int, default=None, help="LSTM units (default: the task's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/bench-poly", help="folder of the run directories and results")
     args = parser.parse_args(argv)
@@ -41,7 +44,8 @@ def main(argv=None) -> int:
     for model in args.models:
         budget = {"lstm": args.lstm_budget, "nade": args.nade_budget}.get(model)
         settings = pianoroll.settings(model=model, time_budget_min=budget, seed=args.seed,
-                                      transpose=args.transpose if budget else 0)
+                                      transpose=args.transpose if budget else 0, batch_size=args.batch_size,
+                                      learning_rate=args.learning_rate, units=args.units if budget else None)
         start = time.monotonic()
         run = pianoroll.train(split, out / model, settings, data_spec=args.data, force=True)
         test = pianoroll.score(run.model, split["test"])

@@ -10,7 +10,8 @@ Part of mgtutor's benchmarks (speed lives here, not in the tests). See notebooks
     ``jit_compile`` off and on, TensorFlow backend, CPU.
 (3) The same model and steps under the TensorFlow and the JAX backend, each in its own process (Keras' defaults:
     TensorFlow runs graphs without XLA on a CPU, JAX compiles every step with XLA).
-(4) Only when a GPU is present: steps/s in float32 and in mixed_float16.
+(4) Only when a GPU is present: steps/s in float32, mixed_float16 and mixed_bfloat16 (``--gpu-only`` runs just
+    this part, on the backend ``KERAS_BACKEND`` names).
 
 Each line prints the rate and the ratio of the pair. Usage::
 
@@ -93,10 +94,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=30, help="training steps per timing (default 30)")
     parser.add_argument("--repeats", type=int, default=3, help="timings to take the median of (default 3)")
+    parser.add_argument("--gpu-only", action="store_true",
+                        help="only (4), on the backend KERAS_BACKEND names (e.g. a JAX-only GPU machine)")
     parser.add_argument("--worker", choices=["tensorflow", "jax"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.worker, args.steps, args.repeats)
+        return 0
+    if args.gpu_only:
+        gpu_section(args.steps, args.repeats)
         return 0
 
     from mgtutor import config, distribute
@@ -129,15 +135,28 @@ def main(argv=None) -> int:
     print(f"(3) same model, Keras defaults (steps/s): tensorflow {rates['tensorflow']:7.1f}   "
           f"jax {rates['jax']:7.1f}   ratio jax/tensorflow {rates['jax'] / rates['tensorflow']:.2f}×")
 
-    devices = distribute.local_devices("tensorflow")
-    if any(d.kind == "GPU" for d in devices):
-        f32 = step_rate(args.steps, args.repeats, True)
-        f16 = step_rate(args.steps, args.repeats, True, policy="mixed_float16")
-        print(f"(4) GPU (steps/s): float32 {f32:7.1f}   mixed_float16 {f16:7.1f}   "
-              f"ratio mixed/float32 {f16 / f32:.2f}×")
-    else:
-        print("(4) GPU: none here, mixed precision not measured")
+    gpu_section(args.steps, args.repeats)
     return 0
+
+
+def gpu_section(steps: int, repeats: int) -> None:
+    """(4): float32 against mixed_float16 (and mixed_bfloat16) on this process's backend, when it sees a GPU."""
+    from mgtutor import distribute
+
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    gpus = [d for d in distribute.local_devices(backend) if d.kind == "GPU"]
+    if not gpus:
+        print(f"(4) GPU: none here ({backend}), mixed precision not measured")
+        return
+    rates = {}
+    for policy in ("float32", "mixed_float16", "mixed_bfloat16"):
+        try:
+            rates[policy] = step_rate(steps, repeats, True, policy=policy)
+        except Exception as e:  # a policy this backend's GPU kernels refuse is a result, not a crash
+            print(f"(4) {policy} fails on {backend}: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
+    print(f"(4) GPU, {backend}, {gpus[0].name} (steps/s, XLA): "
+          + "   ".join(f"{p} {r:7.1f}" for p, r in rates.items())
+          + "".join(f"   ratio {p}/float32 {rates[p] / rates['float32']:.2f}×" for p in rates if p != "float32"))
 
 
 if __name__ == "__main__":

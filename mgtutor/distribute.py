@@ -403,7 +403,10 @@ def plan_training(devices: Sequence[Device], backend: str = "tensorflow", distri
       float32; the loss is scaled (``LossScaleOptimizer``: multiply the loss by S before backprop, divide the
       gradients by S, halve S on an overflow, double it after 2000 clean steps) so small gradients do not
       underflow float16. A GPU below compute capability 7.0 has no tensor cores: a note says it will not be
-      faster. Without a GPU it is refused: float16 on a CPU is emulated and slower.
+      faster. Without a GPU it is refused: float16 on a CPU is emulated and slower. Under JAX it is refused too:
+      the course's training tasks are recurrent, and Keras' LSTM on a JAX GPU runs cuDNN's kernel, which takes
+      float32 only (jaxlib raises "Unknown output type float16"; measured with JAX 0.11.2, Keras 3.15.1 on an
+      H200, where float32 with cuDNN was also faster than mixed precision without it).
     * **XLA** (``jit_compile``): on with a GPU on TensorFlow (as Keras' ``"auto"`` decides), except under a
       ``tf.distribute`` strategy, where Keras turns it off; always on under JAX, which compiles every step.
     * **distribution**: ``"mirrored"`` uses every GPU (else every logical CPU device) of this machine with
@@ -411,8 +414,8 @@ def plan_training(devices: Sequence[Device], backend: str = "tensorflow", distri
       ``engine`` or the one the probe chose (:data:`PROBED`) for the backend.
 
     Raises:
-        DistributeError: mixed precision without a GPU, an unknown ``distribute``, ``multi-worker`` without a
-            cluster, or an engine for the other backend.
+        DistributeError: mixed precision without a GPU or under JAX, an unknown ``distribute``, ``multi-worker``
+            without a cluster, or an engine for the other backend.
     See: notebooks/10_full_training.ipynb §5–§6.
     """
     if backend not in ("tensorflow", "jax"):
@@ -426,6 +429,9 @@ def plan_training(devices: Sequence[Device], backend: str = "tensorflow", distri
         if not gpus:
             raise DistributeError("--mixed-precision needs a GPU: on a CPU float16 arithmetic is emulated and "
                                   "slower than float32; leave the option out here")
+        if backend == "jax":
+            raise DistributeError("--mixed-precision with --backend jax: the LSTM's cuDNN kernel on a JAX GPU takes "
+                                  "float32 only; train in float32 there, or use the tensorflow backend")
         plan.policy, plan.loss_scaling = "mixed_float16", True
         notes.append("mixed_float16: float16 compute, float32 weights and outputs, dynamic loss scaling")
         old = [d for d in gpus if d.compute is not None and tuple(d.compute) < (7, 0)]

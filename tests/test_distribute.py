@@ -141,6 +141,10 @@ def test_a_gpu_turns_on_mixed_precision_loss_scaling_and_xla():
     old = d.plan_training([*CPU, Device("GPU", "/gpu:0", (6, 1))], mixed_precision=True)
     assert "6.1 < 7.0 (no tensor cores)" in old.notes[1]
     assert d.plan_training([*CPU, GPU80]).policy == "float32"  # only when asked for
+    # JAX's cuDNN LSTM kernel takes float32 only (measured on a GPU: benchmarks/bench_training.py --gpu-only)
+    with pytest.raises(DistributeError, match="cuDNN kernel on a JAX GPU takes float32 only"):
+        d.plan_training([*CPU, GPU80], backend="jax", mixed_precision=True)
+    assert d.plan_training([*CPU, GPU80], backend="jax").policy == "float32"
 
 
 def test_several_gpus_and_several_machines():
