@@ -36,9 +36,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="runs/bench-poly", help="folder of the run directories and results")
     args = parser.parse_args(argv)
 
+    from mgtutor import config, data, fetch
     from mgtutor.tasks import pianoroll
 
     split = pianoroll.load_data(args.data, args.seed)
+    data_sha256 = None if args.data == "chorales" else fetch.sha256_file(data.benchmark_file(args.data))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for model in args.models:
@@ -51,8 +53,9 @@ def main(argv=None) -> int:
         test = pianoroll.score(run.model, split["test"])
         line = {"data": args.data, "model": model, "split": "test", **test,
                 "valid_frame_nll": run.results["valid"]["frame_nll"], "epochs": run.results["epochs_run"],
-                "wall_seconds": round(time.monotonic() - start, 1),
-                "command": " ".join(["python", "benchmarks/bench_poly.py", *(argv or sys.argv[1:])])}
+                "wall_seconds": round(time.monotonic() - start, 1), "data_sha256": data_sha256,
+                "command": " ".join([f"MGTUTOR_MODE={config.mode()}", "python", "benchmarks/bench_poly.py",
+                                     *(argv or sys.argv[1:])])}
         print(json.dumps(line), flush=True)
         with open(out / "results.jsonl", "a", encoding="utf-8") as f:
             f.write(json.dumps(line) + "\n")

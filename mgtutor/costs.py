@@ -10,8 +10,9 @@ A finished run directory (:mod:`mgtutor.runs`) records its times in three places
   ``environment.hardware.cpus``, the CPU cores of the machine;
 * ``COMPLETE``: the wall-clock time the run finished.
 
-The run records no CPU time (what the process used, over all cores). With ``cpus`` cores, the CPU time of a run is
-at most ``cpus · wall_seconds`` (:attr:`RunCost.core_seconds`), reached only if every core was busy all along.
+CPU time (what the process used, over all cores) is recorded by some tasks only: notebook 09's GAN tasks write
+``train_cpu_seconds`` (the process CPU clock over the training epochs). For every run, with ``cpus`` cores, the CPU
+time is at most ``cpus · wall_seconds`` (:attr:`RunCost.core_seconds`), reached only if every core was busy all along.
 
 Energy is power times time, with the power an *assumption* the caller states (nothing here measures it):
 
@@ -60,6 +61,8 @@ class RunCost:
             wall clock, to the second.
         cpus: CPU cores of the machine the run trained on.
         epochs: epochs trained.
+        cpu_seconds: the CPU time of the training epochs where the run recorded it (``train_cpu_seconds``), else
+            ``None``.
     """
 
     name: str
@@ -70,6 +73,7 @@ class RunCost:
     clock_seconds: float
     cpus: int
     epochs: int
+    cpu_seconds: float | None = None
 
     @property
     def core_seconds(self) -> float:
@@ -136,7 +140,9 @@ def read_run_cost(path: str | os.PathLike) -> RunCost:
         wall_seconds=_number(results["wall_seconds"], "wall_seconds", folder / RESULTS_FILE),
         train_seconds=_number(results["train_seconds"], "train_seconds", folder / RESULTS_FILE),
         clock_seconds=(finished - created).total_seconds(), cpus=cpus,
-        epochs=int(_number(results["epochs_run"], "epochs_run", folder / RESULTS_FILE)))
+        epochs=int(_number(results["epochs_run"], "epochs_run", folder / RESULTS_FILE)),
+        cpu_seconds=(_number(results["train_cpu_seconds"], "train_cpu_seconds", folder / RESULTS_FILE)
+                     if "train_cpu_seconds" in results else None))
 
 
 def shipped_run_dirs() -> list[Path]:

@@ -26,7 +26,10 @@ def make_run(folder, *, created="2026-11-30T10:00:00+0000", finished="2026-11-30
 def test_reads_the_times_of_a_run(tmp_path):
     cost = costs.read_run_cost(make_run(tmp_path / "melody-lstm-0"))
     assert cost == costs.RunCost("melody-lstm-0", "melody", "melody_lstm", 100.4, 90.0, 100.0, 4, 12)
-    assert cost.core_seconds == pytest.approx(401.6)
+    assert cost.core_seconds == pytest.approx(401.6) and cost.cpu_seconds is None
+    measured = costs.read_run_cost(make_run(tmp_path / "gan", results={
+        "wall_seconds": 100.4, "train_seconds": 90.0, "epochs_run": 12, "train_cpu_seconds": 150.5}))
+    assert measured.cpu_seconds == 150.5 <= measured.core_seconds  # recorded by the task: within the bound
 
 
 def test_clock_seconds_cross_midnight_and_time_zones(tmp_path):
@@ -42,6 +45,8 @@ def test_every_shipped_run_is_read_and_its_two_clocks_agree():
         # the monotonic timer (results.json) and the wall clock (config.json → COMPLETE, to the second)
         assert abs(cost.clock_seconds - cost.wall_seconds) <= 2.0, cost
         assert 0 < cost.train_seconds <= cost.wall_seconds and cost.epochs >= 1 and cost.cpus >= 1
+        assert cost.cpu_seconds is None or cost.cpu_seconds <= cost.core_seconds, cost
+    assert costs.read_run_cost(costs.shipped_run_dirs()[0].parent / "gan-spec").cpu_seconds > 0
 
 
 @pytest.mark.parametrize(("seconds", "watts", "pue", "kwh"), [
@@ -87,6 +92,9 @@ def test_garbled_files(tmp_path):
         costs.read_run_cost(run)
     make_run(run, results={"wall_seconds": "fast", "train_seconds": 1.0, "epochs_run": 1})
     with pytest.raises(RunCostError, match="wall_seconds should be a number"):
+        costs.read_run_cost(run)
+    make_run(run, results={"wall_seconds": 1.0, "train_seconds": 1.0, "epochs_run": 1, "train_cpu_seconds": -3})
+    with pytest.raises(RunCostError, match="train_cpu_seconds should be a number"):
         costs.read_run_cost(run)
     make_run(run, cpus=0)
     with pytest.raises(RunCostError, match="cpus should be a whole number"):

@@ -511,6 +511,8 @@ def test_load_benchmark_by_registry_name_from_a_fetched_folder(tmp_path, monkeyp
     _assert_same_splits(data.load_benchmark("boulanger_tcn_mat:jsb_chorales.mat", dest=tmp_path), splits)
     monkeypatch.setenv("MGTUTOR_DATA", str(tmp_path))  # the default folder
     _assert_same_splits(data.load_benchmark("boulanger_tcn_mat:JSB_Chorales"), splits)
+    assert data.benchmark_file("boulanger_tcn_mat:JSB_Chorales") == mat_dir / "JSB_Chorales.mat"
+    assert data.benchmark_file(mat_dir / "JSB_Chorales.mat") == mat_dir / "JSB_Chorales.mat"  # a path is itself
 
 
 def test_load_benchmark_by_registry_name_through_fetch(tmp_path, monkeypatch):

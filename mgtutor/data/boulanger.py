@@ -291,6 +291,19 @@ def _registry_file(spec: str, dest) -> Path:
     return path
 
 
+def benchmark_file(spec: str | os.PathLike, dest: str | os.PathLike | None = None) -> Path:
+    """The file :func:`load_benchmark` reads for ``spec``: the path itself, or a registry entry's fetched file.
+
+    Raises:
+        DatasetError, mgtutor.fetch.UnknownDatasetError: as :func:`load_benchmark` for a registry name.
+    See: notebook 07 (piano rolls).
+    """
+    text = os.fspath(spec)
+    is_path = (not isinstance(spec, str) or "/" in text or "\\" in text or Path(text).exists()
+               or (":" not in text and Path(text).suffix.lower() in (*_PICKLE_SUFFIXES, ".mat")))
+    return Path(text) if is_path else _registry_file(text, dest)
+
+
 def load_benchmark(spec: str | os.PathLike, dest: str | os.PathLike | None = None) -> dict[str, list[np.ndarray]]:
     """Load a polyphonic benchmark's train/valid/test piano rolls, by registry name or by path.
 
@@ -319,10 +332,7 @@ def load_benchmark(spec: str | os.PathLike, dest: str | os.PathLike | None = Non
         FileNotFoundError: a path that does not exist.
     See: notebook 07 (piano rolls).
     """
-    text = os.fspath(spec)
-    is_path = (not isinstance(spec, str) or "/" in text or "\\" in text or Path(text).exists()
-               or (":" not in text and Path(text).suffix.lower() in (*_PICKLE_SUFFIXES, ".mat")))
-    path = Path(text) if is_path else _registry_file(text, dest)
+    path = benchmark_file(spec, dest)
     suffix = path.suffix.lower()
     if suffix in _PICKLE_SUFFIXES:
         splits = load_boulanger(path)
