@@ -151,6 +151,10 @@ def test_shipped_calibration_follows_its_rule():
         assert c["false_positive_rate"] == pytest.approx((longest >= c["threshold"]).mean())
         assert c["false_positive_rate"] <= c["rate"]
         assert c["tune_key_only"]["threshold"] > c["threshold"]  # the tune key alone misses variants of a tune
+        # the melody task's split (by the tune grouping) leaves far fewer held-out pieces flagged than a split by
+        # tune key alone, which puts variants of one tune on both sides
+        assert c["melody_split"]["flagged"] < c["tune_key_only"]["split"]["flagged"] / 4
+    assert shipped["pitch"]["melody_split"]["flagged"] == 0
 
 
 def test_calibration_recomputed_on_a_small_corpus():

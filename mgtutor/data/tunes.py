@@ -9,9 +9,12 @@ leaks: a validation chorale's melody is in the training set, transposed. The rul
 the unit that can repeat — a tune, a composer, a recording — not by file.
 
 The course's tune key is transposition-invariant: the first :data:`KEY_INTERVALS` intervals
-(semitones between consecutive note onsets) of the melody. On music21's 350 distinct chorales it
-finds 258 tunes; 150 chorales share their tune with at least one other (e.g. bwv13.6, 244.10,
-244.37, 245.11, 392, 393, 395 and 44.7 are all the *Innsbruck* tune). The grouping of the whole
+(semitones between consecutive note onsets) of the melody. Alone it finds 258 tunes among music21's
+350 distinct chorales, and misses variants whose openings differ (an added passing note, another
+pick-up). :func:`group_tunes` therefore also joins melodies whose whole interval strings are at least
+55 % alike (edit distance), transitively: 218 tunes, and 194 chorales share their tune with at least
+one other (e.g. bwv13.6, 244.10, 244.37, 245.11, 392, 393, 395 and 44.7 are all the *Innsbruck*
+tune; nine chorales carry the Passion chorale). The grouping of the whole
 chorale corpus is shipped as package data (``chorale_tunes.json``, made by
 :func:`write_chorale_tunes`), with the soprano line of every chorale as melody-grid tokens, so smoke
 mode, which parses only a few chorales, knows the whole corpus too (:func:`chorale_soprano_lines`).
@@ -121,11 +124,26 @@ def chorale_soprano_lines() -> dict[str, list[str]]:
     return {name: line.split() for name, line in _shipped()["melodies"].items()}
 
 
+def group_tunes(melodies: Sequence[Sequence[str]]) -> list[int]:
+    """A tune label for every melody-grid line: the same :func:`tune_key`, or interval strings at least
+    :data:`mgtutor.copying.SAME_TUNE_SIMILARITY` alike (one edit-distance rule,
+    :func:`mgtutor.copying.tune_groups`), joined transitively. The label is the index of one line of the tune.
+
+    The tune key alone misses a tune harmonised twice with a changed opening (an added passing note, a different
+    pick-up): such variants would land on both sides of a split.
+    See: notebooks/04_symbolic_music.ipynb §6.
+    """
+    from mgtutor.copying import tune_groups
+
+    return tune_groups(melodies)
+
+
 def group_chorale_tunes(names: Sequence[str], melodies: Sequence[Sequence[str]]) -> dict[str, str]:
-    """``{name: tune}`` for chorales given by name and soprano tokens: equal :func:`tune_key` ⇒ one tune,
-    named by its first chorale in the given order."""
-    first: dict[tuple, str] = {}
-    return {name: first.setdefault(tune_key(tokens), name) for name, tokens in zip(names, melodies, strict=True)}
+    """``{name: tune}`` for chorales given by name and soprano tokens (:func:`group_tunes`), each tune named by
+    its first chorale in the given order."""
+    labels = group_tunes(melodies)
+    first: dict[int, str] = {}
+    return {name: first.setdefault(label, name) for name, label in zip(names, labels, strict=True)}
 
 
 def write_chorale_tunes(path: str | Path | None = None) -> Path:
@@ -142,7 +160,11 @@ def write_chorale_tunes(path: str | Path | None = None) -> Path:
     melodies = [corpora.melody_tokens(p) for p in pieces]
     tunes = group_chorale_tunes([p.name for p in pieces], melodies)
     path = Path(path) if path else Path(__file__).with_name(TUNES_FILE)
-    payload = {"rule": f"first {KEY_INTERVALS} melodic intervals of the soprano (mgtutor.data.tunes.tune_key)",
+    from mgtutor.copying import SAME_TUNE_SIMILARITY
+
+    payload = {"rule": f"the same first {KEY_INTERVALS} melodic intervals of the soprano (mgtutor.data.tunes."
+                       f"tune_key), or soprano interval strings at least {SAME_TUNE_SIMILARITY} alike (mgtutor.copying."
+                       "line_similarity), joined transitively (mgtutor.data.tunes.group_tunes)",
                "chorales": len(tunes), "tunes_found": len(set(tunes.values())), "tunes": tunes,
                "melodies": {p.name: " ".join(m) for p, m in zip(pieces, melodies, strict=True)}}
     return atomic_write_text(path, json.dumps(payload, indent=0, ensure_ascii=False) + "\n")
