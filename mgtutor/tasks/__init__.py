@@ -32,6 +32,23 @@ def option(*flags: str, **spec) -> Option:
     return Option(flags, spec)
 
 
+def run_options(out_default: str, epochs_help: str) -> tuple[Option, ...]:
+    """The options every ``train`` task shares: ``--out`` (its run directory, ``out_default`` when left out),
+    ``--force`` (start over), ``--epochs`` and ``--time-budget`` (how long it trains, across resumes)."""
+    return (
+        option("--out", default=None, help=f"run directory (default: {out_default})"),
+        option("--force", action="store_true", help="start over, even if the run directory holds a run"),
+        option("--epochs", type=int, default=None, help=epochs_help),
+        option("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
+               help="stop once the run's training time passes MIN minutes (counted across resumes)"),
+    )
+
+
+def run_dir_option(task: str) -> Option:
+    """``--run RUN_DIR``: the run directory a ``train TASK`` command wrote (for ``evaluate`` and ``generate``)."""
+    return option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help=f"a `train {task}` run directory")
+
+
 @dataclass(frozen=True)
 class Task:
     """A task of the command line.

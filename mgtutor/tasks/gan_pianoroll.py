@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
-from mgtutor.tasks import Task, make_settings, option, register_task
+from mgtutor.tasks import Task, make_settings, option, register_task, run_dir_option, run_options
 
 TASK = "gan-pianoroll"
 BUILDER = "bar_gan"
@@ -332,19 +332,16 @@ def write_bars(bars: np.ndarray, out_dir, qpm: float = 80.0) -> list[Path]:
 # --------------------------------------------------------------------------- command line
 _D = BarGanSettings()
 TRAIN_OPTIONS = (
-    option("--out", default=None, help="run directory (default: runs/gan-pianoroll-bar_gan-<seed>)"),
-    option("--force", action="store_true", help="start over, even if the run directory holds a run"),
-    option("--epochs", type=int, default=None, help=f"epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
-    option("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
-           help="stop once the run's training time passes MIN minutes (counted across resumes)"),
+    *run_options("runs/gan-pianoroll-bar_gan-<seed>",
+                 f"epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
     option("--seed", type=int, default=None, help="seed for weights, noise, batches and the chorale split (default 0)"),
 )
 EVALUATE_OPTIONS = (
-    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train gan-pianoroll` run directory"),
+    run_dir_option("gan-pianoroll"),
     option("--seed", type=int, default=0, help="seed of the generated bars (default 0)"),
 )
 GENERATE_OPTIONS = (
-    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train gan-pianoroll` run directory"),
+    run_dir_option("gan-pianoroll"),
     option("--n", type=int, required=True, help="number of bars to generate"),
     option("--out", required=True, help="output folder (bars.npy, bars.mid, bars.wav)"),
     option("--seed", type=int, default=0, help="sampling seed (same run + seed ⇒ same bars)"),

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
-from mgtutor.tasks import Task, make_settings, option, register_task
+from mgtutor.tasks import Task, make_settings, option, register_task, run_dir_option, run_options
 
 TASK = "gan-spec"
 BUILDER = "spec_gan"
@@ -352,19 +352,16 @@ def shipped_run_dir() -> Path:
 # --------------------------------------------------------------------------- command line
 _D = SpecGanSettings()
 TRAIN_OPTIONS = (
-    option("--out", default=None, help="run directory (default: runs/gan-spec-spec_gan-<seed>)"),
-    option("--force", action="store_true", help="start over, even if the run directory holds a run"),
-    option("--epochs", type=int, default=None, help=f"epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
-    option("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
-           help="stop once the run's training time passes MIN minutes (counted across resumes)"),
+    *run_options("runs/gan-spec-spec_gan-<seed>",
+                 f"epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
     option("--seed", type=int, default=None, help="seed for weights, noise and batches (default 0)"),
 )
 EVALUATE_OPTIONS = (
-    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train gan-spec` run directory"),
+    run_dir_option("gan-spec"),
     option("--seed", type=int, default=0, help="seed of the held-out sets, the noise and the phases (default 0)"),
 )
 GENERATE_OPTIONS = (
-    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train gan-spec` run directory"),
+    run_dir_option("gan-spec"),
     option("--n", type=int, required=True, help="number of notes to generate"),
     option("--out", required=True, help="output folder (one WAV per note, and spectrograms.npy)"),
     option("--pitch", type=int, default=None,

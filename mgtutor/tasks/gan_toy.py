@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
-from mgtutor.tasks import Task, option, register_task
+from mgtutor.tasks import Task, option, register_task, run_dir_option, run_options
 
 TASK = "gan-toy"
 MODELS = ("gan", "pacgan", "wgan-gp")
@@ -236,12 +236,8 @@ _D = GanToySettings()
 TRAIN_OPTIONS = (
     option("--data", default=None, help=f"the benchmark: ring or grid (default {_D.data})"),
     option("--model", default=None, help=f"gan (plain), pacgan (packed discriminator) or wgan-gp (default {_D.model})"),
-    option("--out", default=None, help="run directory (default: runs/gan-toy-<data>-<model>-<seed>)"),
-    option("--force", action="store_true", help="start over, even if the run directory holds a run"),
-    option("--epochs", type=int, default=None,
-           help=f"epochs of {_D.steps_per_epoch} steps (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
-    option("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
-           help="stop once the run's training time passes MIN minutes (counted across resumes)"),
+    *run_options("runs/gan-toy-<data>-<model>-<seed>",
+                 f"epochs of {_D.steps_per_epoch} steps (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
     option("--seed", type=int, default=None, help="seed for weights, data and noise (default 0)"),
     option("--pack", type=int, default=None, help=f"samples per discriminator input for pacgan (default {_D.pack})"),
     option("--units", type=int, default=None,
@@ -252,7 +248,7 @@ TRAIN_OPTIONS = (
                 "the grid)"),
 )
 EVALUATE_OPTIONS = (
-    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train gan-toy` run directory"),
+    run_dir_option("gan-toy"),
     option("--seed", type=int, default=None, help="sampling seed (default: the run's seed; same seed ⇒ same line)"),
 )
 

@@ -26,7 +26,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mgtutor import config
-from mgtutor.tasks import SCALE_OPTIONS, Task, make_settings, option, progress_callbacks, register_task, training_plan
+from mgtutor.tasks import (
+    SCALE_OPTIONS,
+    Task,
+    make_settings,
+    option,
+    progress_callbacks,
+    register_task,
+    run_dir_option,
+    run_options,
+    training_plan,
+)
 
 VOCAB_FILE = "vocab.json"
 BUILDER = "melody_lstm"
@@ -296,11 +306,8 @@ _D = MelodySettings()
 TRAIN_OPTIONS = (
     option("--corpus", default="chorales", help="chorales (default), folk, or a folder of MIDI files"),
     option("--limit", type=int, default=None, help="use only the first N pieces"),
-    option("--out", default=None, help="run directory (default: runs/melody-lstm-<seed>)"),
-    option("--force", action="store_true", help="start over, even if the run directory holds a run"),
-    option("--epochs", type=int, default=None, help=f"epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
-    option("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
-           help="stop once the run's training time passes MIN minutes (counted across resumes)"),
+    *run_options("runs/melody-lstm-<seed>",
+                 f"epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
     option("--seed", type=int, default=None, help="seed for weights, shuffling and the split (default 0)"),
     option("--units", type=int, default=None, help=f"LSTM size (default {_D.units}; {SMOKE['units']} in smoke)"),
     option("--layers", type=int, default=None, help=f"stacked LSTM layers (default {_D.layers})"),
@@ -334,8 +341,7 @@ def _run_train(args) -> int:
 
 
 GENERATE_OPTIONS = (
-    option("--run", dest="run_dir", metavar="RUN_DIR", required=True,
-           help="run directory written by `mgtutor train melody`"),
+    run_dir_option("melody"),
     option("--length", type=int, required=True, help="number of sixteenth-note tokens to generate"),
     option("--temperature", type=float, default=1.0, help="> 0; lower is more conservative (default 1)"),
     option("--top-k", type=int, default=None, help="sample among the k most likely tokens"),
@@ -358,8 +364,7 @@ def _run_generate(args) -> int:
 
 
 EVALUATE_OPTIONS = (
-    option("--run", dest="run_dir", metavar="RUN_DIR", required=True,
-           help="run directory written by `mgtutor train melody`"),
+    run_dir_option("melody"),
 )
 
 

@@ -27,7 +27,17 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
-from mgtutor.tasks import SCALE_OPTIONS, Task, make_settings, option, progress_callbacks, register_task, training_plan
+from mgtutor.tasks import (
+    SCALE_OPTIONS,
+    Task,
+    make_settings,
+    option,
+    progress_callbacks,
+    register_task,
+    run_dir_option,
+    run_options,
+    training_plan,
+)
 
 MODELS = {"bernoulli": "bernoulli_frames", "markov": "markov_frames", "lstm": "frame_lstm", "nade": "rnn_nade"}
 """``--model`` → builder name."""
@@ -279,12 +289,8 @@ DATA_HELP = ("chorales (music21's Bach chorales split by tune; default), a regis
 TRAIN_OPTIONS = (
     option("--data", default="chorales", help=DATA_HELP),
     option("--model", default=None, choices=list(MODELS), help=f"the model (default {_D.model})"),
-    option("--out", default=None, help="run directory (default: runs/pianoroll-<model>-<seed>)"),
-    option("--force", action="store_true", help="start over, even if the run directory holds a run"),
-    option("--epochs", type=int, default=None,
-           help=f"maximum epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
-    option("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
-           help="stop once the run's training time passes MIN minutes (counted across resumes)"),
+    *run_options("runs/pianoroll-<model>-<seed>",
+                 f"maximum epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
     option("--seed", type=int, default=None, help="seed for weights, shuffling and the chorale split (default 0)"),
     option("--units", type=int, default=None, help=f"LSTM size (default {_D.units}; {SMOKE['units']} in smoke)"),
     option("--hidden", type=int, default=None, help=f"NADE hidden size (default {_D.hidden})"),
@@ -293,13 +299,13 @@ TRAIN_OPTIONS = (
     *SCALE_OPTIONS,
 )
 EVALUATE_OPTIONS = (
-    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train pianoroll` run directory"),
+    run_dir_option("pianoroll"),
     option("--data", default=None, help="the data to score (default: the run's own); " + DATA_HELP),
     option("--split", default="valid", choices=["train", "valid", "test"],
            help="which split to score (default valid; read test once, at the end)"),
 )
 GENERATE_OPTIONS = (
-    option("--run", dest="run_dir", metavar="RUN_DIR", required=True, help="a `train pianoroll` run directory"),
+    run_dir_option("pianoroll"),
     option("--frames", type=int, required=True, help="number of frames (time steps) to generate"),
     option("--seed", type=int, default=0, help="sampling seed (same run + seed ⇒ same file)"),
     option("--out", required=True, help="output file: .mid/.midi, .musicxml/.xml or .wav"),
