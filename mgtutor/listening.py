@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -115,8 +116,8 @@ def append_answer(path: str | os.PathLike, row: dict) -> None:
 
     Rule: the row is formatted as one complete line (``csv``, fields :data:`ANSWER_FIELDS`) and written with a single
     ``os.write`` to a file opened with ``O_APPEND``: the system puts each such write at the end of the file in one
-    piece, so answers from several listeners on one file never mix. A new file gets its header from whoever creates it
-    (``O_EXCL``).
+    piece, so answers from several listeners on one file never mix. A new file is created with its header already in
+    it (written beside it, then hard-linked into place, which fails if another writer was first).
     Raises:
         ListeningError: a field that is not in :data:`ANSWER_FIELDS`.
     See: notebooks/11_evaluating_generated_music.ipynb §6.
@@ -132,11 +133,16 @@ def append_answer(path: str | os.PathLike, row: dict) -> None:
         csv.writer(buffer, lineterminator="\n").writerow(values)
         return buffer.getvalue().encode("utf-8")
 
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o666)
-        os.write(fd, line(ANSWER_FIELDS))
-    except FileExistsError:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    if not path.exists():  # a new file appears with its header already in it: no row can come first
+        header = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.header")
+        header.write_bytes(line(ANSWER_FIELDS))
+        try:
+            os.link(header, path)  # fails if another writer created the file first
+        except FileExistsError:
+            pass
+        finally:
+            header.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     try:
         os.write(fd, line(row.get(field, "") for field in ANSWER_FIELDS))
     finally:
