@@ -32,6 +32,11 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=None, help="examples per step (default: the task's)")
     parser.add_argument("--learning-rate", type=float, default=None, help="Adam's step size (default: the task's)")
     parser.add_argument("--units", type=int, default=None, help="LSTM units (default: the task's)")
+    parser.add_argument("--dropout", type=float, default=None, help="dropout after the LSTM (default: the task's)")
+    parser.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the task's)")
+    parser.add_argument("--patience", type=int, default=None, help="early-stopping patience (default: the task's)")
+    parser.add_argument("--schedule", choices=["constant", "cosine"], default=None,
+                        help="learning-rate schedule over --epochs (default: the task's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/bench-poly", help="folder of the run directories and results")
     args = parser.parse_args(argv)
@@ -45,9 +50,10 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for model in args.models:
         budget = {"lstm": args.lstm_budget, "nade": args.nade_budget}.get(model)
-        settings = pianoroll.settings(model=model, time_budget_min=budget, seed=args.seed,
-                                      transpose=args.transpose if budget else 0, batch_size=args.batch_size,
-                                      learning_rate=args.learning_rate, units=args.units if budget else None)
+        recurrent = {"transpose": args.transpose, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+                     "units": args.units, "dropout": args.dropout, "epochs": args.epochs, "patience": args.patience,
+                     "schedule": args.schedule} if budget else {}
+        settings = pianoroll.settings(model=model, time_budget_min=budget, seed=args.seed, **recurrent)
         start = time.monotonic()
         run = pianoroll.train(split, out / model, settings, data_spec=args.data, force=True)
         test = pianoroll.score(run.model, split["test"])

@@ -91,6 +91,25 @@ def test_recurrent_models_train_evaluate_and_generate(bench, tmp_path, capsys, m
     assert load_midi(a).notes and max(n.end for n in load_midi(a).notes) <= 16
 
 
+def test_the_cosine_schedule_ends_at_its_final_fraction_and_is_recorded(bench, tmp_path, capsys):
+    out = tmp_path / "cos"
+    args = ["train", "pianoroll", "--data", str(bench), "--model", "lstm", "--out", str(out), "--units", "8",
+            "--epochs", "3", "--schedule", "cosine", "--learning-rate", "0.01", "--dropout", "0.1", "--patience", "5"]
+    assert cli.main(args) == 0
+    capsys.readouterr()
+    training = json.loads((out / "config.json").read_text())["training"]
+    assert (training["schedule"], training["learning_rate"], training["dropout"], training["patience"]) == \
+        ("cosine", 0.01, 0.1, 5)
+    s = pianoroll.settings(**training)
+    run = pianoroll.train(pianoroll.load_data(str(bench)), tmp_path / "again", s)
+    optimizer = run.model.optimizer
+    steps = 3 * -(-sum(len(range(0, len(r), 16)) for r in pianoroll.load_data(str(bench))["train"]) // s.batch_size)
+    assert int(optimizer.iterations) == steps
+    assert float(optimizer.learning_rate) == pytest.approx(0.01 * pianoroll.FINAL_LR_FRACTION, rel=1e-5)
+    with pytest.raises(ValueError, match="--schedule 'linear'"):
+        pianoroll.settings(schedule="linear")
+
+
 def test_chorales_are_split_by_tune():
     from mgtutor import data
     from mgtutor.symbolic import sample_piano_roll

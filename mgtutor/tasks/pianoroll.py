@@ -4,6 +4,7 @@ Part of mgtutor. See notebook 07 (piano rolls)::
 
     python -m mgtutor train pianoroll [--data chorales|NAME|NAME:member|FILE] [--model bernoulli|markov|lstm|nade]
                                       [--out RUN_DIR] [--epochs N] [--time-budget MIN] [--seed S]
+                                      [--dropout P] [--patience N] [--schedule constant|cosine]
     python -m mgtutor evaluate pianoroll --run RUN_DIR [--data …] [--split valid|test]
     python -m mgtutor generate pianoroll --run RUN_DIR --frames N --out FILE.mid|.musicxml|.wav [--seed S]
 
@@ -42,6 +43,11 @@ from mgtutor.tasks import (
 MODELS = {"bernoulli": "bernoulli_frames", "markov": "markov_frames", "lstm": "frame_lstm", "nade": "rnn_nade"}
 """``--model`` → builder name."""
 NUMPY_MODELS = ("bernoulli", "markov")
+SCHEDULES = ("constant", "cosine")
+"""``--schedule``: the learning rate stays at ``learning_rate``, or decays along a cosine, step by step, to
+:data:`FINAL_LR_FRACTION` of it at the end of epoch ``epochs`` (then stays there). Both are functions of the
+optimizer's step count, so a resumed run gets the rates an uninterrupted one would."""
+FINAL_LR_FRACTION = 0.05
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,9 @@ class PianoRollSettings:
     ``model`` (a key of :data:`MODELS`); the recurrent models' ``units``, ``layers``, ``dropout`` and, for the
     NADE, ``hidden``; ``alpha`` smoothing for the baselines; ``window`` frames per training window with training
     ``stride``; ``transpose`` = N draws a shift in −N…+N semitones per training piece and epoch; ``epochs``,
-    ``batch_size``, ``learning_rate``, ``time_budget_min`` (the run's whole training time), ``patience`` (epochs
-    without a better validation NLL before stopping), ``seed``; ``qpm`` for writing files.
+    ``batch_size``, ``learning_rate`` and its ``schedule`` (:data:`SCHEDULES`), ``time_budget_min`` (the run's whole
+    training time), ``patience`` (epochs without a better validation NLL before stopping), ``seed``; ``qpm`` for
+    writing files.
     """
 
     model: str = "lstm"
@@ -67,6 +74,7 @@ class PianoRollSettings:
     epochs: int = 200
     batch_size: int = 32
     learning_rate: float = 1e-3
+    schedule: str = "constant"
     time_budget_min: float | None = None
     patience: int = 10
     seed: int = 0
@@ -95,6 +103,8 @@ def settings(**overrides) -> PianoRollSettings:
                                                             "batch_size", "patience"), "piano-roll")
     if s.model not in MODELS:
         raise TrainError(f"--model {s.model!r}: use one of {', '.join(MODELS)}")
+    if s.schedule not in SCHEDULES:
+        raise TrainError(f"--schedule {s.schedule!r}: use one of {', '.join(SCHEDULES)}")
     if s.transpose < 0 or not 0 <= s.dropout < 1 or not s.alpha > 0:
         raise TrainError(f"need transpose ≥ 0, 0 ≤ dropout < 1 and alpha > 0; got {s.transpose}, {s.dropout}, "
                          f"{s.alpha}")
@@ -207,10 +217,13 @@ def train(split: dict, out, s: PianoRollSettings | None = None, data_spec: str =
         if s.model == "nade":
             train_data, valid_data = data.TeacherForced(train_data), data.TeacherForced(valid_data)
 
+        rate = s.learning_rate if s.schedule == "constant" else keras.optimizers.schedules.CosineDecay(
+            s.learning_rate, s.epochs * train_data.steps_per_epoch, alpha=FINAL_LR_FRACTION)
+
         def build():
             config.seed_everything(s.seed)
             model = models.build(builder, **s.builder_kwargs())
-            model.compile(optimizer=keras.optimizers.Adam(s.learning_rate, clipnorm=1.0), loss=models.frame_loss(),
+            model.compile(optimizer=keras.optimizers.Adam(rate, clipnorm=1.0), loss=models.frame_loss(),
                           weighted_metrics=[keras_metric("frame")])
             return model
 
@@ -296,6 +309,12 @@ TRAIN_OPTIONS = (
     option("--hidden", type=int, default=None, help=f"NADE hidden size (default {_D.hidden})"),
     option("--transpose", type=int, default=None, metavar="N",
            help="transpose each training piece by a random shift in -N…+N semitones per epoch (default 0)"),
+    option("--dropout", type=float, default=None, help=f"dropout after each LSTM (default {_D.dropout})"),
+    option("--patience", type=int, default=None,
+           help=f"stop after this many epochs without a better validation NLL (default {_D.patience})"),
+    option("--schedule", default=None, choices=list(SCHEDULES),
+           help=f"the learning rate: constant, or a cosine decay to {FINAL_LR_FRACTION * 100:g} %% of it over --epochs "
+                f"(default {_D.schedule})"),
     *SCALE_OPTIONS,
 )
 EVALUATE_OPTIONS = (
@@ -318,7 +337,8 @@ def _run_train(args) -> int:
     plan = training_plan(args)  # first: splitting a CPU must precede the backend's start
     s = settings(model=args.model, epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed,
                  units=args.units, hidden=args.hidden, transpose=args.transpose, batch_size=args.batch_size,
-                 learning_rate=args.learning_rate)
+                 learning_rate=args.learning_rate, dropout=args.dropout, patience=args.patience,
+                 schedule=args.schedule)
     out = Path(args.out) if args.out else config.runs_dir() / run_name("pianoroll", s.model, s.seed)
     check_run_target(plan.run_path(out))  # before the data is loaded: a bad --out fails at once
     callbacks = [] if s.model in NUMPY_MODELS else progress_callbacks(plan, s.epochs)
