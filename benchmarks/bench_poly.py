@@ -6,7 +6,8 @@ For each model it trains on the benchmark's own train split with ``mgtutor.tasks
 recurrent models keep their best epoch on valid), then reads the test split **once** and prints one JSON line:
 the frame NLL in both conventions (every frame; each piece's first frame left out, as the TCN evaluation does),
 frames, pieces, epochs and wall time, and the command that reproduces it. The lines are also written to
-``OUT/results.jsonl`` for the notebook's table. Usage::
+``OUT/results.jsonl`` for the notebook's table; the lines notebook 07 shows, each with its command, are in
+``mgtutor/shipped/benchmarks.jsonl``. Usage::
 
     python -m mgtutor data get boulanger_tcn_mat
     MGTUTOR_MODE=full python benchmarks/bench_poly.py --data boulanger_tcn_mat:JSB_Chorales \\
@@ -37,9 +38,18 @@ def main(argv=None) -> int:
     parser.add_argument("--patience", type=int, default=None, help="early-stopping patience (default: the task's)")
     parser.add_argument("--schedule", choices=["constant", "cosine"], default=None,
                         help="learning-rate schedule over --epochs (default: the task's)")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="TensorFlow's intra- and inter-op threads (default: TensorFlow's choice). A small-batch "
+                             "LSTM step is too small to split: on two cores, 1 thread ran a JSB epoch at batch 8 "
+                             "about twice as fast as the default")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/bench-poly", help="folder of the run directories and results")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 
     from mgtutor import config, data, fetch
     from mgtutor.tasks import pianoroll
