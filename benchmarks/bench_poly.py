@@ -24,6 +24,8 @@ from pathlib import Path
 
 
 def main(argv=None) -> int:
+    from mgtutor.tasks.pianoroll import SCHEDULES
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="a registry name (NAME or NAME:member) or a .pickle/.mat file")
     parser.add_argument("--models", nargs="+", default=["bernoulli", "markov", "lstm", "nade"])
@@ -36,7 +38,7 @@ def main(argv=None) -> int:
     parser.add_argument("--dropout", type=float, default=None, help="dropout after the LSTM (default: the task's)")
     parser.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the task's)")
     parser.add_argument("--patience", type=int, default=None, help="early-stopping patience (default: the task's)")
-    parser.add_argument("--schedule", choices=["constant", "cosine"], default=None,
+    parser.add_argument("--schedule", choices=SCHEDULES, default=None,
                         help="learning-rate schedule over --epochs (default: the task's)")
     parser.add_argument("--threads", type=int, default=None, metavar="N",
                         help="TensorFlow's intra- and inter-op threads (default: TensorFlow's choice). A small-batch "
