@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=None, metavar="N",
                         help="TensorFlow's intra- and inter-op threads (default: TensorFlow's choice). A small-batch "
                              "LSTM step is too small to split: on two cores, 1 thread ran a JSB epoch at batch 8 "
-                             "about twice as fast as the default")
+                             "more than twice as fast as the default")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/bench-poly", help="folder of the run directories and results")
     args = parser.parse_args(argv)

@@ -101,9 +101,11 @@ def test_the_cosine_schedule_ends_at_its_final_fraction_and_is_recorded(bench, t
     assert (training["schedule"], training["learning_rate"], training["dropout"], training["patience"]) == \
         ("cosine", 0.01, 0.1, 5)
     s = pianoroll.settings(**training)
-    run = pianoroll.train(pianoroll.load_data(str(bench)), tmp_path / "again", s)
+    split = pianoroll.load_data(str(bench))
+    run = pianoroll.train(split, tmp_path / "again", s)
     optimizer = run.model.optimizer
-    steps = 3 * -(-sum(len(range(0, len(r), 16)) for r in pianoroll.load_data(str(bench))["train"]) // s.batch_size)
+    windows = sum(len(range(0, len(r), s.stride)) for r in split["train"])  # one per stride of each framed piece
+    steps = 3 * -(-windows // s.batch_size)
     assert int(optimizer.iterations) == steps
     assert float(optimizer.learning_rate) == pytest.approx(0.01 * pianoroll.FINAL_LR_FRACTION, rel=1e-5)
     with pytest.raises(ValueError, match="--schedule 'linear'"):
