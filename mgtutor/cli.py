@@ -18,13 +18,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mgtutor import fetch
-from mgtutor.errors import CheckpointWarning, MgtutorError
+from mgtutor.errors import CheckpointWarning, MgtutorError, RunVersionWarning
 
 
 def add_execute_parser(sub) -> argparse.ArgumentParser:
@@ -326,11 +327,39 @@ def add_task_verb_parser(sub, verb: str) -> argparse.ArgumentParser:
     return p
 
 
+UPPER_BOUNDS = {"frames": 100_000, "n": 100_000, "length": 100_000, "batch_size": 2**16}
+"""The largest value each size option of a task accepts (by its argparse ``dest``): far above what the course uses,
+far below what would exhaust the memory or the hours of a laptop (``--frames``: frames of a piano roll; ``--n``:
+generated bars or notes; ``--length``: melody tokens)."""
+
+
+def check_task_args(args) -> None:
+    """The checks every task verb shares, before anything is loaded: the seed rule (:func:`mgtutor.config
+    .check_seed`) and :data:`UPPER_BOUNDS`.
+
+    Raises:
+        ConfigError: naming the option.
+    """
+    from mgtutor import config
+    from mgtutor.errors import ConfigError
+
+    if getattr(args, "seed", None) is not None:
+        try:
+            config.check_seed(args.seed)
+        except ConfigError as exc:
+            raise ConfigError(f"--seed: {exc}") from None
+    for dest, bound in UPPER_BOUNDS.items():
+        value = getattr(args, dest, None)
+        if value is not None and value > bound:
+            raise ConfigError(f"--{dest.replace('_', '-')} must be at most {bound:,}, got {value:,}")
+
+
 def run_task(args) -> int:
-    """Select the Keras backend (before Keras is imported), then run the task's verb."""
+    """Check the shared options (:func:`check_task_args`), select the Keras backend (before Keras is imported),
+    then run the task's verb."""
+    check_task_args(args)
     if args.backend:
         import importlib.util
-        import os
 
         if importlib.util.find_spec(args.backend) is None:
             raise MgtutorError(f"--backend {args.backend}: the {args.backend} package is not installed here")
@@ -338,20 +367,21 @@ def run_task(args) -> int:
             raise MgtutorError(f"--backend {args.backend}: Keras is already imported with the "
                                f"{os.environ.get('KERAS_BACKEND')} backend in this process; run the command anew")
         os.environ["KERAS_BACKEND"] = args.backend
-    with _one_line_warnings(CheckpointWarning):
+    with _one_line_warnings(CheckpointWarning, RunVersionWarning):
         return args.task_run(args)
 
 
 @contextlib.contextmanager
-def _one_line_warnings(category: type[Warning]):
-    """Print each warning of ``category`` at once as one line ``mgtutor: warning: …`` on stderr."""
+def _one_line_warnings(*categories: type[Warning]):
+    """Print each warning of ``categories`` at once as one line ``mgtutor: warning: …`` on stderr."""
     with warnings.catch_warnings():
-        warnings.simplefilter("always", category)
+        for category in categories:
+            warnings.simplefilter("always", category)
         shown = warnings.showwarning
 
         def show(message, cls, filename, lineno, file=None, line=None):
-            if issubclass(cls, category):
-                print(f"mgtutor: warning: {message}", file=sys.stderr, flush=True)
+            if issubclass(cls, categories):
+                print(f"mgtutor: warning: {one_line(str(message))}", file=sys.stderr, flush=True)
             else:
                 shown(message, cls, filename, lineno, file, line)
 
@@ -366,6 +396,9 @@ def add_demo_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="offline end-to-end demo: train a small melody model, write MIDI/MusicXML/WAV/PNG")
     p.add_argument("--out", default="demo_out", help="output folder (default demo_out/)")
     p.add_argument("--seed", type=int, default=0, help="seed for training and sampling (default 0)")
+    p.add_argument("--force", action="store_true",
+                   help="replace output files and a run in OUT/run that an earlier demo did not write (a folder "
+                        "holding anything but a run's own files is still refused)")
     return p
 
 
@@ -373,9 +406,11 @@ def run_demo(args) -> int:
     """Run the demo and print one line per file it wrote."""
     from mgtutor import config, demo
 
+    config.check_seed(args.seed)
+    demo.check_out(args.out, args.force)
     print(f"mgtutor demo ({config.mode()} mode, seed {args.seed}): training on the bundled Bach chorales…",
           flush=True)
-    for item in demo.run_demo(args.out, args.seed):
+    for item in demo.run_demo(args.out, args.seed, force=args.force):
         print(f"  {item}")
     return 0
 
@@ -432,14 +467,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MAX_MESSAGE_CHARS = 1000
+"""The longest error or warning line the command line prints (a message quoting a huge value is cut)."""
+
+
+def one_line(message: str) -> str:
+    """``message`` safe for a terminal: control characters other than line breaks escaped (a file name holding
+    an escape sequence cannot colour or move the terminal), and each line cut to :data:`MAX_MESSAGE_CHARS`."""
+    lines = []
+    for line in message.split("\n"):
+        line = "".join(ch if ch.isprintable() or ch == "\t" else ascii(ch)[1:-1] for ch in line)
+        lines.append(line if len(line) <= MAX_MESSAGE_CHARS else line[:MAX_MESSAGE_CHARS] + "… (cut)")
+    return "\n".join(lines)
+
+
+def _unexpected_errors() -> tuple[type[BaseException], ...]:
+    """What the last resort of :func:`main` turns into one line: the file system, memory, bad values, notebooks."""
+    errors: tuple[type[BaseException], ...] = (OSError, MemoryError, ValueError)
+    with contextlib.suppress(ImportError):
+        from nbformat import ValidationError
+
+        errors += (ValidationError,)
+    return errors
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; a course error (bad input, missing run) is one line ``mgtutor: error: …`` and exit 2."""
+    """Run one command; a course error (bad input, missing run) is one line ``mgtutor: error: …`` and exit 2.
+
+    As the last resort, an ``OSError`` (a full disk, a file that cannot be written), a ``MemoryError``, a
+    ``ValueError`` or a notebook-format error from below the course's own checks is one line too, naming its type;
+    set ``MGTUTOR_DEBUG=1`` to see its traceback as well.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.run(args)
     except (MgtutorError, FileNotFoundError) as exc:
-        print(f"mgtutor: error: {exc}", file=sys.stderr)
+        print(f"mgtutor: error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except _unexpected_errors() as exc:
+        if os.environ.get("MGTUTOR_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        what = " ".join(str(exc).split()) or "no message"
+        print(f"mgtutor: error: {one_line(f'{type(exc).__name__}: {what}')} (MGTUTOR_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
         return 2
 
 

@@ -80,6 +80,22 @@ def runs_dir() -> Path:
     return Path(os.environ.get("MGTUTOR_RUNS", "runs")).expanduser()
 
 
+MAX_SEED = 2**32 - 1
+"""The largest seed: NumPy's and TensorFlow's generators take 0 ≤ seed < 2³²."""
+
+
+def check_seed(seed) -> int:
+    """The course's one seed rule: an integer with 0 ≤ seed ≤ :data:`MAX_SEED` (what every generator it seeds
+    accepts). Returns the seed.
+
+    Raises:
+        ConfigError: any other value, named.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"seed must be an integer from 0 to 2**32 - 1 ({MAX_SEED}), got {seed!r}")
+    return seed
+
+
 def seed_everything(seed: int = 0, deterministic_ops: bool = False) -> int:
     """Seed Python's ``random``, NumPy and Keras (and TensorFlow when it is the backend).
 
@@ -91,16 +107,15 @@ def seed_everything(seed: int = 0, deterministic_ops: bool = False) -> int:
     parallel ``map``, as ``predict`` does).
 
     Args:
-        seed: a non-negative integer.
+        seed: an integer from 0 to 2³² − 1 (:func:`check_seed`).
         deterministic_ops: also make TensorFlow ops deterministic.
     Returns:
         The seed, so a notebook can print it.
     Raises:
-        ConfigError: ``seed`` is not a non-negative integer.
+        ConfigError: ``seed`` breaks :func:`check_seed`.
     See: notebooks/00_welcome.ipynb §4.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError(f"seed must be a non-negative int, got {seed!r}")
+    check_seed(seed)
     import numpy as np
 
     random.seed(seed)

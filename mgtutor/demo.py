@@ -10,10 +10,15 @@ Part of mgtutor. Offline, on music21's bundled Bach chorales, in a few minutes o
 
 It is the same code the notebooks and the ``train``/``generate`` commands use, with demo-sized
 settings (:data:`DEMO`; smaller still in smoke mode).
+
+The demo replaces only what an earlier demo wrote: its run (``OUT/run``, marked ``"origin": "demo"`` in its
+config.json) and the files beside it. Anything else in the way is refused unless ``force`` (:func:`check_out`),
+and even then a folder holding more than a run's own files is left alone (:meth:`mgtutor.runs.RunDir.prepare`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +29,10 @@ DEMO = {
     "length": 128, "temperature": 0.9, "top_k": 8, "time_budget_min": 1.5,
 }
 SMOKE = {"chorales": 16, "epochs": 1, "units": 32, "embed_dim": 16, "time_budget_min": 0.5}
+RUN_DIR = "run"
+OUTPUTS = ("melody.mid", "melody.musicxml", "melody.wav", "melody.png")
+"""What the demo writes in ``OUT``, beside its run directory ``OUT/run``."""
+ORIGIN = "demo"
 TRAINING = ("epochs", "units", "layers", "embed_dim", "window", "stride", "time_budget_min")
 """The demo settings that are training settings (:class:`mgtutor.tasks.melody.MelodySettings`)."""
 
@@ -69,11 +78,46 @@ def summarize(path: Path) -> str:
     raise ValueError(f"{path}: the demo writes no such file type")
 
 
-def run_demo(out: str | Path = "demo_out", seed: int = 0) -> list[DemoFile]:
-    """Train, generate and write the four demo files into ``out``; return them with summaries.
+def is_demo_run(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a run an earlier demo wrote (its config.json says ``"origin": "demo"``)."""
+    from mgtutor.runs import CONFIG_FILE, is_run_config
+
+    try:
+        config_json = json.loads((Path(folder) / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return is_run_config(config_json) and config_json.get("origin") == ORIGIN
+
+
+def check_out(out: str | Path, force: bool = False) -> Path:
+    """Refuse an ``out`` where the demo would replace something it did not write: a non-empty ``OUT/run`` that is
+    not a demo run, or one of :data:`OUTPUTS` with no demo run beside it — unless ``force``.
 
     Raises:
-        ConfigError: a bad seed or ``MGTUTOR_MODE``.
+        RunDirError: naming what is in the way and what to do.
+    """
+    from mgtutor.runs import RunDirError
+
+    out = Path(out)
+    run_dir = out / RUN_DIR
+    if force or is_demo_run(run_dir):
+        return out
+    if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
+        raise RunDirError(f"{run_dir}: holds files an earlier demo did not write; choose another --out (demo --force "
+                          "replaces a run there, never other files)")
+    existing = [name for name in OUTPUTS if (out / name).exists()]
+    if existing:
+        raise RunDirError(f"{out}: already holds {', '.join(existing)}, not written by a demo; choose another --out, "
+                          "or use demo --force to replace them")
+    return out
+
+
+def run_demo(out: str | Path = "demo_out", seed: int = 0, force: bool = False) -> list[DemoFile]:
+    """Train, generate and write the four demo files into ``out``; return them with summaries.
+
+    An earlier demo's files in ``out`` are replaced; anything else is refused unless ``force`` (:func:`check_out`).
+    Raises:
+        ConfigError: a bad seed or ``MGTUTOR_MODE``. RunDirError: see :func:`check_out`.
     """
     from mgtutor import data, generate, render
     from mgtutor.symbolic import notes_to_piano_roll
@@ -81,18 +125,20 @@ def run_demo(out: str | Path = "demo_out", seed: int = 0) -> list[DemoFile]:
 
     settings = {**DEMO, **(SMOKE if config.is_smoke() else {})}
     config.seed_everything(seed)
-    out = Path(out)
+    out = check_out(out, force)
     melodies = data.chorale_melodies(limit=settings["chorales"])
     training = melody.settings(**{k: settings[k] for k in TRAINING}, seed=seed)
-    result = melody.train(melodies, out / "run", training, corpus="chorales", limit=settings["chorales"], force=True)
-    midi = generate.generate_melody(result.run_dir, settings["length"], out / "melody.mid", seed=seed,
+    result = melody.train(melodies, out / RUN_DIR, training, corpus="chorales", limit=settings["chorales"],
+                          force=True, origin=ORIGIN)
+    mid, musicxml, wav, png = (out / name for name in OUTPUTS)
+    midi = generate.generate_melody(result.run_dir, settings["length"], mid, seed=seed,
                                     temperature=settings["temperature"], top_k=settings["top_k"])
     paths = [midi.path]
-    for name in ("melody.musicxml", "melody.wav"):
-        generate.write_melody(midi.tokens, out / name)
-        paths.append(out / name)
+    for path in (musicxml, wav):
+        generate.write_melody(midi.tokens, path)
+        paths.append(path)
     roll = notes_to_piano_roll(midi.notes, steps_per_quarter=4, allow_merge=True)
-    paths.append(render.save_piano_roll_png(roll, out / "melody.png", title="Generated melody"))
+    paths.append(render.save_piano_roll_png(roll, png, title="Generated melody"))
     files = [DemoFile(p, summarize(p)) for p in paths]
     files.append(DemoFile(result.run_dir, f"run directory, validation perplexity {result.val_perplexity:.1f} "
                                           f"after {result.epochs_run} epoch(s) ({result.seconds:.0f} s)"))

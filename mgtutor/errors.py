@@ -24,3 +24,8 @@ class DatasetError(MgtutorError, ValueError):
 class CheckpointWarning(UserWarning):
     """A checkpoint could not be used (missing, checksum mismatch, unreadable); training resumes from the one
     before. The command line prints it as one line."""
+
+
+class RunVersionWarning(UserWarning):
+    """A run directory was made by another mgtutor version: a setting it names is unknown here and is ignored. The
+    command line prints it as one line."""

@@ -58,6 +58,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from mgtutor.errors import MgtutorError
+from mgtutor.files import FileLock
 
 __all__ = [
     "REGISTRY",
@@ -557,68 +558,18 @@ def _check_integrity(path: Path, size: int | None, sha256: str | None, what: str
 
 @contextlib.contextmanager
 def _file_lock(target: Path, timeout: float, poll: float = 0.05) -> Iterator[None]:
-    """Hold an exclusive lock on ``.<target>.lock`` (fcntl/msvcrt); removed when released.
-
-    The inode is re-checked after locking, so deleting the lock file on release cannot let two
-    holders in at once.
-    """
-    lock_path = target.with_name(f".{target.name}.lock")
-    deadline = time.monotonic() + timeout
-    while True:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            while not _try_lock(fd):
-                if time.monotonic() >= deadline:
-                    raise LockTimeoutError(
-                        f"another process is fetching {target.name} (lock {lock_path} held for more "
-                        f"than {timeout:g} s); wait for it to finish, or delete the lock file if no "
-                        "fetch is running."
-                    )
-                time.sleep(poll)
-            try:
-                same = os.fstat(fd).st_ino == os.stat(lock_path).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
-                break
-        except BaseException:
-            os.close(fd)
-            raise
-        os.close(fd)  # the file we locked was removed by the previous holder: lock anew
+    """Hold the exclusive :class:`~mgtutor.files.FileLock` ``.<target>.lock`` (removed when released)."""
+    lock = FileLock(target.with_name(f".{target.name}.lock"))
+    if not lock.acquire(timeout, poll):
+        raise LockTimeoutError(
+            f"another process is fetching {target.name} (lock {lock.path} held for more "
+            f"than {timeout:g} s); wait for it to finish, or delete the lock file if no "
+            "fetch is running."
+        )
     try:
         yield
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(lock_path)
-        _unlock(fd)
-        os.close(fd)
-
-
-def _try_lock(fd: int) -> bool:
-    try:
-        if os.name == "nt":  # pragma: no cover - exercised on Windows only
-            import msvcrt
-
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError:
-        return False
-
-
-def _unlock(fd: int) -> None:
-    with contextlib.suppress(OSError):
-        if os.name == "nt":  # pragma: no cover
-            import msvcrt
-
-            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        lock.release()
 
 
 # --------------------------------------------------------------------------- HTTP

@@ -3,7 +3,8 @@
 Part of mgtutor. Used for every file the course writes that someone may read while it is
 being written or after a crash: WAV files, corpus caches, vocabularies, run directories
 (weights, config, the completion marker) and saved datasets. Downloads have their own
-resumable variant in :mod:`mgtutor.fetch`.
+resumable variant in :mod:`mgtutor.fetch`. :class:`FileLock` is the one exclusive lock the course takes
+(a download, an extraction, a run directory while it trains).
 
 The rule: write to a temporary file in the *same folder* (so the final rename stays on one
 file system, where ``os.replace`` is atomic), give it the permissions a plain ``open`` would
@@ -13,8 +14,10 @@ destination. On any exception the temporary file is removed and the destination 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,3 +66,100 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+class FileLock:
+    """An exclusive lock on the file ``path`` (``fcntl.flock``; ``msvcrt.locking`` on Windows), held by one process.
+
+    The holder writes its PID into the file (:attr:`holder` reads it back for a message) and deletes the file when it
+    releases the lock. A process that locked a file the previous holder had just deleted sees that its inode is no
+    longer the one at ``path`` and locks anew, so deleting on release never lets two holders in at once. The lock is
+    the operating system's: it goes with the process, so a killed holder leaves no stale lock (at most the file,
+    which the next holder reuses).
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this object holds the lock."""
+        return self._fd is not None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free; return whether this object now holds it."""
+        if self._fd is not None:
+            return True
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            if not _try_lock(fd):
+                os.close(fd)
+                return False
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            _unlock(fd)
+            os.close(fd)  # the file we locked was removed by the previous holder: lock anew
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def acquire(self, timeout: float, poll: float = 0.05) -> bool:
+        """Take the lock, waiting up to ``timeout`` seconds for its holder; return whether it was taken."""
+        deadline = time.monotonic() + timeout
+        while not self.try_acquire():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(poll)
+        return True
+
+    def release(self) -> None:
+        """Delete the lock file and let the lock go (nothing happens when this object does not hold it)."""
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        _unlock(fd)
+        os.close(fd)
+
+    @property
+    def holder(self) -> int | None:
+        """The PID written by the lock's holder, or None when the file is gone or holds none."""
+        try:
+            return int(self.path.read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            return None
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        if os.name == "nt":  # pragma: no cover - exercised on Windows only
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+def _unlock(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        if os.name == "nt":  # pragma: no cover
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_UN)

@@ -31,6 +31,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -48,7 +49,7 @@ from mgtutor.runs import RunDir, RunDirError, run_name
 
 __all__ = ["TrainError", "TimeBudget", "ProgressLine", "format_seconds", "RunCheckpoint", "CheckpointWarning",
            "BestCheckpoint", "sha256_file", "warmup_cosine", "EventLog", "read_events",
-           "FitResult", "fit_run", "read_log",
+           "FitResult", "fit_run", "read_log", "StopOnNonFinite",
            "reconcile_log", "train_melody", "melody_windows", "sequence_nll", "run_name", "RUN_FILES"]
 
 RUN_FILES = ("COMPLETE", "config.json", "log.csv", "model.weights.h5", "results.json", "vocab.json")
@@ -165,6 +166,25 @@ def warmup_cosine(epoch: int, base_lr: float, epochs: int, warmup: int = 0, fina
 STATE_FILE = "state.json"
 
 
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stop training at the first batch whose loss (any log ending in ``loss``) is NaN or infinite, by raising
+    :class:`TrainError` before the epoch ends: the epoch's checkpoint is never written, so nothing diverged is saved
+    and the run is never marked complete. (Keras' ``TerminateOnNaN`` lets the epoch end, and its checkpoint
+    would hold the NaN weights.)"""
+
+    epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        bad = sorted(k for k, v in (logs or {}).items() if k.endswith("loss") and not math.isfinite(float(v)))
+        if bad:
+            raise TrainError(f"training diverged: {', '.join(bad)} became {float(logs[bad[0]])} at epoch "
+                             f"{self.epoch + 1}, batch {batch + 1}; nothing of that epoch was saved: lower the "
+                             "learning rate and train again")
+
+
 class RunCheckpoint(keras.callbacks.BackupAndRestore):
     """Keras' ``BackupAndRestore``, made atomic and able to restore before ``fit`` starts.
 
@@ -193,9 +213,12 @@ class RunCheckpoint(keras.callbacks.BackupAndRestore):
         if not path.is_file():
             return None
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            state = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise RunDirError(f"{path}: unreadable resume state ({exc}); use --force to start over") from None
+        if not isinstance(state, dict) or not isinstance(state.get("weights"), str):
+            raise RunDirError(f"{path}: unreadable resume state (not a checkpoint record); use --force to start over")
+        return state
 
     def restore(self, model) -> tuple[int, float]:
         """Load the latest good checkpoint into ``model``; return (epochs done, training seconds so far).
@@ -503,7 +526,7 @@ def fit_run(run: RunDir, build: Callable[[], object], train: EpochData, valid: E
         reconcile_log(run.log_path, first)
         if first < epochs and not budget.exhausted:
             log = keras.callbacks.CSVLogger(str(run.log_path), append=True)
-            every = [budget, log, *callbacks, checkpoint]  # the checkpoint's commit comes last in each epoch
+            every = [StopOnNonFinite(), budget, log, *callbacks, checkpoint]  # the checkpoint's commit comes last
             with _op_determinism(deterministic):
                 if plan.engine in ("tf-mwms-loop", "jax-multiprocess"):
                     local = max(plan.replicas // plan.cluster.size, 1)

@@ -54,9 +54,9 @@ def test_seed_everything_reproduces_python_numpy_and_keras():
     assert random.random() != a[0]
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, "3", True, None])
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, "3", True, None])
 def test_seed_must_be_a_non_negative_int(seed):
-    with pytest.raises(ConfigError, match="non-negative int"):
+    with pytest.raises(ConfigError, match=r"seed must be an integer from 0 to 2\*\*32 - 1"):
         config.seed_everything(seed)
 
 

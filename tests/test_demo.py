@@ -38,7 +38,7 @@ def test_same_seed_same_midi_bytes_in_smoke_mode(tmp_path, capsys):
 def test_bad_seed_is_one_line(capsys):
     assert cli.main(["demo", "--seed", "-1", "--out", "unused"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("mgtutor: error:") and "non-negative" in err
+    assert err.startswith("mgtutor: error:") and "seed must be an integer from 0" in err
 
 
 def test_summarize_refuses_unknown_files(tmp_path):

@@ -115,7 +115,7 @@ def test_the_same_seed_gives_the_same_samples_and_the_noise_is_a_function_of_see
 
 
 def test_a_wgan_gp_gan_resumes_exactly(tmp_path):
-    cfg = {"task": "toy", "builder": "toy_gan", "builder_kwargs": {"data_dim": 2, "noise_dim": 2, "units": 8,
+    cfg = {"task": "gan-toy", "builder": "toy_gan", "builder_kwargs": {"data_dim": 2, "noise_dim": 2, "units": 8,
                                                                     "loss": "wgan-gp", "gp_weight": 1.0,
                                                                     "n_critic": 2, "pack": 2}}
 
@@ -189,7 +189,7 @@ JAX_SCRIPT = textwrap.dedent("""
             ("plain", {}, [points]),
             ("wgan", {"loss": "wgan-gp", "gp_weight": 1.0, "n_critic": 2, "pack": 2, "n_labels": 3}, [points, labels])]:
         kwargs = {"data_dim": 2, "noise_dim": 2, "units": 8, **kwargs}
-        cfg = {"task": "toy", "builder": "toy_gan", "builder_kwargs": kwargs}
+        cfg = {"task": "gan-toy", "builder": "toy_gan", "builder_kwargs": kwargs}
 
         def make():
             keras.utils.set_random_seed(0)

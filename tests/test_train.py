@@ -163,7 +163,7 @@ def test_unknown_corpus_and_run_directories_that_cannot_load(tiny_run, tmp_path)
         RunDir.prepare(tmp_path / "file", {"task": "t", "builder": "b"})
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("years of work")
-    with pytest.raises(RunDirError, match="deletes only run directories"):
+    with pytest.raises(RunDirError, match="not a run directory, and nothing in it is touched"):
         RunDir.prepare(tmp_path / "mine", {"task": "t", "builder": "b"}, force=True)
     assert (tmp_path / "mine" / "thesis.tex").is_file()
 
@@ -274,7 +274,7 @@ def _gan_build(seed=0):
 def test_a_two_optimizer_gan_trains_resumes_and_reloads(tmp_path):
     rng = np.random.default_rng(0)
     points = (rng.normal(size=(64, 2)) * 0.1 + [2.0, -1.0]).astype("float32")
-    cfg = {"task": "toy", "builder": "toy_gan", "builder_kwargs": {"data_dim": 2, "noise_dim": 2, "units": 8}}
+    cfg = {"task": "gan-toy", "builder": "toy_gan", "builder_kwargs": {"data_dim": 2, "noise_dim": 2, "units": 8}}
     straight = train.fit_run(RunDir.prepare(tmp_path / "a", cfg), _gan_build(), data.ArrayData([points], 16),
                              epochs=3)
     run = RunDir.prepare(tmp_path / "b", cfg)
@@ -295,7 +295,7 @@ def test_a_two_optimizer_gan_trains_resumes_and_reloads(tmp_path):
 
 def test_the_checkpoint_commit_point_is_state_json(tmp_path):
     """Only the files state.json names are kept; anything else in state/ is a torn write and is ignored."""
-    cfg = {"task": "toy", "builder": "toy_gan", "builder_kwargs": {"data_dim": 2, "noise_dim": 2, "units": 8}}
+    cfg = {"task": "gan-toy", "builder": "toy_gan", "builder_kwargs": {"data_dim": 2, "noise_dim": 2, "units": 8}}
     run = RunDir.prepare(tmp_path / "c", cfg)
     points = np.ones((8, 2), "float32")
     train.fit_run(run, _gan_build(), data.ArrayData([points], 4), epochs=3)
@@ -310,7 +310,7 @@ def test_the_checkpoint_commit_point_is_state_json(tmp_path):
 
 
 def test_the_time_budget_counts_the_whole_run_across_resumes(tmp_path):
-    cfg = {"task": "toy", "builder": "toy_gan", "builder_kwargs": {"data_dim": 2, "noise_dim": 2, "units": 8}}
+    cfg = {"task": "gan-toy", "builder": "toy_gan", "builder_kwargs": {"data_dim": 2, "noise_dim": 2, "units": 8}}
     points = np.ones((8, 2), "float32")
     first = train.fit_run(RunDir.prepare(tmp_path / "t", cfg), _gan_build(), data.ArrayData([points], 4), epochs=1)
     assert first.train_seconds > 0 and not first.stopped_by_budget

@@ -77,11 +77,77 @@ def register_task(task: Task) -> Task:
     return task
 
 
+MAX_BATCH_SIZE = 2**16
+"""The largest ``--batch-size`` a task accepts (a batch the size of the data is at most a few thousand examples)."""
+MAX_TRANSPOSE = 12
+"""The largest random transposition, in semitones either way: an octave; beyond it, shifts move most notes of a
+piece off the keyboard."""
+
+
+def check_settings(s) -> None:
+    """The checks every training task's settings share, for the fields ``s`` has: the seed (:func:`mgtutor.config
+    .check_seed`), a finite learning rate > 0, 0 ≤ ``transpose`` ≤ :data:`MAX_TRANSPOSE`, ``batch_size`` ≤
+    :data:`MAX_BATCH_SIZE`, ``stride`` ≤ ``window`` (no target is skipped) and a time budget > 0.
+
+    Raises:
+        TrainError: the first failed check (the message names the setting).
+    """
+    import math
+
+    from mgtutor import config
+    from mgtutor.errors import ConfigError
+    from mgtutor.train import TrainError
+
+    try:
+        config.check_seed(s.seed)
+    except ConfigError as exc:
+        raise TrainError(str(exc)) from None
+    rate = getattr(s, "learning_rate", 1.0)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not (math.isfinite(rate) and rate > 0):
+        raise TrainError(f"the learning rate must be a finite number > 0, got {rate!r}")
+    if not 0 <= getattr(s, "transpose", 0) <= MAX_TRANSPOSE:
+        raise TrainError(f"transpose must be from 0 to {MAX_TRANSPOSE} semitones, got {s.transpose!r}")
+    if getattr(s, "batch_size", 1) > MAX_BATCH_SIZE:
+        raise TrainError(f"batch_size must be at most {MAX_BATCH_SIZE}, got {s.batch_size!r}")
+    if hasattr(s, "stride") and hasattr(s, "window") and s.stride > s.window:
+        raise TrainError(f"stride {s.stride} > window {s.window} would skip training targets; use stride ≤ window")
+    if s.time_budget_min is not None and not s.time_budget_min > 0:
+        raise TrainError(f"the time budget must be > 0 minutes, got {s.time_budget_min!r}")
+
+
+def settings_from_config(cls, training: dict, source):
+    """The settings dataclass ``cls`` of a run, from its config.json ``training`` (read by :func:`mgtutor.runs
+    .RunDir.open`): a setting this version does not know (a run made by another mgtutor version) is dropped with a
+    one-line :class:`~mgtutor.errors.RunVersionWarning`; one it lacks takes its default.
+
+    Raises:
+        RunDirError: ``training`` is not an object, or lacks a setting that has no default.
+    """
+    import warnings
+    from dataclasses import MISSING
+
+    from mgtutor.errors import RunVersionWarning
+    from mgtutor.runs import RunDirError
+
+    if not isinstance(training, dict):
+        raise RunDirError(f"{source}: its training settings are not an object; train again")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(training) - set(known))
+    if unknown:
+        warnings.warn(f"{source}: made by another mgtutor version; its setting(s) {', '.join(unknown)} are unknown "
+                      "here and ignored", RunVersionWarning, stacklevel=2)
+    lacking = sorted(n for n, f in known.items() if n not in training and f.default is MISSING
+                     and f.default_factory is MISSING)
+    if lacking:
+        raise RunDirError(f"{source}: made by another mgtutor version; it lacks the setting(s) {', '.join(lacking)}; "
+                          "train again")
+    return cls(**{k: v for k, v in training.items() if k in known})
+
+
 def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], what: str):
     """A settings dataclass ``cls`` with the mode's defaults (``smoke`` in smoke mode), then ``overrides`` (``None``
     values ignored), after the checks every training task shares: no unknown name, the ``positive`` fields are
-    integers ≥ 1, the seed an integer ≥ 0, ``stride`` ≤ ``window`` (no target is skipped; for settings that have
-    both) and a time budget > 0.
+    integers ≥ 1, and :func:`check_settings`.
 
     Raises:
         TrainError: the first failed check (the message names the setting).
@@ -98,12 +164,7 @@ def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], wh
         value = getattr(s, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise TrainError(f"{name} must be a positive integer, got {value!r}")
-    if isinstance(s.seed, bool) or not isinstance(s.seed, int) or s.seed < 0:
-        raise TrainError(f"seed must be a non-negative integer, got {s.seed!r}")
-    if hasattr(s, "stride") and hasattr(s, "window") and s.stride > s.window:
-        raise TrainError(f"stride {s.stride} > window {s.window} would skip training targets; use stride ≤ window")
-    if s.time_budget_min is not None and not s.time_budget_min > 0:
-        raise TrainError(f"the time budget must be > 0 minutes, got {s.time_budget_min!r}")
+    check_settings(s)
     return s
 
 

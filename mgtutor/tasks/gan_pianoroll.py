@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
-from mgtutor.tasks import Task, make_settings, option, register_task, run_dir_option, run_options
+from mgtutor.tasks import Task, make_settings, option, register_task, run_dir_option, run_options, settings_from_config
 
 TASK = "gan-pianoroll"
 BUILDER = "bar_gan"
@@ -203,7 +203,7 @@ class BarGanRun:
 
     @property
     def settings(self) -> BarGanSettings:
-        return BarGanSettings(**self.config["training"])
+        return settings_from_config(BarGanSettings, self.config["training"], self.run_dir)
 
     @property
     def bars(self) -> dict[str, np.ndarray]:
@@ -250,28 +250,28 @@ def train(bars: dict, out, s: BarGanSettings | None = None, force: bool = False,
     s = s or settings()
     if not len(bars["train"]):
         raise TrainError("no training bars: the split holds no 4/4 chorale; use more chorales")
-    run = RunDir.prepare(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
-                               "data": {"spec": "chorales", "bars": {k: len(v) for k, v in bars.items()}},
-                               "training": asdict(s)}, force=force)
-    save_bars(bars, run.path / BARS_FILE)
-    x = bars["train"].astype("float32")[..., None]
-    train_data = FullBatchData((x,), s.batch_size, shuffle=True, seed=s.seed)
+    with RunDir.prepare(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
+                              "data": {"spec": "chorales", "bars": {k: len(v) for k, v in bars.items()}},
+                              "training": asdict(s)}, force=force) as run:
+        save_bars(bars, run.path / BARS_FILE)
+        x = bars["train"].astype("float32")[..., None]
+        train_data = FullBatchData((x,), s.batch_size, shuffle=True, seed=s.seed)
 
-    def build():
-        config.seed_everything(s.seed)
-        gan = models.build(BUILDER, **s.builder_kwargs())
-        gan.compile(d_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9),
-                    g_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9))
-        return gan
+        def build():
+            config.seed_everything(s.seed)
+            gan = models.build(BUILDER, **s.builder_kwargs())
+            gan.compile(d_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9),
+                        g_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9))
+            return gan
 
-    clock = cpu_clock()
-    fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
-                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
-    results = {"evaluation": evaluate(fit.model, bars, s), "epochs_run": fit.epochs_run,
-               "stopped_by_budget": fit.stopped_by_budget, "train_seconds": fit.train_seconds,
-               "train_cpu_seconds": clock.seconds, "wall_seconds": time.monotonic() - start}
-    run.finish(results)
-    return BarGanRun(run.path, fit.model, run.config, results)
+        clock = cpu_clock()
+        fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
+                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
+        results = {"evaluation": evaluate(fit.model, bars, s), "epochs_run": fit.epochs_run,
+                   "stopped_by_budget": fit.stopped_by_budget, "train_seconds": fit.train_seconds,
+                   "train_cpu_seconds": clock.seconds, "wall_seconds": time.monotonic() - start}
+        run.finish(results)
+        return BarGanRun(run.path, fit.model, run.config, results)
 
 
 def load(run_dir) -> BarGanRun:

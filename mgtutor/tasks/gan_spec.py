@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from mgtutor import config
-from mgtutor.tasks import Task, make_settings, option, register_task, run_dir_option, run_options
+from mgtutor.tasks import Task, make_settings, option, register_task, run_dir_option, run_options, settings_from_config
 
 TASK = "gan-spec"
 BUILDER = "spec_gan"
@@ -256,8 +256,8 @@ class SpecGanRun:
 
     @property
     def settings(self) -> SpecGanSettings:
-        t = dict(self.config["training"])
-        return SpecGanSettings(**{**t, "velocities": tuple(t["velocities"])})
+        s = settings_from_config(SpecGanSettings, self.config["training"], self.run_dir)
+        return replace(s, velocities=tuple(s.velocities))
 
 
 def train(notes: dict, out, s: SpecGanSettings | None = None, force: bool = False, callbacks=(),
@@ -280,36 +280,36 @@ def train(notes: dict, out, s: SpecGanSettings | None = None, force: bool = Fals
 
     start = time.monotonic()
     s = s or settings()
-    run = RunDir.prepare(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
-                               "classifier": {"builder": CLASSIFIER, "builder_kwargs": s.classifier_kwargs()},
-                               "data": {"spec": "one-shot notes", "notes": len(notes["label"]),
-                                        "spectrogram": spec_config().to_dict(), "held_out_seeds": list(HELD_OUT_SEEDS)},
-                               "training": asdict(s)}, force=force)
-    train_data = FullBatchData((notes["spec"], notes["label"]), s.batch_size, shuffle=True, seed=s.seed)
+    with RunDir.prepare(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
+                              "classifier": {"builder": CLASSIFIER, "builder_kwargs": s.classifier_kwargs()},
+                              "data": {"spec": "one-shot notes", "notes": len(notes["label"]),
+                                       "spectrogram": spec_config().to_dict(), "held_out_seeds": list(HELD_OUT_SEEDS)},
+                              "training": asdict(s)}, force=force) as run:
+        train_data = FullBatchData((notes["spec"], notes["label"]), s.batch_size, shuffle=True, seed=s.seed)
 
-    def build():
-        config.seed_everything(s.seed)
-        gan = models.build(BUILDER, **s.builder_kwargs())
-        gan.compile(d_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9),
-                    g_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9))
-        return gan
+        def build():
+            config.seed_everything(s.seed)
+            gan = models.build(BUILDER, **s.builder_kwargs())
+            gan.compile(d_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9),
+                        g_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9))
+            return gan
 
-    clock = cpu_clock()
-    fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
-                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
-    c0 = time.process_time()
-    clf = train_classifier(notes, s)
-    classifier_cpu = time.process_time() - c0
-    bare = models.build(CLASSIFIER, **s.classifier_kwargs())  # the weights without the optimizer's state
-    bare.set_weights(clf.get_weights())
-    with atomic_path(run.path / CLASSIFIER_FILE, suffix=".weights.h5") as tmp:
-        bare.save_weights(str(tmp))
-    results = {"evaluation": evaluate(fit.model, clf, s), "epochs_run": fit.epochs_run,
-               "stopped_by_budget": fit.stopped_by_budget, "train_seconds": fit.train_seconds,
-               "train_cpu_seconds": clock.seconds, "classifier_cpu_seconds": classifier_cpu,
-               "wall_seconds": time.monotonic() - start}
-    run.finish(results)
-    return SpecGanRun(run.path, fit.model, clf, run.config, results)
+        clock = cpu_clock()
+        fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
+                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
+        c0 = time.process_time()
+        clf = train_classifier(notes, s)
+        classifier_cpu = time.process_time() - c0
+        bare = models.build(CLASSIFIER, **s.classifier_kwargs())  # the weights without the optimizer's state
+        bare.set_weights(clf.get_weights())
+        with atomic_path(run.path / CLASSIFIER_FILE, suffix=".weights.h5") as tmp:
+            bare.save_weights(str(tmp))
+        results = {"evaluation": evaluate(fit.model, clf, s), "epochs_run": fit.epochs_run,
+                   "stopped_by_budget": fit.stopped_by_budget, "train_seconds": fit.train_seconds,
+                   "train_cpu_seconds": clock.seconds, "classifier_cpu_seconds": classifier_cpu,
+                   "wall_seconds": time.monotonic() - start}
+        run.finish(results)
+        return SpecGanRun(run.path, fit.model, clf, run.config, results)
 
 
 def load(run_dir) -> SpecGanRun:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
-from mgtutor.tasks import Task, option, register_task, run_dir_option, run_options
+from mgtutor.tasks import Task, check_settings, option, register_task, run_dir_option, run_options, settings_from_config
 
 TASK = "gan-toy"
 MODELS = ("gan", "pacgan", "wgan-gp")
@@ -104,15 +104,12 @@ def settings(**overrides) -> GanToySettings:
         value = getattr(s, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise TrainError(f"{name} must be a positive integer, got {value!r}")
-    if isinstance(s.seed, bool) or not isinstance(s.seed, int) or s.seed < 0:
-        raise TrainError(f"seed must be a non-negative integer, got {s.seed!r}")
+    check_settings(s)
     if s.model == "pacgan" and s.batch_size % s.pack:
         raise TrainError(f"batch_size {s.batch_size} is not a multiple of pack {s.pack}")
     if not (s.learning_rate > 0 and 0 < s.final_lr_fraction <= 1 and s.gp_weight >= 0):
         raise TrainError(f"need learning_rate > 0, 0 < final_lr_fraction ≤ 1 and gp_weight ≥ 0; got "
                          f"{s.learning_rate}, {s.final_lr_fraction}, {s.gp_weight}")
-    if s.time_budget_min is not None and not s.time_budget_min > 0:
-        raise TrainError(f"the time budget must be > 0 minutes, got {s.time_budget_min!r}")
     return s
 
 
@@ -151,7 +148,7 @@ class GanToyRun:
 
     @property
     def settings(self) -> GanToySettings:
-        return GanToySettings(**self.config["training"])
+        return settings_from_config(GanToySettings, self.config["training"], self.run_dir)
 
 
 def train(out, s: GanToySettings | None = None, force: bool = False, callbacks=(), verbose: int = 0) -> GanToyRun:
@@ -168,24 +165,23 @@ def train(out, s: GanToySettings | None = None, force: bool = False, callbacks=(
 
     start = time.monotonic()
     s = s or settings()
-    run = RunDir.prepare(out, {"task": TASK, "builder": "toy_gan", "builder_kwargs": s.builder_kwargs(),
-                               "seed": s.seed, "data": {"spec": s.data}, "training": asdict(s)}, force=force)
+    with RunDir.prepare(out, {"task": TASK, "builder": "toy_gan", "builder_kwargs": s.builder_kwargs(),
+                              "seed": s.seed, "data": {"spec": s.data}, "training": asdict(s)}, force=force) as run:
+        def build():
+            config.seed_everything(s.seed)
+            model = models.build("toy_gan", **s.builder_kwargs())
+            d_opt, g_opt = optimizers(s)
+            model.compile(d_optimizer=d_opt, g_optimizer=g_opt, steps_per_execution=math.gcd(100, s.steps_per_epoch))
+            return model
 
-    def build():
-        config.seed_everything(s.seed)
-        model = models.build("toy_gan", **s.builder_kwargs())
-        d_opt, g_opt = optimizers(s)
-        model.compile(d_optimizer=d_opt, g_optimizer=g_opt, steps_per_execution=math.gcd(100, s.steps_per_epoch))
-        return model
-
-    stream = ToyData(s.data, s.steps_per_epoch * s.batch_size, s.batch_size, seed=s.seed)
-    fit = fit_run(run, build, stream, epochs=s.epochs, callbacks=list(callbacks), verbose=verbose,
-                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min)
-    results = {"data": s.data, "model": s.model, "seed": s.seed, **scores(fit.model, s.data, s.seed),
-               "epochs_run": fit.epochs_run, "stopped_by_budget": fit.stopped_by_budget,
-               "train_seconds": fit.train_seconds, "wall_seconds": time.monotonic() - start}
-    run.finish(results)
-    return GanToyRun(run.path, fit.model, run.config, results)
+        stream = ToyData(s.data, s.steps_per_epoch * s.batch_size, s.batch_size, seed=s.seed)
+        fit = fit_run(run, build, stream, epochs=s.epochs, callbacks=list(callbacks), verbose=verbose,
+                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min)
+        results = {"data": s.data, "model": s.model, "seed": s.seed, **scores(fit.model, s.data, s.seed),
+                   "epochs_run": fit.epochs_run, "stopped_by_budget": fit.stopped_by_budget,
+                   "train_seconds": fit.train_seconds, "wall_seconds": time.monotonic() - start}
+        run.finish(results)
+        return GanToyRun(run.path, fit.model, run.config, results)
 
 
 def load(run_dir) -> GanToyRun:
@@ -266,10 +262,6 @@ def _run_train(args) -> int:
 
 
 def _run_evaluate(args) -> int:
-    from mgtutor.train import TrainError
-
-    if args.seed is not None and args.seed < 0:
-        raise TrainError(f"--seed must be ≥ 0, got {args.seed}")
     run = load(args.run_dir)
     s = run.settings
     seed = s.seed if args.seed is None else args.seed

@@ -35,6 +35,7 @@ from mgtutor.tasks import (
     register_task,
     run_dir_option,
     run_options,
+    settings_from_config,
     training_plan,
 )
 
@@ -109,13 +110,15 @@ def load_corpus(corpus: str, limit: int | None = None) -> list[list[str]]:
     For a folder, each file's melody is chosen and folded into the vocabulary's range by
     :func:`mgtutor.data.folder_melodies`, which prints one line per skipped file and a summary.
     Raises:
-        TrainError: an unknown corpus name that is not a folder.
+        TrainError: an unknown corpus name that is not a folder, or a ``limit`` below 2 (a run holds one melody out).
         DatasetError: a folder with no usable melody.
     See: notebooks/06_melody_generation.ipynb §1.
     """
     from mgtutor import data
     from mgtutor.train import TrainError
 
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 2):
+        raise TrainError(f"--limit must be at least 2 pieces (one is held out for validation), got {limit!r}")
     if corpus == "chorales":  # the shipped soprano lines: what a parse gives, without the minute of parsing
         lines = list(data.chorale_soprano_lines().values())
         return lines[: limit if limit is not None else config.pick(None, data.SMOKE_CHORALES)]
@@ -201,13 +204,14 @@ def splits(melodies: Sequence[Sequence[str]], s: MelodySettings, vocab):
 
 def train(melodies: Sequence[Sequence[str]], out, s: MelodySettings | None = None, corpus: str = "custom",
           limit: int | None = None, force: bool = False, callbacks: Sequence = (), verbose: int = 0,
-          plan=None) -> MelodyRun:
+          plan=None, origin: str | None = None) -> MelodyRun:
     """Train (or resume) a melody run in ``out`` and return it.
 
     Running it again on an unfinished run with the same settings resumes it; on a finished one it refuses
     (``force`` starts over); with other settings it refuses and names them (:meth:`RunDir.prepare`).
     ``plan`` (:class:`mgtutor.distribute.TrainingPlan`) says where and how it trains (notebook 10); it is
-    recorded in config.json but not compared, so a run may resume on other hardware.
+    recorded in config.json but not compared, so a run may resume on other hardware. ``origin`` (e.g. ``"demo"``) is
+    recorded in config.json when given: what made the run, so that it alone replaces its own runs.
     Raises:
         TrainError: fewer than 2 melodies or a bad setting. RunDirError: see above.
     See: notebooks/06_melody_generation.ipynb §2.
@@ -225,38 +229,39 @@ def train(melodies: Sequence[Sequence[str]], out, s: MelodySettings | None = Non
     vocab = melody_vocabulary()
     train_data, valid_data, train_idx, valid_idx = splits(melodies, s, vocab)
     kwargs = s.model_kwargs(len(vocab))
-    run = RunDir.prepare(out if plan is None else plan.run_path(out), {
+    with RunDir.prepare(out if plan is None else plan.run_path(out), {
         "task": "melody", "builder": BUILDER, "builder_kwargs": kwargs, "seed": s.seed,
         "data": {"corpus": corpus, "limit": limit, "pieces": len(melodies), "encoding": "melody-grid",
                  "steps_per_quarter": s.steps_per_quarter, "qpm": s.qpm,
                  "split": {"by": s.split, "seed": s.seed, "valid_fraction": s.valid_fraction,
                            "valid_index": sorted(valid_idx)}},
         "training": asdict(s), "execution": plan.record() if plan is not None else None,
-    }, force=force)
-    vocab.save(run.path / VOCAB_FILE)
+        **({"origin": origin} if origin else {}),
+    }, force=force) as run:
+        vocab.save(run.path / VOCAB_FILE)
 
-    def build():
-        config.seed_everything(s.seed)
-        model = models.build(BUILDER, **kwargs)
-        model.compile(optimizer=keras.optimizers.Adam(s.learning_rate, clipnorm=1.0),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True,
-                                                                      reduction="mean_with_sample_weight"),
-                      weighted_metrics=[keras_metric("token")])
-        return model
+        def build():
+            config.seed_everything(s.seed)
+            model = models.build(BUILDER, **kwargs)
+            model.compile(optimizer=keras.optimizers.Adam(s.learning_rate, clipnorm=1.0),
+                          loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True,
+                                                                          reduction="mean_with_sample_weight"),
+                          weighted_metrics=[keras_metric("token")])
+            return model
 
-    fit = fit_run(run, build, train_data, valid_data, epochs=s.epochs,
-                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min,
-                  callbacks=callbacks, verbose=verbose, plan=plan)
-    val_nll = validation_nll(fit.model, valid_data)
-    results = {"val_nll": val_nll, "val_perplexity": math.exp(val_nll), "uniform_perplexity": len(vocab),
-               "epochs_run": fit.epochs_run, "stopped_by_budget": fit.stopped_by_budget,
-               "train_windows": train_data.examples_per_epoch, "valid_windows": valid_data.examples_per_epoch,
-               "train_pieces": len(train_idx), "valid_pieces": len(valid_idx),
-               "train_seconds": fit.train_seconds, "wall_seconds": time.monotonic() - start}
-    run.finish(results)
-    if plan is not None:
-        plan.barrier()
-    return MelodyRun(run.path, fit.model, vocab, run.config, results, fit.history)
+        fit = fit_run(run, build, train_data, valid_data, epochs=s.epochs,
+                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min,
+                      callbacks=callbacks, verbose=verbose, plan=plan)
+        val_nll = validation_nll(fit.model, valid_data)
+        results = {"val_nll": val_nll, "val_perplexity": math.exp(val_nll), "uniform_perplexity": len(vocab),
+                   "epochs_run": fit.epochs_run, "stopped_by_budget": fit.stopped_by_budget,
+                   "train_windows": train_data.examples_per_epoch, "valid_windows": valid_data.examples_per_epoch,
+                   "train_pieces": len(train_idx), "valid_pieces": len(valid_idx),
+                   "train_seconds": fit.train_seconds, "wall_seconds": time.monotonic() - start}
+        run.finish(results)
+        if plan is not None:
+            plan.barrier()
+        return MelodyRun(run.path, fit.model, vocab, run.config, results, fit.history)
 
 
 def validation_nll(model, valid) -> float:
@@ -377,7 +382,7 @@ def _run_evaluate(args) -> int:
         raise RunDirError(f"{run.run_dir}: trained on melodies passed in code; evaluate it with "
                           "mgtutor.tasks.melody.validation_nll in that code")
     melodies = load_corpus(data_spec["corpus"], data_spec["limit"])
-    s = MelodySettings(**run.config["training"])
+    s = settings_from_config(MelodySettings, run.config["training"], run.run_dir)
     _, valid, _, valid_idx = splits(melodies, s, run.vocab)
     if sorted(valid_idx) != data_spec["split"]["valid_index"]:
         raise RunDirError(f"{run.run_dir}: the corpus no longer gives this run's validation split; train again")

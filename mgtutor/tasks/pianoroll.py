@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
+from mgtutor.errors import DatasetError
 from mgtutor.tasks import (
     SCALE_OPTIONS,
     Task,
@@ -200,45 +201,48 @@ def train(split: dict, out, s: PianoRollSettings | None = None, data_spec: str =
     start = time.monotonic()
     s = s or settings()
     builder = MODELS[s.model]
-    run = RunDir.prepare(out if plan is None else plan.run_path(out), {
-        "task": "pianoroll", "builder": builder, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
-        "data": {"spec": data_spec, "pieces": {k: len(v) for k, v in split.items()}}, "training": asdict(s),
-        "execution": plan.record() if plan is not None else None}, force=force)
-    if s.model in NUMPY_MODELS:
-        model = models.build(builder, **s.builder_kwargs()).fit(split["train"])
-        run.save_model(model)
-        epochs, budget_hit, seconds = 0, False, time.monotonic() - start
-    else:
+    if s.model not in NUMPY_MODELS:  # the windows first: a split too short for one fails before the run directory
         shifts = list(range(-s.transpose, s.transpose + 1)) if s.transpose else []
-        train_data = data.NextStepData(_framed(split["train"]), s.window, s.stride, s.batch_size, shuffle=True,
-                                       seed=s.seed, shifts=shifts,
-                                       transposer=data.roll_transposer(shifts) if shifts else None, dtype="float32")
-        valid_data = data.NextStepData(_framed(split["valid"]), s.window, s.window, s.batch_size, dtype="float32")
+        try:
+            train_data = data.NextStepData(_framed(split["train"]), s.window, s.stride, s.batch_size, shuffle=True,
+                                           seed=s.seed, shifts=shifts,
+                                           transposer=data.roll_transposer(shifts) if shifts else None, dtype="float32")
+            valid_data = data.NextStepData(_framed(split["valid"]), s.window, s.window, s.batch_size, dtype="float32")
+        except DatasetError as exc:
+            raise DatasetError(f"{data_spec}: {exc}") from None
         if s.model == "nade":
             train_data, valid_data = data.TeacherForced(train_data), data.TeacherForced(valid_data)
+    with RunDir.prepare(out if plan is None else plan.run_path(out), {
+        "task": "pianoroll", "builder": builder, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
+        "data": {"spec": data_spec, "pieces": {k: len(v) for k, v in split.items()}}, "training": asdict(s),
+        "execution": plan.record() if plan is not None else None}, force=force) as run:
+        if s.model in NUMPY_MODELS:
+            model = models.build(builder, **s.builder_kwargs()).fit(split["train"])
+            run.save_model(model)
+            epochs, budget_hit, seconds = 0, False, time.monotonic() - start
+        else:
+            rate = s.learning_rate if s.schedule == "constant" else keras.optimizers.schedules.CosineDecay(
+                s.learning_rate, s.epochs * train_data.steps_per_epoch, alpha=FINAL_LR_FRACTION)
 
-        rate = s.learning_rate if s.schedule == "constant" else keras.optimizers.schedules.CosineDecay(
-            s.learning_rate, s.epochs * train_data.steps_per_epoch, alpha=FINAL_LR_FRACTION)
+            def build():
+                config.seed_everything(s.seed)
+                model = models.build(builder, **s.builder_kwargs())
+                model.compile(optimizer=keras.optimizers.Adam(rate, clipnorm=1.0), loss=models.frame_loss(),
+                              weighted_metrics=[keras_metric("frame")])
+                return model
 
-        def build():
-            config.seed_everything(s.seed)
-            model = models.build(builder, **s.builder_kwargs())
-            model.compile(optimizer=keras.optimizers.Adam(rate, clipnorm=1.0), loss=models.frame_loss(),
-                          weighted_metrics=[keras_metric("frame")])
-            return model
-
-        best = BestCheckpoint(run.state_dir, run.log_path, monitor="val_nll", patience=s.patience)
-        fit = fit_run(run, build, train_data, valid_data, epochs=s.epochs, callbacks=[best, *callbacks],
-                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose,
-                      plan=plan)
-        model, epochs, budget_hit, seconds = fit.model, fit.epochs_run, fit.stopped_by_budget, fit.train_seconds
-    valid = score(model, split["valid"])
-    results = {"model": s.model, "valid": valid, "epochs_run": epochs, "stopped_by_budget": budget_hit,
-               "train_seconds": seconds, "wall_seconds": time.monotonic() - start}
-    run.finish(results)
-    if plan is not None:
-        plan.barrier()
-    return PianoRollRun(run.path, model, run.config, results)
+            best = BestCheckpoint(run.state_dir, run.log_path, monitor="val_nll", patience=s.patience)
+            fit = fit_run(run, build, train_data, valid_data, epochs=s.epochs, callbacks=[best, *callbacks],
+                          time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose,
+                          plan=plan)
+            model, epochs, budget_hit, seconds = fit.model, fit.epochs_run, fit.stopped_by_budget, fit.train_seconds
+        valid = score(model, split["valid"])
+        results = {"model": s.model, "valid": valid, "epochs_run": epochs, "stopped_by_budget": budget_hit,
+                   "train_seconds": seconds, "wall_seconds": time.monotonic() - start}
+        run.finish(results)
+        if plan is not None:
+            plan.barrier()
+        return PianoRollRun(run.path, model, run.config, results)
 
 
 def load(run_dir) -> PianoRollRun:
