@@ -244,7 +244,8 @@ def _add_data_commands(parser: argparse.ArgumentParser, common: argparse.Argumen
     p = sub.add_parser("path", parents=[common], help="print a dataset's folder")
     p.add_argument("name")
     p.set_defaults(data_run=_data_path)
-    p = sub.add_parser("remove", parents=[common], help="delete a fetched dataset")
+    p = sub.add_parser("remove", parents=[common],
+                       help="delete a fetched dataset (nothing, if its folder holds files of yours)")
     p.add_argument("name")
     p.set_defaults(data_run=_data_remove)
 

@@ -1258,16 +1258,44 @@ def verify(name: str | Dataset, dest: str | os.PathLike | None = None) -> list[V
 
 
 def remove(name: str | Dataset, dest: str | os.PathLike | None = None) -> bool:
-    """Delete a fetched dataset's folder ``<dest>/<name>``; return whether there was one.
+    """Delete a fetched dataset: its own files, then its folder ``<dest>/<name>``; return whether there was one.
 
-    Only the registry name's own folder under ``dest`` is ever removed.
+    Rule: only what :func:`get` and :func:`import_file` write there is deleted: each file of the
+    registry entry with its ``.sha256``, ``.part`` and lock files, and the folders its archives
+    were extracted into (whole, as ``get --force`` replaces them; links inside are removed, never
+    followed). Everything is checked before anything is deleted: when the folder holds anything
+    else (a file of yours, a link where an extracted folder belongs), or is itself a symbolic link
+    or a file, nothing is deleted and the error names what is in the way.
 
     Raises:
         UnknownDatasetError: no such dataset.
+        FetchError: ``<dest>/<name>`` is not a folder, or holds files that are not the dataset's.
     See: notebooks/10_full_training.ipynb §1.
     """
-    root = dataset_dir(name, dest)
-    if not root.exists():
+    ds = get_dataset(name)
+    root = dataset_dir(ds, dest)
+    if not os.path.lexists(root):
         return False
-    shutil.rmtree(root)
+    if root.is_symlink() or not root.is_dir():
+        kind = "a symbolic link" if root.is_symlink() else "a file"
+        raise FetchError(f"{root} is {kind}, not a dataset folder; nothing was removed. Delete it yourself if "
+                         "you no longer need it.")
+    files = {n for f in ds.files for n in (f.name, f"{f.name}.sha256", f"{f.name}.part", f".{f.name}.lock")}
+    folders = {f.extract_to for f in ds.files if f.extract_to}
+    files |= {f".{d}.lock" for d in folders}
+    ours, foreign = [], []
+    for entry in sorted(root.iterdir()):
+        real_dir = entry.is_dir() and not entry.is_symlink()
+        if (any(entry.name == d or entry.name.startswith(f".{d}.extract-") for d in folders) if real_dir
+                else entry.name in files):
+            ours.append((entry, real_dir))
+        else:
+            foreign.append(entry.name + ("/" if real_dir else ""))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise FetchError(f"{root} holds files that are not {ds.name}'s ({shown}); nothing was removed. Move "
+                         "them elsewhere and remove it again, or delete the folder yourself.")
+    for entry, real_dir in ours:
+        shutil.rmtree(entry) if real_dir else entry.unlink()
+    root.rmdir()
     return True

@@ -164,3 +164,33 @@ def test_fetch_holds_no_command_line_code():
                 for alias in node.names}
     imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert "argparse" not in imported and "mgtutor.cli" not in (ROOT / "mgtutor" / "fetch.py").read_text()
+
+
+def test_remove_keeps_a_users_folder_and_names_the_files(capsys, monkeypatch, tmp_path):
+    register(monkeypatch, "https://example.invalid/data.bin")
+    diary = tmp_path / "userhome" / "toy" / "diary.txt"
+    diary.parent.mkdir(parents=True)
+    diary.write_text("my diary")
+    code, out, err = data(capsys, "remove", "toy", "--dest", str(tmp_path / "userhome"))
+    assert code == cli.EXIT_USAGE and out == "" and err.count("\n") == 1 and err.startswith("mgtutor: error:")
+    assert "(diary.txt); nothing was removed" in err and diary.read_text() == "my diary"
+
+
+@pytest.mark.parametrize("kind", ["symlink", "file"])
+def test_remove_of_a_link_or_a_file_in_place_of_the_folder_is_one_line_and_touches_nothing(
+        capsys, monkeypatch, tmp_path, kind):
+    register(monkeypatch, "https://example.invalid/data.bin")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "data.bin").write_bytes(DATA)
+    root = tmp_path / "dest" / "toy"
+    root.parent.mkdir()
+    if kind == "symlink":
+        root.symlink_to(mine)
+    else:
+        root.write_text("a file")
+    code, out, err = data(capsys, "remove", "toy", "--dest", str(tmp_path / "dest"))
+    assert code == cli.EXIT_USAGE and out == "" and err.count("\n") == 1
+    assert err.startswith(f"mgtutor: error: {root} is a {'symbolic link' if kind == 'symlink' else 'file'}")
+    assert (mine / "data.bin").read_bytes() == DATA
+    assert root.is_symlink() if kind == "symlink" else root.read_text() == "a file"

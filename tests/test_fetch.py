@@ -536,3 +536,62 @@ def test_import_file_checks_before_placing(tmp_path):
         fetch.import_file(ds, good, dest)
     with pytest.raises(FileNotFoundError, match="no such file"):
         fetch.import_file(ds, tmp_path / "nope.bin", dest)
+
+
+def fetched_toy_with_archive(tmp_path: Path) -> tuple[Dataset, Path]:
+    """An unverified one-archive toy dataset imported into ``tmp_path/dest``, with a crash's leftovers beside it."""
+    archive = make_zip(tmp_path / "toy.zip", {"a.txt": b"a", "sub/b.bin": DATA})
+    ds = toy_dataset("https://example.invalid/toy.zip", name="toy.zip", extract_to="toy-files", sha256=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnverifiedDownloadWarning)
+        root = fetch.import_file(ds, archive, tmp_path / "dest")
+    (root / "toy.zip.part").write_bytes(b"partial")
+    (root / ".toy.zip.lock").touch()
+    (root / ".toy-files.lock").touch()
+    (root / ".toy-files.extract-x1y2").mkdir()
+    return ds, root
+
+
+def test_remove_deletes_the_datasets_own_files_and_its_folder(tmp_path):
+    ds, root = fetched_toy_with_archive(tmp_path)
+    outside = tmp_path / "mine"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    (root / "toy-files" / "link").symlink_to(outside)  # a link inside the extracted folder is not followed
+    assert set(os.listdir(root)) == {"toy.zip", "toy.zip.sha256", "toy.zip.part", ".toy.zip.lock", "toy-files",
+                                     ".toy-files.lock", ".toy-files.extract-x1y2"}
+    assert fetch.remove(ds, tmp_path / "dest") is True
+    assert os.listdir(tmp_path / "dest") == [] and (outside / "keep.txt").read_text() == "mine"
+    assert fetch.remove(ds, tmp_path / "dest") is False
+
+
+def link_in_place_of_the_extracted_folder(root: Path, outside: Path) -> None:
+    (root / "toy-files").rename(outside / "moved")
+    (root / "toy-files").symlink_to(outside)
+
+
+@pytest.mark.parametrize("make, named", [
+    (lambda root, outside: (root / "diary.txt").write_text("my diary"), "diary.txt"),
+    (lambda root, outside: (root / "notes").mkdir(), "notes/"),
+    (lambda root, outside: (root / ".toy.zip.sha256").write_text("x"), ".toy.zip.sha256"),
+    (link_in_place_of_the_extracted_folder, "toy-files"),
+])
+def test_remove_refuses_a_folder_holding_anything_else_and_deletes_nothing(tmp_path, make, named):
+    ds, root = fetched_toy_with_archive(tmp_path)
+    outside = tmp_path / "mine"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    make(root, outside)
+    before = only_files(root)
+    with pytest.raises(fetch.FetchError, match=re.escape(f"({named}); nothing was removed")):
+        fetch.remove(ds, tmp_path / "dest")
+    assert only_files(root) == before and (outside / "keep.txt").read_text() == "mine"
+
+
+def test_remove_names_at_most_five_foreign_files(tmp_path):
+    ds, root = fetched_toy_with_archive(tmp_path)
+    for i in range(8):
+        (root / f"mine{i}.txt").touch()
+    with pytest.raises(fetch.FetchError, match=r"\(mine0.txt, mine1.txt, mine2.txt, mine3.txt, mine4.txt and 3 more\)"):
+        fetch.remove(ds, tmp_path / "dest")
+    assert (root / "toy.zip").is_file() and len(only_files(root)) > 8
