@@ -253,7 +253,7 @@ def test_no_network_raises_offline_with_the_bundled_corpus_hint(tmp_path):
     message = str(info.value)
     assert "\n" not in message and "bundled corpus" in message
     assert "data_fetch.py import toy" in message and "data_fetch.py verify toy" in message
-    assert only_files(tmp_path) == ["toy"]  # the empty dataset folder, no file
+    assert only_files(tmp_path) == []  # no file, and no empty dataset folder left for verify to trip on
 
 
 def test_two_concurrent_fetches_do_not_corrupt_each_other(server, tmp_path):
@@ -529,13 +529,44 @@ def test_import_file_checks_before_placing(tmp_path):
     dest = tmp_path / "dest"
     with pytest.raises(ChecksumError, match="does not match"):
         fetch.import_file(ds, bad, dest)
-    assert only_files(dest) == ["toy"] and bad.exists()
+    assert not dest.exists() and bad.read_bytes() == DATA[:-1] + b"\x00"  # no folder left, the file kept
     root = fetch.import_file(ds, good, dest)
     assert (root / "data.bin").read_bytes() == DATA and good.exists()
     with pytest.raises(fetch.FetchError, match="already exists"):
         fetch.import_file(ds, good, dest)
     with pytest.raises(FileNotFoundError, match="no such file"):
         fetch.import_file(ds, tmp_path / "nope.bin", dest)
+
+
+@pytest.mark.parametrize("bad, phrase", [(DATA[:-1], "got 102,399 bytes, expected 102,400"),
+                                         (DATA[:-1] + b"\x00", "does not match the expected")])
+def test_failed_import_says_the_file_is_kept_and_leaves_no_folder(tmp_path, bad, phrase):
+    ds = toy_dataset("https://example.invalid/data.bin", size=len(DATA))
+    src = tmp_path / "downloaded.bin"
+    src.write_bytes(bad)
+    (tmp_path / "dest").mkdir()
+    with pytest.raises(ChecksumError) as info:
+        fetch.import_file(ds, src, tmp_path / "dest")
+    message = str(info.value)
+    assert phrase in message and str(src) in message
+    assert "untouched" in message and "nothing was imported" in message
+    assert not re.search(r"server|proxy|mirror|download was|was deleted", message)
+    assert src.read_bytes() == bad and only_files(tmp_path / "dest") == []
+
+
+def test_import_interrupted_while_copying_leaves_no_part_file_and_no_folder(tmp_path, monkeypatch):
+    ds = toy_dataset("https://example.invalid/data.bin", size=len(DATA))
+    src = tmp_path / "downloaded.bin"
+    src.write_bytes(DATA)
+
+    def copy_half(a, b):
+        Path(b).write_bytes(Path(a).read_bytes()[:1000])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fetch.shutil, "copyfile", copy_half)
+    with pytest.raises(KeyboardInterrupt):
+        fetch.import_file(ds, src, tmp_path / "dest")
+    assert not (tmp_path / "dest").exists() and src.read_bytes() == DATA
 
 
 def fetched_toy_with_archive(tmp_path: Path) -> tuple[Dataset, Path]:
