@@ -46,6 +46,8 @@ def add_student_copy_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("student-copy", help="copy the notebooks without their solution cells (for a class)")
     p.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the copies to")
     p.add_argument("notebooks", nargs="*", help="notebooks to copy (default: every course notebook)")
+    p.add_argument("--force", action="store_true",
+                   help="replace notebooks of the same name already in OUT_DIR (by default nothing is copied then)")
     return p
 
 
@@ -54,7 +56,7 @@ def run_student_copy(args) -> int:
     from mgtutor.notebooks import student_copy
 
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    for path in student_copy(paths, args.out_dir):
+    for path in student_copy(paths, args.out_dir, force=args.force):
         print(path)
     return 0
 
