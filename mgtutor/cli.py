@@ -47,6 +47,8 @@ def add_student_copy_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("student-copy", help="copy the notebooks without their solution cells (for a class)")
     p.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the copies to")
     p.add_argument("notebooks", nargs="*", help="notebooks to copy (default: every course notebook)")
+    p.add_argument("--force", action="store_true",
+                   help="replace notebooks of the same name already in OUT_DIR (by default nothing is copied then)")
     return p
 
 
@@ -55,7 +57,7 @@ def run_student_copy(args) -> int:
     from mgtutor.notebooks import student_copy
 
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    for path in student_copy(paths, args.out_dir):
+    for path in student_copy(paths, args.out_dir, force=args.force):
         print(path)
     return 0
 
@@ -245,7 +247,8 @@ def _add_data_commands(parser: argparse.ArgumentParser, common: argparse.Argumen
     p = sub.add_parser("path", parents=[common], help="print a dataset's folder")
     p.add_argument("name")
     p.set_defaults(data_run=_data_path)
-    p = sub.add_parser("remove", parents=[common], help="delete a fetched dataset")
+    p = sub.add_parser("remove", parents=[common],
+                       help="delete a fetched dataset (nothing, if its folder holds files of yours)")
     p.add_argument("name")
     p.set_defaults(data_run=_data_remove)
 

@@ -39,6 +39,7 @@ import contextlib
 import difflib
 import hashlib
 import http.client
+import itertools
 import os
 import re
 import shutil
@@ -533,22 +534,30 @@ def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
-def _check_integrity(path: Path, size: int | None, sha256: str | None, what: str) -> str:
-    """Check size then hash; delete the file and raise :class:`ChecksumError` on a mismatch."""
+_DOWNLOAD_ADVICE = {
+    "size": "the file was deleted. The server or a proxy sent something else (an error page?): try again later "
+            "or another mirror.",
+    "sha256": "the file was deleted. The download was corrupted or the file changed upstream: run again, and "
+              "report it if it persists.",
+}
+
+
+def _check_integrity(path: Path, size: int | None, sha256: str | None, what: str,
+                     advice: dict[str, str] = _DOWNLOAD_ADVICE) -> str:
+    """Check size then hash; delete the file and raise :class:`ChecksumError` on a mismatch.
+
+    The message is ``what``, the mismatch, then ``advice["size"]`` or ``advice["sha256"]``
+    (by default the advice for a download).
+    """
     got_size = path.stat().st_size
     if size is not None and got_size != size:
         path.unlink(missing_ok=True)
-        raise ChecksumError(
-            f"{what}: got {got_size:,} bytes, expected {size:,}; the file was deleted. The server or a "
-            "proxy sent something else (an error page?): try again later or another mirror."
-        )
+        raise ChecksumError(f"{what}: got {got_size:,} bytes, expected {size:,}; {advice['size']}")
     digest = sha256_file(path)
     if sha256 is not None and digest != sha256.lower():
         path.unlink(missing_ok=True)
         raise ChecksumError(
-            f"{what}: SHA-256 {digest[:16]}… does not match the expected {sha256[:16]}…; the file was "
-            "deleted. The download was corrupted or the file changed upstream: run again, and report "
-            "it if it persists."
+            f"{what}: SHA-256 {digest[:16]}… does not match the expected {sha256[:16]}…; {advice['sha256']}"
         )
     return digest
 
@@ -1078,16 +1087,43 @@ def get(
     """
     ds = get_dataset(name)
     root = dataset_dir(ds, dest)
-    for f in ds.files:
-        try:
-            path = download(f.urls, root / f.name, sha256=f.sha256, size=f.size, force=force, quiet=quiet,
-                            timeout=timeout, retries=retries, backoff=backoff, lock_timeout=lock_timeout,
-                            sleep=sleep)
-        except OfflineError as exc:
-            raise OfflineError(offline_message(ds, dest)) from exc
-        if f.extract_to is not None:
-            _extract_locked(path, root / f.extract_to, f, force, lock_timeout)
+    with _dataset_folder(root):
+        for f in ds.files:
+            try:
+                path = download(f.urls, root / f.name, sha256=f.sha256, size=f.size, force=force, quiet=quiet,
+                                timeout=timeout, retries=retries, backoff=backoff, lock_timeout=lock_timeout,
+                                sleep=sleep)
+            except OfflineError as exc:
+                raise OfflineError(offline_message(ds, dest)) from exc
+            if f.extract_to is not None:
+                _extract_locked(path, root / f.extract_to, f, force, lock_timeout)
     return root
+
+
+@contextlib.contextmanager
+def _dataset_folder(root: Path) -> Iterator[None]:
+    """Create the folder ``root`` (and its missing parents) for the block; if the block fails, remove
+    the folders created here that are still empty, so a failed fetch leaves no empty dataset folder.
+
+    Raises:
+        FetchError: a file (or anything but a folder) is in the way, at ``root`` or above it.
+    """
+    chain = (root, *root.parents)
+    created = list(itertools.takewhile(lambda p: not os.path.lexists(p), chain))
+    blocker = chain[len(created)]  # the last of root.parents ('.' or '/') always exists
+    if not blocker.is_dir():
+        raise FetchError(f"{blocker} is a file, not a folder, so {root} cannot be created; choose another "
+                         "--dest, or move that file away.")
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        for folder in created:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (a partial download kept for resuming, another process's lock)
+                break
+        raise
 
 
 def _extract_locked(path: Path, target: Path, f: RemoteFile, force: bool, lock_timeout: float) -> None:
@@ -1109,13 +1145,15 @@ def import_file(
 
     The file is matched to the dataset's entry by its name, or — for a one-file dataset — taken
     as that file whatever its name. It is copied to ``<file>.part`` and renamed only after the
-    size/SHA-256 check, exactly as :func:`get` would.
+    size/SHA-256 check, exactly as :func:`get` would. ``file`` itself is never changed; if the
+    import fails, the copy is deleted, and so is the dataset's folder if this call created it.
 
     Returns:
         The dataset's folder.
     Raises:
         FileNotFoundError: ``file`` does not exist.
-        FetchError: the dataset has several files and none is called like ``file``.
+        FetchError: the dataset has several files and none is called like ``file``; its file is
+            already in place and ``force`` is false; a file is in the way of the folder.
         ChecksumError: size or SHA-256 mismatch (the copy is deleted; ``file`` is untouched).
     See: notebooks/10_full_training.ipynb §1.
     """
@@ -1129,15 +1167,21 @@ def import_file(
                          "rename it to the matching name and import it again.")
     entry = matches[0]
     root = dataset_dir(ds, dest)
-    root.mkdir(parents=True, exist_ok=True)
     final = root / entry.name
-    with _file_lock(final, 60.0):
+    advice = dict.fromkeys(("size", "sha256"), (
+        f"it is not {ds.name}'s {entry.name}. Your file is untouched and nothing was imported: check that you "
+        f"downloaded the right file (`python data_fetch.py info {ds.name}` gives its URL, size and SHA-256)."))
+    with _dataset_folder(root), _file_lock(final, 60.0):
         if final.exists() and not force:
             raise FetchError(f"{final} already exists; run `python data_fetch.py verify {ds.name}`, or import "
                              "with --force to replace it.")
         part = final.with_name(final.name + ".part")
-        shutil.copyfile(src, part)
-        digest = _check_integrity(part, entry.size, entry.sha256, src.name)
+        try:
+            shutil.copyfile(src, part)
+            digest = _check_integrity(part, entry.size, entry.sha256, str(src), advice)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
         if entry.sha256 is None:
             _sidecar(final).write_text(f"{digest}  {final.name}\n")
             warnings.warn(f"{src.name}: no published checksum to verify against; its SHA-256 is {digest}.",
@@ -1209,16 +1253,44 @@ def verify(name: str | Dataset, dest: str | os.PathLike | None = None) -> list[V
 
 
 def remove(name: str | Dataset, dest: str | os.PathLike | None = None) -> bool:
-    """Delete a fetched dataset's folder ``<dest>/<name>``; return whether there was one.
+    """Delete a fetched dataset: its own files, then its folder ``<dest>/<name>``; return whether there was one.
 
-    Only the registry name's own folder under ``dest`` is ever removed.
+    Rule: only what :func:`get` and :func:`import_file` write there is deleted: each file of the
+    registry entry with its ``.sha256``, ``.part`` and lock files, and the folders its archives
+    were extracted into (whole, as ``get --force`` replaces them; links inside are removed, never
+    followed). Everything is checked before anything is deleted: when the folder holds anything
+    else (a file of yours, a link where an extracted folder belongs), or is itself a symbolic link
+    or a file, nothing is deleted and the error names what is in the way.
 
     Raises:
         UnknownDatasetError: no such dataset.
+        FetchError: ``<dest>/<name>`` is not a folder, or holds files that are not the dataset's.
     See: notebooks/10_full_training.ipynb §1.
     """
-    root = dataset_dir(name, dest)
-    if not root.exists():
+    ds = get_dataset(name)
+    root = dataset_dir(ds, dest)
+    if not os.path.lexists(root):
         return False
-    shutil.rmtree(root)
+    if root.is_symlink() or not root.is_dir():
+        kind = "a symbolic link" if root.is_symlink() else "a file"
+        raise FetchError(f"{root} is {kind}, not a dataset folder; nothing was removed. Delete it yourself if "
+                         "you no longer need it.")
+    files = {n for f in ds.files for n in (f.name, f"{f.name}.sha256", f"{f.name}.part", f".{f.name}.lock")}
+    folders = {f.extract_to for f in ds.files if f.extract_to}
+    files |= {f".{d}.lock" for d in folders}
+    ours, foreign = [], []
+    for entry in sorted(root.iterdir()):
+        real_dir = entry.is_dir() and not entry.is_symlink()
+        if (any(entry.name == d or entry.name.startswith(f".{d}.extract-") for d in folders) if real_dir
+                else entry.name in files):
+            ours.append((entry, real_dir))
+        else:
+            foreign.append(entry.name + ("/" if real_dir else ""))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise FetchError(f"{root} holds files that are not {ds.name}'s ({shown}); nothing was removed. Move "
+                         "them elsewhere and remove it again, or delete the folder yourself.")
+    for entry, real_dir in ours:
+        shutil.rmtree(entry) if real_dir else entry.unlink()
+    root.rmdir()
     return True

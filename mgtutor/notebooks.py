@@ -35,6 +35,30 @@ class NotebookExecutionError(MgtutorError, RuntimeError):
     """A notebook raised an error or wrote to stderr while being re-executed."""
 
 
+class NotebookFileError(MgtutorError, ValueError):
+    """A file given as a notebook is not one, or copies cannot be written where asked."""
+
+
+def read_notebook(path: str | os.PathLike):
+    """Read the notebook at ``path`` (as nbformat version 4).
+
+    Raises:
+        FileNotFoundError: no such file.
+        NotebookFileError: the file is not a readable Jupyter notebook (not JSON, not a notebook's structure).
+    """
+    import nbformat
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such notebook")
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, nbformat.ValidationError) as exc:
+        why = (str(exc).splitlines() or [""])[0][:200]
+        raise NotebookFileError(f"{path}: not a Jupyter notebook ({type(exc).__name__}: {why}); "
+                                "give the path of an .ipynb file") from exc
+
+
 def problems(nb) -> list[str]:
     """Return a line per stored error or stderr output in an executed notebook ``nb``."""
     found = []
@@ -63,6 +87,7 @@ def execute_notebook(path: str | os.PathLike, timeout: int = 900) -> float:
 
     Raises:
         FileNotFoundError: no such notebook.
+        NotebookFileError: the file is not a notebook.
         NotebookExecutionError: a cell raised, or something reached stderr; nothing is saved.
     """
     import time
@@ -71,9 +96,7 @@ def execute_notebook(path: str | os.PathLike, timeout: int = 900) -> float:
     from nbclient import NotebookClient
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such notebook")
-    nb = nbformat.read(path, as_version=4)
+    nb = read_notebook(path)
     saved = {k: os.environ.get(k) for k in (*REFERENCE_ENV, "CI")}
     os.environ.update(REFERENCE_ENV)
     os.environ.pop("CI", None)  # pyfluidsynth prints a debug line at import when CI is set
@@ -99,28 +122,42 @@ def execute_notebook(path: str | os.PathLike, timeout: int = 900) -> float:
     return seconds
 
 
-def student_copy(notebooks, out_dir: str | os.PathLike) -> list[Path]:
+def student_copy(notebooks, out_dir: str | os.PathLike, *, force: bool = False) -> list[Path]:
     """Write copies of ``notebooks`` into ``out_dir`` without their ``solution`` cells (for a class).
 
     Every exercise keeps its stub and its checker call; the collapsed solution cell is dropped.
+    Rules: every notebook is read and every target checked before anything is written, so a
+    refusal writes nothing. A copy never replaces a file already in ``out_dir`` (a student's
+    edited notebook, say) unless ``force``; each copy is written atomically (a temporary file
+    renamed into place), so a failure leaves the file there as it was.
+
     Returns:
         The paths written.
     Raises:
-        FileNotFoundError: a notebook does not exist. NotebookExecutionError: ``out_dir`` is the notebooks' own
-            folder (the originals would be overwritten).
+        FileNotFoundError: a notebook does not exist.
+        NotebookFileError: a file is not a notebook; ``out_dir`` is the notebooks' own folder (the originals
+            would be overwritten) or is not a folder; a copy's name is taken in ``out_dir`` and ``force`` is false.
     """
     import nbformat
 
+    from mgtutor.files import atomic_path
+
     out_dir = Path(out_dir)
-    written = []
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotebookFileError(f"{out_dir}: is a file, not a folder; choose a folder for the copies")
+    copies = {}
     for path in map(Path, notebooks):
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such notebook")
+        nb = read_notebook(path)
         if out_dir.resolve() == path.parent.resolve():
-            raise NotebookExecutionError(f"{out_dir}: holds the original notebooks; choose another folder")
-        nb = nbformat.read(path, as_version=4)
+            raise NotebookFileError(f"{out_dir}: holds the original notebooks; choose another folder")
         nb.cells = [c for c in nb.cells if "solution" not in (c.get("metadata", {}).get("tags") or [])]
-        out_dir.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, out_dir / path.name)
-        written.append(out_dir / path.name)
-    return written
+        copies[out_dir / path.name] = nb
+    taken = [target.name for target in copies if os.path.lexists(target)]
+    if taken and not force:
+        shown = ", ".join(taken[:5]) + (f" and {len(taken) - 5} more" if len(taken) > 5 else "")
+        raise NotebookFileError(f"{out_dir}: already holds {shown}; nothing was copied. Choose another folder, "
+                                "or use --force to replace them (edits made there are lost)")
+    for target, nb in copies.items():
+        with atomic_path(target) as tmp:
+            nbformat.write(nb, tmp)
+    return list(copies)

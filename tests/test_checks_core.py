@@ -4,7 +4,7 @@ import nbformat
 import pytest
 
 from mgtutor import checks, cli
-from mgtutor.notebooks import NotebookExecutionError, student_copy
+from mgtutor.notebooks import NotebookFileError, student_copy
 
 
 def stub(x):
@@ -69,7 +69,7 @@ def test_student_copy_drops_the_solution_cells(tmp_path, capsys):
     copy = nbformat.read(out / "01_x.ipynb", as_version=4)
     assert [c.source for c in copy.cells] == ["# Exercise", "def f(x):\n    ..."]
     assert str(out / "01_x.ipynb") in capsys.readouterr().out
-    with pytest.raises(NotebookExecutionError, match="holds the original notebooks"):
+    with pytest.raises(NotebookFileError, match="holds the original notebooks"):
         student_copy([tmp_path / "01_x.ipynb"], tmp_path)
     with pytest.raises(FileNotFoundError):
         student_copy([tmp_path / "absent.ipynb"], out)

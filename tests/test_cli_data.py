@@ -111,7 +111,7 @@ def test_checksum_mismatch_exits_5(capsys, monkeypatch, server, tmp_path):
     register(monkeypatch, server.url("ok", "data.bin"), sha256="0" * 64)
     code, _, err = data(capsys, "get", "toy", "--dest", str(tmp_path))
     assert code == cli.EXIT_CHECKSUM == 5 and err.count("\n") == 1 and err.startswith("mgtutor: error:")
-    assert "does not match" in err and list((tmp_path / "toy").iterdir()) == []
+    assert "does not match" in err and not (tmp_path / "toy").exists()
 
 
 def test_unverified_download_warns_in_one_line(capsys, monkeypatch, server, tmp_path):
@@ -164,3 +164,65 @@ def test_fetch_holds_no_command_line_code():
                 for alias in node.names}
     imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert "argparse" not in imported and "mgtutor.cli" not in (ROOT / "mgtutor" / "fetch.py").read_text()
+
+
+def test_remove_keeps_a_users_folder_and_names_the_files(capsys, monkeypatch, tmp_path):
+    register(monkeypatch, "https://example.invalid/data.bin")
+    diary = tmp_path / "userhome" / "toy" / "diary.txt"
+    diary.parent.mkdir(parents=True)
+    diary.write_text("my diary")
+    code, out, err = data(capsys, "remove", "toy", "--dest", str(tmp_path / "userhome"))
+    assert code == cli.EXIT_USAGE and out == "" and err.count("\n") == 1 and err.startswith("mgtutor: error:")
+    assert "(diary.txt); nothing was removed" in err and diary.read_text() == "my diary"
+
+
+@pytest.mark.parametrize("kind", ["symlink", "file"])
+def test_remove_of_a_link_or_a_file_in_place_of_the_folder_is_one_line_and_touches_nothing(
+        capsys, monkeypatch, tmp_path, kind):
+    register(monkeypatch, "https://example.invalid/data.bin")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "data.bin").write_bytes(DATA)
+    root = tmp_path / "dest" / "toy"
+    root.parent.mkdir()
+    if kind == "symlink":
+        root.symlink_to(mine)
+    else:
+        root.write_text("a file")
+    code, out, err = data(capsys, "remove", "toy", "--dest", str(tmp_path / "dest"))
+    assert code == cli.EXIT_USAGE and out == "" and err.count("\n") == 1
+    assert err.startswith(f"mgtutor: error: {root} is a {'symbolic link' if kind == 'symlink' else 'file'}")
+    assert (mine / "data.bin").read_bytes() == DATA
+    assert root.is_symlink() if kind == "symlink" else root.read_text() == "a file"
+
+
+def test_failed_import_leaves_no_folder_so_verify_stays_clean(capsys, monkeypatch, tmp_path):
+    register(monkeypatch, "https://example.invalid/data.bin")
+    bad = tmp_path / "in" / "data.bin"
+    bad.parent.mkdir()
+    bad.write_bytes(DATA[::-1])
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    code, _, err = data(capsys, "import", "toy", str(bad), "--dest", str(dest))
+    assert code == cli.EXIT_CHECKSUM and err.count("\n") == 1 and "nothing was imported" in err
+    assert "mirror" not in err and "server" not in err and bad.read_bytes() == DATA[::-1]
+    assert list(dest.iterdir()) == []
+    code, out, _ = data(capsys, "verify", "--dest", str(dest))
+    assert code == cli.EXIT_OK and "nothing fetched" in out
+
+
+@pytest.mark.parametrize("command", ["import", "get"])
+@pytest.mark.parametrize("blocked", ["dest", "dest/toy"])
+def test_a_file_in_the_way_of_the_dataset_folder_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path, command,
+                                                                         blocked):
+    register(monkeypatch, f"http://127.0.0.1:{closed_port()}/data.bin")
+    src = tmp_path / "data.bin"
+    src.write_bytes(DATA)
+    in_the_way = tmp_path / blocked
+    in_the_way.parent.mkdir(exist_ok=True)
+    in_the_way.write_text("mine")
+    args = ["toy", str(src)] if command == "import" else ["toy"]
+    code, out, err = data(capsys, command, *args, "--dest", str(tmp_path / "dest"))
+    assert code == cli.EXIT_USAGE and err.count("\n") == 1
+    assert err.startswith(f"mgtutor: error: {in_the_way} is a file, not a folder")
+    assert in_the_way.read_text() == "mine" and src.read_bytes() == DATA

@@ -253,7 +253,7 @@ def test_no_network_raises_offline_with_the_bundled_corpus_hint(tmp_path):
     message = str(info.value)
     assert "\n" not in message and "bundled corpus" in message
     assert "data_fetch.py import toy" in message and "data_fetch.py verify toy" in message
-    assert only_files(tmp_path) == ["toy"]  # the empty dataset folder, no file
+    assert only_files(tmp_path) == []  # no file, and no empty dataset folder left for verify to trip on
 
 
 def test_two_concurrent_fetches_do_not_corrupt_each_other(server, tmp_path):
@@ -529,10 +529,100 @@ def test_import_file_checks_before_placing(tmp_path):
     dest = tmp_path / "dest"
     with pytest.raises(ChecksumError, match="does not match"):
         fetch.import_file(ds, bad, dest)
-    assert only_files(dest) == ["toy"] and bad.exists()
+    assert not dest.exists() and bad.read_bytes() == DATA[:-1] + b"\x00"  # no folder left, the file kept
     root = fetch.import_file(ds, good, dest)
     assert (root / "data.bin").read_bytes() == DATA and good.exists()
     with pytest.raises(fetch.FetchError, match="already exists"):
         fetch.import_file(ds, good, dest)
     with pytest.raises(FileNotFoundError, match="no such file"):
         fetch.import_file(ds, tmp_path / "nope.bin", dest)
+
+
+@pytest.mark.parametrize("bad, phrase", [(DATA[:-1], "got 102,399 bytes, expected 102,400"),
+                                         (DATA[:-1] + b"\x00", "does not match the expected")])
+def test_failed_import_says_the_file_is_kept_and_leaves_no_folder(tmp_path, bad, phrase):
+    ds = toy_dataset("https://example.invalid/data.bin", size=len(DATA))
+    src = tmp_path / "downloaded.bin"
+    src.write_bytes(bad)
+    (tmp_path / "dest").mkdir()
+    with pytest.raises(ChecksumError) as info:
+        fetch.import_file(ds, src, tmp_path / "dest")
+    message = str(info.value)
+    assert phrase in message and str(src) in message
+    assert "untouched" in message and "nothing was imported" in message
+    assert not re.search(r"server|proxy|mirror|download was|was deleted", message)
+    assert src.read_bytes() == bad and only_files(tmp_path / "dest") == []
+
+
+def test_import_interrupted_while_copying_leaves_no_part_file_and_no_folder(tmp_path, monkeypatch):
+    ds = toy_dataset("https://example.invalid/data.bin", size=len(DATA))
+    src = tmp_path / "downloaded.bin"
+    src.write_bytes(DATA)
+
+    def copy_half(a, b):
+        Path(b).write_bytes(Path(a).read_bytes()[:1000])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fetch.shutil, "copyfile", copy_half)
+    with pytest.raises(KeyboardInterrupt):
+        fetch.import_file(ds, src, tmp_path / "dest")
+    assert not (tmp_path / "dest").exists() and src.read_bytes() == DATA
+
+
+def fetched_toy_with_archive(tmp_path: Path) -> tuple[Dataset, Path]:
+    """An unverified one-archive toy dataset imported into ``tmp_path/dest``, with a crash's leftovers beside it."""
+    archive = make_zip(tmp_path / "toy.zip", {"a.txt": b"a", "sub/b.bin": DATA})
+    ds = toy_dataset("https://example.invalid/toy.zip", name="toy.zip", extract_to="toy-files", sha256=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnverifiedDownloadWarning)
+        root = fetch.import_file(ds, archive, tmp_path / "dest")
+    (root / "toy.zip.part").write_bytes(b"partial")
+    (root / ".toy.zip.lock").touch()
+    (root / ".toy-files.lock").touch()
+    (root / ".toy-files.extract-x1y2").mkdir()
+    return ds, root
+
+
+def test_remove_deletes_the_datasets_own_files_and_its_folder(tmp_path):
+    ds, root = fetched_toy_with_archive(tmp_path)
+    outside = tmp_path / "mine"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    (root / "toy-files" / "link").symlink_to(outside)  # a link inside the extracted folder is not followed
+    assert set(os.listdir(root)) == {"toy.zip", "toy.zip.sha256", "toy.zip.part", ".toy.zip.lock", "toy-files",
+                                     ".toy-files.lock", ".toy-files.extract-x1y2"}
+    assert fetch.remove(ds, tmp_path / "dest") is True
+    assert os.listdir(tmp_path / "dest") == [] and (outside / "keep.txt").read_text() == "mine"
+    assert fetch.remove(ds, tmp_path / "dest") is False
+
+
+def link_in_place_of_the_extracted_folder(root: Path, outside: Path) -> None:
+    (root / "toy-files").rename(outside / "moved")
+    (root / "toy-files").symlink_to(outside)
+
+
+@pytest.mark.parametrize("make, named", [
+    (lambda root, outside: (root / "diary.txt").write_text("my diary"), "diary.txt"),
+    (lambda root, outside: (root / "notes").mkdir(), "notes/"),
+    (lambda root, outside: (root / ".toy.zip.sha256").write_text("x"), ".toy.zip.sha256"),
+    (link_in_place_of_the_extracted_folder, "toy-files"),
+])
+def test_remove_refuses_a_folder_holding_anything_else_and_deletes_nothing(tmp_path, make, named):
+    ds, root = fetched_toy_with_archive(tmp_path)
+    outside = tmp_path / "mine"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    make(root, outside)
+    before = only_files(root)
+    with pytest.raises(fetch.FetchError, match=re.escape(f"({named}); nothing was removed")):
+        fetch.remove(ds, tmp_path / "dest")
+    assert only_files(root) == before and (outside / "keep.txt").read_text() == "mine"
+
+
+def test_remove_names_at_most_five_foreign_files(tmp_path):
+    ds, root = fetched_toy_with_archive(tmp_path)
+    for i in range(8):
+        (root / f"mine{i}.txt").touch()
+    with pytest.raises(fetch.FetchError, match=r"\(mine0.txt, mine1.txt, mine2.txt, mine3.txt, mine4.txt and 3 more\)"):
+        fetch.remove(ds, tmp_path / "dest")
+    assert (root / "toy.zip").is_file() and len(only_files(root)) > 8

@@ -47,3 +47,86 @@ def test_cli_reports_a_missing_notebook_in_one_line(tmp_path, capsys):
     assert cli.main(["execute", str(tmp_path / "nope.ipynb")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mgtutor: error:") and "no such notebook" in err and err.count("\n") == 1
+
+
+def with_solution(path):
+    """A notebook with an exercise stub and its collapsed solution cell."""
+    nb = new_notebook(cells=[new_code_cell("def f(x):\n    ..."), new_code_cell("def f(x):\n    return 2 * x")])
+    nb.cells[1].metadata["tags"] = ["solution"]
+    nbformat.write(nb, path)
+    return path
+
+
+def cli_line(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_student_copy_refuses_to_overwrite_an_edited_notebook_and_writes_nothing(tmp_path, capsys):
+    src, out = tmp_path / "src", tmp_path / "class"
+    src.mkdir()
+    out.mkdir()
+    first, second = with_solution(src / "01_x.ipynb"), with_solution(src / "02_y.ipynb")
+    edited = write(out / "01_x.ipynb", "my own work")
+    before = edited.read_bytes()
+    code, stdout, err = cli_line(capsys, "student-copy", str(out), str(first), str(second))
+    assert code == 2 and stdout == "" and err.count("\n") == 1 and err.startswith("mgtutor: error:")
+    assert "01_x.ipynb" in err and "--force" in err
+    assert edited.read_bytes() == before and sorted(p.name for p in out.iterdir()) == ["01_x.ipynb"]
+    code, stdout, _ = cli_line(capsys, "student-copy", "--force", str(out), str(first), str(second))
+    assert code == 0 and str(out / "01_x.ipynb") in stdout
+    assert [c.source for c in nbformat.read(out / "01_x.ipynb", as_version=4).cells] == ["def f(x):\n    ..."]
+    assert sorted(p.name for p in out.iterdir()) == ["01_x.ipynb", "02_y.ipynb"]  # no temporary file left
+
+
+def test_student_copy_failing_mid_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    from mgtutor.notebooks import student_copy
+
+    out = tmp_path / "class"
+    out.mkdir()
+    edited = write(out / "01_x.ipynb", "my own work")
+    before = edited.read_bytes()
+    original = with_solution(tmp_path / "01_x.ipynb")
+
+    def half_write(nb, fp, *args, **kwargs):
+        with open(fp, "w") as fh:
+            fh.write('{"cells": [')
+        raise OSError("disk full")
+
+    monkeypatch.setattr(nbformat, "write", half_write)
+    with pytest.raises(OSError, match="disk full"):
+        student_copy([original], out, force=True)
+    assert edited.read_bytes() == before and [p.name for p in out.iterdir()] == ["01_x.ipynb"]
+
+
+def test_student_copy_into_the_notebooks_own_folder_through_a_link_is_refused(tmp_path, capsys):
+    src = tmp_path / "src"
+    src.mkdir()
+    original = with_solution(src / "01_x.ipynb")
+    before = original.read_bytes()
+    (tmp_path / "link").symlink_to(src)
+    code, _, err = cli_line(capsys, "student-copy", str(tmp_path / "link"), str(original))
+    assert code == 2 and "holds the original notebooks" in err and original.read_bytes() == before
+
+
+@pytest.mark.parametrize("case", ["copy onto a file", "copy a .mat file", "copy a JSON list", "execute non-JSON"])
+def test_a_file_or_a_non_notebook_is_one_line_and_exit_2(tmp_path, capsys, case):
+    notebook = with_solution(tmp_path / "01_x.ipynb")
+    target = tmp_path / "out"
+    if case == "copy onto a file":
+        target.write_text("mine")
+        named, argv = target, ["student-copy", str(target), str(notebook)]
+    elif case == "execute non-JSON":
+        named = tmp_path / "notnb.ipynb"
+        named.write_text("print('hello')")
+        argv = ["execute", str(named)]
+    else:
+        named = tmp_path / ("x.mat" if case == "copy a .mat file" else "list.ipynb")
+        named.write_bytes(b"MATLAB 5.0 MAT-file\x00\x01\xff\xfe" if case == "copy a .mat file" else b"[1, 2]")
+        argv = ["student-copy", str(target), str(named)]
+    before = named.read_bytes()
+    code, out, err = cli_line(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"mgtutor: error: {named}: ")
+    assert named.read_bytes() == before and (case == "copy onto a file" or not target.exists())
