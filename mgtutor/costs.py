@@ -115,10 +115,6 @@ def read_run_cost(path: str | os.PathLike) -> RunCost:
     except RunDirError as exc:
         raise RunCostError(str(exc)) from None
     folder = run.path
-    for name, record in ((CONFIG_FILE, config), (RESULTS_FILE, results)):
-        if not isinstance(record, dict):
-            raise RunCostError(f"{folder / name}: should hold a JSON object, found {type(record).__name__}; train "
-                               "again")
     missing = [f"{CONFIG_FILE}: {key}" for key in ("task", "builder", "created") if key not in config]
     missing += [f"{RESULTS_FILE}: {key}" for key in ("wall_seconds", "train_seconds", "epochs_run")
                 if key not in results]

@@ -191,14 +191,16 @@ OUTPUT_SUFFIXES = {".mid": "MIDI", ".midi": "MIDI", ".musicxml": "MusicXML", ".x
 
 
 def check_output(path: str | os.PathLike) -> Path:
-    """``path`` as a Path if :func:`write` knows its suffix.
+    """``path`` as a Path if :func:`write` knows its suffix and ``path`` is not a folder.
 
     Raises:
-        RenderError: an unknown suffix (the message lists the known ones).
+        RenderError: an unknown suffix (the message lists the known ones), or a folder by that name.
     """
     path = Path(path)
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
         raise RenderError(f"{path}: unknown output type {path.suffix!r}; use one of {', '.join(OUTPUT_SUFFIXES)}")
+    if path.is_dir():
+        raise RenderError(f"{path}: is a folder; name the output file, e.g. {path / ('out' + path.suffix)}")
     return path
 
 

@@ -21,7 +21,7 @@ refuse a finished one (``force`` starts over) and refuse different settings, nam
 Nothing a user owns is lost. A folder is a run only when its ``config.json`` is one this package wrote
 (:func:`is_run_config`); ``force`` deletes only the names a run writes (:data:`RUN_ENTRIES`) and refuses,
 naming them, when the folder holds anything else; ``--out`` may not be the working folder, the home folder
-or an ancestor of the working folder. While a process trains, it holds the run's lock (``.lock``, a
+or an ancestor of the working folder. While a process trains, it holds the run's lock (``.mgtutor.lock``, a
 :class:`~mgtutor.files.FileLock`): a second process on the same folder is refused, ``--force`` included.
 A fresh run that fails before its first checkpoint removes what it wrote (use a RunDir as a context
 manager: ``with RunDir.prepare(...) as run: ...``).
@@ -53,7 +53,7 @@ DONE_FILE = "COMPLETE"
 WEIGHTS_FILE = "model.weights.h5"
 PARAMS_FILE = "params.npz"
 STATE_DIR = "state"
-LOCK_FILE = ".lock"
+LOCK_FILE = ".mgtutor.lock"
 RUN_ENTRIES = frozenset({CONFIG_FILE, LOG_FILE, RESULTS_FILE, DONE_FILE, WEIGHTS_FILE, PARAMS_FILE, STATE_DIR,
                          "vocab.json", "bars.npz", "classifier.weights.h5", "tensorboard"})
 """Every name a run writes in its folder (the tasks' artifacts and notebook 10's ``tensorboard/`` included): all
@@ -273,6 +273,10 @@ class RunDir:
         except ValueError:
             raise RunDirError(f"{run.path}: a setting is not a finite number ({config.get('training')!r})") from None
         check_run_target(run.path)
+        if run.path.is_dir():  # a folder that is no run is refused before anything is written in it
+            names = [p.name for p in run.path.iterdir() if p.name != LOCK_FILE]
+            if names:
+                run._existing_config(names)
         run._made = [p for p in (run.path, *run.path.absolute().parents) if not p.exists()]
         try:
             run.path.mkdir(parents=True, exist_ok=True)

@@ -85,7 +85,7 @@ def test_garbled_files(tmp_path):
     with pytest.raises(RunCostError, match="results.json: not readable"):
         costs.read_run_cost(run)
     (run / "results.json").write_text("[1, 2]")
-    with pytest.raises(RunCostError, match="JSON object"):
+    with pytest.raises(RunCostError, match="results.json: holds a JSON list, not an object"):
         costs.read_run_cost(run)
     make_run(run, results={"wall_seconds": 1.0})
     with pytest.raises(RunCostError, match="results.json: train_seconds, results.json: epochs_run"):
