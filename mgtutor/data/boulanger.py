@@ -38,10 +38,11 @@ BL_SPLITS = ("train", "valid", "test")
 DEFAULT_MAX_PICKLE_BYTES = 256 * 2**20
 """Refuse pickles larger than this (JSB Chorales is 2.1 MB and Piano-midi.de 7.4 MB; MuseData, with 4.3 times
 Piano-midi.de's notes, about 32 MB)."""
-MAX_PICKLE_OBJECTS = 2_000_000
-"""Most Python objects unpickling a file may leave alive (the JSB Chorales pickle leaves 24,200 for its 23,134
-steps; MuseData, with 392,296 steps, about 410,000). One byte of pickle can make a 72-byte empty list, so the
-byte limit alone would let a 256 MiB file take 20 GB; this bounds unpickling to about 200 MB."""
+MAX_PICKLE_OBJECTS = 2_500_000
+"""Most Python objects unpickling a file may leave alive: one per step and per piece, so room for
+:data:`MAX_BENCHMARK_STEPS` steps (the JSB Chorales pickle leaves 24,200 for its 23,134 steps; MuseData, with
+392,296 steps, about 400,000). One byte of pickle can make a 72-byte empty list, so the byte limit alone would let
+a 256 MiB file take 20 GB; this bounds unpickling to about 180 MB."""
 MAX_BENCHMARK_PIECES = 100_000
 """Most pieces one benchmark file may hold, all splits together (Nottingham, the most, has 1,037)."""
 MAX_BENCHMARK_STEPS = 2_000_000
@@ -119,7 +120,7 @@ class _BudgetedInput(io.BytesIO):
     def _check(self) -> None:
         if sys.getallocatedblocks() - self.start > MAX_PICKLE_OBJECTS:
             raise DatasetError(f"{self.source}: unpickling it makes more than {MAX_PICKLE_OBJECTS:,} objects, the "
-                               "limit of the course's loader (the MuseData pickle makes about 410,000); this file "
+                               "limit of the course's loader (the MuseData pickle makes about 400,000); this file "
                                "is too large or malformed")
 
     def peek(self, size: int = 1) -> bytes:
@@ -157,7 +158,7 @@ def _existing_file(path, max_bytes: int) -> Path:
     if size > max_bytes:
         raise DatasetError(f"{path}: {size:,} bytes is over the limit of {max_bytes:,} bytes "
                            f"({max_bytes / 2**20:g} MiB): the file is too large for the course's loader (the "
-                           "benchmark files are 0.1–10 MiB); check that it is the file you meant")
+                           "benchmark files are at most about 32 MB); check that it is the file you meant")
     return path
 
 
@@ -559,9 +560,8 @@ def load_benchmark(spec: str | os.PathLike, dest: str | os.PathLike | None = Non
         splits = load_boulanger(path)
     elif suffix == ".mat":
         splits = load_tcn_mat(path)
-    elif not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
     else:
+        _existing_path(path)
         raise DatasetError(f"{path}: unknown kind of file; load_benchmark reads .pickle, .pkl and .mat files")
     empty = [split for split in BL_SPLITS if not splits[split]]
     if empty:
