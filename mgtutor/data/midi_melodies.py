@@ -349,8 +349,8 @@ def folder_melodies(folder: str | os.PathLike, steps_per_quarter: int = 4, low: 
         report.folded_notes += folded
     emit(str(report))
     if not melodies:
-        raise DatasetError(f"{folder}: no usable melody in its MIDI files ({report}); each skipped file's "
-                           "reason is in report.skipped and the warnings")
+        raise DatasetError(f"{folder}: no usable melody in its MIDI files ({report}); each skipped file and its "
+                           "reason is named in a line above")
     return melodies, report
 
 
