@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mgtutor import fetch
-from mgtutor.errors import CheckpointWarning, MgtutorError, RunVersionWarning
+from mgtutor.errors import CheckpointWarning, MgtutorError, RunVersionWarning, display_path
 
 
 def add_execute_parser(sub) -> argparse.ArgumentParser:
@@ -476,12 +476,10 @@ MAX_MESSAGE_CHARS = 1000
 
 def one_line(message: str) -> str:
     """``message`` safe for a terminal: control characters other than line breaks escaped (a file name holding
-    an escape sequence cannot colour or move the terminal), and each line cut to :data:`MAX_MESSAGE_CHARS`."""
-    lines = []
-    for line in message.split("\n"):
-        line = "".join(ch if ch.isprintable() or ch == "\t" else ascii(ch)[1:-1] for ch in line)
-        lines.append(line if len(line) <= MAX_MESSAGE_CHARS else line[:MAX_MESSAGE_CHARS] + "… (cut)")
-    return "\n".join(lines)
+    an escape sequence cannot colour or move the terminal; :func:`mgtutor.errors.display_path`), and each line cut
+    to :data:`MAX_MESSAGE_CHARS`."""
+    lines = [display_path(line) for line in message.split("\n")]
+    return "\n".join(line if len(line) <= MAX_MESSAGE_CHARS else line[:MAX_MESSAGE_CHARS] + "… (cut)" for line in lines)
 
 
 def _unexpected_errors() -> tuple[type[BaseException], ...]:

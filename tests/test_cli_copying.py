@@ -98,3 +98,19 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:
         cli.main(["evaluate", "copying", "--generated", "x", "--corpus", "chorales", "--mode", "harmony"])
     assert usage.value.code == 2
+
+
+def test_a_zip_bomb_score_is_skipped_in_one_line_naming_it_once(tmp_path, capsys):
+    import zipfile
+
+    folder = tmp_path / "generated"
+    write_midi(random_melody(4), folder / "fresh.mid")
+    with zipfile.ZipFile(folder / "bomb.mxl", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("score.xml", b" " * (17 << 20))  # 17 MiB unpacked: over the limit, as a 400 MB bomb is
+    (folder / "broken.mid").write_bytes(b"MThd not really a MIDI file")
+    assert cli.main(["evaluate", "copying", "--generated", str(folder), "--corpus", "chorales"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"mgtutor: skipped {folder / 'bomb.mxl'}: 17,825,792 bytes once unpacked; the limit for a score "
+                   "file is 16,777,216 bytes (16 MiB): too large for the course's loader (a zip bomb?)",
+                   f"mgtutor: skipped {folder / 'broken.mid'}: absurd header length 544108404 (a MIDI header is 6 "
+                   "bytes); the file is corrupt"]

@@ -84,9 +84,9 @@ def test_limits(tmp_path):
     path = tmp_path / "big.mid"
     path.write_bytes(many_notes(300))
     assert len(load_midi(path).notes) == 300
-    with pytest.raises(MidiLoadError, match="more than 100 notes; pass a larger max_notes"):
+    with pytest.raises(MidiLoadError, match="more than 100 notes, the limit of the course's MIDI loader$"):
         load_midi(path, max_notes=100)
-    with pytest.raises(MidiLoadError, match="over the limit of 1000; pass a larger max_bytes"):
+    with pytest.raises(MidiLoadError, match=r"over the limit of 1,000 bytes \(0.000953674 MiB\): too large for the "):
         load_midi(path, max_bytes=1000)
     with pytest.raises(MidiLoadError, match="no such file"):
         load_midi(tmp_path / "absent.mid")
@@ -109,6 +109,18 @@ def test_folder_loading_skips_with_one_warning_each(fixtures):
         load_midi_folder(folder, warn=False)  # quiet when asked
     with pytest.raises(MidiLoadError, match="not a folder"):
         load_midi_folder(folder / "good.mid")
+
+
+def test_skip_lines_escape_control_characters_in_file_names(tmp_path):
+    (tmp_path / "bad\nname\x1b[31mRED\x1b[0m.mid").write_bytes(b"not midi")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, report = load_midi_folder(tmp_path)
+    (line,) = [str(w.message) for w in caught if issubclass(w.category, MidiSkippedWarning)]
+    assert line == (f"skipped {tmp_path}/bad\\nname\\x1b[31mRED\\x1b[0m.mid: not a Standard MIDI File: it starts "
+                    "with b'not ', not b'MThd'")
+    assert str(report).splitlines()[1] == ("  skipped bad\\nname\\x1b[31mRED\\x1b[0m.mid: not a Standard MIDI File: "
+                                           "it starts with b'not ', not b'MThd'")
 
 
 def test_meta_events_tempo_signature_key(tmp_path):

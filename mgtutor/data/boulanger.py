@@ -10,13 +10,18 @@ to the piano-roll convention and live in :mod:`mgtutor.symbolic.pianoroll`; they
 
 from __future__ import annotations
 
+import io
+import math
 import os
 import pickle
+import struct
+import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from mgtutor.errors import DatasetError
+from mgtutor.errors import DatasetError, short_repr
 from mgtutor.files import atomic_write_bytes
 from mgtutor.symbolic.pianoroll import (
     PIANO_HIGH,
@@ -31,7 +36,22 @@ from mgtutor.symbolic.pianoroll import (
 BL_SPLITS = ("train", "valid", "test")
 """The splits of a Boulanger-Lewandowski pickle (JSB Chorales, Nottingham, MuseData, Piano-midi.de)."""
 DEFAULT_MAX_PICKLE_BYTES = 256 * 2**20
-"""Refuse pickles larger than this (the four standard files are 0.2–10 MiB)."""
+"""Refuse pickles larger than this (JSB Chorales is 2.1 MB and Piano-midi.de 7.4 MB; MuseData, with 4.3 times
+Piano-midi.de's notes, about 32 MB)."""
+MAX_PICKLE_OBJECTS = 2_500_000
+"""Most Python objects unpickling a file may leave alive: one per step and per piece, so room for
+:data:`MAX_BENCHMARK_STEPS` steps (the JSB Chorales pickle leaves 24,200 for its 23,134 steps; MuseData, with
+392,296 steps, about 400,000). One byte of pickle can make a 72-byte empty list, so the byte limit alone would let
+a 256 MiB file take 20 GB; this bounds unpickling to about 180 MB."""
+MAX_BENCHMARK_PIECES = 100_000
+"""Most pieces one benchmark file may hold, all splits together (Nottingham, the most, has 1,037)."""
+MAX_BENCHMARK_STEPS = 2_000_000
+"""Most time steps (piano-roll rows) one benchmark file may hold, all splits together: MuseData, the longest of
+the four, has 392,296. As uint8 piano rolls that is at most 176 MB (a ``.mat`` file stored as doubles takes 8
+times that while it is read). Checked before any roll is built, so a small file that declares or repeats a huge
+piece (a zlib bomb in a ``.mat``, memo references in a pickle) is refused at once."""
+MAX_BENCHMARK_PITCHES = 10_000_000
+"""Most pitch entries the steps of one pickle may list, all together (MuseData has 1,356,293)."""
 
 
 class UnsafePickleError(DatasetError):
@@ -82,35 +102,81 @@ class _PlainDataUnpickler(pickle.Unpickler):
         return np.frombuffer(raw, dtype=dtype)[0].item()
 
     def persistent_load(self, pid):
-        raise UnsafePickleError(f"{self.source}: refused: the pickle uses a persistent id ({pid!r})")
+        raise UnsafePickleError(f"{self.source}: refused: the pickle uses a persistent id ({short_repr(pid)})")
+
+
+class _BudgetedInput(io.BytesIO):
+    """A pickle's bytes for the unpickler, with :data:`MAX_PICKLE_OBJECTS` checked at every read.
+
+    ``peek`` makes the C unpickler read ahead 64 KiB at a time, so the count of live Python objects
+    (:func:`sys.getallocatedblocks`, a few microseconds) is taken every 64 KiB of input, and unpickling stops
+    within 64,000 objects of the limit.
+    """
+
+    def __init__(self, data: bytes, source: str) -> None:
+        super().__init__(data)
+        self.source, self.start = source, sys.getallocatedblocks()
+
+    def _check(self) -> None:
+        if sys.getallocatedblocks() - self.start > MAX_PICKLE_OBJECTS:
+            raise DatasetError(f"{self.source}: unpickling it makes more than {MAX_PICKLE_OBJECTS:,} objects, the "
+                               "limit of the course's loader (the MuseData pickle makes about 400,000); this file "
+                               "is too large or malformed")
+
+    def peek(self, size: int = 1) -> bytes:
+        self._check()
+        return self.getbuffer()[self.tell():self.tell() + max(size, 1)].tobytes()
+
+    def read(self, size: int | None = -1) -> bytes:
+        self._check()
+        return super().read(size)
+
+    def readinto(self, buffer) -> int:
+        self._check()
+        return super().readinto(buffer)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        self._check()
+        return super().readline(size)
+
+
+def _existing_path(path) -> Path:
+    """``path`` as a Path if it is a file; DatasetError for a folder, FileNotFoundError if nothing is there."""
+    path = Path(path)
+    if path.is_dir():
+        raise DatasetError(f"{path}: this is a folder, not a file; give a .pickle, .pkl or .mat benchmark file "
+                           "(or a registry name such as jsb_chorales)")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    return path
 
 
 def _existing_file(path, max_bytes: int) -> Path:
     """``path`` as a Path, if it is a file of at most ``max_bytes``; else FileNotFoundError or DatasetError."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+    path = _existing_path(path)
     size = path.stat().st_size
     if size > max_bytes:
-        raise DatasetError(f"{path}: {size} bytes is over the limit of {max_bytes}; pass a larger max_bytes")
+        raise DatasetError(f"{path}: {size:,} bytes is over the limit of {max_bytes:,} bytes "
+                           f"({max_bytes / 2**20:g} MiB): the file is too large for the course's loader (the "
+                           "benchmark files are at most about 32 MB); check that it is the file you meant")
     return path
 
 
 def safe_load_plain_pickle(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_BYTES):
     """Unpickle a file that may hold only plain containers and numbers; anything else is refused.
 
+    Unpickling stops once it has made :data:`MAX_PICKLE_OBJECTS` objects.
+
     Raises:
         FileNotFoundError: no such file.
         UnsafePickleError: the pickle asks for a class or function (nothing was run).
-        DatasetError: too large, or not a valid pickle.
+        DatasetError: too large, a folder, too many objects, or not a valid pickle.
     See: notebooks/04_symbolic_music.ipynb §3.
     """
-    import io
-
     path = _existing_file(path, max_bytes)
     try:
-        return _PlainDataUnpickler(io.BytesIO(path.read_bytes()), str(path)).load()
-    except UnsafePickleError:
+        return _PlainDataUnpickler(_BudgetedInput(path.read_bytes(), str(path)), str(path)).load()
+    except DatasetError:
         raise
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError,
             MemoryError, RecursionError) as exc:
@@ -125,7 +191,10 @@ def validate_boulanger(data, source: str = "data") -> None:
     """Check the Boulanger-Lewandowski structure: ``{"train"|"valid"|"test": [piece, ...]}``.
 
     Rule: each piece is a list of time steps; each step a tuple/list of MIDI pitches (integral
-    numbers 21–108; may be empty).
+    numbers 21–108; may be empty). All splits together hold at most :data:`MAX_BENCHMARK_PIECES`
+    pieces, :data:`MAX_BENCHMARK_STEPS` steps and :data:`MAX_BENCHMARK_PITCHES` pitch entries; each
+    count is checked before the items it counts are looked at, so a pickle whose memo references
+    repeat one piece or step millions of times is refused in a moment.
 
     Raises:
         DatasetError: the first violation, named by split, piece index, step index and value.
@@ -137,20 +206,38 @@ def validate_boulanger(data, source: str = "data") -> None:
     missing = [s for s in BL_SPLITS if s not in keys]
     if missing:
         raise DatasetError(f"{source}: split(s) {missing} missing; a Boulanger-Lewandowski pickle has {BL_SPLITS}")
+    pieces_seen = steps_seen = pitches_seen = 0
     for split in BL_SPLITS:
         pieces = data[split]
         if not isinstance(pieces, (list, tuple)):
             raise DatasetError(f"{source}: split {split!r} must be a list of pieces, got {type(pieces).__name__}")
+        pieces_seen += len(pieces)
+        _check_count(source, "pieces", pieces_seen, MAX_BENCHMARK_PIECES, split)
         for i, piece in enumerate(pieces):
             if not isinstance(piece, (list, tuple)):
                 raise DatasetError(f"{source}: {split}[{i}] must be a list of time steps, got {type(piece).__name__}")
+            steps_seen += len(piece)
+            _check_count(source, "time steps", steps_seen, MAX_BENCHMARK_STEPS, f"{split}[{i}]")
             for t, step in enumerate(piece):
                 if not isinstance(step, (list, tuple)):
-                    raise DatasetError(f"{source}: {split}[{i}][{t}] must be a tuple of pitches, got {step!r}")
+                    raise DatasetError(f"{source}: {split}[{i}][{t}] must be a tuple of pitches, "
+                                       f"got {short_repr(step)}")
+                pitches_seen += len(step)
+                _check_count(source, "pitch entries", pitches_seen, MAX_BENCHMARK_PITCHES, f"{split}[{i}][{t}]")
                 for p in step:
-                    if not _is_number(p) or p != int(p) or not PIANO_LOW <= p <= PIANO_HIGH:
-                        raise DatasetError(f"{source}: {split}[{i}][{t}] holds {p!r}; pitches must be whole MIDI "
-                                           f"numbers {PIANO_LOW}–{PIANO_HIGH}")
+                    if not (_is_number(p) and PIANO_LOW <= p <= PIANO_HIGH and p == int(p)):  # NaN, inf: not in range
+                        raise DatasetError(f"{source}: {split}[{i}][{t}] holds {short_repr(p)}; pitches must be "
+                                           f"whole MIDI numbers {PIANO_LOW}–{PIANO_HIGH}")
+
+
+def _check_count(source: str, what: str, count: int, limit: int, where: str) -> None:
+    if count > limit:
+        raise DatasetError(f"{source}: more than {limit:,} {what} (counted up to {where}), the limit of the "
+                           f"course's loader (the four real benchmarks hold at most {_REAL_MAXIMA[what]:,}); this "
+                           "file is too large or malformed")
+
+
+_REAL_MAXIMA = {"pieces": 1_037, "time steps": 392_296, "pitch entries": 1_356_293}  # Nottingham; MuseData
 
 
 def load_boulanger(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_BYTES) -> dict[str, list[np.ndarray]]:
@@ -222,6 +309,11 @@ def load_tcn_mat(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_BY
     arrays ``traindata``, ``validdata`` and ``testdata`` of shape (1, N); each cell is one piece, a (T, 88)
     0/1 piano roll (column j = MIDI pitch j + 21, one row per time step). Every piece is checked.
 
+    Limits, checked from the header of each variable and each cell before anything is loaded: at most
+    :data:`MAX_BENCHMARK_PIECES` pieces and :data:`MAX_BENCHMARK_STEPS` rows in all, so a small compressed
+    file cannot unpack into gigabytes. (:func:`scipy.io.whosmat` cannot be that check: it decompresses each
+    whole variable to list it.)
+
     Args:
         path: the ``.mat`` file.
         max_bytes: refuse larger files (the four standard files are 0.1–1 MB).
@@ -230,37 +322,167 @@ def load_tcn_mat(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_PICKLE_BY
     Raises:
         FileNotFoundError: no such file.
         DatasetError: not a readable MATLAB file, a variable missing, a piece that is not 2-D with 88
-            columns, or values other than 0 and 1 (the message names the file and the piece).
+            columns, too many pieces or rows, or values other than 0 and 1 (the message names the file and
+            the piece).
     See: notebook 07 (piano rolls).
     """
     from scipy.io import loadmat
+    from scipy.io.matlab import matfile_version
 
     path = _existing_file(path, max_bytes)
+    keys = list(TCN_MAT_KEYS.values())
     try:
-        mat = loadmat(path, variable_names=list(TCN_MAT_KEYS.values()))
+        major, _ = matfile_version(path)
+        if major != 1:
+            raise DatasetError(f"{path}: a MATLAB {'v4' if major == 0 else 'v7.3 (HDF5)'} file; the benchmark files "
+                               "are MATLAB v5 files of cell arrays (save with -v7 in MATLAB, or scipy.io.savemat)")
+        missing = [key for key in keys if key not in _check_mat_pieces(path, keys)]
+        if missing:
+            raise DatasetError(f"{path}: variable(s) {missing} missing; a benchmark .mat file holds {keys}")
+        mat = loadmat(path, variable_names=keys)
+    except DatasetError:
+        raise
     except Exception as exc:  # scipy raises many kinds (MatReadError, ValueError, zlib/struct errors, …)
         raise DatasetError(f"{path}: not a readable MATLAB .mat file ({type(exc).__name__}: {exc})") from None
-    missing = [key for key in TCN_MAT_KEYS.values() if key not in mat]
-    if missing:
-        raise DatasetError(f"{path}: variable(s) {missing} missing; a benchmark .mat file holds "
-                           f"{list(TCN_MAT_KEYS.values())}")
     out = {}
     for split, key in TCN_MAT_KEYS.items():
-        cells = mat[key]
-        if not isinstance(cells, np.ndarray) or cells.dtype != object:
-            raise DatasetError(f"{path}: {key} must be a cell array of pieces, got an array of "
-                               f"{getattr(cells, 'dtype', type(cells).__name__)} {np.shape(cells)}")
         rolls = []
-        for i, piece in enumerate(cells.ravel()):
+        for i, piece in enumerate(mat[key].ravel()):
             piece = np.asarray(piece)
-            if piece.ndim != 2 or piece.shape[1] != PIANO_KEYS:
-                raise DatasetError(f"{path}: {key}[{i}] has shape {piece.shape}; a piece is (T, {PIANO_KEYS}) "
-                                   f"(column j = MIDI pitch j + {PIANO_LOW})")
+            if piece.ndim != 2 or piece.shape[1] != PIANO_KEYS:  # _check_mat_pieces saw the same shapes
+                raise _piece_shape_error(path, f"{key}[{i}]", piece.shape)
             if piece.dtype.kind not in "biuf" or not np.isin(piece, (0, 1)).all():
                 raise DatasetError(f"{path}: {key}[{i}] holds values other than 0 and 1 (dtype {piece.dtype})")
             rolls.append(piece.astype(np.uint8))
         out[split] = rolls
     return out
+
+
+def _piece_shape_error(path, what: str, shape) -> DatasetError:
+    return DatasetError(f"{path}: {what} has shape {tuple(shape)}; a piece is (T, {PIANO_KEYS}) "
+                        f"(column j = MIDI pitch j + {PIANO_LOW})")
+
+
+# MAT v5 layout (MATLAB's "MAT-File Format", 2021): a 128-byte header whose last two bytes are "IM" (little-endian)
+# or "MI", then data elements: a tag (uint32 type, uint32 byte count; a "small" element packs a count ≤ 4 into the
+# type's high half and its data into the tag's second word), data padded to 8 bytes. A variable is a miMATRIX
+# element (flags, dimensions, name, then its data), alone or zlib-compressed in a miCOMPRESSED element. A cell
+# array's data is one miMATRIX element per cell.
+_MI_MATRIX, _MI_COMPRESSED = 14, 15
+_MAT_NUMERIC = {6: "double", 7: "single", 8: "int8", 9: "uint8", 10: "int16", 11: "uint16", 12: "int32",
+                13: "uint32", 14: "int64", 15: "uint64"}  # MATLAB array classes a piece may have
+_MAT_CLASSES = {1: "cell", 2: "struct", 3: "object", 4: "char", 5: "sparse", 16: "function"}
+_MAT_CHUNK = 1 << 16
+
+
+def _mat_class(mclass: int) -> str:
+    return _MAT_NUMERIC.get(mclass) or _MAT_CLASSES.get(mclass, f"class-{mclass}")
+
+
+class _MatElementReader:
+    """Forward reads of one top-level MAT v5 element: raw, or zlib-decompressed at most 64 KiB at a time."""
+
+    def __init__(self, file, size: int, compressed: bool, order: str) -> None:
+        self.file, self.left, self.order = file, size, order
+        self.inflate = zlib.decompressobj() if compressed else None
+        self.buffer, self.position = b"", 0  # position: bytes of the (decompressed) element read so far
+
+    def _fill(self) -> None:
+        if self.inflate is not None and self.inflate.unconsumed_tail:
+            self.buffer += self.inflate.decompress(self.inflate.unconsumed_tail, _MAT_CHUNK)
+            return
+        raw = self.file.read(min(self.left, _MAT_CHUNK))
+        if not raw:
+            raise EOFError("a variable ends in the middle of an element")
+        self.left -= len(raw)
+        self.buffer += raw if self.inflate is None else self.inflate.decompress(raw, _MAT_CHUNK)
+
+    def read(self, n: int) -> bytes:
+        while len(self.buffer) < n:
+            self._fill()
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        self.position += n
+        return data
+
+    def skip(self, n: int) -> None:
+        while n > 0:
+            if not self.buffer:
+                self._fill()
+            taken = min(n, len(self.buffer))
+            self.buffer, n, self.position = self.buffer[taken:], n - taken, self.position + taken
+
+    def tag(self) -> tuple[int, int, bytes | None]:
+        """``(type, byte count, data of a small element or None)``."""
+        raw = self.read(8)
+        kind, count = struct.unpack(self.order + "II", raw)
+        if kind >> 16:
+            return kind & 0xFFFF, kind >> 16, raw[4:4 + (kind >> 16)]
+        return kind, count, None
+
+    def small(self) -> bytes:
+        """The data of a flags, dimensions or name element (at most 1 KiB)."""
+        _, count, data = self.tag()
+        if data is None:
+            if count > 1024:
+                raise ValueError(f"an array header element of {count} bytes")
+            data = self.read(count)
+            self.skip(-count % 8)
+        return data
+
+    def matrix_header(self) -> tuple[int, tuple[int, ...], str, int]:
+        """After a miMATRIX tag: ``(array class, dimensions, name, header bytes read)``."""
+        before = self.position
+        flags, dims, name = self.small(), self.small(), self.small()
+        read = self.position - before
+        mclass = struct.unpack(self.order + "I", flags[:4])[0] & 0xFF
+        return mclass, struct.unpack(f"{self.order}{len(dims) // 4}i", dims[:len(dims) // 4 * 4]), \
+            name.decode("latin1"), read
+
+
+def _check_mat_pieces(path: Path, keys: list[str]) -> set[str]:
+    """Read the header of every cell of the variables ``keys`` (never keep their data) and refuse a variable
+    that is not a cell array, a cell that is not a numeric (T, 88) array, more than :data:`MAX_BENCHMARK_PIECES`
+    cells or more than :data:`MAX_BENCHMARK_STEPS` rows in all.
+
+    The data of each cell is decompressed 64 KiB at a time and dropped, so memory stays small whatever a
+    header declares. Returns the names of the variables of the file (the caller has checked it is MATLAB v5).
+    """
+    size, pieces, steps, names = path.stat().st_size, 0, 0, set()
+    with open(path, "rb") as f:
+        order = "<" if f.read(128)[126:128] == b"IM" else ">"
+        pos = 128
+        while pos + 8 <= size:
+            f.seek(pos)
+            kind, count = struct.unpack(order + "II", f.read(8))
+            pos += 8 + count
+            element = _MatElementReader(f, count, kind == _MI_COMPRESSED, order)
+            if kind == _MI_COMPRESSED:
+                kind, count, _ = element.tag()
+            if kind != _MI_MATRIX or count == 0:
+                continue
+            mclass, dims, name, _ = element.matrix_header()
+            names.add(name)
+            if name not in keys:
+                continue
+            if mclass != 1:
+                raise DatasetError(f"{path}: {name} must be a cell array of pieces, got a MATLAB "
+                                   f"{_mat_class(mclass)} array {dims}")
+            pieces += math.prod(dims)
+            _check_count(str(path), "pieces", pieces, MAX_BENCHMARK_PIECES, name)
+            for i in range(math.prod(dims)):
+                kind, count, _ = element.tag()
+                if kind != _MI_MATRIX:
+                    raise ValueError(f"{name}[{i}] is not a MATLAB array (element type {kind})")
+                mclass, shape, _, read = element.matrix_header() if count else (6, (0, 0), "", 0)
+                if mclass not in _MAT_NUMERIC:
+                    raise DatasetError(f"{path}: {name}[{i}] is a MATLAB {_mat_class(mclass)} array; a piece is "
+                                       f"a (T, {PIANO_KEYS}) numeric array of 0 and 1")
+                if len(shape) != 2 or shape[1] != PIANO_KEYS or shape[0] < 0:
+                    raise _piece_shape_error(path, f"{name}[{i}]", shape)
+                steps += shape[0]
+                _check_count(str(path), "time steps", steps, MAX_BENCHMARK_STEPS, f"{name}[{i}]")
+                element.skip(count - read)
+    return names
 
 
 def _registry_file(spec: str, dest) -> Path:
@@ -338,9 +560,8 @@ def load_benchmark(spec: str | os.PathLike, dest: str | os.PathLike | None = Non
         splits = load_boulanger(path)
     elif suffix == ".mat":
         splits = load_tcn_mat(path)
-    elif not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
     else:
+        _existing_path(path)
         raise DatasetError(f"{path}: unknown kind of file; load_benchmark reads .pickle, .pkl and .mat files")
     empty = [split for split in BL_SPLITS if not splits[split]]
     if empty:

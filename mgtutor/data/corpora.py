@@ -237,6 +237,8 @@ def melody_tokens(piece: Piece, voice: int = 0, steps_per_quarter: int = 4,
             sixteenth), ``"skip"`` returns ``None``, ``"error"`` raises.
     Raises:
         DatasetError: ``on_inexact="error"`` and the voice is off the grid, or an unknown policy.
+        SequenceTooLongError: more than :data:`~mgtutor.symbolic.MAX_GRID_STEPS` tokens (checked before any
+            token is made).
     See: notebooks/04_symbolic_music.ipynb §5.
     """
     if on_inexact not in INEXACT_POLICIES:

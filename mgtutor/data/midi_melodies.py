@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mgtutor.data.corpora import INEXACT_POLICIES, melody_tokens
-from mgtutor.errors import DatasetError
-from mgtutor.symbolic import PIANO_HIGH, PIANO_LOW, REST, Note, Piece, skyline
+from mgtutor.errors import DatasetError, display_path
+from mgtutor.symbolic import PIANO_HIGH, PIANO_LOW, REST, Note, Piece, SequenceTooLongError, skyline
 from mgtutor.symbolic.midi import load_midi_folder
 
 MAX_POLYPHONY = 0.10
@@ -279,7 +279,9 @@ def folder_melodies(folder: str | os.PathLike, steps_per_quarter: int = 4, low: 
     top line (:func:`~mgtutor.symbolic.skyline`); pitches folded by octaves into ``low … high``
     (:func:`fold_pitch`); then :func:`~mgtutor.data.melody_tokens` (quantise to the grid, encode);
     leading rests are dropped, so a melody that enters after an intro starts at its first note.
-    Every token is then in ``melody_vocabulary(low, high)``.
+    Every token is then in ``melody_vocabulary(low, high)``. A melody longer than
+    :data:`~mgtutor.symbolic.MAX_GRID_STEPS` steps (a note that lasts for days) is skipped before any token
+    is made: ``skipped <path>: too long (N steps of 1/4 quarter note, the limit is 1,000,000)``.
 
     Args:
         folder: the folder of MIDI files.
@@ -319,7 +321,7 @@ def folder_melodies(folder: str | os.PathLike, steps_per_quarter: int = 4, low: 
 
     def skip(path: Path, reason: str) -> None:
         report.skipped.append((path.relative_to(folder).as_posix(), reason))
-        emit(f"skipped {path}: {reason}")
+        emit(f"skipped {display_path(path)}: {reason}")
 
     for path, piece, why in files:
         if limit is not None and len(melodies) >= limit:
@@ -332,8 +334,12 @@ def folder_melodies(folder: str | os.PathLike, steps_per_quarter: int = 4, low: 
             skip(path, choice.reason)
             continue
         line, folded = fold_notes(skyline(piece.voice(choice.voice)), low, high)
-        tokens = melody_tokens(Piece(line, piece.qpm, piece.time_signature, piece.key, piece.name),
-                               choice.voice, steps_per_quarter, on_inexact)
+        try:
+            tokens = melody_tokens(Piece(line, piece.qpm, piece.time_signature, piece.key, piece.name),
+                                   choice.voice, steps_per_quarter, on_inexact)
+        except SequenceTooLongError as exc:
+            skip(path, str(exc))
+            continue
         if tokens is None:
             skip(path, f"{describe_voice(piece, choice.voice)} is off the grid of 1/{steps_per_quarter} quarter "
                        "note (on_inexact='skip')")
@@ -343,8 +349,8 @@ def folder_melodies(folder: str | os.PathLike, steps_per_quarter: int = 4, low: 
         report.folded_notes += folded
     emit(str(report))
     if not melodies:
-        raise DatasetError(f"{folder}: no usable melody in its MIDI files ({report}); each skipped file's "
-                           "reason is in report.skipped and the warnings")
+        raise DatasetError(f"{folder}: no usable melody in its MIDI files ({report}); each skipped file and its "
+                           "reason is named in a line above")
     return melodies, report
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from mgtutor.errors import MgtutorError
+from mgtutor.errors import MgtutorError, display_path
 
 PIANO_LOW = 21
 """MIDI pitch of the piano's lowest key, A0 (column 0 of a piano roll)."""
@@ -23,6 +23,15 @@ PIANO_HIGH = 108
 """MIDI pitch of the piano's highest key, C8 (column 87 of a piano roll)."""
 DEFAULT_VELOCITY = 80
 """Velocity given to notes decoded from encodings that do not store loudness."""
+MAX_GRID_STEPS = 1_000_000
+"""Longest melody grid or piano roll built from notes, in grid steps: 250,000 quarter notes at 4 steps per
+quarter, 35 hours at 120 qpm. One note of a few bytes of MIDI can last 2²⁸ ticks (10⁹ sixteenths at 1 tick
+per beat); the length is computed from the last note's end and checked before any token or row is made."""
+MAX_SCORE_BYTES = 16 * 2**20
+"""Largest score file :func:`load_score` hands to music21, in bytes on disk and, for a compressed MusicXML
+(``.mxl``) file, unpacked (all its members together): 16 MiB, twice the MIDI limit, as MusicXML is verbose."""
+MAX_SCORE_RATIO = 100
+"""Largest compression ratio of an ``.mxl`` member over 1 MiB, the archive rule of ``mgtutor.fetch`` (zip bombs)."""
 
 
 class SymbolicError(MgtutorError, ValueError):
@@ -43,6 +52,21 @@ class QuantizationError(SymbolicError):
 
 class EncodingError(SymbolicError):
     """A sequence cannot be encoded or decoded (polyphony where a melody is needed, a bad token order)."""
+
+
+class SequenceTooLongError(EncodingError):
+    """Notes would make a melody grid or piano roll longer than :data:`MAX_GRID_STEPS` steps."""
+
+
+def check_grid_length(steps: int, steps_per_quarter: int) -> int:
+    """``steps`` if at most :data:`MAX_GRID_STEPS`, else :class:`SequenceTooLongError` ("too long (N steps …)").
+
+    See: notebooks/04_symbolic_music.ipynb §4.
+    """
+    if steps > MAX_GRID_STEPS:
+        raise SequenceTooLongError(f"too long ({steps:,} steps of 1/{steps_per_quarter} quarter note, the limit "
+                                   f"is {MAX_GRID_STEPS:,})")
+    return steps
 
 
 _EPS = 1e-6
@@ -281,8 +305,45 @@ def piece_from_music21(score, name: str = "", parts: Sequence[int] | None = None
     return Piece(notes, qpm=qpm, time_signature=ts, key=key_name, name=name)
 
 
+def check_score_file(path) -> None:
+    """Refuse a score file music21 should not parse: over :data:`MAX_SCORE_BYTES` on disk or, for a zip
+    (``.mxl``), unpacked, or with a member over 1 MiB that expands more than :data:`MAX_SCORE_RATIO` times.
+
+    Only the zip's directory is read (each member's declared size; Python's zip reader never unpacks more).
+    Raises:
+        SymbolicError: too large, or an ``.mxl`` file that is not a readable zip (the message names the file).
+    See: notebooks/04_symbolic_music.ipynb §2.
+    """
+    import zipfile
+    from pathlib import Path
+
+    path = Path(path)
+    size = path.stat().st_size
+    limit = f"the limit for a score file is {MAX_SCORE_BYTES:,} bytes ({MAX_SCORE_BYTES / 2**20:g} MiB)"
+    if size > MAX_SCORE_BYTES:
+        raise SymbolicError(f"{display_path(path)}: {size:,} bytes; {limit}: too large for the course's loader")
+    if path.suffix.lower() != ".mxl" and not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SymbolicError(f"{display_path(path)}: not a readable compressed MusicXML (.mxl) file ({exc})") from None
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_SCORE_BYTES:
+        raise SymbolicError(f"{display_path(path)}: {unpacked:,} bytes once unpacked; {limit}: too large for the "
+                            "course's loader (a zip bomb?)")
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size > 2**20 and ratio > MAX_SCORE_RATIO:
+            raise SymbolicError(f"{display_path(path)}: member {m.filename!r} expands {ratio:,.0f}:1, more than "
+                                f"{MAX_SCORE_RATIO}:1 (a zip bomb?); not read")
+
+
 def load_score(source, name: str | None = None) -> Piece:
     """Parse a MusicXML, kern (``.krn``), abc or MIDI file — or a music21 corpus name — into a Piece.
+
+    A file is first checked by :func:`check_score_file` (at most :data:`MAX_SCORE_BYTES`, unpacked too).
 
     Args:
         source: a file path, or a corpus name such as ``"bach/bwv269"``.
@@ -290,7 +351,7 @@ def load_score(source, name: str | None = None) -> Piece:
     Returns:
         The piece (see :func:`piece_from_music21` for the rules).
     Raises:
-        SymbolicError: music21 cannot read it (the message names the source and the reason).
+        SymbolicError: too large, or music21 cannot read it (the message names the source and the reason).
     See: notebooks/04_symbolic_music.ipynb §2.
     """
     from pathlib import Path
@@ -298,11 +359,14 @@ def load_score(source, name: str | None = None) -> Piece:
     from music21 import converter, corpus
 
     text = str(source)
+    is_file = Path(text).is_file()
+    if is_file:
+        check_score_file(text)
     try:
-        score = converter.parse(text) if Path(text).exists() else corpus.parse(text)
+        score = converter.parse(text) if is_file else corpus.parse(text)
     except Exception as exc:  # music21 raises many unrelated types for unreadable input
         raise SymbolicError(
-            f"{text}: music21 could not read it ({type(exc).__name__}: {exc}); give a MusicXML, .krn, .abc "
-            "or .mid file path, or a corpus name such as 'bach/bwv269'"
+            f"{display_path(text)}: music21 could not read it ({type(exc).__name__}: {exc}); give a MusicXML, .krn, "
+            ".abc or .mid file path, or a corpus name such as 'bach/bwv269'"
         ) from exc
     return piece_from_music21(score, name=name if name is not None else text)

@@ -36,6 +36,7 @@ from mgtutor.symbolic.core import (
     SymbolicError,
     _check_spq,
     _steps,
+    check_grid_length,
     check_monophonic,
     sort_notes,
 )
@@ -134,6 +135,7 @@ def melody_to_grid(notes: Sequence[Note], steps_per_quarter: int = 4, total_step
         A list of tokens.
     Raises:
         EncodingError: notes overlap (not monophonic), or ``total_steps`` is too short.
+        SequenceTooLongError: more than :data:`MAX_GRID_STEPS` steps (checked before any token is made).
         QuantizationError: a start or end is off the grid.
     See: notebooks/04_symbolic_music.ipynb §4.
     """
@@ -150,7 +152,7 @@ def melody_to_grid(notes: Sequence[Note], steps_per_quarter: int = 4, total_step
         if total_steps < length:
             raise EncodingError(f"total_steps={total_steps} is shorter than the melody ({length} steps)")
         length = total_steps
-    tokens = [REST] * length
+    tokens = [REST] * check_grid_length(length, s)
     for p, a, b in spans:
         tokens[a] = str(p)
         tokens[a + 1:b] = [HOLD] * (b - a - 1)

@@ -32,6 +32,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mgtutor.errors import display_path
 from mgtutor.symbolic.core import Note, Piece, SymbolicError
 
 DEFAULT_MAX_BYTES = 8 * 2**20
@@ -55,7 +56,7 @@ class MidiSkippedWarning(UserWarning):
 
 
 def _fail(path: Path, reason: str) -> MidiLoadError:
-    return MidiLoadError(f"{path}: {reason}")
+    return MidiLoadError(f"{display_path(path)}: {reason}")
 
 
 def check_midi_header(path: Path, data: bytes) -> tuple[int, int, int]:
@@ -128,7 +129,8 @@ def load_midi(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES,
         raise _fail(path, "no such file")
     size = path.stat().st_size
     if size > max_bytes:
-        raise _fail(path, f"{size} bytes is over the limit of {max_bytes}; pass a larger max_bytes if you trust it")
+        raise _fail(path, f"{size:,} bytes is over the limit of {max_bytes:,} bytes ({max_bytes / 2**20:g} MiB): "
+                          "too large for the course's MIDI loader")
     data = path.read_bytes()
     fmt, n_tracks, tpb = check_midi_header(path, data)
     (header_length,) = struct.unpack(">L", data[4:8])
@@ -267,7 +269,8 @@ def _parse_tracks(path: Path, data: bytes, pos: int, fmt: int, n_tracks: int, tp
                             v = voices.setdefault((t_index, ch), _Voice(len(voices), t_index, ch))
                             notes.append(Note(d1, start / tpb, tick / tpb, velocity, v.index, program))
                             if len(notes) > max_notes:
-                                raise _fail(path, f"more than {max_notes} notes; pass a larger max_notes")
+                                raise _fail(path, f"more than {max_notes:,} notes, the limit of the course's "
+                                                  "MIDI loader")
                             continue
                     dropped += 1
                 elif kind == 0xC0:
@@ -287,7 +290,7 @@ def _parse_tracks(path: Path, data: bytes, pos: int, fmt: int, n_tracks: int, tp
                 else:
                     dropped += 1
         if len(notes) > max_notes:
-            raise _fail(path, f"more than {max_notes} notes; pass a larger max_notes if you trust it")
+            raise _fail(path, f"more than {max_notes:,} notes, the limit of the course's MIDI loader")
     first: dict[int, Note] = {}
     for note in notes:
         earliest = first.get(note.voice)
@@ -311,7 +314,7 @@ class FolderReport:
 
     def __str__(self) -> str:
         lines = [f"{len(self.loaded)} loaded, {len(self.skipped)} skipped"]
-        lines += [f"  skipped {p.name}: {why}" for p, why in self.skipped]
+        lines += [f"  skipped {display_path(p.name)}: {why}" for p, why in self.skipped]
         return "\n".join(lines)
 
 
@@ -334,7 +337,7 @@ def load_midi_folder(folder: str | os.PathLike, pattern: str = "*.mid*", recursi
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise MidiLoadError(f"{folder}: not a folder")
+        raise MidiLoadError(f"{display_path(folder)}: not a folder")
     files = sorted(folder.rglob(pattern) if recursive else folder.glob(pattern))
     pieces, report = [], FolderReport()
     for f in files:
@@ -344,10 +347,10 @@ def load_midi_folder(folder: str | os.PathLike, pattern: str = "*.mid*", recursi
             pieces.append(load_midi(f, max_bytes=max_bytes, max_notes=max_notes))
             report.loaded.append(f)
         except MidiLoadError as exc:
-            reason = str(exc).removeprefix(f"{f}: ")
+            reason = str(exc).removeprefix(f"{display_path(f)}: ")
             report.skipped.append((f, reason))
             if warn:
-                warnings.warn(f"skipped {f}: {reason}", MidiSkippedWarning, stacklevel=2)
+                warnings.warn(f"skipped {display_path(f)}: {reason}", MidiSkippedWarning, stacklevel=2)
     return pieces, report
 
 

@@ -32,6 +32,7 @@ from mgtutor.symbolic.core import (
     SymbolicError,
     _check_spq,
     _steps,
+    check_grid_length,
     sort_notes,
 )
 
@@ -85,6 +86,7 @@ def notes_to_piano_roll(notes: Iterable[Note], steps_per_quarter: int = 4, total
         PitchRangeError: a pitch is outside 21–108.
         QuantizationError: a time is off the grid.
         EncodingError: two notes of one pitch touch or overlap and ``allow_merge`` is False.
+        SequenceTooLongError: more than :data:`~mgtutor.symbolic.core.MAX_GRID_STEPS` rows (checked first).
     See: notebooks/04_symbolic_music.ipynb §3.
     """
     s = _check_spq(steps_per_quarter)
@@ -99,7 +101,7 @@ def notes_to_piano_roll(notes: Iterable[Note], steps_per_quarter: int = 4, total
         if total_steps < length:
             raise EncodingError(f"total_steps={total_steps} is shorter than the notes ({length} steps)")
         length = total_steps
-    roll = np.zeros((length, PIANO_KEYS), dtype=np.uint8)
+    roll = np.zeros((check_grid_length(length, s), PIANO_KEYS), dtype=np.uint8)
     last_end: dict[int, int] = {}
     for p, a, b in spans:
         if not allow_merge and p in last_end and a <= last_end[p]:
@@ -125,6 +127,7 @@ def sample_piano_roll(notes: Iterable[Note], steps_per_quarter: int = 1, total_s
         total_steps: number of frames (default: ⌈s · end of the last note⌉).
     Raises:
         PitchRangeError: a pitch is outside 21–108.
+        SequenceTooLongError: more than :data:`~mgtutor.symbolic.core.MAX_GRID_STEPS` rows (checked first).
     See: notebooks/04_symbolic_music.ipynb §3.
     """
     s = _check_spq(steps_per_quarter)
@@ -132,7 +135,7 @@ def sample_piano_roll(notes: Iterable[Note], steps_per_quarter: int = 1, total_s
     for n in notes:
         _check_pitch(n.pitch, f"at beat {n.start:g}")
     length = math.ceil(max((n.end for n in notes), default=0) * s - _EPS) if total_steps is None else total_steps
-    roll = np.zeros((max(length, 0), PIANO_KEYS), dtype=np.uint8)
+    roll = np.zeros((check_grid_length(max(length, 0), s), PIANO_KEYS), dtype=np.uint8)
     for n in notes:
         a = math.ceil(n.start * s - _EPS)
         b = math.ceil(n.end * s - _EPS)

@@ -44,14 +44,16 @@ def _read_notes(path: Path) -> list:
 
 def read_pieces(source: str | Path, what: str = "--generated", report=None) -> list[tuple[str, list]]:
     """``(name, notes)`` for a file or every music file under a folder (sorted); unreadable files are passed to
-    ``report(line)`` (one line each) and skipped.
+    ``report(line)`` (one line each: ``skipped <path>: <reason>``, the path's control characters escaped) and
+    skipped. Score files are checked before music21 parses them (:func:`mgtutor.symbolic.check_score_file`:
+    at most 16 MiB, unpacked too for ``.mxl``); MIDI files by :func:`mgtutor.symbolic.load_midi` (8 MiB).
 
     Raises:
         CopyingError: no such file or folder, a file of another type, or no readable piece at all.
     See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     from mgtutor.copying import CopyingError
-    from mgtutor.errors import MgtutorError
+    from mgtutor.errors import MgtutorError, display_path
 
     source = Path(source)
     suffixes = MIDI_SUFFIXES + SCORE_SUFFIXES
@@ -69,8 +71,9 @@ def read_pieces(source: str | Path, what: str = "--generated", report=None) -> l
         try:
             pieces.append((name, _read_notes(path)))
         except (MgtutorError, OSError) as exc:
-            if report is not None:
-                report(f"skipped {path}: {' '.join(str(exc).split())}")
+            if report is not None:  # the loaders' messages start with the path: print it once
+                reason = str(exc).removeprefix(f"{display_path(path)}: ")
+                report(f"skipped {display_path(path)}: {' '.join(reason.split())}")
     if not pieces:
         raise CopyingError(f"{what} {source}: no readable music file ({', '.join(suffixes)})")
     return pieces
