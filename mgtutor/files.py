@@ -75,7 +75,7 @@ class FileLock:
     releases the lock. A process that locked a file the previous holder had just deleted sees that its inode is no
     longer the one at ``path`` and locks anew, so deleting on release never lets two holders in at once. The lock is
     the operating system's: it goes with the process, so a killed holder leaves no stale lock (at most the file,
-    which the next holder reuses).
+    which the next holder reuses). A symbolic link at ``path`` is never followed (``OSError``).
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
@@ -92,7 +92,7 @@ class FileLock:
         if self._fd is not None:
             return True
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
             if not _try_lock(fd):
                 os.close(fd)
                 return False

@@ -33,6 +33,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -193,7 +194,7 @@ def check_out_folder(path: str | os.PathLike) -> Path:
         RunDirError: naming the folder and what it is.
     """
     path = Path(path)
-    target = path.expanduser().resolve()
+    target = path.resolve()
     cwd, home = Path.cwd().resolve(), Path.home().resolve()
     what = ("the working folder" if target == cwd else "the home folder" if target == home
             else "an ancestor of the working folder" if cwd.is_relative_to(target) else None)
@@ -203,10 +204,16 @@ def check_out_folder(path: str | os.PathLike) -> Path:
     return path
 
 
+_TEMPORARY = re.compile(r"\.(?P<entry>.+)\.[a-z0-9_]{8}\.[a-z0-9.]+")
+"""The name of the temporary file an interrupted atomic write leaves (:func:`mgtutor.files.atomic_path`)."""
+
+
 def _run_owned(name: str) -> bool:
     """Whether ``name`` in a run's folder is one a run writes: an entry of :data:`RUN_ENTRIES`, the lock, or the
-    temporary file an interrupted atomic write of one of them left (``.<name>.<random><suffix>``)."""
-    return name in RUN_ENTRIES or name == LOCK_FILE or any(name.startswith(f".{e}.") for e in RUN_ENTRIES)
+    temporary file an interrupted atomic write of one of them left (``.<name>.<8 random characters><suffix>``; an
+    editor's ``.results.json.swp`` is not one)."""
+    temporary = _TEMPORARY.fullmatch(name)
+    return name in RUN_ENTRIES or name == LOCK_FILE or (temporary is not None and temporary["entry"] in RUN_ENTRIES)
 
 
 def _listing(names) -> str:

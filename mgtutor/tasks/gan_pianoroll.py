@@ -230,6 +230,29 @@ def cpu_clock():
     return CpuClock()
 
 
+def fit_wgan(run, builder: str, s, train_data, callbacks=(), verbose: int = 0):
+    """Train (or resume) the WGAN-GP of ``builder`` (:func:`mgtutor.models.build` with ``s.builder_kwargs()``) in
+    ``run``, both players with Adam(``s.learning_rate``, β₁ 0.5, β₂ 0.9), for ``s.epochs`` and ``s.time_budget_min``.
+    Returns ``(fit, clock)``: the :class:`mgtutor.train.FitResult` and the :func:`cpu_clock` of the training.
+    Notebook 09's bar GAN and spectrogram GAN both train this way."""
+    import keras
+
+    from mgtutor import models
+    from mgtutor.train import fit_run
+
+    def build():
+        config.seed_everything(s.seed)
+        gan = models.build(builder, **s.builder_kwargs())
+        gan.compile(d_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9),
+                    g_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9))
+        return gan
+
+    clock = cpu_clock()
+    fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
+                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
+    return fit, clock
+
+
 def train(bars: dict, out, s: BarGanSettings | None = None, force: bool = False, callbacks=(),
           verbose: int = 0) -> BarGanRun:
     """Train (or resume) a bar GAN on ``bars["train"]`` and evaluate it (:func:`evaluate`).
@@ -239,12 +262,10 @@ def train(bars: dict, out, s: BarGanSettings | None = None, force: bool = False,
             other settings.
     See: notebook 09 §2.
     """
-    import keras
 
-    from mgtutor import models
     from mgtutor.data import FullBatchData
     from mgtutor.runs import RunDir
-    from mgtutor.train import TrainError, fit_run
+    from mgtutor.train import TrainError
 
     start = time.monotonic()
     s = s or settings()
@@ -256,17 +277,7 @@ def train(bars: dict, out, s: BarGanSettings | None = None, force: bool = False,
         save_bars(bars, run.path / BARS_FILE)
         x = bars["train"].astype("float32")[..., None]
         train_data = FullBatchData((x,), s.batch_size, shuffle=True, seed=s.seed)
-
-        def build():
-            config.seed_everything(s.seed)
-            gan = models.build(BUILDER, **s.builder_kwargs())
-            gan.compile(d_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9),
-                        g_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9))
-            return gan
-
-        clock = cpu_clock()
-        fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
-                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
+        fit, clock = fit_wgan(run, BUILDER, s, train_data, callbacks, verbose)
         results = {"evaluation": evaluate(fit.model, bars, s), "epochs_run": fit.epochs_run,
                    "stopped_by_budget": fit.stopped_by_budget, "train_seconds": fit.train_seconds,
                    "train_cpu_seconds": clock.seconds, "wall_seconds": time.monotonic() - start}

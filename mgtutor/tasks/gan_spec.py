@@ -269,14 +269,12 @@ def train(notes: dict, out, s: SpecGanSettings | None = None, force: bool = Fals
         TrainError: a bad setting. RunDirError: a finished run (``force`` starts over) or other settings.
     See: notebook 09 §3.
     """
-    import keras
 
     from mgtutor import models
     from mgtutor.data import FullBatchData
     from mgtutor.files import atomic_path
     from mgtutor.runs import RunDir
-    from mgtutor.tasks.gan_pianoroll import cpu_clock
-    from mgtutor.train import fit_run
+    from mgtutor.tasks.gan_pianoroll import fit_wgan
 
     start = time.monotonic()
     s = s or settings()
@@ -286,17 +284,7 @@ def train(notes: dict, out, s: SpecGanSettings | None = None, force: bool = Fals
                                        "spectrogram": spec_config().to_dict(), "held_out_seeds": list(HELD_OUT_SEEDS)},
                               "training": asdict(s)}, force=force) as run:
         train_data = FullBatchData((notes["spec"], notes["label"]), s.batch_size, shuffle=True, seed=s.seed)
-
-        def build():
-            config.seed_everything(s.seed)
-            gan = models.build(BUILDER, **s.builder_kwargs())
-            gan.compile(d_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9),
-                        g_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9))
-            return gan
-
-        clock = cpu_clock()
-        fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
-                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
+        fit, clock = fit_wgan(run, BUILDER, s, train_data, callbacks, verbose)
         c0 = time.process_time()
         clf = train_classifier(notes, s)
         classifier_cpu = time.process_time() - c0

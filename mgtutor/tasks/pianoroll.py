@@ -217,7 +217,10 @@ def train(split: dict, out, s: PianoRollSettings | None = None, data_spec: str =
         "data": {"spec": data_spec, "pieces": {k: len(v) for k, v in split.items()}}, "training": asdict(s),
         "execution": plan.record() if plan is not None else None}, force=force) as run:
         if s.model in NUMPY_MODELS:
-            model = models.build(builder, **s.builder_kwargs()).fit(split["train"])
+            try:
+                model = models.build(builder, **s.builder_kwargs()).fit(split["train"])
+            except ValueError as exc:
+                raise DatasetError(f"{data_spec}: {exc}") from None
             run.save_model(model)
             epochs, budget_hit, seconds = 0, False, time.monotonic() - start
         else:
