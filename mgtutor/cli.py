@@ -26,6 +26,7 @@ from pathlib import Path
 
 from mgtutor import fetch
 from mgtutor.errors import CheckpointWarning, MgtutorError, RunVersionWarning, display_path
+from mgtutor.tasks import MAX_BATCH_SIZE
 
 
 def add_execute_parser(sub) -> argparse.ArgumentParser:
@@ -330,10 +331,11 @@ def add_task_verb_parser(sub, verb: str) -> argparse.ArgumentParser:
     return p
 
 
-UPPER_BOUNDS = {"frames": 100_000, "n": 100_000, "length": 100_000, "batch_size": 2**16}
+UPPER_BOUNDS = {"frames": 100_000, "n": 100_000, "length": 100_000, "batch_size": MAX_BATCH_SIZE}
 """The largest value each size option of a task accepts (by its argparse ``dest``): far above what the course uses,
 far below what would exhaust the memory or the hours of a laptop (``--frames``: frames of a piano roll; ``--n``:
-generated bars or notes; ``--length``: melody tokens)."""
+generated bars or notes; ``--length``: melody tokens; ``--batch-size``: the training settings' own bound, named here
+before any data is loaded)."""
 
 
 def check_task_args(args) -> None:
