@@ -154,7 +154,8 @@ def gpu_section(steps: int, repeats: int) -> None:
             rates[policy] = step_rate(steps, repeats, True, policy=policy)
         except Exception as e:  # a policy this backend's GPU kernels refuse is a result, not a crash
             print(f"(4) {policy} fails on {backend}: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
-    print(f"(4) GPU, {backend}, {gpus[0].name} (steps/s, XLA): "
+    stack = ", ".join(f"{k} {v}" for k, v in distribute.versions().items() if k in ("keras", backend, "python"))
+    print(f"(4) GPU, {backend}, {gpus[0].name}, {stack} (steps/s, XLA): "
           + "   ".join(f"{p} {r:7.1f}" for p, r in rates.items())
           + "".join(f"   ratio {p}/float32 {rates[p] / rates['float32']:.2f}×" for p in rates if p != "float32"))
 
