@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes.util
 import importlib.metadata as metadata
+import os
 import shutil
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from mgtutor import colab
 # The same module from another distribution: Colab ships ``tensorflow`` where pip asks for ``tensorflow-cpu``.
 SAME_MODULE = {"tensorflow-cpu": "tensorflow", "tensorflow": "tensorflow-cpu"}
 TARGETS = ("local", "colab")
+TARGET_VARIABLE = "MGTUTOR_TARGET"
 NOT_USED = "not used on Colab"
 
 
@@ -67,10 +69,23 @@ def requirements(extra: str | None = None) -> list:
 def current_target(on_colab: bool | None = None) -> str:
     """The environment check's target: ``"colab"`` inside Colab, else ``"local"``.
 
+    ``MGTUTOR_TARGET=colab`` (or ``local``) names it outside Colab: ``make test-colab`` runs the notebooks
+    in a copy of Colab's environment, where ``google.colab`` is missing but the Colab target applies.
+
     Args:
-        on_colab: force the Colab check's answer (tests); ``None`` asks :func:`mgtutor.colab.on_colab`.
+        on_colab: force the Colab check's answer (tests); ``None`` asks the variable, then
+            :func:`mgtutor.colab.on_colab`.
+    Raises:
+        ValueError: ``MGTUTOR_TARGET`` names no target.
     """
-    return "colab" if (colab.on_colab() if on_colab is None else on_colab) else "local"
+    if on_colab is not None:
+        return "colab" if on_colab else "local"
+    named = os.environ.get(TARGET_VARIABLE, "").strip()
+    if named:
+        if named not in TARGETS:
+            raise ValueError(f"{TARGET_VARIABLE}={named!r} is not one of {', '.join(TARGETS)}")
+        return named
+    return "colab" if colab.on_colab() else "local"
 
 
 def _name(requirement) -> str:

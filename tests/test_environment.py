@@ -19,7 +19,9 @@ def test_report_covers_the_stack():
 
 
 def test_installed_stack_satisfies_requirements():
-    bad = [r for r in environment.package_report("test") if not r.ok]
+    # the Colab check (make test-colab) installs Colab's packages and the extras, not the [test] extra
+    extra = None if environment.current_target() == "colab" else "test"
+    bad = [r for r in environment.package_report(extra) if not r.ok]
     assert not bad, bad
 
 
@@ -118,6 +120,7 @@ def test_local_target_still_wants_jupyterlab(on_colabs_versions):
 
 
 def test_target_follows_colab_detection(monkeypatch):
+    monkeypatch.delenv("MGTUTOR_TARGET", raising=False)
     assert environment.current_target(on_colab=True) == "colab"
     assert environment.current_target(on_colab=False) == "local"
     assert environment.current_target() == "local"
@@ -126,6 +129,18 @@ def test_target_follows_colab_detection(monkeypatch):
     assert {r.name: r.verdict for r in environment.package_report()}["jupyterlab"] == "not used on Colab"
     with pytest.raises(ValueError, match="not one of local, colab"):
         environment.package_report(target="kaggle")
+
+
+def test_target_variable_names_the_target_outside_colab(monkeypatch):
+    monkeypatch.setenv("MGTUTOR_TARGET", "colab")
+    assert environment.current_target() == "colab"
+    assert environment.current_target(on_colab=False) == "local"  # the argument wins
+    monkeypatch.setenv("MGTUTOR_TARGET", "local")
+    monkeypatch.setattr(colab, "on_colab", lambda: True)
+    assert environment.current_target() == "local"
+    monkeypatch.setenv("MGTUTOR_TARGET", "kaggle")
+    with pytest.raises(ValueError, match="MGTUTOR_TARGET='kaggle' is not one of local, colab"):
+        environment.current_target()
 
 
 def test_colab_target_flags_a_version_outside_the_range(on_colabs_versions):
