@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course demo test lint unit nbval notebooks bench bench-poly bench-gan-toy bench-gan-music clean
+.PHONY: course demo test test-colab test-colab-ci lint unit nbval notebooks bench bench-poly bench-gan-toy bench-gan-music clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check mgtutor tests benchmarks data_fetch.py notebooks conftest.py
 	$(VENV)/bin/pytest -q tests notebooks --nbval -p no:cacheprovider
+
+# The course on Google Colab's published versions (tests/colab/constraints.txt) in a fresh CPython 3.13 venv:
+# installed as on Colab, colab.setup() for real (run as root: it apt-installs FluidSynth), every notebook under
+# nbval-lax with a cold music21 scratch folder. test-colab-ci: the install, notebooks 00 and 06 and the Colab
+# unit tests only (a few minutes). Neither needs .venv.
+test-colab:
+	tests/colab/run.sh all
+
+test-colab-ci:
+	tests/colab/run.sh ci
 
 # Re-execute every notebook in place, cleanly (smoke mode, reference numerics).
 notebooks: $(STAMP)

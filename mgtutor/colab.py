@@ -26,6 +26,8 @@ COLAB_EXTRAS = (
     "muspy>=0.5",
 )
 APT_PACKAGES = ("fluidsynth",)
+# Requirements of the local install that the course does not need on Colab (Colab has its own front end).
+NOT_ON_COLAB = ("jupyterlab",)
 
 Runner = Callable[[list[str]], int]
 

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.markers import default_environment
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from mgtutor import colab
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +46,90 @@ def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
 
 def test_python_range_and_extras():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["requires-python"] == ">=3.10,<3.13"
+    assert project["requires-python"] == ">=3.10"
     names = {Requirement(r).name for r in project["optional-dependencies"]["test"]}
     assert {"pytest", "nbval", "hypothesis", "ruff", "playwright"} <= names
+
+
+# --- Colab: every runtime requirement is met by Colab's published versions or installed by colab.setup()
+
+CONSTRAINTS = ROOT / "tests" / "colab" / "constraints.txt"
+
+
+def colab_constraints(text: str) -> tuple[str, dict[str, str]]:
+    """The constraints file's Python version (its ``# python: X.Y.Z`` header line) and its pins."""
+    python = re.search(r"^# python: (\S+)$", text, re.M)
+    assert python, "the constraints file names Colab's Python in a '# python: X.Y.Z' header line"
+    pins = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            req = Requirement(line)
+            (spec,) = req.specifier
+            assert spec.operator == "==", f"{line}: pin exact versions"
+            pins[canonicalize_name(req.name)] = spec.version
+    return python.group(1), pins
+
+
+def colab_problems(project: dict, constraints: str, extras=colab.COLAB_EXTRAS,
+                   not_on_colab=colab.NOT_ON_COLAB) -> list[str]:
+    """Why the course would not install or run on the Colab the constraints describe (empty: it would)."""
+    python, pins = colab_constraints(constraints)
+    env = {**default_environment(), "sys_platform": "linux", "platform_system": "Linux",
+           "platform_machine": "x86_64", "python_version": ".".join(python.split(".")[:2]),
+           "python_full_version": python, "extra": ""}
+    problems = []
+    if not SpecifierSet(project["requires-python"]).contains(python):
+        problems.append(f"requires-python {project['requires-python']} refuses Colab's Python {python}")
+    declared = {canonicalize_name(r.name): r for r in map(Requirement, project["dependencies"]
+                                                           + sum(project["optional-dependencies"].values(), []))}
+    extra_reqs = {canonicalize_name(r.name): r for r in map(Requirement, extras)}
+    for name, extra in extra_reqs.items():
+        if name not in declared:
+            problems.append(f"COLAB_EXTRAS: {extra} is not a requirement in pyproject.toml")
+        elif extra.specifier != declared[name].specifier:
+            problems.append(f"COLAB_EXTRAS: {extra} differs from pyproject's {declared[name]}")
+        if name in pins and not extra.specifier.contains(pins[name], prereleases=True):
+            problems.append(f"COLAB_EXTRAS: {extra} would replace Colab's {name}=={pins[name]}")
+    skip = {canonicalize_name(n) for n in not_on_colab}
+    for req in map(Requirement, project["dependencies"]):
+        name = canonicalize_name(req.name)
+        if (req.marker and not req.marker.evaluate(env)) or name in skip or name in extra_reqs:
+            continue
+        if name not in pins:
+            problems.append(f"{req}: not in Colab's list (pin it in the constraints) nor in COLAB_EXTRAS")
+        elif not req.specifier.contains(pins[name], prereleases=True):
+            problems.append(f"{req}: refuses Colab's {name}=={pins[name]}")
+    return problems
+
+
+def test_colab_has_or_gets_every_runtime_requirement():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    constraints = CONSTRAINTS.read_text()
+    source = r"googlecolab/backend-info.*\n.*a72407924822ea377410b69f0a290150bcb5c9c2 \(2026-08-19"
+    assert re.search(source, constraints), "the header names the snapshot's repository, commit and date"
+    assert colab_problems(project, constraints) == []
+    python, pins = colab_constraints(constraints)
+    assert python == "3.13.15" and pins["tensorflow-cpu"] == "2.20.0"
+
+
+@pytest.mark.parametrize("change, problem", [
+    (("keras>=3.7", "keras>=3.14"), "keras>=3.14: refuses Colab's keras==3.13.2"),
+    (("ipywidgets>=7.7", "ipywidgets>=8.1"), "ipywidgets>=8.1: refuses Colab's ipywidgets==7.7.1"),
+    (('"numpy>=1.26",', '"numpy>=1.26", "pyyaml>=6",'), "pyyaml>=6: not in Colab's list"),
+    (('requires-python = ">=3.10"', 'requires-python = ">=3.10,<3.13"'), "refuses Colab's Python 3.13.15"),
+    (('"verovio==6.4.1"', '"verovio==6.5.0"'), "COLAB_EXTRAS: verovio==6.4.1 differs from pyproject's verovio==6.5.0"),
+])
+def test_the_colab_check_fails_on_a_narrowed_range(change, problem):
+    text = (ROOT / "pyproject.toml").read_text()
+    assert change[0] in text
+    project = tomllib.loads(text.replace(change[0], change[1], 1))["project"]
+    problems = colab_problems(project, CONSTRAINTS.read_text())
+    assert any(problem in p for p in problems), problems
+
+
+def test_an_extra_that_would_replace_colabs_version_is_refused():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text().replace('"soxr>=0.3"', '"soxr>=2"'))["project"]
+    extras = tuple("soxr>=2" if e.startswith("soxr") else e for e in colab.COLAB_EXTRAS)
+    problems = colab_problems(project, CONSTRAINTS.read_text(), extras=extras)
+    assert problems == ["COLAB_EXTRAS: soxr>=2 would replace Colab's soxr==1.1.0"]
