@@ -7,13 +7,20 @@ course package is installed there *without* its dependencies (its Linux default,
 ``tensorflow-cpu``, would replace Colab's GPU TensorFlow) and :func:`setup` adds only what
 Colab lacks: the packages in :data:`COLAB_EXTRAS` and the FluidSynth library. Everywhere else
 :func:`setup` does nothing and returns ``None``.
+
+A Colab runtime's disk (``/content``) is wiped when the runtime ends — a disconnect, an idle timeout, a
+crash. ``setup(drive=True)`` mounts Google Drive and makes it the home of run directories
+(:data:`DRIVE_RUNS`, through ``$MGTUTOR_RUNS``), so a run survives: after a disconnect, the same train command
+resumes it from its last finished epoch (notebooks/10_full_training.ipynb §5).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 REPO_URL = "https://github.com/mgtutor/mgtutor"
 COLAB_EXTRAS = (
@@ -26,6 +33,9 @@ COLAB_EXTRAS = (
     "muspy>=0.5",
 )
 APT_PACKAGES = ("fluidsynth",)
+DRIVE_MOUNT = "/content/drive"
+DRIVE_RUNS = f"{DRIVE_MOUNT}/MyDrive/mgtutor/runs"
+"""Where ``setup(drive=True)`` keeps run directories: on Google Drive, which outlives the runtime."""
 # Requirements of the local install that the course does not need on Colab (Colab has its own front end).
 NOT_ON_COLAB = ("jupyterlab",)
 
@@ -48,16 +58,28 @@ def _run(cmd: list[str]) -> int:
     return subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
 
 
-def setup(runner: Runner | None = None, colab: bool | None = None) -> str | None:
+def _mount_drive(folder: str) -> None:
+    from google.colab import drive  # only on Colab
+
+    drive.mount(folder)
+
+
+def setup(runner: Runner | None = None, colab: bool | None = None, drive: bool = False,
+          mount: Callable[[str], None] | None = None) -> str | None:
     """Install what Colab lacks and report the GPU; a no-op (returns ``None``) elsewhere.
 
     Args:
         runner: runs one command and returns its exit status (tests pass a fake).
         colab: force the Colab check's answer (tests); ``None`` asks :func:`on_colab`.
+        drive: also mount Google Drive and keep run directories there (:data:`DRIVE_RUNS`, set as
+            ``$MGTUTOR_RUNS``), so they survive the end of the runtime.
+        mount: mounts Drive at a folder (tests pass a fake); default ``google.colab.drive.mount``.
     Returns:
-        On Colab, a short report (what was installed, the GPU line); else ``None``.
+        On Colab, a short report (what was installed, FluidSynth, where runs are kept, the GPU line); else ``None``.
     Raises:
-        RuntimeError: a pip install failed on Colab (the message names the command to retry).
+        RuntimeError: a pip install failed on Colab (the message names the command to retry). A failed apt step
+            is a line of the report that names the command to retry; the course then plays audio with its NumPy
+            synthesizer.
     """
     if not (on_colab() if colab is None else colab):
         return None
@@ -65,11 +87,20 @@ def setup(runner: Runner | None = None, colab: bool | None = None) -> str | None
     pip = [sys.executable, "-m", "pip", "install", "-q", *COLAB_EXTRAS]
     if run(pip) != 0:
         raise RuntimeError(f"installing the course extras failed; retry in a cell: !{' '.join(pip[2:])}")
-    apt_ok = run(["apt-get", "install", "-y", "-qq", *APT_PACKAGES]) == 0
+    apt = ["apt-get", "install", "-y", "-qq", *APT_PACKAGES]
+    apt_ok = run(apt) == 0 or (run(["apt-get", "update", "-qq"]) == 0 and run(apt) == 0)
     lines = [
         f"Colab: installed {', '.join(p.split('>')[0].split('=')[0] for p in COLAB_EXTRAS)}",
-        "FluidSynth: installed" if apt_ok else "FluidSynth: not installed; audio uses the NumPy synthesizer",
+        "FluidSynth: installed" if apt_ok else
+        f"FluidSynth: not installed (retry in a cell: !apt-get update -qq && {' '.join(apt)}); audio uses the "
+        "NumPy synthesizer",
     ]
+    if drive:
+        (mount or _mount_drive)(DRIVE_MOUNT)
+        Path(DRIVE_RUNS).mkdir(parents=True, exist_ok=True)
+        os.environ["MGTUTOR_RUNS"] = DRIVE_RUNS
+        lines.append(f"Runs: {DRIVE_RUNS} (on Google Drive: a run there survives a disconnect; the same train "
+                     "command resumes it)")
     try:
         from mgtutor.environment import gpu_report
 
