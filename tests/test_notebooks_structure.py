@@ -123,7 +123,7 @@ class TestNotebook:
             names = CHECKER_CALL.findall(text)
             solution = "solution" in (cell.get("metadata", {}).get("tags") or [])
             if solution:
-                assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True, "solution cell not collapsed"
+                assert_folded(cell)
                 assert names, "a solution cell calls its checker"
             for name in names:
                 calls.setdefault(name, []).append(solution)
@@ -134,6 +134,70 @@ class TestNotebook:
         for name, kinds in calls.items():
             assert sorted(kinds) == [False, True], f"{name}: called from {kinds.count(False)} stub and " \
                                                    f"{kinds.count(True)} solution cell(s); want one of each"
+
+
+    def test_solution_success_lines_do_not_give_the_solution_away(self, path):
+        """A folded solution's output stays visible, so its ✔ line names nothing the solution uses (a function, a
+        variable, an API, a literal) that its stub cell does not already show the learner."""
+        for stub, solution in exercise_pairs(load(path)["cells"]):
+            lines = [line for out in solution.get("outputs", []) for line in output_text(out).splitlines()
+                     if line.startswith("✔")]
+            assert len(lines) == 1, f"{CHECKER_CALL.findall(source(solution))}: want one ✔ line, got {lines}"
+            leaked = leaks(lines[0], source(solution), source(stub))
+            assert not leaked, f"{lines[0]!r} names {sorted(leaked)} from the solution; say what was checked instead"
+
+
+TITLE = "# @title Solution"
+
+
+def assert_folded(cell: dict) -> None:
+    """A solution cell is folded in JupyterLab (`jupyter.source_hidden`) and on Colab (a form titled Solution)."""
+    assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True, "solution cell not collapsed (JupyterLab)"
+    assert cell["metadata"].get("cellView") == "form", "solution cell not collapsed on Colab (cellView: form)"
+    assert source(cell).splitlines()[0] == TITLE, f"a solution cell's first line is {TITLE!r}"
+
+
+def exercise_pairs(cells: list[dict]) -> list[tuple[dict, dict]]:
+    """(stub cell, solution cell) for each checker: the untagged and the `solution` cell calling it."""
+    by_checker: dict[str, dict[bool, dict]] = {}
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            solution = "solution" in (cell.get("metadata", {}).get("tags") or [])
+            for name in CHECKER_CALL.findall(source(cell)):
+                by_checker.setdefault(name, {})[solution] = cell
+    return [(pair[False], pair[True]) for pair in by_checker.values() if len(pair) == 2]
+
+
+def solution_words(text: str) -> tuple[set[str], set[str]]:
+    """The identifiers a cell defines or uses (names, attributes, arguments) and its string literals."""
+    import ast
+
+    tree = ast.parse("\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))))
+    names, strings = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            strings.add(node.value.strip())
+    return names, strings
+
+
+def leaks(line: str, solution: str, stub: str) -> set[str]:
+    """What of ``solution`` the ✔ ``line`` names that ``stub`` does not: identifiers of 3+ characters as words
+    (case-insensitive; a stub's `my_pitch_classes` counts as showing `pitch` and `classes`), literals as text."""
+    shown = {w.lower() for w in re.findall(r"\w+", stub) + re.findall(r"[A-Za-z][A-Za-z0-9]*", stub)}
+    names, strings = solution_words(solution)
+    found = {name for name in names if len(name) >= 3 and name.lower() not in shown
+             and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", line, re.IGNORECASE)}
+    found |= {text for text in strings if len(text) >= 3 and text.lower() not in stub.lower()
+              and text.lower() in line.lower()}
+    return found
 
 
 CHECKER_CALL = re.compile(r"checks\.(\w+_exercise)\(")
