@@ -73,12 +73,14 @@ def tone_view(freq: float = 440.0, sr: int = 8000, bits: int = 8) -> dict:
             "samples": (n / sr * 1e3, q), "fine": (t_fine * 1e3, 0.999 * np.sin(2 * np.pi * freq * t_fine))}
 
 
-def explore_tone(freq: float = 440.0, sr: int = 8000, bits: int = 8, display_fn: Callable | None = None) -> dict:
+def explore_tone(freq: float = 440.0, sr: int = 8000, bits: int = 8) -> dict:
     """Notebook 01's slider callback: draw 5 ms of :func:`tone_view`, play its second, return what you hear.
+
+    Its only parameters are the sliders' (``interact`` makes a control for every parameter); it shows the figure
+    and the player with ``IPython.display.display``.
 
     Args:
         freq, sr, bits: the tone (Hz), the sample rate (Hz), the bits per sample.
-        display_fn: shows the figure and the player (default ``IPython.display.display``; tests pass a recorder).
     Returns:
         ``{"heard_hz": float, "snr_db": float}``.
     See: notebooks/01_audio_signals.ipynb §6.
@@ -87,7 +89,7 @@ def explore_tone(freq: float = 440.0, sr: int = 8000, bits: int = 8, display_fn:
 
     from mgtutor import audio
 
-    show = display_fn or _display
+    show = _display
     view = tone_view(freq, sr, bits)
     fig, ax = plt.subplots(constrained_layout=True)
     ax.plot(*view["fine"], lw=0.6, label=f"{freq:.0f} Hz")
@@ -204,6 +206,7 @@ def melody_callback(stepper, vocab, display_fn: Callable | None = None) -> Calla
 
 
 def _display(obj) -> None:
+    """``IPython.display.display`` (tests replace it with a recorder)."""
     from IPython.display import display
 
     display(obj)

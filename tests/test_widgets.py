@@ -73,16 +73,35 @@ def test_tone_view_snr_follows_the_six_db_rule(bits):
     assert len(t) == 80 and np.all(np.diff(t) == pytest.approx(1000 / 16000))  # 5 ms of samples, in ms
 
 
-def test_explore_tone_draws_plays_and_returns_what_you_hear():
+def test_explore_tone_draws_plays_and_returns_what_you_hear(monkeypatch):
     from IPython.display import Audio
 
     shown = []
-    result = interactive.explore_tone(5000.0, 8000, 8, display_fn=shown.append)
+    monkeypatch.setattr(interactive, "_display", shown.append)
+    result = interactive.explore_tone(5000.0, 8000, 8)
     assert kinds(shown) == ["Figure", "Audio"] and isinstance(shown[1], Audio)
     assert result["heard_hz"] == 3000.0 and result["snr_db"] == pytest.approx(49.9, abs=1.0)
     assert shown[0].axes[0].get_xlabel() == "time (ms)"
     wav = shown[1].data  # 16-bit WAV of one second
     assert wav[:4] == b"RIFF" and len(wav) == 44 + 2 * 8000
+
+
+def test_explore_tone_through_interact_has_only_the_sliders(monkeypatch):
+    """``interact`` makes a control for every parameter of its callback: the tone's three, nothing else."""
+    import ipywidgets
+
+    shown = []
+    monkeypatch.setattr(interactive, "_display", shown.append)
+    w = ipywidgets.interactive(interactive.explore_tone,
+                               freq=ipywidgets.FloatSlider(value=440, min=50, max=12000, step=10),
+                               sr=ipywidgets.Dropdown(options=[8000, 11025, 16000, 22050], value=8000),
+                               bits=ipywidgets.IntSlider(value=8, min=2, max=16))
+    w.update()
+    assert w.result["heard_hz"] == 440.0 and set(kinds(shown)) == {"Figure", "Audio"}
+    assert sorted(w.kwargs) == ["bits", "freq", "sr"]
+    slider = next(c for c in w.children if isinstance(c, ipywidgets.FloatSlider))
+    slider.value = 5000
+    assert w.result["heard_hz"] == 3000.0
 
 
 # --------------------------------------------------------------------------- 02 · time/frequency trade-off
