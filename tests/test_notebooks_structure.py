@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from mgtutor.colab import REPO_URL
+from mgtutor.notebooks import colab_link, point_at_repository, read_notebook
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 NAME = re.compile(r"^(\d\d)_[a-z0-9]+(_[a-z0-9]+)*\.ipynb$")
 MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
 ABSOLUTE_PATH = re.compile(r"(/home/|/root/|/Users/|/tmp/|/work/|[A-Z]:\\\\Users)")
-COLAB = "https://colab.research.google.com/github/mgtutor/mgtutor/blob/main/notebooks/{}"
+INSTALL = '%pip install -q --no-deps "mgtutor @ git+{}"'
 
 
 def load(path: Path) -> dict:
@@ -52,7 +55,14 @@ class TestNotebook:
         text = source(first)
         assert first["cell_type"] == "markdown"
         assert re.match(rf"# {path.name[:2]} · \S", text), "first line must be '# NN · Title'"
-        assert COLAB.format(path.name) in text, "Colab badge must link to this notebook"
+        assert colab_link(REPO_URL, path.name) in text, "Colab badge must link to this notebook"
+
+    def test_notebook_points_at_the_repository(self, path):
+        """Badge and install cell agree with mgtutor.colab.REPO_URL (pyproject's [project.urls]); a fork fixes a
+        failure with `python -m mgtutor repo-url`."""
+        changes = point_at_repository(read_notebook(path), path.name, REPO_URL)
+        assert not changes, f"disagrees with {REPO_URL} (run python -m mgtutor repo-url): {changes}"
+        assert any(INSTALL.format(REPO_URL) in source(c) for c in load(path)["cells"] if c["cell_type"] == "code")
 
     def test_sections(self, path):
         headings = [line.strip().lower() for c in load(path)["cells"] if c["cell_type"] == "markdown"
@@ -145,6 +155,48 @@ class TestNotebook:
             assert len(lines) == 1, f"{CHECKER_CALL.findall(source(solution))}: want one ✔ line, got {lines}"
             leaked = leaks(lines[0], source(solution), source(stub))
             assert not leaked, f"{lines[0]!r} names {sorted(leaked)} from the solution; say what was checked instead"
+
+    def test_every_widget_leaves_a_static_output(self, path):
+        """A widget shows nothing without a kernel (GitHub, nbviewer, a notebook not yet run on Colab), so each widget
+        cell is followed, in its own outputs after the widget or in the next code cell, by an audio player or an
+        image of the widget's starting state."""
+        code = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+        for k, cell in enumerate(code):
+            if not is_widget_cell(cell):
+                continue
+            outputs = cell.get("outputs", [])
+            views = [i for i, out in enumerate(outputs) if WIDGET_VIEW in out.get("data", {})]
+            after = outputs[views[0] + 1:] if views else []
+            following = code[k + 1].get("outputs", []) if k + 1 < len(code) else []
+            assert any(map(is_static, after + following)), \
+                f"widget cell {source(cell)[:80]!r}… is followed by no audio player or image of its starting state"
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_CALL = re.compile(r"\bwidgets\.[A-Z]\w*\(|\binteract(ive)?\(|\.widget\(\)|\bpiece_browser\(|\bpitch_widget\(")
+WIDGET_NOTEBOOKS = {"00", "01", "02", "04", "06", "11"}
+
+
+def is_widget_cell(cell: dict) -> bool:
+    """A code cell that shows a widget: a stored widget view, or a call that builds one."""
+    return cell["cell_type"] == "code" and (
+        any(WIDGET_VIEW in out.get("data", {}) for out in cell.get("outputs", []))
+        or bool(WIDGET_CALL.search(source(cell))))
+
+
+def is_static(out: dict) -> bool:
+    """An output a reader without a kernel sees and hears: an audio player or an image."""
+    data = out.get("data", {})
+    html = data.get("text/html", "")
+    html = "".join(html) if isinstance(html, list) else html
+    return any(kind in data for kind in ("audio/wav", "image/png", "image/svg+xml")) or "<audio" in html
+
+
+def test_widget_cells_are_found():
+    """The widget test above sees the widgets of the notebooks known to have them (so a changed idiom cannot hide
+    one from it)."""
+    found = {path.name[:2] for path in NOTEBOOKS if any(is_widget_cell(c) for c in load(path)["cells"])}
+    assert WIDGET_NOTEBOOKS <= found, f"no widget cell found in notebook(s) {sorted(WIDGET_NOTEBOOKS - found)}"
 
 
 TITLE = "# @title Solution"
