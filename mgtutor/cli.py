@@ -63,6 +63,43 @@ def run_student_copy(args) -> int:
     return 0
 
 
+def add_repo_url_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("repo-url", help="point every notebook's Colab badge and install cell at the repository "
+                       "(default: the address in pyproject.toml's [project.urls])")
+    p.add_argument("url", nargs="?", metavar="URL",
+                   help="the repository, https://github.com/OWNER/REPO (default: mgtutor.colab.REPO_URL)")
+    p.add_argument("--check", action="store_true",
+                   help="change nothing; list what disagrees with URL and exit 1 if anything does")
+    p.add_argument("--notebooks", metavar="DIR", default=None,
+                   help="the folder of NN_*.ipynb notebooks (default: the course's notebooks/)")
+    return p
+
+
+def run_repo_url(args) -> int:
+    from mgtutor.colab import REPO_URL
+    from mgtutor.config import ROOT
+    from mgtutor.notebooks import NotebookFileError, set_repository
+
+    url = args.url or REPO_URL
+    folder = Path(args.notebooks) if args.notebooks else ROOT / "notebooks"
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if not paths:
+        raise NotebookFileError(f"{display_path(str(folder))}: no NN_*.ipynb notebooks there; give --notebooks DIR")
+    changed = set_repository(paths, url, check=args.check)
+    for path, changes in changed.items():
+        for change in changes:
+            print(f"{display_path(path.name)}: {change}")
+    if args.check:
+        if changed:
+            print(f"{len(changed)} of {len(paths)} notebooks disagree with {url}; to rewrite them: "
+                  f"python -m mgtutor repo-url {url}")
+            return 1
+        print(f"all {len(paths)} notebooks point at {url}")
+    else:
+        print(f"{len(changed)} of {len(paths)} notebooks rewritten to point at {url}")
+    return 0
+
+
 # --------------------------------------------------------------------------- data: the real datasets
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_DOWNLOAD, EXIT_OFFLINE, EXIT_CHECKSUM, EXIT_ARCHIVE, EXIT_LOCK = range(8)
@@ -459,6 +496,7 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "demo": (add_demo_parser, run_demo),
     "execute": (add_execute_parser, run_execute),
     "probe": (add_probe_parser, run_probe),
+    "repo-url": (add_repo_url_parser, run_repo_url),
     "student-copy": (add_student_copy_parser, run_student_copy),
 }
 

@@ -22,7 +22,32 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-REPO_URL = "https://github.com/mgtutor/mgtutor"
+DEFAULT_REPO_URL = "https://github.com/mgtutor/mgtutor"
+
+
+def repo_url() -> str:
+    """The course repository's address, as ``[project.urls]`` in ``pyproject.toml`` gives it.
+
+    Read from the installed package's metadata (its ``Repository`` entry, else ``Homepage``): a fork changes the
+    address in ``pyproject.toml`` only, reinstalls, and runs ``python -m mgtutor repo-url`` to point the notebooks'
+    Colab badges and install cells at it. :data:`DEFAULT_REPO_URL` is only the fallback for a copy whose metadata is
+    missing (the package imported from a source folder that was never installed) or names no address.
+    """
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        entries = metadata("mgtutor").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        entries = []
+    urls = {}
+    for entry in entries:
+        label, _, url = entry.partition(",")
+        urls[label.strip().lower()] = url.strip()
+    return urls.get("repository") or urls.get("homepage") or DEFAULT_REPO_URL
+
+
+REPO_URL = repo_url()
+"""The repository the notebooks' Colab badges and install cells point at (see :func:`repo_url`)."""
 COLAB_EXTRAS = (
     "music21>=9.1",
     "pretty_midi>=0.2.10",

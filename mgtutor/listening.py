@@ -227,6 +227,27 @@ class ListeningPage:
         buttons = ["X is A", "X is B"] if t.kind == "abx" else ["A is better", "B is better"]
         return [f"Trial {self.position + 1} of {len(self.trials)}: {question}", *players, *buttons]
 
+    def html(self) -> str:
+        """The current trial as static HTML: the same words and players as :meth:`widget`, buttons greyed out.
+
+        For a notebook's stored output, which a reader without a kernel sees in place of the widget; the players
+        embed the clips as WAV (``data:`` addresses), so they play in any browser.
+        """
+        import base64
+        import html
+
+        words = self.labels()
+        if self.done:
+            return f"<p>{html.escape(words[0])}</p>"
+        t = self.current
+        clips = [t.a, t.b] + ([t.x_clip] if t.kind == "abx" else [])
+        players = "".join(
+            f'<div style="display:inline-block;margin-right:1em"><b>{html.escape(label)}</b><br>'
+            f'<audio controls src="data:audio/wav;base64,{base64.b64encode(c.wav).decode("ascii")}"></audio></div>'
+            for label, c in zip(words[1:1 + len(clips)], clips, strict=True))
+        buttons = "".join(f"<button disabled>{html.escape(text)}</button> " for text in words[1 + len(clips):])
+        return f"<p>{html.escape(words[0])}</p><div>{players}</div><p>{buttons.strip()}</p>"
+
     def widget(self):
         """The ipywidgets page (built on first use); display it in a notebook."""
         import ipywidgets as widgets

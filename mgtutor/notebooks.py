@@ -11,6 +11,7 @@ an instructor's laptop. See CONTRIBUTING.md.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from mgtutor.errors import MgtutorError
@@ -161,3 +162,89 @@ def student_copy(notebooks, out_dir: str | os.PathLike, *, force: bool = False) 
         with atomic_path(target) as tmp:
             nbformat.write(nb, tmp)
     return list(copies)
+
+
+# --------------------------------------------------------------------------- the repository address in the notebooks
+COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/[^/\s()\"']+/[^/\s()\"']+/blob/main/notebooks/"
+                        r"(?P<file>[^\s()\"'\]]+)")
+INSTALL_LINE = re.compile(r'(%pip install -q --no-deps "mgtutor @ git\+)([^"\s]+)(")')
+GITHUB_URL = re.compile(r"https://github\.com/(?P<owner>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/"
+                        r"(?P<repo>[A-Za-z0-9._-]+?)(?:\.git)?/?")
+
+
+def github_slug(url: str) -> str:
+    """``owner/repo`` of a GitHub repository address such as ``https://github.com/mgtutor/mgtutor``.
+
+    Raises:
+        NotebookFileError: the address is not ``https://github.com/<owner>/<repo>`` (Colab opens notebooks from
+            GitHub only).
+    """
+    match = GITHUB_URL.fullmatch(url.strip())
+    if not match:
+        raise NotebookFileError(f"{url!r} is not a GitHub repository address; give https://github.com/OWNER/REPO "
+                                "(Colab's badges open notebooks from GitHub)")
+    return f"{match['owner']}/{match['repo']}"
+
+
+def colab_link(url: str, name: str) -> str:
+    """The *Open in Colab* address of notebook ``name`` in the repository at ``url`` (its ``main`` branch)."""
+    return f"https://colab.research.google.com/github/{github_slug(url)}/blob/main/notebooks/{name}"
+
+
+def point_at_repository(nb, name: str, url: str) -> list[str]:
+    """Point notebook ``nb`` (file name ``name``) at the repository ``url``, in place; one line per change.
+
+    Changes only the Colab links of markdown cells (``…/github/<owner>/<repo>/blob/main/notebooks/<file>``: the
+    owner and repository, not the file) and the install line of code cells (``%pip install -q --no-deps "mgtutor @
+    git+<url>"``); every other character of the notebook stays as it was.
+
+    Raises:
+        NotebookFileError: ``url`` is not a GitHub repository address.
+    """
+    url = url.strip().rstrip("/").removesuffix(".git")
+    github_slug(url)
+    changes = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            new = COLAB_LINK.sub(lambda m: colab_link(url, m["file"]), cell.source)
+            what = f"Colab badge of {name} → {colab_link(url, name)}"
+        elif cell.cell_type == "code":
+            new = INSTALL_LINE.sub(lambda m: m[1] + url + m[3], cell.source)
+            what = f"install cell → {url}"
+        else:
+            continue
+        if new != cell.source:
+            cell.source = new
+            changes.append(f"cell {index}: {what}")
+    return changes
+
+
+def set_repository(notebooks, url: str, *, check: bool = False) -> dict[Path, list[str]]:
+    """Point every notebook's Colab badge and install cell at the repository ``url``.
+
+    Every notebook is read before anything is written, and each one that changes is written atomically
+    (:func:`mgtutor.files.atomic_path`); with ``check`` nothing is written.
+
+    Returns:
+        For each notebook that disagreed with ``url``, its changes (one line each); empty when all agree.
+    Raises:
+        FileNotFoundError: a notebook does not exist.
+        NotebookFileError: a file is not a notebook, or ``url`` is not a GitHub repository address.
+    See: CONTRIBUTING.md (a fork's repository address).
+    """
+    import nbformat
+
+    from mgtutor.files import atomic_path
+
+    github_slug(url)
+    changed = {}
+    for path in map(Path, notebooks):
+        nb = read_notebook(path)
+        changes = point_at_repository(nb, path.name, url)
+        if changes:
+            changed[path] = (nb, changes)
+    if not check:
+        for path, (nb, _) in changed.items():
+            with atomic_path(path) as tmp:
+                nbformat.write(nb, tmp)
+    return {path: changes for path, (_, changes) in changed.items()}

@@ -492,10 +492,7 @@ def piece_browser(pieces, beats: float = 12.0, display_fn=None):
     See: notebooks/04_symbolic_music.ipynb §7.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-    from IPython.display import SVG, Audio, display
 
-    display_fn = display_fn or display
     pieces = list(pieces)
     if not pieces:
         raise RenderError("no pieces to browse")
@@ -506,19 +503,37 @@ def piece_browser(pieces, beats: float = 12.0, display_fn=None):
         view = piece_view(pieces[menu.value], beats)
         with out:
             out.clear_output(wait=True)
-            display_fn(SVG(view["svg"]))
-            display_fn(view["figure"])
-            plt.close(view["figure"])
-            display_fn(Audio(view["audio"], rate=view["sr"]))
+            show_piece_view(view, display_fn)
 
     menu.observe(show, names="value")
     show()
     return widgets.VBox([menu, out])
 
 
+def show_piece_view(view: dict, display_fn=None) -> None:
+    """Show a :func:`piece_view`: its score (SVG), its piano roll (the figure, then closed) and an audio player.
+
+    The browser's callback; a notebook calls it once more for the piece the browser opens on, so a reader
+    without a kernel sees that view too.
+
+    Args:
+        view: from :func:`piece_view`.
+        display_fn: what shows each object (default ``IPython.display.display``; tests pass a recorder).
+    See: notebooks/04_symbolic_music.ipynb §7.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import SVG, Audio, display
+
+    display_fn = display_fn or display
+    display_fn(SVG(view["svg"]))
+    display_fn(view["figure"])
+    plt.close(view["figure"])
+    display_fn(Audio(view["audio"], rate=view["sr"]))
+
+
 __all__ = [
     "FluidSynthFallbackWarning", "RenderError", "VEROVIO_OPTIONS", "as_notes", "fluidsynth_available",
-    "musicxml_string", "piece_browser", "piece_view", "plot_histograms", "plot_piano_roll",
+    "musicxml_string", "piece_browser", "piece_view", "plot_histograms", "plot_piano_roll", "show_piece_view",
     "save_piano_roll_png", "score_svg", "soundfont_path", "synthesize", "to_music21", "to_pretty_midi",
     "write_midi", "write_musicxml", "OUTPUT_SUFFIXES", "check_output", "write",
 ]

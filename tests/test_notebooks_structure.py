@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from mgtutor.colab import REPO_URL
+from mgtutor.notebooks import colab_link, point_at_repository, read_notebook
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 NAME = re.compile(r"^(\d\d)_[a-z0-9]+(_[a-z0-9]+)*\.ipynb$")
 MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
 ABSOLUTE_PATH = re.compile(r"(/home/|/root/|/Users/|/tmp/|/work/|[A-Z]:\\\\Users)")
-COLAB = "https://colab.research.google.com/github/mgtutor/mgtutor/blob/main/notebooks/{}"
+INSTALL = '%pip install -q --no-deps "mgtutor @ git+{}"'
 
 
 def load(path: Path) -> dict:
@@ -52,7 +55,14 @@ class TestNotebook:
         text = source(first)
         assert first["cell_type"] == "markdown"
         assert re.match(rf"# {path.name[:2]} · \S", text), "first line must be '# NN · Title'"
-        assert COLAB.format(path.name) in text, "Colab badge must link to this notebook"
+        assert colab_link(REPO_URL, path.name) in text, "Colab badge must link to this notebook"
+
+    def test_notebook_points_at_the_repository(self, path):
+        """Badge and install cell agree with mgtutor.colab.REPO_URL (pyproject's [project.urls]); a fork fixes a
+        failure with `python -m mgtutor repo-url`."""
+        changes = point_at_repository(read_notebook(path), path.name, REPO_URL)
+        assert not changes, f"disagrees with {REPO_URL} (run python -m mgtutor repo-url): {changes}"
+        assert any(INSTALL.format(REPO_URL) in source(c) for c in load(path)["cells"] if c["cell_type"] == "code")
 
     def test_sections(self, path):
         headings = [line.strip().lower() for c in load(path)["cells"] if c["cell_type"] == "markdown"
@@ -123,7 +133,7 @@ class TestNotebook:
             names = CHECKER_CALL.findall(text)
             solution = "solution" in (cell.get("metadata", {}).get("tags") or [])
             if solution:
-                assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True, "solution cell not collapsed"
+                assert_folded(cell)
                 assert names, "a solution cell calls its checker"
             for name in names:
                 calls.setdefault(name, []).append(solution)
@@ -134,6 +144,112 @@ class TestNotebook:
         for name, kinds in calls.items():
             assert sorted(kinds) == [False, True], f"{name}: called from {kinds.count(False)} stub and " \
                                                    f"{kinds.count(True)} solution cell(s); want one of each"
+
+
+    def test_solution_success_lines_do_not_give_the_solution_away(self, path):
+        """A folded solution's output stays visible, so its ✔ line names nothing the solution uses (a function, a
+        variable, an API, a literal) that its stub cell does not already show the learner."""
+        for stub, solution in exercise_pairs(load(path)["cells"]):
+            lines = [line for out in solution.get("outputs", []) for line in output_text(out).splitlines()
+                     if line.startswith("✔")]
+            assert len(lines) == 1, f"{CHECKER_CALL.findall(source(solution))}: want one ✔ line, got {lines}"
+            leaked = leaks(lines[0], source(solution), source(stub))
+            assert not leaked, f"{lines[0]!r} names {sorted(leaked)} from the solution; say what was checked instead"
+
+    def test_every_widget_leaves_a_static_output(self, path):
+        """A widget shows nothing without a kernel (GitHub, nbviewer, a notebook not yet run on Colab), so each widget
+        cell is followed, in its own outputs after the widget or in the next code cell, by an audio player or an
+        image of the widget's starting state."""
+        code = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+        for k, cell in enumerate(code):
+            if not is_widget_cell(cell):
+                continue
+            outputs = cell.get("outputs", [])
+            views = [i for i, out in enumerate(outputs) if WIDGET_VIEW in out.get("data", {})]
+            after = outputs[views[0] + 1:] if views else []
+            following = code[k + 1].get("outputs", []) if k + 1 < len(code) else []
+            assert any(map(is_static, after + following)), \
+                f"widget cell {source(cell)[:80]!r}… is followed by no audio player or image of its starting state"
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_CALL = re.compile(r"\bwidgets\.[A-Z]\w*\(|\binteract(ive)?\(|\.widget\(\)|\bpiece_browser\(|\bpitch_widget\(")
+WIDGET_NOTEBOOKS = {"00", "01", "02", "04", "06", "11"}
+
+
+def is_widget_cell(cell: dict) -> bool:
+    """A code cell that shows a widget: a stored widget view, or a call that builds one."""
+    return cell["cell_type"] == "code" and (
+        any(WIDGET_VIEW in out.get("data", {}) for out in cell.get("outputs", []))
+        or bool(WIDGET_CALL.search(source(cell))))
+
+
+def is_static(out: dict) -> bool:
+    """An output a reader without a kernel sees and hears: an audio player or an image."""
+    data = out.get("data", {})
+    html = data.get("text/html", "")
+    html = "".join(html) if isinstance(html, list) else html
+    return any(kind in data for kind in ("audio/wav", "image/png", "image/svg+xml")) or "<audio" in html
+
+
+def test_widget_cells_are_found():
+    """The widget test above sees the widgets of the notebooks known to have them (so a changed idiom cannot hide
+    one from it)."""
+    found = {path.name[:2] for path in NOTEBOOKS if any(is_widget_cell(c) for c in load(path)["cells"])}
+    assert WIDGET_NOTEBOOKS <= found, f"no widget cell found in notebook(s) {sorted(WIDGET_NOTEBOOKS - found)}"
+
+
+TITLE = "# @title Solution"
+
+
+def assert_folded(cell: dict) -> None:
+    """A solution cell is folded in JupyterLab (`jupyter.source_hidden`) and on Colab (a form titled Solution)."""
+    assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True, "solution cell not collapsed (JupyterLab)"
+    assert cell["metadata"].get("cellView") == "form", "solution cell not collapsed on Colab (cellView: form)"
+    assert source(cell).splitlines()[0] == TITLE, f"a solution cell's first line is {TITLE!r}"
+
+
+def exercise_pairs(cells: list[dict]) -> list[tuple[dict, dict]]:
+    """(stub cell, solution cell) for each checker: the untagged and the `solution` cell calling it."""
+    by_checker: dict[str, dict[bool, dict]] = {}
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            solution = "solution" in (cell.get("metadata", {}).get("tags") or [])
+            for name in CHECKER_CALL.findall(source(cell)):
+                by_checker.setdefault(name, {})[solution] = cell
+    return [(pair[False], pair[True]) for pair in by_checker.values() if len(pair) == 2]
+
+
+def solution_words(text: str) -> tuple[set[str], set[str]]:
+    """The identifiers a cell defines or uses (names, attributes, arguments) and its string literals."""
+    import ast
+
+    tree = ast.parse("\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))))
+    names, strings = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            strings.add(node.value.strip())
+    return names, strings
+
+
+def leaks(line: str, solution: str, stub: str) -> set[str]:
+    """What of ``solution`` the ✔ ``line`` names that ``stub`` does not: identifiers of 3+ characters as words
+    (case-insensitive; a stub's `my_pitch_classes` counts as showing `pitch` and `classes`), literals as text."""
+    shown = {w.lower() for w in re.findall(r"\w+", stub) + re.findall(r"[A-Za-z][A-Za-z0-9]*", stub)}
+    names, strings = solution_words(solution)
+    found = {name for name in names if len(name) >= 3 and name.lower() not in shown
+             and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", line, re.IGNORECASE)}
+    found |= {text for text in strings if len(text) >= 3 and text.lower() not in stub.lower()
+              and text.lower() in line.lower()}
+    return found
 
 
 CHECKER_CALL = re.compile(r"checks\.(\w+_exercise)\(")

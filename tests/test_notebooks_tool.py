@@ -130,3 +130,106 @@ def test_a_file_or_a_non_notebook_is_one_line_and_exit_2(tmp_path, capsys, case)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err.startswith(f"mgtutor: error: {named}: ")
     assert named.read_bytes() == before and (case == "copy onto a file" or not target.exists())
+
+
+# --------------------------------------------------------------------------- python -m mgtutor repo-url
+FORK = "https://github.com/a-teacher/mgtutor-fork"
+
+
+def _copies(tmp_path, names=("00_welcome.ipynb", "03_mel_mfcc.ipynb")):
+    import shutil
+
+    from mgtutor.config import ROOT
+
+    for name in names:
+        shutil.copy(ROOT / "notebooks" / name, tmp_path / name)
+    return [tmp_path / name for name in names]
+
+
+def _without_addresses(nb: dict, owner_repo: str, url: str) -> str:
+    """The notebook's JSON with the two places that name the repository blanked out."""
+    import json
+
+    text = json.dumps(nb, sort_keys=True, ensure_ascii=False)
+    return text.replace(f"colab.research.google.com/github/{owner_repo}/", "COLAB/").replace(f"git+{url}", "git+URL")
+
+
+def test_repo_url_rewrites_badge_and_install_cell_and_nothing_else(tmp_path, capsys):
+    import json
+
+    from mgtutor.colab import REPO_URL
+    from mgtutor.notebooks import github_slug
+
+    paths = _copies(tmp_path)
+    before = {p: json.loads(p.read_text(encoding="utf-8")) for p in paths}
+    assert cli.main(["repo-url", "--check", "--notebooks", str(tmp_path)]) == 0  # the copies agree with REPO_URL
+    assert cli.main(["repo-url", "--check", "--notebooks", str(tmp_path), FORK]) == 1
+    assert "2 of 2 notebooks disagree" in capsys.readouterr().out
+    assert {p: json.loads(p.read_text(encoding="utf-8")) for p in paths} == before  # --check writes nothing
+
+    assert cli.main(["repo-url", "--notebooks", str(tmp_path), FORK + "/"]) == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 notebooks rewritten" in out and out.count("install cell") == 2 and out.count("Colab badge") == 2
+    for path in paths:
+        after = json.loads(path.read_text(encoding="utf-8"))
+        title = "".join(after["cells"][0]["source"])
+        assert f"colab.research.google.com/github/a-teacher/mgtutor-fork/blob/main/notebooks/{path.name})" in title
+        installs = [c for c in after["cells"] if c["cell_type"] == "code" and "%pip install" in "".join(c["source"])]
+        assert len(installs) == 1 and f'"mgtutor @ git+{FORK}"' in "".join(installs[0]["source"])
+        assert github_slug(REPO_URL) not in path.read_text(encoding="utf-8")
+        assert (_without_addresses(after, "a-teacher/mgtutor-fork", FORK)
+                == _without_addresses(before[path], github_slug(REPO_URL), REPO_URL))
+    assert cli.main(["repo-url", "--check", "--notebooks", str(tmp_path), FORK]) == 0
+    assert cli.main(["repo-url", "--notebooks", str(tmp_path)]) == 0  # back to the package's own address
+    assert {p: json.loads(p.read_text(encoding="utf-8")) for p in paths} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)  # no temporary files left
+
+
+@pytest.mark.parametrize("url", ["https://gitlab.com/a/b", "github.com/a/b", "https://github.com/a", "not a url"])
+def test_repo_url_refuses_an_address_colab_cannot_open(tmp_path, capsys, url):
+    paths = _copies(tmp_path, ("00_welcome.ipynb",))
+    before = paths[0].read_bytes()
+    assert cli.main(["repo-url", "--notebooks", str(tmp_path), url]) == 2
+    assert "not a GitHub repository address" in capsys.readouterr().err
+    assert paths[0].read_bytes() == before
+
+
+def test_repo_url_needs_notebooks(tmp_path, capsys):
+    assert cli.main(["repo-url", "--check", "--notebooks", str(tmp_path)]) == 2
+    assert "no NN_*.ipynb notebooks there" in capsys.readouterr().err
+
+
+def test_repo_url_reads_the_package_metadata(monkeypatch):
+    import importlib.metadata
+
+    from mgtutor import colab
+
+    class Meta:
+        def __init__(self, entries):
+            self.entries = entries
+
+        def get_all(self, key):
+            return self.entries if key == "Project-URL" else None
+
+    for entries, want in [(["Homepage, https://example.org/home", "Repository, https://github.com/x/y"],
+                           "https://github.com/x/y"),
+                          (["Homepage, https://github.com/h/p"], "https://github.com/h/p"),
+                          (None, colab.DEFAULT_REPO_URL)]:
+        monkeypatch.setattr(importlib.metadata, "metadata", lambda name, e=entries: Meta(e))
+        assert colab.repo_url() == want
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "metadata", missing)
+    assert colab.repo_url() == colab.DEFAULT_REPO_URL
+
+
+def test_pyproject_names_the_repository():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    from mgtutor import colab
+    from mgtutor.config import ROOT
+
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
+    assert urls["Repository"] == urls["Homepage"] == colab.DEFAULT_REPO_URL

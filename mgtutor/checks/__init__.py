@@ -11,13 +11,10 @@ compares the answer with an independent reference and returns a :class:`CheckRes
   exercise on, the hint's ``then`` part (usually the formula) is added (:func:`exercise`).
 
 Checkers live in topic modules (``checks.audio`` for notebooks 01–03, ``checks.symbolic``
-<<<<<<< HEAD
-for 04, ``checks.sequence`` for 05–06, ``checks.gan`` for 08, ``checks.gan_music`` for 09, ``checks.training``
-for 10, ``checks.evaluation`` for 11, ``checks.setup`` for 00) and are all re-exported here.
-=======
-for 04, ``checks.sequence`` for 05–06, ``checks.gan`` for 08, ``checks.training`` for 10, ``checks.ethics`` for
-12, ``checks.setup`` for 00) and are all re-exported here.
->>>>>>> nb12
+for 04, ``checks.sequence`` for 05–06, ``checks.polyphony`` for 07, ``checks.gan`` for 08, ``checks.gan_music``
+for 09, ``checks.training`` for 10, ``checks.evaluation`` for 11, ``checks.ethics`` for 12, ``checks.setup`` for
+00) and are all re-exported here. A passing line (``✔ …``) says what was checked, never how it is solved: a
+solution cell is folded, but its output stays visible.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def midi_to_hz_exercise(fn: Callable) -> CheckResult:
         return err
     ref = 440.0 * 2.0 ** ((m - 69.0) / 12.0)
     if _close(got, ref):
-        return ok("equal temperament: A4 = 69 → 440 Hz, C4 = 60 → 261.63 Hz, one octave = ×2")
+        return ok("equal temperament, right for every pitch tested: A4 = 69 → 440 Hz, C4 = 60 → 261.63 Hz")
     if got.shape != ref.shape:
         return hint(f"Return one frequency per pitch: expected shape {ref.shape}, got {got.shape}. "
                     "Use NumPy operations (2.0 ** x) rather than math.pow so arrays work.")
@@ -85,7 +85,7 @@ def aliased_frequency_exercise(fn: Callable) -> CheckResult:
         return err
     ref = np.abs(f - sr * np.round(f / sr))
     if _close(got, ref):
-        return ok("aliasing folds every frequency into [0, sr/2]: 5 kHz at 8 kHz sounds as 3 kHz")
+        return ok("the heard frequency is right for every tone tested: 5 kHz sampled at 8 kHz sounds as 3 kHz")
     if got.shape != ref.shape:
         return hint(f"Return one frequency per input frequency: expected shape {ref.shape}, got {got.shape}.")
     if _close(got, f):
@@ -120,7 +120,7 @@ def quantization_snr_exercise(fn: Callable) -> CheckResult:
         return hint(f"Return one number (the SNR in dB), got an array of shape {got.shape}.")
     value = float(got)
     if abs(value - ref) < 1e-6:
-        return ok(f"SNR = 10·log10(signal power / noise power) = {ref:.1f} dB for this pair")
+        return ok(f"SNR = {ref:.1f} dB for this pair")
     if abs(value - ref / 10) < 1e-6 * max(1, abs(ref)):
         return hint("That is the SNR in bels: multiply log10 of the power ratio by 10 for decibels.")
     if abs(value - 2 * ref) < 1e-6 * max(1, abs(ref)):
@@ -178,7 +178,7 @@ def hann_window_exercise(fn: Callable) -> CheckResult:
     k = np.arange(n)
     ref = 0.5 - 0.5 * np.cos(2 * np.pi * k / n)
     if _close(got, ref):
-        return ok("periodic Hann window (= scipy.signal.get_window('hann', N)): overlap-adds to a constant at hop N/4")
+        return ok("periodic Hann window: it overlap-adds to a constant at hop N/4")
     if got.shape != (n,):
         return hint(f"Return N = {n} samples, got shape {got.shape}.")
     if _close(got, np.hanning(n)):
@@ -254,7 +254,7 @@ def stft_exercise(fn: Callable) -> CheckResult:
         failure = _stft_diagnosis(got, y, n_fft, hop)
         if failure is not None:
             return failure
-    return ok("your STFT equals librosa.stft: centred frames as columns, periodic Hann window, complex values")
+    return ok("your STFT equals librosa.stft: centred, periodic Hann window, one column of complex values per frame")
 
 
 def _stft_diagnosis(got: np.ndarray, y: np.ndarray, n_fft: int, hop: int) -> CheckResult | None:
@@ -414,7 +414,7 @@ def mfcc_exercise(fn: Callable) -> CheckResult:
             return ok("equals librosa.feature.mfcc. You called a library MFCC directly: fine in practice, but "
                       "the exercise is to build it from the parts (stft, mel_filterbank, power_to_db, dct) — "
                       "try that too.")
-        return ok("MFCC = DCT-II(log mel power) equals librosa.feature.mfcc")
+        return ok("your MFCCs equal librosa.feature.mfcc: 13 per frame")
     mel = librosa.feature.melspectrogram(y=y, **kw)
     dct = lambda a: scipy.fft.dct(a, type=2, norm="ortho", axis=0)[:13]  # noqa: E731
     if same(got * 10 / np.log(10), ref):

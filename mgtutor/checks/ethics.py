@@ -49,8 +49,7 @@ def run_energy_exercise(fn) -> CheckResult:
                 return hint(advice, then="E [kWh] = watts · seconds / 3.6e6")
         return hint(f"For {seconds:g} CPU-seconds at {watts:g} W per core the energy should be {want:.4g} kWh, "
                     f"not {got:.4g}.", then="energy = power × time: watts · seconds gives joules; 1 kWh = 3.6e6 J")
-    return ok("E = P · t / 3.6·10⁶: one core-hour at 10 W is 0.01 kWh; the melody run's 1080 CPU-seconds at 15 W "
-              "per core are 0.0045 kWh")
+    return ok("one core-hour at 10 W is 0.01 kWh; the melody run's 1080 CPU-seconds at 15 W per core are 0.0045 kWh")
 
 
 def _share_at_least(histogram: dict, length: int) -> float:
@@ -104,9 +103,9 @@ def copying_verdict_exercise(fn) -> CheckResult:
         return hint(f"For a longest match of {longest}, {want_share:.3f} of the held-out chorales reach that length "
                     f"(yours: {share:.3f}). The histogram's keys are lengths as strings, its values counts.",
                     then="sum(c for v, c in histogram.items() if int(v) >= longest) / sum(histogram.values())")
-    return ok(f"flagged from {threshold} intervals on; a match of 9 is reached by "
-              f"{_share_at_least(histogram, 9):.0%} of real held-out chorales, one of 16 by "
-              f"{_share_at_least(histogram, 16):.1%}, one of {threshold} by none")
+    return ok(f"flagged from {threshold} intervals on; a match of 9 or longer occurs in "
+              f"{_share_at_least(histogram, 9):.0%} of real held-out chorales, one of 16 or longer in "
+              f"{_share_at_least(histogram, 16):.1%}, one of {threshold} in none")
 
 
 _CREDIT_CASES = ("maestro_v3_midi", "nsynth_test", "jsb_chorales")
@@ -144,5 +143,4 @@ def credit_line_exercise(fn) -> CheckResult:
             return hint(f"For {name} the line lacks the dataset's {', '.join(missing)} (copy the field whole).",
                         then="f\"AI-generated music. Training data: {dataset.title} ({dataset.licence_short}). "
                              "Cite: {dataset.citation}\"")
-    return ok("the line discloses the piece as AI-generated and credits the data: title, licence and citation, read "
-              "from the registry")
+    return ok("the line discloses the piece as AI-generated and credits its training data, for every dataset tested")

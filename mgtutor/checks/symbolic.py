@@ -104,7 +104,7 @@ def piano_roll_exercise(fn: Callable) -> CheckResult:
                         then="a note covers steps start·s … end·s − 1: the end is excluded.")
         return hint("Some cells differ from the reference; print your roll for the first phrase and compare.",
                     then=f"roll[t, p − {PIANO_LOW}] = 1 exactly for round(start·s) ≤ t < round(end·s).")
-    return ok(f"piano roll (T, {PIANO_KEYS}): rows are steps, column j is pitch j + {PIANO_LOW}, ends excluded")
+    return ok(f"piano roll (T, {PIANO_KEYS}): every note sounds in its key's column for exactly its steps")
 
 
 @exercise

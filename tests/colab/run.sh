@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The course on Google Colab's published versions: `make test-colab` (every notebook) and `make test-colab-ci`
-# (the install, notebook 00, the Colab and environment-check unit tests, notebook 06).
+# (the install, notebook 00, the widget, Colab and environment-check unit tests, notebook 06).
 #
 #   tests/colab/run.sh [all|ci]
 #
@@ -135,8 +135,7 @@ if [[ "$SUBSET" == all ]]; then
 else
     step "notebook 00"
     notebook "$ROOT/notebooks/00_welcome.ipynb"
-    units=(tests/test_widgets.py)
-    [[ -f "$ROOT/tests/test_widgets.py" ]] || units=(tests/test_colab.py tests/test_environment.py)
+    units=(tests/test_widgets.py tests/test_colab.py tests/test_environment.py)
     step "unit tests: ${units[*]}"
     run_pytest "${units[*]}" "${units[@]}"
     step "notebook 06"
