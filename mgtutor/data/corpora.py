@@ -16,15 +16,16 @@ Parsing with music21 is slow (about 0.1–0.2 s a piece, and music21 first parse
 own scratch folder), so a fresh install would spend minutes before its first chorale. Two layers
 avoid that:
 
-* **The shipped bundle** (package data ``corpus_bundle.json.gz``, about 0.4 MB): every one of the
-  350 distinct chorales (:func:`chorale_names`, and :data:`BUNDLE_EXTRA_CHORALES`) and every tune of
-  the folk-song files in :data:`BUNDLE_FOLK_FILES` (the first 313 Essen songs and the first 200 of O'Neill's tunes, more
-  than any notebook uses in either mode), already parsed, in :meth:`~mgtutor.symbolic.Piece.to_dict`
-  form. Each entry records its source file's name, size and SHA-256; an entry is used only when the
-  installed music21 corpus file matches it and the bundle was made with this :data:`CACHE_VERSION`
-  (another music21 release with changed files falls back to parsing). A bundle entry is exactly
-  what a fresh parse gives (tests/test_corpus_bundle.py parses a sample and compares).
-  Rebuild it after changing the parsing rules or music21's corpus::
+* **The shipped bundle** (package data ``corpus_bundle.json.gz``, 0.40 MB): the 350 distinct
+  chorales (:func:`chorale_names`) and :data:`BUNDLE_EXTRA_CHORALES`, and every tune of the folk-song
+  files in :data:`BUNDLE_FOLK_FILES` (the first 313 Essen songs and the first 200 of O'Neill's tunes,
+  more than any notebook uses in either mode), already parsed, in
+  :meth:`~mgtutor.symbolic.Piece.to_dict` form. Each entry records its source file's name, size and
+  SHA-256; an entry is used only when the installed music21 corpus file matches it and the bundle was
+  made with this :data:`CACHE_VERSION` (another music21 release with changed files falls back to
+  parsing and caching). A bundle entry is exactly what a fresh parse gives
+  (tests/test_corpus_bundle.py parses a sample and compares). Rebuild it after changing the parsing
+  rules or music21's corpus::
 
       python -m mgtutor.data.corpora --write-bundle
 
