@@ -7,9 +7,18 @@
 * tqdm stays silent and TensorFlow quiet (the kernels inherit this process's environment).
 * ``CI`` is not passed on: pyfluidsynth (imported by pretty_midi) prints a debug line to stdout
   at import whenever ``CI`` is set, which would differ from the stored outputs on CI services.
+* Every session starts cold, as a fresh Colab runtime or a learner's new laptop does: ``TMPDIR`` (so
+  ``tempfile.gettempdir()``, and with it music21's scratch folder ``<tmp>/music21`` where music21 keeps
+  the scores it has parsed) and ``MGTUTOR_CACHE`` (the course's parsed-corpus cache) point at new, empty
+  folders under one session folder (its path is in ``MGTUTOR_TEST_SESSION_DIR``), removed at the end.
+  A notebook that parses more than its smoke budget allows then fails nbval's time budget here too,
+  not only on a learner's first run (tests/test_cold_start.py checks the redirection).
 """
 
 import os
+import shutil
+import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -22,6 +31,25 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
+_OUTER_TMPDIR = os.environ.get("TMPDIR")
+
+
+def _cold_start() -> Path:
+    """New empty scratch and cache folders for this session; the kernels and subprocesses inherit them."""
+    session = Path(tempfile.mkdtemp(prefix="mgtutor-tests-"))
+    (session / "tmp").mkdir()
+    (session / "cache").mkdir()
+    os.environ["TMPDIR"] = str(session / "tmp")
+    os.environ["MGTUTOR_CACHE"] = str(session / "cache")
+    os.environ["MGTUTOR_TEST_SESSION_DIR"] = str(session)
+    os.environ["MGTUTOR_TEST_SESSION_START"] = repr(time.time())
+    tempfile.tempdir = None  # this process follows TMPDIR too (music21 in tests, pytest's tmp_path)
+    return session
+
+
+SESSION_DIR = _cold_start()
+
+
 def pytest_configure(config):
     opt = config.option
     if getattr(opt, "nbval", False) or getattr(opt, "nbval_lax", False):
@@ -29,3 +57,12 @@ def pytest_configure(config):
             opt.nbval_sanitize_with = str(HERE / "notebooks" / "sanitize.cfg")
         if not opt.nbval_kernel_name:
             opt.nbval_current_env = True
+
+
+def pytest_unconfigure(config):
+    if _OUTER_TMPDIR is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = _OUTER_TMPDIR
+    tempfile.tempdir = None
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)

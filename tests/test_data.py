@@ -20,7 +20,11 @@ from mgtutor.symbolic import grid_to_melody, piano_roll_to_notes
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
+    """An empty course cache, and no shipped bundle (here and in subprocesses): these tests are about parsing and
+    caching; tests/test_corpus_bundle.py tests the bundle."""
     monkeypatch.setenv("MGTUTOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("MGTUTOR_CORPUS_BUNDLE", "0")
+    monkeypatch.setattr(data.corpora, "USE_BUNDLE", False)
     return tmp_path / "cache"
 
 

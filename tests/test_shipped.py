@@ -31,7 +31,8 @@ def test_shipped_files_match_their_hashes_and_sizes():
         blob = (SHIPPED / rel).read_bytes()
         assert hashlib.sha256(blob).hexdigest() == digest, f"{rel} changed; remake it with SHIPPED_COMMAND"
         sizes[rel] = len(blob)
-    package_data = sum(sizes.values()) + (ROOT / "mgtutor" / "data" / "chorale_tunes.json").stat().st_size
+    package_data = sum(sizes.values()) + sum((ROOT / "mgtutor" / "data" / name).stat().st_size
+                                             for name in ("chorale_tunes.json", "corpus_bundle.json.gz"))
     assert max(sizes.values()) <= 1_000_000 and package_data <= 5_000_000, sizes
 
 
@@ -60,7 +61,8 @@ def test_the_wheel_contains_the_package_data(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     wheel = next(tmp_path.glob("mgtutor-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    wanted = {"mgtutor/data/chorale_tunes.json", "mgtutor/data/copying_calibration.json", "mgtutor/shipped/SHA256SUMS"}
+    wanted = {"mgtutor/data/chorale_tunes.json", "mgtutor/data/copying_calibration.json", "mgtutor/shipped/SHA256SUMS",
+              "mgtutor/data/corpus_bundle.json.gz"}
     wanted |= {f"mgtutor/shipped/{rel}" for rel in read_manifest(SHIPPED)}
     assert wanted <= names, sorted(wanted - names)
     config = json.loads(zipfile.ZipFile(wheel).read(f"mgtutor/shipped/{melody.SHIPPED_RUN}/config.json"))

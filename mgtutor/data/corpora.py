@@ -1,4 +1,4 @@
-"""Offline corpora: music21's Bach chorales and folk songs, and their disk cache.
+"""Offline corpora: music21's Bach chorales and folk songs, their shipped bundle and their disk cache.
 
 Part of mgtutor. See notebooks/04_symbolic_music.ipynb §3.
 
@@ -12,11 +12,28 @@ Corpora come from the corpus bundled with music21, so they work offline:
 * :func:`folk_songs` / :func:`folk_melodies` — Essen folk songs (and O'Neill's Irish tunes) from
   abc files, one melody each.
 
-Parsing with music21 is slow (about 0.1–0.2 s a piece), so each parsed source file is cached as
-JSON under ``config.cache_dir()/symbolic-v<N>/`` (versioned key: bump :data:`CACHE_VERSION`
-when the parsing rules change; the folder is always safe to delete). Writes are atomic
-(temporary file + ``os.replace``), so two processes filling the cache at once never leave a
-half-written file: both parse, the last rename wins, both results are identical.
+Parsing with music21 is slow (about 0.1–0.2 s a piece, and music21 first parses each score into its
+own scratch folder), so a fresh install would spend minutes before its first chorale. Two layers
+avoid that:
+
+* **The shipped bundle** (package data ``corpus_bundle.json.gz``, 0.40 MB): the 350 distinct
+  chorales (:func:`chorale_names`) and :data:`BUNDLE_EXTRA_CHORALES`, and every tune of the folk-song
+  files in :data:`BUNDLE_FOLK_FILES` (the first 313 Essen songs and the first 200 of O'Neill's tunes,
+  more than any notebook uses in either mode), already parsed, in
+  :meth:`~mgtutor.symbolic.Piece.to_dict` form. Each entry records its source file's name, size and
+  SHA-256; an entry is used only when the installed music21 corpus file matches it and the bundle was
+  made with this :data:`CACHE_VERSION` (another music21 release with changed files falls back to
+  parsing and caching). A bundle entry is exactly what a fresh parse gives
+  (tests/test_corpus_bundle.py parses a sample and compares). Rebuild it after changing the parsing
+  rules or music21's corpus::
+
+      python -m mgtutor.data.corpora --write-bundle
+
+* **The disk cache** for everything else: each parsed source file is cached as JSON under
+  ``config.cache_dir()/symbolic-v<N>/`` (versioned key: bump :data:`CACHE_VERSION`
+  when the parsing rules change; the folder is always safe to delete). Writes are atomic
+  (temporary file + ``os.replace``), so two processes filling the cache at once never leave a
+  half-written file: both parse, the last rename wins, both results are identical.
 
 In smoke mode (``MGTUTOR_MODE=smoke``) the corpora are a small deterministic subset
 (the first pieces in corpus order) chosen with ``config.pick``.
@@ -24,9 +41,14 @@ In smoke mode (``MGTUTOR_MODE=smoke``) the corpora are a small deterministic sub
 
 from __future__ import annotations
 
+import argparse
+import gzip
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +72,15 @@ SMOKE_FOLK_SONGS = 40
 """Number of folk songs in smoke mode."""
 ESSEN_TEST_FILES = ("test0", "test1", "testd", "teste", "variant0")
 """Files of music21's essenFolksong folder that are test material, not songs: skipped."""
+BUNDLE_FILE = "corpus_bundle.json.gz"
+"""The shipped bundle of parsed chorales and folk songs (package data of ``mgtutor.data``)."""
+BUNDLE_EXTRA_CHORALES = ("bach/bwv66.6",)
+"""Chorales the bundle holds besides the 350 of :func:`chorale_names` (bwv66.6 is not in music21's Riemenschneider
+list; :func:`chorale_excerpt` plays it in notebooks 02 and 03)."""
+BUNDLE_FOLK_FILES = ("essenFolksong/altdeu10.abc", "oneills1850/0001-0050.abc", "oneills1850/0051-0100.abc",
+                     "oneills1850/0101-0200.abc")
+"""The folk-song files whose tunes the bundle holds: the first 313 Essen songs and the first 200 O'Neill tunes
+(notebook 04 shows up to 200 of each collection, the melody tasks 40 Essen songs in smoke mode)."""
 
 
 # ------------------------------------------------------------------ cache
@@ -97,6 +128,130 @@ def _cached_pieces(key: str, source: Path, build: Callable[[], list[Piece]]) -> 
 def _key(name: str) -> str:
     safe = "".join(c if c.isalnum() else "-" for c in name)
     return f"{safe}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+
+
+# ------------------------------------------------------------------ shipped bundle
+USE_BUNDLE = os.environ.get("MGTUTOR_CORPUS_BUNDLE", "1").strip() != "0"
+"""False makes every loader parse (or read the disk cache) as if no bundle were shipped (tests, rebuilding it);
+``MGTUTOR_CORPUS_BUNDLE=0`` in the environment sets it for a new process."""
+
+
+@lru_cache(maxsize=1)
+def _bundle() -> dict:
+    """The shipped bundle as read from package data (``{}`` if missing, unreadable or of another cache version)."""
+    try:
+        raw = resources.files("mgtutor.data").joinpath(BUNDLE_FILE).read_bytes()
+        data = json.loads(gzip.decompress(raw))
+    except (OSError, ValueError, EOFError):
+        return {}
+    return data if data.get("version") == CACHE_VERSION else {}
+
+
+@lru_cache(maxsize=1024)
+def _file_digest(path: str, stamp: str) -> str:
+    """SHA-256 of a corpus file (memoised per size and modification time)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _source_record(source: Path) -> dict:
+    """What a bundle entry records about its source file: name, size and SHA-256."""
+    return {"file": source.name, "size": source.stat().st_size, "sha256": _file_digest(str(source), _stamp(source))}
+
+
+def _matches(entry: dict, source: Path) -> bool:
+    """True when a bundle entry was made from exactly this file (name, size, then content hash)."""
+    try:
+        if entry.get("file") != source.name or entry.get("size") != source.stat().st_size:
+            return False
+        return entry.get("sha256") == _file_digest(str(source), _stamp(source))
+    except OSError:
+        return False
+
+
+def _bundled(section: str, key: str, source: Path) -> list[Piece] | None:
+    """The bundle's pieces for ``key`` when the bundle is in use and was made from this ``source``, else None."""
+    if not USE_BUNDLE:
+        return None
+    entry = _bundle().get(section, {}).get(key)
+    if entry is None or not _matches(entry, source):
+        return None
+    return [Piece.from_dict(d) for d in entry["pieces"]]
+
+
+def _folk_file(relative: str) -> Path:
+    """The corpus file of a ``"<collection>/<file>.abc"`` name."""
+    from music21 import common
+
+    return Path(common.getCorpusFilePath()) / relative
+
+
+def _parse_chorale(name: str, source: Path) -> list[Piece]:
+    def build():
+        from music21 import converter
+
+        from mgtutor.symbolic import piece_from_music21
+
+        score = converter.parse(source)
+        return [piece_from_music21(score, name=name, parts=_chorale_parts(score))]
+
+    return _cached_pieces(f"chorale-{_key(name)}", source, build)
+
+
+def _parse_folk_file(path: Path, tunes: list[str], take: int) -> list[Piece]:
+    stem = f"folk-{_key(f'{path.parent.name}/{path.name}')}"
+    # a partial file (smoke mode, a limit) is served by the complete entry when there is one
+    pieces = _read_cache(f"{stem}-{len(tunes)}of{len(tunes)}", path) if take < len(tunes) else None
+    if pieces is None:
+        pieces = _cached_pieces(f"{stem}-{take}of{len(tunes)}", path, lambda: _parse_abc_tunes(path, tunes[:take]))
+    return pieces
+
+
+def build_bundle() -> dict:
+    """Parse (or read from the disk cache) the distinct chorales, :data:`BUNDLE_EXTRA_CHORALES` and the folk files
+    of :data:`BUNDLE_FOLK_FILES`.
+
+    Returns:
+        ``{"version", "music21", "chorales": {name: entry}, "folk": {"<collection>/<file>": entry}}``, each entry
+        ``{"file", "size", "sha256", "pieces": [Piece.to_dict(), ...]}`` — what :func:`write_bundle` stores.
+    See: the module docstring.
+    """
+    import music21
+
+    chorale_entries = {}
+    for name in [*chorale_names(), *BUNDLE_EXTRA_CHORALES]:
+        source = chorale_file(name)
+        pieces = _parse_chorale(name, source)
+        chorale_entries[name] = {**_source_record(source), "pieces": [p.to_dict() for p in pieces]}
+    folk_entries = {}
+    for relative in BUNDLE_FOLK_FILES:
+        path = _folk_file(relative)
+        tunes = _split_abc(path.read_text(encoding="latin-1"))
+        pieces = _parse_folk_file(path, tunes, len(tunes))
+        folk_entries[relative] = {**_source_record(path), "pieces": [p.to_dict() for p in pieces]}
+    return {"version": CACHE_VERSION, "music21": music21.__version__, "chorales": chorale_entries,
+            "folk": folk_entries}
+
+
+def write_bundle(path: str | Path | None = None) -> Path:
+    """Build the bundle (:func:`build_bundle`, the shipped bundle itself unused) and write it gzip'd.
+
+    Run as ``python -m mgtutor.data.corpora --write-bundle`` (about two minutes with an empty cache). The gzip
+    header carries no time stamp, so the same corpus gives the same bytes.
+    Returns:
+        The written path (default: the package's ``mgtutor/data/corpus_bundle.json.gz``).
+    See: the module docstring.
+    """
+    global USE_BUNDLE
+    target = Path(path) if path is not None else Path(__file__).with_name(BUNDLE_FILE)
+    saved, USE_BUNDLE = USE_BUNDLE, False
+    try:
+        bundle = build_bundle()
+    finally:
+        USE_BUNDLE = saved
+    text = json.dumps(bundle, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    target.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
+    _bundle.cache_clear()
+    return target
 
 
 # ------------------------------------------------------------------ chorales
@@ -182,23 +337,16 @@ def chorales(limit: int | None = None, unique: bool = True) -> list[Piece]:
 
 
 def chorale(name: str) -> Piece:
-    """One Bach chorale by its corpus name (``"bach/bwv66.6"``), four voices, parsed once and cached.
+    """One Bach chorale by its corpus name (``"bach/bwv66.6"``), four voices: from the shipped bundle when it
+    holds this name and music21's file matches it, else parsed once and cached (see the module docstring).
 
     Raises:
         DatasetError: no such chorale.
     See: notebooks/04_symbolic_music.ipynb §3.
     """
     source = chorale_file(name)
-
-    def build():
-        from music21 import converter
-
-        from mgtutor.symbolic import piece_from_music21
-
-        score = converter.parse(source)
-        return [piece_from_music21(score, name=name, parts=_chorale_parts(score))]
-
-    return _cached_pieces(f"chorale-{_key(name)}", source, build)[0]
+    pieces = _bundled("chorales", name, source)
+    return (pieces if pieces is not None else _parse_chorale(name, source))[0]
 
 
 def chorale_excerpt(name: str = "bach/bwv66.6", seconds: float = 8.0,
@@ -345,7 +493,8 @@ def folk_songs(limit: int | None = None, collections: Sequence[str] = ("essenFol
             several minutes to parse the first time; :data:`SMOKE_FOLK_SONGS` in smoke mode).
         collections: ``"essenFolksong"`` (German/European songs), ``"oneills1850"`` (Irish tunes).
     Returns:
-        Pieces named ``"<collection>/<file>#<tune index>"``.
+        Pieces named ``"<collection>/<file>#<tune index>"``. The files of :data:`BUNDLE_FOLK_FILES` come from the
+        shipped bundle when music21's file matches it; the others are parsed once and cached.
     See: notebooks/04_symbolic_music.ipynb §3; used by notebooks/06_melody_generation.ipynb.
     """
     if limit is None:
@@ -356,12 +505,9 @@ def folk_songs(limit: int | None = None, collections: Sequence[str] = ("essenFol
             break
         tunes = _split_abc(path.read_text(encoding="latin-1"))
         take = len(tunes) if limit is None else min(len(tunes), limit - len(out))
-        stem = f"folk-{_key(f'{path.parent.name}/{path.name}')}"
-        # a partial file (smoke mode, a limit) is served by the complete entry when there is one
-        pieces = _read_cache(f"{stem}-{len(tunes)}of{len(tunes)}", path) if take < len(tunes) else None
+        pieces = _bundled("folk", f"{path.parent.name}/{path.name}", path)
         if pieces is None:
-            pieces = _cached_pieces(f"{stem}-{take}of{len(tunes)}", path,
-                                    lambda path=path, tunes=tunes, take=take: _parse_abc_tunes(path, tunes[:take]))
+            pieces = _parse_folk_file(path, tunes, take)
         out += [p for p in pieces if int(p.name.rsplit("#", 1)[1]) < take]
     return out[:limit] if limit is not None else out
 
@@ -377,3 +523,20 @@ def folk_melodies(limit: int | None = None, collections: Sequence[str] = ("essen
     """
     tokens = (melody_tokens(p, 0, steps_per_quarter, on_inexact) for p in folk_songs(limit, collections))
     return [t for t in tokens if t is not None]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m mgtutor.data.corpora --write-bundle [PATH]``: rebuild the shipped bundle."""
+    parser = argparse.ArgumentParser(prog="python -m mgtutor.data.corpora", description=main.__doc__)
+    parser.add_argument("--write-bundle", nargs="?", const="", metavar="PATH", required=True,
+                        help="write the bundle (default: the package's own corpus_bundle.json.gz)")
+    args = parser.parse_args(argv)
+    target = write_bundle(args.write_bundle or None)
+    bundle = json.loads(gzip.decompress(target.read_bytes()))
+    print(f"{target}: {target.stat().st_size / 1e6:.2f} MB, {len(bundle['chorales'])} chorales, "
+          f"{sum(len(e['pieces']) for e in bundle['folk'].values())} folk tunes (music21 {bundle['music21']})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
