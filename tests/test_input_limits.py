@@ -179,7 +179,7 @@ def test_each_bomb_is_refused_in_one_line_without_memory(tmp_path):
         assert rise_mb < bound, f"{path.name}: peak RSS rose by {rise_mb:.0f} MB ({got['error'][:200]})"
         before = got["maxrss_kb"]
         message = got["lines"][0] if kind in ("mxl", "midi") else got["error"]
-        assert "\n" not in message and len(message) < 300, message
+        assert "\n" not in message and len(message.replace(str(path), "FILE")) < 300, message  # whatever the path
         assert reason in message and str(path.name) in message, message
     assert results[str(bombs[3][1])]["lines"][0].startswith(f"skipped {bombs[3][1]}: 419,430,")
 
