@@ -5,6 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
+from fixtures_rolls import tcn_mat
 
 from mgtutor import cli, metrics
 from mgtutor.tasks import pianoroll
@@ -13,34 +14,9 @@ keras = pytest.importorskip("keras")
 TINY = ["--epochs", "1", "--units", "8", "--hidden", "6"]
 
 
-def _mat(path, pieces=(6, 2, 2), keys=88, seed=0):
-    """A small benchmark file in the TCN layout: sticky random chords."""
-    from scipy.io import savemat
-
-    rng = np.random.default_rng(seed)
-
-    def piece():
-        roll = np.zeros((int(rng.integers(10, 20)), keys), np.uint8)
-        chord = rng.choice(np.arange(30, 60), 3, replace=False)
-        for t in range(len(roll)):
-            if rng.random() < 0.3:
-                chord = rng.choice(np.arange(30, 60), 3, replace=False)
-            roll[t, chord] = 1
-        return roll
-
-    cells = {}
-    for key, n in zip(("traindata", "validdata", "testdata"), pieces, strict=True):
-        arr = np.empty((1, n), dtype=object)
-        for i in range(n):
-            arr[0, i] = piece()
-        cells[key] = arr
-    savemat(path, cells)
-    return path
-
-
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
-    return _mat(tmp_path_factory.mktemp("data") / "toy.mat")
+    return tcn_mat(tmp_path_factory.mktemp("data") / "toy.mat")
 
 
 def _json_line(capsys):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures_rolls import tcn_mat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,34 +50,9 @@ def smoke_and_no_lock_left(monkeypatch):
     assert not runs._HELD, f"a run lock is still held: {list(runs._HELD)}"
 
 
-def _mat(path, pieces=(6, 2, 2), rows=(10, 20), seed=0):
-    """A small piano-roll file in the TCN .mat layout (sticky random chords); ``rows=(0, 1)`` gives empty pieces."""
-    from scipy.io import savemat
-
-    rng = np.random.default_rng(seed)
-
-    def piece():
-        roll = np.zeros((int(rng.integers(*rows)), 88), np.uint8)
-        chord = rng.choice(np.arange(30, 60), 3, replace=False)
-        for t in range(len(roll)):
-            if rng.random() < 0.3:
-                chord = rng.choice(np.arange(30, 60), 3, replace=False)
-            roll[t, chord] = 1
-        return roll
-
-    cells = {}
-    for key, n in zip(("traindata", "validdata", "testdata"), pieces, strict=True):
-        arr = np.empty((1, n), dtype=object)
-        for i in range(n):
-            arr[0, i] = piece()
-        cells[key] = arr
-    savemat(path, cells)
-    return path
-
-
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
-    return _mat(tmp_path_factory.mktemp("data") / "toy.mat")
+    return tcn_mat(tmp_path_factory.mktemp("data") / "toy.mat")
 
 
 def snapshot(root: Path) -> dict:
@@ -567,7 +543,7 @@ def test_4_23_generating_onto_an_existing_folder_is_one_line(bench, tmp_path, ca
 
 # --------------------------------------------------------------------------- D8: nothing half-written
 def test_1_11_pieces_of_zero_rows_name_the_file_and_leave_no_run_directory(tmp_path, capsys):
-    empty = _mat(tmp_path / "pr_zerolen.mat", rows=(0, 1))
+    empty = tcn_mat(tmp_path / "pr_zerolen.mat", rows=(0, 1))
     refused(capsys, ["train", "pianoroll", "--data", empty, "--epochs", "1", "--out", tmp_path / "runs" / "zero"],
             "pr_zerolen.mat", "no windows", unchanged=[tmp_path])
     assert not (tmp_path / "runs").exists()
@@ -578,7 +554,7 @@ def test_1_11_pieces_of_zero_rows_name_the_file_and_leave_no_run_directory(tmp_p
 
 
 def test_1_11_the_baselines_name_the_file_of_empty_pieces_too(tmp_path, capsys):
-    empty = _mat(tmp_path / "pr_zerolen.mat", rows=(0, 1))
+    empty = tcn_mat(tmp_path / "pr_zerolen.mat", rows=(0, 1))
     refused(capsys, ["train", "pianoroll", "--data", empty, *BERNOULLI, "--out", tmp_path / "zero"], "pr_zerolen.mat",
             unchanged=[tmp_path])
 
