@@ -18,7 +18,6 @@ and even then a folder holding more than a run's own files is left alone (:meth:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,13 +79,9 @@ def summarize(path: Path) -> str:
 
 def is_demo_run(folder: str | Path) -> bool:
     """Whether ``folder`` holds a run an earlier demo wrote (its config.json says ``"origin": "demo"``)."""
-    from mgtutor.runs import CONFIG_FILE, is_run_config
+    from mgtutor.runs import run_config
 
-    try:
-        config_json = json.loads((Path(folder) / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return is_run_config(config_json) and config_json.get("origin") == ORIGIN
+    return (run_config(folder) or {}).get("origin") == ORIGIN
 
 
 def check_out(out: str | Path, force: bool = False) -> Path:

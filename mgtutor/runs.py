@@ -43,7 +43,7 @@ from mgtutor.errors import MgtutorError
 from mgtutor.files import FileLock, atomic_path, atomic_write_text
 
 __all__ = ["RunDirError", "RunDir", "run_name", "check_run_target", "check_out_folder", "free_bytes", "MIN_FREE_BYTES",
-           "write_manifest", "read_manifest", "read_json_object", "write_json", "is_run_config",
+           "write_manifest", "read_manifest", "read_json_object", "write_json", "is_run_config", "run_config",
            "CONFIG_FILE", "LOG_FILE", "RESULTS_FILE", "DONE_FILE", "LOCK_FILE", "RUN_ENTRIES",
            "WEIGHTS_FILE", "PARAMS_FILE", "STATE_DIR", "environment_record"]
 
@@ -184,6 +184,16 @@ def is_run_config(value) -> bool:
 
     return (isinstance(value, dict) and all(key in value for key in CONFIG_KEYS)
             and isinstance(value["task"], str) and value["task"] in tasks())
+
+
+def run_config(folder: str | os.PathLike) -> dict | None:
+    """The config.json in ``folder`` if it is one this package wrote (:func:`is_run_config`), else None (no file,
+    not JSON, or another program's)."""
+    try:
+        value = json.loads((Path(folder) / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if is_run_config(value) else None
 
 
 def check_out_folder(path: str | os.PathLike) -> Path:
@@ -333,11 +343,8 @@ class RunDir:
         if CONFIG_FILE not in names:
             raise RunDirError(f"{self.path}: holds files ({_listing(names)}) but no {CONFIG_FILE}, so it is not a "
                               "run directory, and nothing in it is touched; choose another --out")
-        try:
-            old = json.loads((self.path / CONFIG_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            old = None
-        if not is_run_config(old):
+        old = run_config(self.path)
+        if old is None:
             raise RunDirError(f"{self.path}: its {CONFIG_FILE} is not one an mgtutor run wrote, so the folder is not "
                               "a run directory, and nothing in it is touched; choose another --out")
         return old
