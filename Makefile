@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course demo test test-colab test-colab-ci lint unit nbval notebooks bench bench-poly bench-gan-toy bench-gan-music clean
+.PHONY: course demo test test-colab test-colab-ci notebooks bench bench-poly bench-gan-toy bench-gan-music clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test,jax]"
 	@touch $(STAMP)
 
-course: $(STAMP)
+# JupyterLab settings overrides in .venv (a file of its own in overrides.d, beside any of yours): no "Would you like
+# to receive official Jupyter news?" prompt and no update check, so a learner's first screen is notebook 00
+# (tests/test_packaging.py reads them as JupyterLab does).
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/mgtutor.json
+LAB_SETTINGS_JSON := {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
+
+$(LAB_OVERRIDES): $(STAMP) Makefile
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(LAB_SETTINGS_JSON)' > $@
+
+course: $(STAMP) $(LAB_OVERRIDES)
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) notebooks/00_welcome.ipynb
 
 demo: $(STAMP)

@@ -63,6 +63,36 @@ def run_student_copy(args) -> int:
     return 0
 
 
+def add_course_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("course", help="print the notebook table (titles, prerequisites, estimated minutes, "
+                       "optional sections) or a course plan",
+                       description="Print the notebook table of mgtutor.course, or with --plan a course plan by "
+                       "weeks (INSTRUCTORS.md). --check and --write-docs work in a clone of the repository: they "
+                       "compare (or rewrite) the rendered blocks of README.md and INSTRUCTORS.md and the time line "
+                       "of each notebook's title cell.")
+    p.add_argument("--plan", type=int, metavar="WEEKS", help="print the plan of this many weeks (6 or 12)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--check", action="store_true", help="exit 1 if a document or title cell disagrees")
+    what.add_argument("--write-docs", action="store_true", help="rewrite what disagrees")
+    return p
+
+
+def run_course(args) -> int:
+    from mgtutor import course
+    from mgtutor.config import ROOT
+
+    if args.check or args.write_docs:
+        if not (ROOT / "notebooks").is_dir():
+            raise course.CourseError(f"{display_path(str(ROOT))}: not a clone of the repository (no notebooks/ "
+                                     "folder); --check and --write-docs work in a clone only")
+        stale = course.sync(ROOT, write=args.write_docs)
+        for line in stale:
+            print(("rewrote " if args.write_docs else "disagrees: ") + line)
+        return 1 if stale and args.check else 0
+    print(course.plan_markdown(args.plan) if args.plan is not None else course.table_markdown())
+    return 0
+
+
 def add_repo_url_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("repo-url", help="point every notebook's Colab badge and install cell at the repository "
                        "(default: the address in pyproject.toml's [project.urls])")
@@ -492,6 +522,7 @@ def run_probe(args) -> int:
 
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
     **{verb: (functools.partial(add_task_verb_parser, verb=verb), run_task) for verb in VERB_HELP},
+    "course": (add_course_parser, run_course),
     "data": (add_data_parser, run_data),
     "demo": (add_demo_parser, run_demo),
     "execute": (add_execute_parser, run_execute),
@@ -542,7 +573,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # inside the try: a reader that went away is seen here, not at exit
+        return status
+    except BrokenPipeError:
+        # the reader of the output went away (`… | head`): not an error; stop writing, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (MgtutorError, FileNotFoundError) as exc:
         print(f"mgtutor: error: {one_line(str(exc))}", file=sys.stderr)
         return 2

@@ -82,10 +82,10 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              exercises=("feature_domain_exercise", "mode_exercise")),
     Notebook("01", "01_audio_signals.ipynb", "Audio signals",
              "sampling, aliasing, quantisation SNR ≈ 6.02·bits dB, pitch ↔ frequency, additive synthesis + ADSR",
-             ("00",), 75, 85, ("6. Explore: frequency, sample rate and bits together",),
+             ("00",), 80, 85, ("6. Explore: frequency, sample rate and bits together",),
              ("midi_to_hz_exercise", "aliased_frequency_exercise", "quantization_snr_exercise")),
     Notebook("02", "02_stft.ipynb", "Spectrograms and the STFT",
-             "DFT matrix = `np.fft`; STFT = `librosa.stft`; inverse STFT; Griffin-Lim", ("01",), 90, 100,
+             "DFT matrix = `np.fft`; STFT = `librosa.stft`; inverse STFT; Griffin-Lim", ("01",), 95, 100,
              ("7. The spectrogram of a chorale",),
              ("dft_matrix_exercise", "hann_window_exercise", "n_frames_exercise", "stft_exercise")),
     Notebook("03", "03_mel_mfcc.ipynb", "Mel filterbanks and MFCC",
@@ -93,10 +93,10 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              ("02",), 90, 90, exercises=("hz_to_mel_exercise", "mfcc_exercise")),
     Notebook("04", "04_symbolic_music.ipynb", "Symbolic music",
              "MIDI, MusicXML, piano rolls, four encodings with round trips, transposition, scores and audio",
-             ("01",), 95, 110, ("Going further",),
+             ("01",), 105, 110, ("Going further",),
              ("melody_grid_exercise", "piano_roll_exercise", "key_shift_exercise")),
     Notebook("05", "05_rnn_lstm_from_scratch.ipynb", "RNN, LSTM and GRU from scratch",
-             "NumPy cells = `keras.layers` given the same weights; vanishing gradients measured", ("00",), 90, 90,
+             "NumPy cells = `keras.layers` given the same weights; vanishing gradients measured", ("00",), 95, 95,
              exercises=("numeric_gradient_exercise", "lstm_step_exercise", "gru_step_exercise")),
     Notebook("06", "06_melody_generation.ipynb", "Melody generation with an LSTM",
              "tokenizer, model against n-gram baselines, temperature/top-k/top-p sampling, fast stateful generation",
@@ -119,8 +119,8 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              ("used_pitch_classes_exercise", "receptive_field_exercise", "frechet_diagonal_exercise")),
     Notebook("10", "10_full_training.ipynb", "Full training: a run you can scale, interrupt and resume",
              "`tf.data` vs a Python generator, measured; callbacks; checksummed checkpoints and resume after "
-             "SIGKILL; learning curves; mixed precision and XLA; several devices and machines", ("06", "07"), 60, 80,
-             ("6. On a GPU: mixed precision and XLA", "7. More than one device, more than one machine"),
+             "SIGKILL; learning curves; mixed precision and XLA; several devices and machines", ("06", "07"), 70, 80,
+             ("6. On a GPU: mixed precision and XLA",),
              ("scaling_exercise", "best_epoch_exercise")),
     Notebook("11", "11_evaluating_generated_music.ipynb",
              "Evaluating generated music: metrics, likelihood, copying and listening tests",
@@ -155,7 +155,7 @@ def notebook(number: str | int) -> Notebook:
 
 
 def optional_key(number: str, heading: str) -> str:
-    """The plan item of an optional section: ``"10 §7"`` for a numbered heading, ``"04 §Going further"`` else."""
+    """The plan item of an optional section: ``"10 §6"`` for a numbered heading, ``"04 §Going further"`` else."""
     match = re.match(r"(\d+)\.", heading)
     return f"{number} §{match.group(1) if match else heading}"
 
@@ -240,7 +240,7 @@ PLANS: dict[int, tuple[tuple[str, ...], ...]] = {
         ("05", "06"),
         ("07", "08"),
         ("09", "09 §6", "09 §7", "10"),
-        ("10 §6", "10 §7", "11", "12"),
+        ("10 §6", "11", "12"),
     ),
     12: (
         ("00", "01"),
@@ -252,7 +252,7 @@ PLANS: dict[int, tuple[tuple[str, ...], ...]] = {
         ("07",),
         ("08",),
         ("09", "09 §6", "09 §7"),
-        ("10", "10 §6", "10 §7"),
+        ("10", "10 §6"),
         ("11",),
         ("12",),
     ),
@@ -291,15 +291,23 @@ def check_plan(weeks) -> None:
 
 # --------------------------------------------------------------------------- rendering
 def _hours(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h" + (f" {minutes % 60:02d} min" if minutes % 60 else "")
 
 
-def _link(nb: Notebook, base: str) -> str:
-    return f"[{nb.number} · {nb.title}]({base}{nb.file})"
+def _link(nb: Notebook, base: str, *, number: bool = True) -> str:
+    return f"[{nb.number + ' · ' if number else ''}{nb.title}]({base}{nb.file})"
+
+
+def _section(heading: str) -> str:
+    """``"§6 Explore: …"`` for the heading ``"6. Explore: …"``; an unnumbered heading as it is."""
+    match = re.match(r"(\d+)\.\s*(.*)", heading)
+    return f"§{match[1]} {match[2]}" if match else heading
 
 
 def _optional_text(nb: Notebook) -> str:
-    return "; ".join(f"§{h.split('.')[0]}" if re.match(r"\d+\.", h) else h for h in nb.optional) or "—"
+    return "; ".join(map(_section, nb.optional)) or "—"
 
 
 def table_markdown(base: str = "notebooks/", *, builds: bool = False) -> str:
@@ -314,7 +322,7 @@ def table_markdown(base: str = "notebooks/", *, builds: bool = False) -> str:
         rule += "---|"
     rows = [head, rule]
     for nb in NOTEBOOKS:
-        cells = [nb.number, _link(nb, base)]
+        cells = [nb.number, _link(nb, base, number=False)]
         if builds:
             cells.append(nb.builds)
         cells += [", ".join(nb.prerequisites) or "—", _hours(nb.core_minutes), _hours(nb.full_minutes),
@@ -333,8 +341,7 @@ def _item_text(item: str, base: str) -> str:
     if not section:
         return _link(nb, base)
     heading = next(h for h in nb.optional if optional_key(number, h) == item)
-    shown = f"§{heading}" if re.match(r"\d+\.", heading) else heading
-    return f"{number} {shown} *(optional)*"
+    return f"{number} {_section(heading)} *(optional)*"
 
 
 def plan_markdown(length: int, base: str = "notebooks/") -> str:
@@ -358,12 +365,13 @@ def time_line(nb: Notebook) -> str:
     """The time line every title cell starts its time paragraph with."""
     text = f"**Time:** about {_hours(nb.core_minutes)} for the core path"
     if nb.optional:
-        text += f", {_hours(nb.full_minutes)} with the optional sections ({_optional_text(nb)})"
+        text += f", {_hours(nb.full_minutes)} with the optional sections"
     return text + "."
 
 
 # --------------------------------------------------------------------------- the rendered blocks of the documents
-BLOCK = re.compile(r"(<!-- course:(?P<name>[a-z0-9-]+) -->\n)(?P<body>.*?)(\n<!-- /course:(?P=name) -->)", re.DOTALL)
+BLOCK = re.compile(r"(<!-- course:(?P<name>[a-z0-9-]+) -->\n)(?P<body>(?:.*?\n)?)(<!-- /course:(?P=name) -->)",
+                   re.DOTALL)
 
 
 def render_block(name: str) -> str:
@@ -395,7 +403,7 @@ def sync_document(path: str | os.PathLike, *, write: bool = False) -> list[str]:
     stale = []
 
     def replace(match: re.Match) -> str:
-        body = render_block(match["name"])
+        body = render_block(match["name"]) + "\n"
         if body != match["body"]:
             stale.append(match["name"])
         return match.group(1) + body + match.group(4)
@@ -409,3 +417,44 @@ def sync_document(path: str | os.PathLike, *, write: bool = False) -> list[str]:
 
 DOCUMENTS = ("README.md", "INSTRUCTORS.md")
 """The documents of a clone holding rendered blocks."""
+
+TIME_LINE = re.compile(r"\*\*Time:\*\* about [^*\n]*? for the core path(?:, [^*\n]*? with the optional sections)?\.")
+
+
+def title_time_line(nb) -> str | None:
+    """The time line of notebook ``nb``'s title cell (the first cell), or ``None`` when it has none."""
+    match = TIME_LINE.search(_source(nb["cells"][0]))
+    return match.group(0) if match else None
+
+
+def sync(root: str | os.PathLike, *, write: bool = False) -> list[str]:
+    """What of a clone at ``root`` disagrees with the table, one line each: the rendered blocks of
+    :data:`DOCUMENTS` and the time line of each notebook's title cell. With ``write``, rewrite them (atomically;
+    nothing else in a file changes).
+
+    Raises:
+        FileNotFoundError: a document or notebook of the table is missing.
+        CourseError: a title cell has no time line, or a block has an unknown name.
+    """
+    import nbformat
+
+    from mgtutor.files import atomic_path
+    from mgtutor.notebooks import read_notebook
+
+    root = Path(root)
+    stale = [f"{name}: block {block}" for name in DOCUMENTS
+             for block in sync_document(root / name, write=write)]
+    for row in NOTEBOOKS:
+        path = root / "notebooks" / row.file
+        nb = read_notebook(path)
+        old = title_time_line(nb)
+        if old is None:
+            raise CourseError(f"{path}: the title cell has no line '{time_line(row)}'")
+        if old != time_line(row):
+            stale.append(f"{row.file}: title cell's time line")
+            if write:
+                cell = nb.cells[0]
+                cell.source = cell.source.replace(old, time_line(row))
+                with atomic_path(path) as tmp:
+                    nbformat.write(nb, tmp)
+    return stale

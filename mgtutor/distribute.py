@@ -416,7 +416,7 @@ def plan_training(devices: Sequence[Device], backend: str = "tensorflow", distri
     Raises:
         DistributeError: mixed precision without a GPU or under JAX, an unknown ``distribute``, ``multi-worker``
             without a cluster, or an engine for the other backend.
-    See: notebooks/10_full_training.ipynb §5–§6.
+    See: notebooks/10_full_training.ipynb §6–§7.
     """
     if backend not in ("tensorflow", "jax"):
         raise DistributeError(f"training plans cover the tensorflow and jax backends, not {backend!r}")

@@ -133,3 +133,30 @@ def test_an_extra_that_would_replace_colabs_version_is_refused():
     extras = tuple("soxr>=2" if e.startswith("soxr") else e for e in colab.COLAB_EXTRAS)
     problems = colab_problems(project, CONSTRAINTS.read_text(), extras=extras)
     assert problems == ["COLAB_EXTRAS: soxr>=2 would replace Colab's soxr==1.1.0"]
+
+
+def test_make_course_switches_jupyterlab_s_news_prompt_off(tmp_path):
+    """The overrides `make course` writes, read by JupyterLab's own settings code: the news feed is "Never" (so no
+    prompt asks) and no update check runs; a misspelt plugin or key, or a value the schema refuses, fails here."""
+    import json
+    import sys
+
+    from jupyterlab_server.settings_utils import _get_overrides, _get_schema
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    written = json.loads(re.search(r"^LAB_SETTINGS_JSON := (.+)$", makefile, re.M).group(1))
+    assert re.search(r"^LAB_OVERRIDES := \$\(VENV\)/share/jupyter/lab/settings/overrides\.d/mgtutor\.json$",
+                     makefile, re.M), "JupyterLab reads overrides from <prefix>/share/jupyter/lab/settings"
+    assert re.search(r"^course: .*\$\(LAB_OVERRIDES\)", makefile, re.M)
+    (tmp_path / "overrides.d").mkdir()
+    (tmp_path / "overrides.d" / "mgtutor.json").write_text(json.dumps(written), encoding="utf-8")
+    overrides, error = _get_overrides(str(tmp_path))
+    assert not error
+    schemas = Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    name = "@jupyterlab/apputils-extension:notification"
+    schema, _ = _get_schema(str(schemas), name, overrides, None)
+    properties = schema["properties"]
+    assert properties["fetchNews"]["default"] == "false"
+    assert "false" in [choice["const"] for choice in properties["fetchNews"]["oneOf"]]
+    assert properties["checkForUpdates"]["default"] is False
+    assert set(written[name]) <= set(properties)

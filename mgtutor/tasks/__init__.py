@@ -36,7 +36,8 @@ def run_options(out_default: str, epochs_help: str) -> tuple[Option, ...]:
     """The options every ``train`` task shares: ``--out`` (its run directory, ``out_default`` when left out),
     ``--force`` (start over), ``--epochs`` and ``--time-budget`` (how long it trains, across resumes)."""
     return (
-        option("--out", default=None, help=f"run directory (default: {out_default})"),
+        option("--out", default=None, help=f"run directory (default: {out_default}, where runs/ is $MGTUTOR_RUNS "
+                                           "when set)"),
         option("--force", action="store_true", help="start over, even if the run directory holds a run"),
         option("--epochs", type=int, default=None, help=epochs_help),
         option("--time-budget", dest="time_budget_min", type=float, default=None, metavar="MIN",
@@ -179,7 +180,7 @@ SCALE_OPTIONS = (
     option("--batch-size", type=int, default=None,
            help="the global batch: examples per step over every device and worker"),
     option("--learning-rate", type=float, default=None,
-           help="the optimizer's learning rate (scale it with the global batch: notebook 10 §6)"),
+           help="the optimizer's learning rate (scale it with the global batch: notebook 10 §7)"),
     option("--distribute", choices=["mirrored", "multi-worker"], default=None,
            help="mirrored: every device of this machine; multi-worker: the machines TF_CONFIG names (run the same "
                 "command on each, with its own TF_CONFIG)"),
