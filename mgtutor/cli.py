@@ -45,19 +45,26 @@ def run_execute(args) -> int:
 
 
 def add_student_copy_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser("student-copy", help="copy the notebooks without their solution cells (for a class)")
+    p = sub.add_parser(
+        "student-copy", help="copy the notebooks without their solution cells (for a class)",
+        description="Copy the notebooks without their solution cells (for a class): the cells tagged solution "
+                    "are dropped and the stored outputs of the exercise cells cleared; every exercise keeps its stub "
+                    "and its checker. By default the notebooks are taken from the notebooks/ folder of a clone of the "
+                    "repository; outside a clone (the package installed from a wheel or a git URL), give the "
+                    "notebooks' paths, e.g. downloaded .ipynb files.")
     p.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the copies to")
-    p.add_argument("notebooks", nargs="*", help="notebooks to copy (default: every course notebook)")
+    p.add_argument("notebooks", nargs="*",
+                   help="notebooks to copy (default: every course notebook in the notebooks/ folder of a clone of the "
+                        "repository; outside a clone, give the paths of the .ipynb files)")
     p.add_argument("--force", action="store_true",
                    help="replace notebooks of the same name already in OUT_DIR (by default nothing is copied then)")
     return p
 
 
 def run_student_copy(args) -> int:
-    from mgtutor.config import ROOT
-    from mgtutor.notebooks import student_copy
+    from mgtutor.notebooks import course_notebooks, student_copy
 
-    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or course_notebooks()
     for path in student_copy(paths, args.out_dir, force=args.force):
         print(path)
     return 0
