@@ -70,6 +70,41 @@ def run_student_copy(args) -> int:
     return 0
 
 
+def add_grade_parser(sub) -> argparse.ArgumentParser:
+    from mgtutor.config import MODES
+    from mgtutor.grading import DEFAULT_TIMEOUT
+
+    p = sub.add_parser(
+        "grade", help="run the notebooks students hand back and write one CSV row per student and exercise",
+        description="Grade the notebooks in SUBMISSIONS: one folder per student (the folder's name is the student's), "
+                    "holding the student's .ipynb files; an .ipynb file directly in SUBMISSIONS is one student's "
+                    "single notebook. Each notebook runs in a fresh kernel in a temporary folder, without its cells "
+                    "tagged solution, and each exercise's result comes from its checker: ✔, hint 1, hint 2, not "
+                    "attempted, not run (the notebook stopped first), missing. WARNING: this runs the students' code "
+                    "with your permissions; run it in a container or an account with nothing to lose. See "
+                    "INSTRUCTORS.md.")
+    p.add_argument("submissions", metavar="SUBMISSIONS", help="the folder of submissions")
+    p.add_argument("--out", default="grades.csv", metavar="FILE",
+                   help="the CSV to write (default: grades.csv in the current folder); an existing file is replaced "
+                        "only with --force")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"time limit of each notebook, start to end (default {DEFAULT_TIMEOUT}); a notebook stopped "
+                        "there gets 'not run' for the exercises it had not reached")
+    p.add_argument("--mode", choices=MODES, default="smoke",
+                   help="MGTUTOR_MODE of the notebooks (default smoke: tiny data and epochs)")
+    p.add_argument("--force", action="store_true", help="replace the file --out names if it exists")
+    return p
+
+
+def run_grade(args) -> int:
+    """Grade the submissions; exit 0 when every notebook was graded, whatever its answers."""
+    from mgtutor import grading
+
+    grading.main(args.submissions, args.out, timeout=args.timeout, mode=args.mode, force=args.force,
+                 echo=lambda line: print(one_line(line), flush=True))
+    return 0
+
+
 def add_repo_url_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("repo-url", help="point every notebook's Colab badge and install cell at the repository "
                        "(default: the address in pyproject.toml's [project.urls])")
@@ -502,6 +537,7 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "data": (add_data_parser, run_data),
     "demo": (add_demo_parser, run_demo),
     "execute": (add_execute_parser, run_execute),
+    "grade": (add_grade_parser, run_grade),
     "probe": (add_probe_parser, run_probe),
     "repo-url": (add_repo_url_parser, run_repo_url),
     "student-copy": (add_student_copy_parser, run_student_copy),
