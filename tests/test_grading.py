@@ -361,8 +361,19 @@ def test_two_files_of_one_notebook_name_their_files(tmp_path):
 
 
 def test_the_kernel_imports_this_mgtutor(monkeypatch, tmp_path):
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("CI", "true")
     env = grading.kernel_env("full", tmp_path / "log")
     assert env["MGTUTOR_MODE"] == "full" and env[checks.GRADE_LOG] == str(tmp_path / "log")
     assert env["OMP_NUM_THREADS"] == "1" and "CI" not in env
-    home = str(Path(grading.__file__).resolve().parent.parent)
-    assert home in env["PYTHONPATH"].split(os.pathsep)
+    home = str(Path(grading.__file__).resolve().parent.parent)  # a clone's: the package is not installed
+    assert env["PYTHONPATH"].split(os.pathsep) == [home, str(tmp_path / "elsewhere")]
+
+
+def test_a_stopped_notebook_names_the_cell_of_the_submitted_file():
+    numbers = [1, 2, 4, 5]  # cell 3 of the file was a solution cell, dropped before the run
+    assert grading.stopped(grading.Run("error", "KeyError: 'x'", 2), numbers) == "cell 4: KeyError: 'x'"
+    assert grading.stopped(grading.Run("timeout", "time limit of 9 s", 3), numbers) == \
+        "time limit of 9 s (cell 5 was running)"
+    assert grading.stopped(grading.Run("timeout", "time limit of 9 s"), numbers) == "time limit of 9 s"
+    assert grading.stopped(grading.Run("ok", "", None), numbers) == ""
