@@ -100,8 +100,12 @@ def run_grade(args) -> int:
     """Grade the submissions; exit 0 when every notebook was graded, whatever its answers."""
     from mgtutor import grading
 
-    grading.main(args.submissions, args.out, timeout=args.timeout, mode=args.mode, force=args.force,
-                 echo=lambda line: print(one_line(line), flush=True))
+    try:
+        grading.main(args.submissions, args.out, timeout=args.timeout, mode=args.mode, force=args.force,
+                     echo=lambda line: print(one_line(line), flush=True))
+    except KeyboardInterrupt:
+        print("mgtutor: grading interrupted; the notebook running was stopped and no CSV was written", file=sys.stderr)
+        return 130
     return 0
 
 

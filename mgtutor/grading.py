@@ -28,8 +28,9 @@ never stops on one submission. The CSV is written atomically, and an existing fi
 
 Safety: grading runs the students' code with your permissions. It can read, change or delete whatever your account
 can, and reach the network. Run it in a container, a virtual machine or an account with nothing to lose, never in
-your own home folder. Nor is a grade tamper-proof: code that writes to the log file, or replaces a checker, can
-forge a ✔; read the notebooks whose grades matter.
+your own home folder; a process the notebook detaches (a daemon) may outlive the time limit. Nor is a grade
+tamper-proof: code that writes to the log file, or replaces a checker, can forge a ✔; read the notebooks whose grades
+matter.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import os
 import re
 import signal
@@ -195,6 +197,23 @@ def _kill_group(pgid: int) -> None:
             os.kill(pgid, signal.SIGTERM)
 
 
+def _stop(process: subprocess.Popen, kernel_pgid: int | None) -> None:
+    """Kill the runner ``process``, everything started under it (the kernel has a session of its own, and so may what
+    the notebook started), and the kernel's process group; then reap the runner."""
+    descendants = []
+    with contextlib.suppress(Exception):  # psutil comes with ipykernel; without it, the groups are still killed
+        import psutil
+
+        descendants = psutil.Process(process.pid).children(recursive=True)
+    if kernel_pgid is not None:
+        _kill_group(kernel_pgid)
+    _kill_group(process.pid)
+    for child in descendants:
+        with contextlib.suppress(Exception):
+            child.kill()
+    process.wait()
+
+
 def _read_int(path: Path) -> int | None:
     try:
         return int(path.read_text(encoding="ascii").strip())
@@ -224,9 +243,11 @@ def run_notebook(nb, *, timeout: float = DEFAULT_TIMEOUT, mode: str = "smoke", n
     """Execute ``nb`` (an nbformat notebook, its solution cells already dropped) in a fresh kernel, in a temporary
     folder, under a time limit of ``timeout`` seconds for the whole notebook, and collect its checker calls.
 
-    The kernel runs in a subprocess started in a new session (:func:`_runner` below); at the time limit that
-    subprocess's process group and the kernel's are killed, so nothing the notebook started is left running.
-    After the run, the kernel's process group is killed as well, with whatever the notebook left running in it.
+    The kernel runs in a subprocess started in a new session (:func:`_runner` below); at the time limit, or when the
+    grading is interrupted, that subprocess's process group, the kernel's and every process under them are killed
+    (:func:`_stop`). After the run, the kernel's process group is killed as well, with whatever the notebook left
+    running in it. (A process the notebook detached from all of these, a daemon, is beyond reach: see the safety note
+    of the module.)
     """
     import nbformat
 
@@ -241,18 +262,16 @@ def run_notebook(nb, *, timeout: float = DEFAULT_TIMEOUT, mode: str = "smoke", n
         with open(tmp / "runner.log", "wb") as output:
             process = subprocess.Popen(command, cwd=work, env=kernel_env(mode, log), stdin=subprocess.DEVNULL,
                                        stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+            timed_out = False
             try:
                 process.wait(timeout=timeout)
-                timed_out = False
             except subprocess.TimeoutExpired:
                 timed_out = True
-                pgid = _read_int(kernel)
-                if pgid is not None:
-                    _kill_group(pgid)
-                _kill_group(process.pid)
-                process.wait()
+            finally:  # at the time limit, or when the grading itself is interrupted (Ctrl-C)
+                if process.poll() is None:
+                    _stop(process, _read_int(kernel))
         pgid = _read_int(kernel)
-        if pgid is not None:  # also what the notebook left running in the background
+        if pgid is not None:  # what the notebook left running in the background
             _kill_group(pgid)
         calls = read_log(log)
         if timed_out:
@@ -375,16 +394,17 @@ def _order(rows: list[Row]) -> list[Row]:
 def grade(folder: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT, mode: str = "smoke",
           progress: Callable[[str, list[Row]], None] | None = None) -> list[Row]:
     """Grade every submission in ``folder`` (see the module's docstring); ``progress(student, rows)`` is called
-    after each student.
+    after each student (with no rows for a student's folder that holds no notebook).
 
     Raises:
-        GradingError: ``folder`` is not a folder or holds no notebooks; ``timeout`` is not positive.
+        GradingError: ``folder`` is not a folder or holds no notebooks; ``timeout`` is not a positive number.
     """
-    if not timeout > 0:
+    if not (timeout > 0 and math.isfinite(timeout)):
         raise GradingError(f"--timeout must be a positive number of seconds, got {timeout:g}")
     submissions = find_submissions(folder)
+    folders = {p.name for p in Path(folder).iterdir() if p.is_dir() and not _hidden(p)}
     rows: list[Row] = []
-    for student in sorted({s.student for s in submissions}):
+    for student in sorted({s.student for s in submissions} | folders):
         graded = [(s.path.name, grade_submission(s, timeout=timeout, mode=mode))
                   for s in submissions if s.student == student]
         count = Counter(found[0].notebook for _, found in graded)
@@ -402,6 +422,9 @@ def grade(folder: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT, mode: 
 
 def summary(student: str, rows: Iterable[Row]) -> str:
     """One line on a student's results: ``alice: 00 2/2 ✔, 06 1/2 ✔ (not run; cell 3: ZeroDivisionError: …)``."""
+    rows = list(rows)
+    if not rows:
+        return f"{display_path(student)}: no .ipynb file handed in"
     parts: dict[str, list[Row]] = {}
     for row in rows:
         parts.setdefault(row.notebook, []).append(row)

@@ -207,11 +207,14 @@ def test_one_summary_line_per_student(tmp_path, capsys):
     subs = tmp_path / "subs"
     planted(subs / "anna" / "06.ipynb", "06", answered("06", "top_k_exercise"), "raise ValueError('oops\\nmore')")
     planted(subs / "ben" / "06.ipynb", "06", answered("06", "top_k_exercise", WRONG_TOP_K))
+    (subs / "cara").mkdir()
+    (subs / "cara" / "work.zip").write_bytes(b"PK")
     assert cli.main(["grade", str(subs), "--out", str(tmp_path / "g.csv")]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "anna: 06 1/2 ✔ (not run; cell 4: ValueError: oops)"
     assert out[1] == "ben: 06 0/2 ✔ (hint 1, missing)"
-    assert out[2].startswith(f"4 rows written to {tmp_path / 'g.csv'}") and len(out) == 3
+    assert out[2] == "cara: no .ipynb file handed in"
+    assert out[3].startswith(f"4 rows written to {tmp_path / 'g.csv'}") and len(out) == 4
     assert [(r["student"], r["exercise"]) for r in read_csv(tmp_path / "g.csv")] == [
         ("anna", "top_k_exercise"), ("anna", "top_p_exercise"), ("ben", "top_k_exercise"), ("ben", "top_p_exercise")]
 
@@ -239,6 +242,31 @@ def test_the_time_limit_stops_the_notebook_and_leaves_no_process(tmp_path, capsy
     while marked(marker) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not marked(marker), "a process the grading started is still running"
+
+
+def test_an_interrupted_grading_stops_its_notebook_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    import subprocess
+
+    marker = uuid.uuid4().hex
+    monkeypatch.setenv("MGTUTOR_TEST_MARK", marker)
+    pid = tmp_path / "pid"
+    planted(tmp_path / "subs" / "sam" / "06.ipynb", "06", f"import os\nopen({str(pid)!r}, 'w').write(str(os.getpid()))",
+            "import time; time.sleep(60)")
+    wait = subprocess.Popen.wait
+
+    def ctrl_c(self, timeout=None):  # the grader's wait for the notebook is where Ctrl-C lands
+        if timeout == grading.DEFAULT_TIMEOUT:
+            deadline = time.monotonic() + 20
+            while not pid.exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            raise KeyboardInterrupt
+        return wait(self, timeout)
+
+    monkeypatch.setattr(subprocess.Popen, "wait", ctrl_c)
+    assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv")]) == 130
+    assert "interrupted" in capsys.readouterr().err and not (tmp_path / "g.csv").exists()
+    assert pid.exists() and not alive(int(pid.read_text()))
+    assert not marked(marker)
 
 
 # --------------------------------------------------------------------------- the real notebook 00, end to end
@@ -274,8 +302,8 @@ def test_an_existing_csv_is_replaced_only_with_force(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv", "subs"]  # no temporary file left
 
 
-@pytest.mark.parametrize("case", ["not a folder", "empty", "only hidden", "zero timeout", "out is a folder",
-                                  "out under a file"])
+@pytest.mark.parametrize("case", ["not a folder", "empty", "only hidden", "zero timeout", "endless timeout",
+                                  "out is a folder", "out under a file"])
 def test_bad_arguments_are_one_line_and_exit_2(tmp_path, capsys, case):
     subs = tmp_path / "subs"
     subs.mkdir()
@@ -289,6 +317,8 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path, capsys, case):
         (subs / "amy.ipynb").rename(subs / ".amy.ipynb")
     elif case == "zero timeout":
         argv += ["--timeout", "0"]
+    elif case == "endless timeout":
+        argv += ["--timeout", "inf"]
     elif case == "out is a folder":
         argv[3] = str(subs)
     else:
