@@ -82,7 +82,11 @@ def add_grade_parser(sub) -> argparse.ArgumentParser:
                     "tagged solution, and each exercise's result comes from its checker: ✔, hint 1, hint 2, not "
                     "attempted, not run (the notebook stopped first), missing. WARNING: this runs the students' code "
                     "with your permissions; run it in a container or an account with nothing to lose. See "
-                    "INSTRUCTORS.md.")
+                    "INSTRUCTORS.md.",
+        epilog="The CSV's columns: student, notebook, exercise, result, detail (for a notebook that stopped: the "
+               "error and its cell, or the time limit). A file that is not a notebook gets one row 'unreadable', one "
+               "that is no course notebook one row 'unknown notebook'. Exit status: 0 when every notebook was graded "
+               "(wrong answers included), 2 for bad arguments, 130 when interrupted.")
     p.add_argument("submissions", metavar="SUBMISSIONS", help="the folder of submissions")
     p.add_argument("--out", default="grades.csv", metavar="FILE",
                    help="the CSV to write (default: grades.csv in the current folder); an existing file is replaced "

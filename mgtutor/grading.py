@@ -496,7 +496,8 @@ def _tools_installed() -> None:
 
 def main(folder, out="grades.csv", *, timeout: float = DEFAULT_TIMEOUT, mode: str = "smoke", force: bool = False,
          echo: Callable[[str], None] = print) -> list[Row]:
-    """``python -m mgtutor grade``: check the arguments, grade, echo one line per student, write the CSV.
+    """``python -m mgtutor grade``: check the arguments, grade, echo one line per student, write the CSV (the
+    instructors' workflow is in INSTRUCTORS.md).
 
     Raises:
         GradingError: bad arguments (nothing is run then).
