@@ -45,19 +45,26 @@ def run_execute(args) -> int:
 
 
 def add_student_copy_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser("student-copy", help="copy the notebooks without their solution cells (for a class)")
+    p = sub.add_parser(
+        "student-copy", help="copy the notebooks without their solution cells (for a class)",
+        description="Copy the notebooks without their solution cells (for a class): the cells tagged solution "
+                    "are dropped and the stored outputs of the exercise cells cleared; every exercise keeps its stub "
+                    "and its checker. By default the notebooks are taken from the notebooks/ folder of a clone of the "
+                    "repository; outside a clone (the package installed from a wheel or a git URL), give the "
+                    "notebooks' paths, e.g. downloaded .ipynb files.")
     p.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the copies to")
-    p.add_argument("notebooks", nargs="*", help="notebooks to copy (default: every course notebook)")
+    p.add_argument("notebooks", nargs="*",
+                   help="notebooks to copy (default: every course notebook in the notebooks/ folder of a clone of the "
+                        "repository; outside a clone, give the paths of the .ipynb files)")
     p.add_argument("--force", action="store_true",
                    help="replace notebooks of the same name already in OUT_DIR (by default nothing is copied then)")
     return p
 
 
 def run_student_copy(args) -> int:
-    from mgtutor.config import ROOT
-    from mgtutor.notebooks import student_copy
+    from mgtutor.notebooks import course_notebooks, student_copy
 
-    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or course_notebooks()
     for path in student_copy(paths, args.out_dir, force=args.force):
         print(path)
     return 0
@@ -90,6 +97,49 @@ def run_course(args) -> int:
             print(("rewrote " if args.write_docs else "disagrees: ") + line)
         return 1 if stale and args.check else 0
     print(course.plan_markdown(args.plan) if args.plan is not None else course.table_markdown())
+    return 0
+
+
+def add_grade_parser(sub) -> argparse.ArgumentParser:
+    from mgtutor.config import MODES
+    from mgtutor.grading import DEFAULT_TIMEOUT
+
+    p = sub.add_parser(
+        "grade", help="run the notebooks students hand back and write one CSV row per student and exercise",
+        description="Grade the notebooks in SUBMISSIONS: one folder per student (the folder's name is the student's), "
+                    "holding the student's .ipynb files; an .ipynb file directly in SUBMISSIONS is one student's "
+                    "single notebook. Each notebook runs in a fresh kernel in a temporary folder, without its cells "
+                    "tagged solution, and each exercise's result comes from its checker: ✔, hint 1, hint 2, not "
+                    "attempted, not run (the notebook stopped first), missing. WARNING: this runs the students' code "
+                    "with your permissions; run it in a container or an account with nothing to lose. See "
+                    "INSTRUCTORS.md.",
+        epilog="The CSV's columns: student, notebook, exercise, result, detail (for a notebook that stopped: the "
+               "error and its cell, or the time limit). A file that is not a notebook gets one row 'unreadable', one "
+               "that is no course notebook one row 'unknown notebook'. Exit status: 0 when every notebook was graded "
+               "(wrong answers included), 2 for bad arguments, 130 when interrupted.")
+    p.add_argument("submissions", metavar="SUBMISSIONS", help="the folder of submissions")
+    p.add_argument("--out", default="grades.csv", metavar="FILE",
+                   help="the CSV to write (default: grades.csv in the current folder); an existing file is replaced "
+                        "only with --force")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"time limit of each notebook, start to end (default {DEFAULT_TIMEOUT}); a notebook stopped "
+                        "there gets 'not run' for the exercises it had not reached")
+    p.add_argument("--mode", choices=MODES, default="smoke",
+                   help="MGTUTOR_MODE of the notebooks (default smoke: tiny data and epochs)")
+    p.add_argument("--force", action="store_true", help="replace the file --out names if it exists")
+    return p
+
+
+def run_grade(args) -> int:
+    """Grade the submissions; exit 0 when every notebook was graded, whatever its answers."""
+    from mgtutor import grading
+
+    try:
+        grading.main(args.submissions, args.out, timeout=args.timeout, mode=args.mode, force=args.force,
+                     echo=lambda line: print(one_line(line), flush=True))
+    except KeyboardInterrupt:
+        print("mgtutor: grading interrupted; the notebook running was stopped and no CSV was written", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -526,6 +576,7 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "data": (add_data_parser, run_data),
     "demo": (add_demo_parser, run_demo),
     "execute": (add_execute_parser, run_execute),
+    "grade": (add_grade_parser, run_grade),
     "probe": (add_probe_parser, run_probe),
     "repo-url": (add_repo_url_parser, run_repo_url),
     "student-copy": (add_student_copy_parser, run_student_copy),

@@ -43,10 +43,10 @@ BASIS = Basis(words_per_minute=100, code_lines_per_minute=6, minutes_per_exercis
 
 BASIS_TEXT = (f"words of the markdown cells at {BASIS.words_per_minute} per minute, plus code lines (not blank, not "
               f"only a comment) at {BASIS.code_lines_per_minute} per minute, plus {BASIS.minutes_per_exercise} "
-              f"minutes per exercise, rounded up to {BASIS.round_to} minutes; solution cells are not counted. The "
-              "core path leaves out the sections marked *(optional)*; the full path reads them too. Running time "
-              "in smoke mode (under 90 s a notebook) is included in the code rate; training in full mode is not "
-              "(each title cell gives it).")
+              f"minutes per exercise, rounded up to {BASIS.round_to} minutes (the course's own answers to the "
+              "exercises not counted). The core path leaves out the sections marked *(optional)*; the full path "
+              "reads them too. Running time in smoke mode (under 90 s a notebook) is included in the code rate; "
+              "training in full mode is not (each title cell gives it).")
 """The basis of the minutes, as README.md, notebook 00 and INSTRUCTORS.md state it."""
 
 

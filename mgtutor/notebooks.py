@@ -6,6 +6,9 @@ in smoke mode and with *reference numerics* (one thread for TensorFlow, BLAS and
 then stores the outputs. The test command runs nbval with the machine's default thread
 counts instead, so a cell that prints a machine-dependent number fails in CI rather than on
 an instructor's laptop. See CONTRIBUTING.md.
+
+For teachers: :func:`student_copy` (``python -m mgtutor student-copy``) writes the notebooks without their
+solution cells, and :mod:`mgtutor.grading` (``python -m mgtutor grade``) grades the copies students hand back.
 """
 
 from __future__ import annotations
@@ -123,35 +126,71 @@ def execute_notebook(path: str | os.PathLike, timeout: int = 900) -> float:
     return seconds
 
 
+def is_solution(cell) -> bool:
+    """Whether ``cell`` (code or markdown) is tagged ``solution``: a worked answer, or prose about the answers."""
+    return "solution" in (cell.get("metadata", {}).get("tags") or [])
+
+
+CHECKER_CALL = re.compile(r"\bchecks\.(\w+)\(")
+
+
+def checker_calls(source: str) -> list[str]:
+    """The exercise checkers a cell's ``source`` calls (``checks.<name>(`` where ``<name>`` is an exercise)."""
+    from mgtutor import checks
+
+    return [name for name in CHECKER_CALL.findall(source)
+            if getattr(getattr(checks, name, None), "is_exercise", False)]
+
+
+def without_solutions(nb) -> None:
+    """Make ``nb`` a student's notebook, in place: drop its ``solution`` cells (code and markdown) and clear the
+    outputs and execution count of each stub cell (a code cell calling an exercise checker), so no "not attempted"
+    line, ✔ or ✘ of the notebook's own run is left."""
+    nb.cells = [cell for cell in nb.cells if not is_solution(cell)]
+    for cell in nb.cells:
+        if cell.cell_type == "code" and checker_calls(cell.source):
+            cell.outputs = []
+            cell.execution_count = None
+
+
+def _check_folder(out_dir: Path) -> None:
+    """Refuse an ``out_dir`` that is, or lies under, a file (one line, before anything is written)."""
+    for folder in (out_dir, *out_dir.parents):
+        if os.path.lexists(folder) and not folder.is_dir():
+            where = "is a file" if folder == out_dir else f"lies under {folder}, which is a file"
+            raise NotebookFileError(f"{out_dir}: {where}, not a folder; choose a folder for the copies")
+
+
 def student_copy(notebooks, out_dir: str | os.PathLike, *, force: bool = False) -> list[Path]:
     """Write copies of ``notebooks`` into ``out_dir`` without their ``solution`` cells (for a class).
 
-    Every exercise keeps its stub and its checker call; the collapsed solution cell is dropped.
-    Rules: every notebook is read and every target checked before anything is written, so a
-    refusal writes nothing. A copy never replaces a file already in ``out_dir`` (a student's
-    edited notebook, say) unless ``force``; each copy is written atomically (a temporary file
-    renamed into place), so a failure leaves the file there as it was.
+    Every exercise keeps its stub and its checker call; the collapsed solution cells and the markdown cells tagged
+    ``solution`` (the note that worked solutions follow) are dropped, and the stub cells' stored outputs are cleared
+    (:func:`without_solutions`). Rules: every notebook is read and every target checked before anything is written,
+    so a refusal writes nothing. A copy never replaces a file already in ``out_dir`` (a student's edited notebook,
+    say) unless ``force``; each copy is written atomically (a temporary file renamed into place), so a failure
+    leaves the file there as it was.
 
     Returns:
         The paths written.
     Raises:
         FileNotFoundError: a notebook does not exist.
         NotebookFileError: a file is not a notebook; ``out_dir`` is the notebooks' own folder (the originals
-            would be overwritten) or is not a folder; a copy's name is taken in ``out_dir`` and ``force`` is false.
+            would be overwritten), or it or a folder above it is a file; a copy's name is taken in ``out_dir`` and
+            ``force`` is false.
     """
     import nbformat
 
     from mgtutor.files import atomic_path
 
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise NotebookFileError(f"{out_dir}: is a file, not a folder; choose a folder for the copies")
+    _check_folder(out_dir)
     copies = {}
     for path in map(Path, notebooks):
         nb = read_notebook(path)
         if out_dir.resolve() == path.parent.resolve():
             raise NotebookFileError(f"{out_dir}: holds the original notebooks; choose another folder")
-        nb.cells = [c for c in nb.cells if "solution" not in (c.get("metadata", {}).get("tags") or [])]
+        without_solutions(nb)
         copies[out_dir / path.name] = nb
     taken = [target.name for target in copies if os.path.lexists(target)]
     if taken and not force:
@@ -162,6 +201,24 @@ def student_copy(notebooks, out_dir: str | os.PathLike, *, force: bool = False) 
         with atomic_path(target) as tmp:
             nbformat.write(nb, tmp)
     return list(copies)
+
+
+def course_notebooks() -> list[Path]:
+    """The course's notebooks in a clone of the repository: ``notebooks/NN_*.ipynb`` beside the package.
+
+    Raises:
+        NotebookFileError: there is no such folder (the package was installed from a wheel or a git URL, which
+            carry no notebooks) or it holds no notebook.
+    """
+    from mgtutor.config import ROOT
+
+    folder = ROOT / "notebooks"
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb")) if folder.is_dir() else []
+    if not paths:
+        raise NotebookFileError(f"{folder}: no course notebooks there (the package was installed without them, from "
+                                "a wheel or a git URL); give the notebooks' paths, e.g. downloaded .ipynb files, or "
+                                "run this in a clone of the repository")
+    return paths
 
 
 # --------------------------------------------------------------------------- the repository address in the notebooks

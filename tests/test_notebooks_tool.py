@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -130,6 +132,100 @@ def test_a_file_or_a_non_notebook_is_one_line_and_exit_2(tmp_path, capsys, case)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err.startswith(f"mgtutor: error: {named}: ")
     assert named.read_bytes() == before and (case == "copy onto a file" or not target.exists())
+
+
+def test_student_copy_under_a_file_is_one_line_and_writes_nothing(tmp_path, capsys):
+    from mgtutor.notebooks import NotebookFileError, student_copy
+
+    notebook = with_solution(tmp_path / "01_x.ipynb")
+    (tmp_path / "afile").write_text("mine")
+    target = tmp_path / "afile" / "deeper" / "class"
+    with pytest.raises(NotebookFileError, match=r"lies under .*afile, which is a file, not a folder"):
+        student_copy([notebook], target)
+    code, out, err = cli_line(capsys, "student-copy", str(target), str(notebook))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"mgtutor: error: {target}: lies under") and "Traceback" not in err
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_student_copy_without_notebooks_outside_a_clone_is_one_line(tmp_path, capsys, monkeypatch):
+    from mgtutor import config
+
+    monkeypatch.setattr(config, "ROOT", tmp_path / "site-packages")  # an installed package: no notebooks/ beside it
+    code, out, err = cli_line(capsys, "student-copy", str(tmp_path / "class"))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "no course notebooks there" in err and "clone" in err and "give the notebooks' paths" in err
+    assert not (tmp_path / "class").exists()
+
+
+def test_student_copy_help_says_where_the_notebooks_come_from(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["student-copy", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "notebooks/ folder of a clone of the repository" in help_text
+    assert "outside a clone" in help_text and ".ipynb" in help_text
+
+
+# --------------------------------------------------------------------------- student copies of the real notebooks
+REAL = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOLUTION_PHRASES = ("worked solution", "collapsed cell", "collapsed solution", "solution cell", "@title solution")
+"""What a copy must never say: it points at a cell the copy does not have (the prose's own "solution", as in
+"the minimum-norm solution", is left alone)."""
+
+
+def _text(cell) -> str:
+    """A cell's source and the text of its outputs."""
+    parts = [cell.source]
+    for out in cell.get("outputs", []):
+        parts.append(out.get("text", "") if isinstance(out.get("text", ""), str) else "".join(out["text"]))
+        parts.extend(v if isinstance(v, str) else "".join(v) for k, v in out.get("data", {}).items()
+                     if k.startswith("text/"))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def real_copies(tmp_path_factory):
+    from mgtutor.notebooks import student_copy
+
+    out = tmp_path_factory.mktemp("class")
+    student_copy(REAL, out)
+    return out
+
+
+def test_every_real_notebook_is_copied(real_copies):
+    assert len(REAL) == 13 and sorted(p.name for p in real_copies.iterdir()) == [p.name for p in REAL]
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.name[:2])
+def test_a_real_copy_carries_nothing_from_the_solutions(real_copies, path):
+    """No solution cell (code or markdown) is left, each exercise keeps its stub and checker call, no stub cell keeps
+    a stored output, and no line a solution cell printed appears anywhere in the copy."""
+    from mgtutor import course
+    from mgtutor.notebooks import checker_calls, read_notebook
+
+    original, copy = read_notebook(path), read_notebook(real_copies / path.name)
+    solutions = [c for c in original.cells if "solution" in (c.metadata.get("tags") or [])]
+    assert solutions and not [c for c in copy.cells if "solution" in (c.metadata.get("tags") or [])]
+    assert len(copy.cells) == len(original.cells) - len(solutions)
+    stubs = [c for c in copy.cells if c.cell_type == "code" and checker_calls(c.source)]
+    assert [name for c in stubs for name in checker_calls(c.source)] == list(course.notebook(path.name[:2]).exercises)
+    assert all(c.outputs == [] and c.execution_count is None for c in stubs)
+    copied = "\n".join(_text(c) for c in copy.cells)
+    printed = {line.strip() for c in solutions if c.cell_type == "code" for out in c.get("outputs", [])
+               for line in _text(nbformat.v4.new_code_cell(outputs=[out])).splitlines() if len(line.strip()) > 3}
+    assert printed, "the solution cells' stored outputs are the test's evidence"
+    assert not [line for line in printed if line in copied]
+    for mark in ("not attempted", "✔", "✘"):
+        assert not [c for c in stubs if mark in _text(c)]
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.name[:2])
+def test_a_real_copy_points_at_no_solution_cell(real_copies, path):
+    from mgtutor.notebooks import read_notebook
+
+    copy = read_notebook(real_copies / path.name)
+    found = [(i, phrase) for i, c in enumerate(copy.cells) for phrase in SOLUTION_PHRASES if phrase in _text(c).lower()]
+    assert not found
 
 
 # --------------------------------------------------------------------------- python -m mgtutor repo-url

@@ -7,8 +7,12 @@ compares the answer with an independent reference and returns a :class:`CheckRes
 ``✔ …`` or as ``✘ …`` with a hint saying *what kind* of wrong the answer looks like.
 
 * A stub gets "not attempted yet" (:func:`is_stub`), so *Run All* goes through the whole notebook.
+  The message does not mention the solution cell: a student copy (``python -m mgtutor student-copy``)
+  has none.
 * Hints come in tiers: the first failure gets a nudge; from the second failure of the same
   exercise on, the hint's ``then`` part (usually the formula) is added (:func:`exercise`).
+* When :data:`GRADE_LOG` names a file in the environment, every checker call appends one JSON line
+  to it (:func:`exercise`); ``python -m mgtutor grade`` (:mod:`mgtutor.grading`) reads these lines.
 
 Checkers live in topic modules (``checks.audio`` for notebooks 01–03, ``checks.symbolic``
 for 04, ``checks.sequence`` for 05–06, ``checks.polyphony`` for 07, ``checks.gan`` for 08, ``checks.gan_music``
@@ -22,6 +26,8 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import json
+import os
 import textwrap
 from collections import Counter
 from collections.abc import Callable
@@ -89,21 +95,42 @@ def _is_placeholder(statement: ast.stmt) -> bool:
 FAILURES: Counter = Counter()
 """Failed attempts per exercise in this session (the hint tier depends on it)."""
 
+GRADE_LOG = "MGTUTOR_GRADE_LOG"
+"""The environment variable naming the file each checker call is logged to (set by ``python -m mgtutor grade``)."""
+
+
+def log_call(name: str, result: CheckResult, stub: bool) -> None:
+    """Append one JSON line for a checker call to the file named by :data:`GRADE_LOG`, if that variable is set.
+
+    The line holds ``exercise`` (the checker's name), ``passed``, ``stub`` (not attempted) and ``failures`` (the
+    failed attempts at that exercise so far, :data:`FAILURES`). It is written with one ``write`` to a file opened
+    for appending, so lines of one kernel never interleave. Nothing is written when the variable is unset.
+    """
+    path = os.environ.get(GRADE_LOG)
+    if not path:
+        return
+    line = json.dumps({"exercise": name, "passed": bool(result.passed), "stub": stub, "failures": FAILURES[name]})
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(line + "\n")
+
 
 def exercise(checker: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
-    """Decorator for a checker ``checker(answer, ...)``: stubs get "not attempted yet", hints come in tiers."""
+    """Decorator for a checker ``checker(answer, ...)``: stubs get "not attempted yet", hints come in tiers, and
+    each call is logged for grading (:func:`log_call`)."""
     name = checker.__name__
 
     @functools.wraps(checker)
     def check(answer, *args, **kwargs) -> CheckResult:
         if is_stub(answer):
-            return CheckResult(False, f"… {name}: not attempted yet. Fill in the cell above and run it again "
-                                      "(a worked solution is in the collapsed cell below).")
+            result = CheckResult(False, f"… {name}: not attempted yet. Fill in the cell above and run it again.")
+            log_call(name, result, stub=True)
+            return result
         result = checker(answer, *args, **kwargs)
         if not result.passed:
             FAILURES[name] += 1
             if result.then and FAILURES[name] > 1:
                 result = CheckResult(False, f"{result.message}\n  Next hint: {result.then}", result.then)
+        log_call(name, result, stub=False)
         return result
 
     check.is_exercise = True
