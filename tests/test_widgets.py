@@ -211,7 +211,7 @@ def test_listening_page_html_shows_the_current_trial(tmp_path):
     assert re.findall(r"<b>(\w)</b>", html) == ["A", "B", "X"] and html.count("<button disabled>") == 2
     players = re.findall(r'src="data:audio/wav;base64,([^"]+)"', html)
     first = trials[0]
-    assert [base64.b64decode(p) for p in players] == [first.a.wav, first.b.wav, first.x_clip.wav]
+    assert [base64.b64decode(p) for p in players] == [first.a.wav, first.b.wav, first.x.wav]
     assert not any(word in html for word in ("model", "bach", "gen", "real"))  # blind, like the widget
     page.answer("A")  # the buttons' callback
     assert page.html().startswith("<p>Trial 2 of 2")
