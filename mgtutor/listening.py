@@ -44,7 +44,8 @@ import numpy as np
 
 from mgtutor.errors import MgtutorError
 
-__all__ = ["ListeningError", "Clip", "Trial", "make_trials", "draw_trials", "clip_from_notes", "ANSWER_FIELDS",
+__all__ = ["ListeningError", "Clip", "Trial", "make_trials", "draw_trials", "clip_from_audio", "clip_from_notes",
+           "ANSWER_FIELDS",
            "append_answer", "read_answers", "ListeningPage", "BinomialResult", "abx_test", "preference_test",
            "analyse_answers", "per_listener", "ListenerLevelResult", "listener_level_test", "abx_power",
            "trials_needed", "mos_interval"]
@@ -79,20 +80,28 @@ class Clip:
     wav: bytes
 
 
+def clip_from_audio(name: str, system: str, y, sr: int) -> Clip:
+    """A clip of audio samples ``y`` (floats, clipped to [−1, 1]) at ``sr`` Hz, as 16-bit WAV bytes.
+
+    See: notebooks/11_evaluating_generated_music.ipynb §6.
+    """
+    import soundfile as sf
+
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(np.asarray(y, np.float64), -1, 1), sr, subtype="PCM_16", format="WAV")
+    return Clip(name, system, buffer.getvalue())
+
+
 def clip_from_notes(name: str, system: str, notes, qpm: float = 100.0, sr: int = 16000) -> Clip:
     """A clip of notes (times in quarter notes) rendered by the course's NumPy synthesizer as 16-bit WAV bytes.
 
     The same synthesizer for every system, so the timbre gives nothing away.
     See: notebooks/11_evaluating_generated_music.ipynb §6.
     """
-    import soundfile as sf
-
     from mgtutor.render import synthesize
 
     y, _ = synthesize(notes, tempo=qpm, sr=sr, backend="numpy")
-    buffer = io.BytesIO()
-    sf.write(buffer, np.clip(y, -1, 1), sr, subtype="PCM_16", format="WAV")
-    return Clip(name, system, buffer.getvalue())
+    return clip_from_audio(name, system, y, sr)
 
 
 @dataclass(frozen=True)
