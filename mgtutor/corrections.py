@@ -196,10 +196,13 @@ REFERENCES: tuple[ReferenceCheck, ...] = (
     ReferenceCheck(
         "A 2016 paper named MusicRNN, given as the origin of RNN music generation.",
         "No paper of that title could be found. Magenta released a model named Melody RNN in 2016, as code and "
-        "a blog post, not a paper; LSTM melodies go back to 2002.",
-        "Eck & Schmidhuber 2002, Finding temporal structure in music: blues improvisation with LSTM recurrent "
-        "networks, IEEE NNSP; Sturm et al. 2016, Music transcription modelling and composition using deep "
-        "learning (folk-rnn), arXiv:1604.08723",
+        "a blog post, not a paper. Recurrent networks composed melodies by predicting the next note from 1989 "
+        "on; LSTM melodies go back to 2002.",
+        "Todd 1989, A connectionist approach to algorithmic composition, Computer Music Journal 13(4); Mozer 1994, "
+        "Neural network music composition by prediction (CONCERT), Connection Science 6(2–3); Eck & Schmidhuber "
+        "2002, Finding temporal structure in music: blues improvisation with LSTM recurrent networks, IEEE NNSP; "
+        "Sturm et al. 2016, Music transcription modelling and composition using deep learning (folk-rnn), "
+        "arXiv:1604.08723",
         "1604.08723", 2016),
     ReferenceCheck(
         "A Chinese-language textbook on music signal processing, credited to an author whose name mixes an "
@@ -229,8 +232,8 @@ REFERENCES: tuple[ReferenceCheck, ...] = (
         None, None),
     ReferenceCheck(
         "arXiv 1903.07349, given as a survey of deep learning for music generation.",
-        "Could not be verified here: look the identifier up at arxiv.org/abs/1903.07349 before citing it. The "
-        "surveys of the field are these two.",
+        "The identifier could not be matched to a survey of music generation, so the course does not cite it; "
+        "the surveys of the field are these two.",
         "Briot, Hadjeres & Pachet 2017, Deep Learning Techniques for Music Generation - A Survey, "
         "arXiv:1709.01620 (a book, Springer 2020); Ji, Luo & Yang 2020, A Comprehensive Survey on Deep Music "
         "Generation, arXiv:2011.06801",

@@ -182,6 +182,9 @@ class Dataset:
     notes: str = ""
     kind: str = "symbolic"
     licence_short: str = ""
+    bundles: tuple[str, ...] = ()
+    """The registry names of the datasets this file bundles: their licence terms apply to it too
+    (:func:`mgtutor.provenance.licence_terms`)."""
 
     @property
     def total_size(self) -> int | None:
@@ -345,6 +348,7 @@ REGISTRY: dict[str, Dataset] = {
                          "the 88 piano keys, column j = MIDI pitch j + 21 (the course's piano-roll "
                          "convention, ready for mgtutor.data / mgtutor.metrics.frame_nll)."),
             licence_short="MIT (code); terms of the four sources",
+            bundles=("jsb_chorales", "piano_midi", "nottingham", "musedata"),
         ),
         Dataset(
             name="maestro_v3_midi",

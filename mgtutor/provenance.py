@@ -52,22 +52,28 @@ def _dataset(dataset):
 
 
 def licence_terms(dataset) -> tuple[str, ...]:
-    """The conditions a dataset's licence names, read from its registry entry.
+    """The conditions a dataset's licence names, read from its registry entry, with those of every dataset it
+    bundles.
 
     Rule: a condition of :data:`TERMS` applies when the entry's ``licence`` or ``licence_short`` names it, in
     Creative Commons' short form, in capitals (BY, NC, SA), or in words, in any case (attribution, acknowledge,
-    non-commercial, academic research, share-alike, no redistribution, public domain, no licence stated).
+    non-commercial, academic research, share-alike, no redistribution, public domain, no licence stated). A bundle
+    (``Dataset.bundles``, e.g. the four benchmarks in one download) inherits the conditions of each member: a copy
+    of MuseData is not free to redistribute because it came with other files.
     Args:
         dataset: a :class:`mgtutor.fetch.Dataset` or its registry name.
     Returns:
         The conditions found, in the order of :data:`TERMS`.
     Raises:
-        ProvenanceError: an unknown name (the message lists close ones).
+        ProvenanceError: an unknown name (the message lists close ones), here or among a bundle's members.
     See: notebooks/12_applications_and_ethics.ipynb §2.
     """
     d = _dataset(dataset)
     text = f"{d.licence} {d.licence_short}"
-    return tuple(term for term in TERMS if re.search(_RULES[term], text))
+    found = {term for term in TERMS if re.search(_RULES[term], text)}
+    for member in d.bundles:
+        found.update(licence_terms(member))
+    return tuple(term for term in TERMS if term in found)
 
 
 def licence_table(datasets=None) -> str:
@@ -84,7 +90,10 @@ def licence_table(datasets=None) -> str:
     rows = ["| dataset | kind | licence | conditions named |", "|---|---|---|---|"]
     for item in (REGISTRY.values() if datasets is None else datasets):
         d = _dataset(item)
-        cells = (f"`{d.name}`", d.kind, d.licence_short or d.licence, ", ".join(licence_terms(d)) or "—")
+        licence = d.licence_short or d.licence
+        if d.bundles:
+            licence += f" (bundles {', '.join(d.bundles)})"
+        cells = (f"`{d.name}`", d.kind, licence, ", ".join(licence_terms(d)) or "—")
         rows.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(rows)
 

@@ -99,6 +99,20 @@ def test_credit_line_recognises_wrong_answers(wrong, phrase):
     assert not result and phrase in result.message
 
 
+@pytest.mark.parametrize("said", ["AI generated music.", "ai-generated music.", "AI‑Generated music.",
+                                  "Music (AI–generated)."])
+def test_credit_line_accepts_ai_generated_however_written(said):
+    assert checks.credit_line_exercise(
+        lambda d: f"{said} Training data: {d.title} ({d.licence_short}). Cite: {d.citation}")
+
+
+@pytest.mark.parametrize("said", ["Generated music.", "Made with AI.", "BAI-generated"])
+def test_credit_line_refuses_what_does_not_say_ai_generated(said):
+    result = checks.credit_line_exercise(
+        lambda d: f"{said} Training data: {d.title} ({d.licence_short}). Cite: {d.citation}")
+    assert not result and "AI-generated" in result.message
+
+
 def test_the_formula_comes_on_a_second_failure():
     first = checks.run_energy_exercise(lambda s, w: s * w)
     second = checks.run_energy_exercise(lambda s, w: s * w)

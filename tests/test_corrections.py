@@ -93,6 +93,8 @@ def test_the_article_s_references_are_checked():
         assert ref.cited and ref.finding and ref.instead, ref
         for text in (ref.cited, ref.finding, ref.instead):
             assert "|" not in text and not re.search(r"[\u4e00-\u9fff\"“”「」]", text), text
+        # each row settles its reference: no "look it up yourself" left to the reader
+        assert not re.search(r"(?i)look (the identifier|it) up|before citing it|could not be verified", ref.finding)
         if ref.arxiv:  # a new-style identifier YYMM.NNNN(N) whose year is the cited year
             assert re.fullmatch(r"\d{4}\.\d{4,5}", ref.arxiv) and f"arXiv:{ref.arxiv}" in ref.instead, ref
             assert 2000 + int(ref.arxiv[:2]) == ref.year, ref

@@ -1,6 +1,8 @@
 """mgtutor.provenance: licence conditions read from the registry's own words (hand-checked per dataset), the credit
 and disclosure lines, and the disclosure carried by a MIDI file (read back by mido and found in the raw bytes)."""
 
+import re
+
 import pytest
 
 from mgtutor import fetch, provenance
@@ -14,7 +16,9 @@ EXPECTED_TERMS = {
     "nottingham": ("none stated",),
     "musedata": ("attribution", "non-commercial", "no redistribution"),
     "jsb_chorales_quarter": ("public domain", "none stated"),
-    "boulanger_tcn_mat": (),
+    # its own text names none; it bundles the four benchmarks and inherits all of their conditions
+    "boulanger_tcn_mat": ("attribution", "non-commercial", "share-alike", "no redistribution", "public domain",
+                          "none stated"),
     "maestro_v3_midi": ("attribution", "non-commercial", "share-alike"),
     "lakh_clean_midi": ("attribution",),
     "lakh_full": ("attribution",),
@@ -30,6 +34,19 @@ def test_every_registry_entry_has_a_hand_checked_expectation():
 def test_licence_terms(name):
     assert provenance.licence_terms(name) == EXPECTED_TERMS[name]
     assert provenance.licence_terms(fetch.REGISTRY[name]) == EXPECTED_TERMS[name]
+
+
+def test_every_bundle_names_its_members_and_inherits_their_terms():
+    """An entry whose licence text sends the reader to other entries ("the piano rolls keep the terms of their
+    sources (see jsb_chorales, …)") bundles them: it must list them in ``bundles``, and carry each one's terms."""
+    names = set(fetch.REGISTRY)
+    for d in fetch.REGISTRY.values():
+        mentioned = (names - {d.name}) & set(re.findall(r"[a-z0-9_]+", d.licence))
+        assert mentioned <= set(d.bundles), f"{d.name}: its licence names {sorted(mentioned)}; list them in bundles"
+        assert set(d.bundles) <= names, f"{d.name}: bundles unknown datasets"
+        for member in d.bundles:
+            assert set(provenance.licence_terms(member)) <= set(provenance.licence_terms(d)), (d.name, member)
+    assert fetch.REGISTRY["boulanger_tcn_mat"].bundles  # the one bundle today
 
 
 def test_by_as_a_word_is_not_attribution():

@@ -11,13 +11,17 @@ intervals; a count instead of a share; one dataset's fields typed in by hand.
 from __future__ import annotations
 
 import math
+import re
 
 from mgtutor.checks import CheckResult, call, exercise, hint, ok
 
 __all__ = ["run_energy_exercise", "copying_verdict_exercise", "credit_line_exercise"]
 
+AI_GENERATED = re.compile(r"\bAI[\s\-‐‑–]*generated\b", re.IGNORECASE)
+""""AI-generated" as a reader would accept it: any case, with a hyphen, a dash or a space (or nothing) between."""
+
 _ENERGY_CASES = ((1080.0, 15.0), (3600.0, 10.0), (172_800.0, 30.0))
-"""(CPU-seconds, watts per busy core): the melody run's 2 cores × 540 s; one core-hour; two core-days."""
+"""(CPU-seconds, watts per busy core): 18 core-minutes; one core-hour; two core-days."""
 
 
 @exercise
@@ -49,7 +53,7 @@ def run_energy_exercise(fn) -> CheckResult:
                 return hint(advice, then="E [kWh] = watts · seconds / 3.6e6")
         return hint(f"For {seconds:g} CPU-seconds at {watts:g} W per core the energy should be {want:.4g} kWh, "
                     f"not {got:.4g}.", then="energy = power × time: watts · seconds gives joules; 1 kWh = 3.6e6 J")
-    return ok("one core-hour at 10 W is 0.01 kWh; the melody run's 1080 CPU-seconds at 15 W per core are 0.0045 kWh")
+    return ok("one core-hour at 10 W per core is 0.01 kWh, and two core-days at 30 W are 1.44 kWh")
 
 
 def _share_at_least(histogram: dict, length: int) -> float:
@@ -135,7 +139,7 @@ def credit_line_exercise(fn) -> CheckResult:
                         "argument instead of typing them in.", then="f\"... {dataset.title} ... "
                         "{dataset.licence_short} ... {dataset.citation}\"")
         seen.append(name)
-        if "ai-generated" not in got.lower():
+        if not AI_GENERATED.search(got):
             return hint("Say that the piece is AI-generated, in those words: a listener should not have to guess.")
         missing = [label for label, text in (("title", d.title), ("licence_short", d.licence_short),
                                              ("citation", d.citation)) if text not in got]
