@@ -126,7 +126,7 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              "Evaluating generated music: metrics, likelihood, copying and listening tests",
              "music metrics checked by hand; KDE overlap = SciPy's; held-out NLL and the gap; MSE prefers a blur; "
              "a copying check calibrated on held-out tunes; listening tests and exact binomial tests",
-             ("04", "06", "07"), 125, 125,
+             ("04", "06", "07"), 130, 130,
              exercises=("pitch_class_transitions_exercise", "abx_p_value_exercise")),
     Notebook("12", "12_applications_and_ethics.ipynb", "Applications and ethics",
              "licence conditions read from the registry; a disclosure in the MIDI file, read from its bytes; the "

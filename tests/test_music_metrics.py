@@ -224,3 +224,43 @@ def test_compare_sets_bad_input():
         metrics.compare_sets({"a": [melody(), chords()]}, "real")
     with pytest.raises(MetricError, match="has 1 piece"):
         metrics.compare_sets({"a": [melody(), chords()], "b": [melody()]}, "a")
+
+
+def test_bootstrap_of_a_set_metric_by_hand():
+    rng = np.random.default_rng(5)
+    names = ["pitch_range", "pitch_class_histogram"]
+    sets = {"training": [_random_melody(rng, 60, 72) for _ in range(10)],
+            "close": [_random_melody(rng, 60, 72) for _ in range(6)],
+            "wide": [_random_melody(rng, 40, 90) for _ in range(6)]}
+    feats = {name: metrics.set_features(pieces, names) for name, pieces in sets.items()}
+    rows = metrics.compare_sets(sets, "training", names)
+    for metric in ("overlap", "kl"):
+        value, reps = metrics.bootstrap_set_metric(feats["training"], feats["close"], metric, n_boot=5, seed=1)
+        assert value == pytest.approx(np.mean([getattr(r, metric) for r in rows if r.set_name == "close"]))
+        # replicate 1 by hand: the same generator draws the same pieces
+        index = np.random.default_rng(1).integers(0, 6, 6)
+        score = metrics.overlap_area if metric == "overlap" else metrics.kl_divergence
+        by_hand = np.mean([score(metrics.intra_set_distances(feats["training"][n]),
+                                 metrics.inter_set_distances(feats["training"][n], feats["close"][n][index]))
+                           for n in names])
+        assert reps.shape == (5,) and reps[0] == pytest.approx(by_hand)
+    close, close_reps = metrics.bootstrap_set_metric(feats["training"], feats["close"], n_boot=60, seed=2)
+    wide, wide_reps = metrics.bootstrap_set_metric(feats["training"], feats["wide"], n_boot=60, seed=3)
+    low, high = metrics.percentile_interval(close_reps - wide_reps, center=close - wide)
+    assert 0 < low < close - wide < high  # the close set overlaps the training set better, beyond resampling luck
+
+
+def test_percentile_interval():
+    reps = np.arange(1001.0)
+    assert metrics.percentile_interval(reps, 0.9) == pytest.approx((50.0, 950.0))
+    assert metrics.percentile_interval(reps, 0.9, center=0.0) == pytest.approx((-450.0, 450.0))  # re-centred
+    for bad, kwargs in (([], {}), ([1.0, np.nan], {}), ([1.0, 2.0], {"confidence": 95})):
+        with pytest.raises(MetricError):
+            metrics.percentile_interval(bad, **kwargs)
+    feats = metrics.set_features([melody(), chords()], ["pitch_range"])
+    with pytest.raises(MetricError, match="overlap' or 'kl'"):
+        metrics.bootstrap_set_metric(feats, feats, "mse")
+    with pytest.raises(MetricError, match="same features"):
+        metrics.bootstrap_set_metric(feats, metrics.set_features([melody(), chords()], ["note_count"]))
+    with pytest.raises(MetricError, match="n_boot"):
+        metrics.bootstrap_set_metric(feats, feats, n_boot=0)
