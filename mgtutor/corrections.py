@@ -57,7 +57,7 @@ CORRECTIONS: tuple[Correction, ...] = (
         "§4.2", "Writes the LSTM update as the output gate times the candidate, `h_t = o_t · g_t`, with no cell state.",
         "The LSTM keeps a cell state: `c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t`, `h_t = o_t ⊙ tanh(c_t)`. Without `c_t` "
         "the forget and input gates have no effect and the long-memory path is gone.",
-        CORRECTED, "05", "notebooks/05_rnn_lstm_from_scratch.ipynb#4.-The-LSTM-and-its-cell-state",
+        CORRECTED, "05", "notebooks/05_rnn_lstm_from_scratch.ipynb#5.-A-version-that-drops-the-cell-state",
         source="Hochreiter & Schmidhuber 1997, Neural Computation 9(8); Gers, Schmidhuber & Cummins 2000, "
                "Neural Computation 12(10)"),
     Correction(
@@ -76,7 +76,7 @@ CORRECTIONS: tuple[Correction, ...] = (
         "§2.2", "Lists the STFT and MFCC among time-domain features.",
         "The STFT magnitude is a time–frequency representation and MFCC a cepstral one; time-domain features "
         "such as RMS energy and zero-crossing rate are computed from the samples directly "
-        "(practised in notebook 00, exercise 1).",
+        "(notebook 00, exercise 1, practises the domains on five other features).",
         CORRECTED, "03", "notebooks/03_mel_mfcc.ipynb#8.-Four-wrong-statements,-corrected",
         source="Müller 2015, Fundamentals of Music Processing (Springer), ch. 2"),
     Correction(

@@ -36,6 +36,40 @@ def test_every_link_names_an_existing_notebook_and_a_heading_or_cell_in_it(row):
         f"{row.link}: no heading with anchor {anchor!r} (or cell id) in {path}; its headings: {anchors}")
 
 
+def linked_section(notebook: Path, anchor: str) -> list[dict]:
+    """The cells of the section a link names: from its heading to the next heading of the same or a higher level
+    (or the one cell whose id it is)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    for i, cell in enumerate(cells):
+        if cell.get("id") == anchor:
+            return [cell]
+        text = "".join(cell["source"])
+        heading = next((line for line in text.splitlines() if re.match(r"#{1,6} ", line)), None)
+        if cell["cell_type"] == "markdown" and heading and corrections.heading_anchor(heading) == anchor:
+            level = len(heading) - len(heading.lstrip("#"))
+            section = [cell]
+            for later in cells[i + 1:]:
+                first = "".join(later["source"]).lstrip().split("\n", 1)[0]
+                if later["cell_type"] == "markdown" and re.match(rf"#{{1,{level}}} ", first):
+                    break
+                section.append(later)
+            return section
+    raise AssertionError(f"{anchor!r} not found in {notebook.name}")
+
+
+@pytest.mark.parametrize("row", [c for c in CORRECTIONS if c.status == CORRECTED],
+                         ids=lambda c: f"{c.section} nb{c.notebook}")
+def test_every_corrected_row_links_to_an_executed_proof(row):
+    """'Corrected, executed proof' is true only where the linked section holds a code cell with an assert whose
+    stored output says ✔."""
+    path, _, anchor = row.link.partition("#")
+    section = linked_section(ROOT / path, anchor)
+    proofs = [c for c in section if c["cell_type"] == "code" and re.search(r"^\s*(assert|np\.testing\.assert)",
+                                                                          "".join(c["source"]), re.M)
+              and any("✔" in "".join(o.get("text", "")) for o in c.get("outputs", []))]
+    assert proofs, f"{row.link}: no code cell there both asserts and prints ✔"
+
+
 def test_status_and_link_agree():
     for row in CORRECTIONS:
         assert row.status in (CORRECTED, SHOWN, PENDING)
@@ -72,7 +106,7 @@ def test_markdown_table_links_relative_to_the_notebook_folder():
     table = corrections.markdown_table()
     lines = table.splitlines()
     assert len(lines) == 2 + len(CORRECTIONS)
-    assert "](05_rnn_lstm_from_scratch.ipynb#4.-The-LSTM-and-its-cell-state)" in table
+    assert "](05_rnn_lstm_from_scratch.ipynb#5.-A-version-that-drops-the-cell-state)" in table
     assert "](notebooks/05_rnn_lstm_from_scratch.ipynb#" in corrections.markdown_table(from_dir="")
     assert all(line.count(" | ") == 5 for line in lines[2:]), "a cell contains a '|'"
     assert table.count("… pending") == len(corrections.rows(PENDING))

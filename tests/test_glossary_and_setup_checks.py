@@ -70,31 +70,32 @@ def test_html_table_lists_every_row_and_its_aliases():
     assert "also 长短期记忆网络" in html and "also Musical Instrument Digital Interface" in html
 
 
-RIGHT = {"STFT magnitude": "time–frequency", "MFCC": "cepstral", "RMS energy": "time domain",
-         "zero-crossing rate": "time domain", "log-mel spectrogram": "time–frequency"}
+RIGHT = {"autocorrelation": "time domain", "crest factor": "time domain", "constant-Q magnitude": "time–frequency",
+         "log-mel delta": "time–frequency", "MFCC delta": "cepstral"}
+KEYS = {"acf": "autocorrelation", "crest": "crest factor", "cqt": "constant-Q magnitude", "dmel": "log-mel delta",
+        "dmfcc": "MFCC delta"}
 
 
 def wrong(**changes):
     answer = dict(RIGHT)
     for key, value in changes.items():
-        answer[{"stft": "STFT magnitude", "mfcc": "MFCC", "rms": "RMS energy", "zcr": "zero-crossing rate",
-                "logmel": "log-mel spectrogram"}[key]] = value
+        answer[KEYS[key]] = value
     return answer
 
 
 @pytest.mark.parametrize("answer, phrase", [
-    (wrong(stft="time domain"), "the article's own mistake"),
-    (wrong(mfcc="time-domain"), "the article's own mistake"),
-    (wrong(stft="time domain", mfcc="time domain"), "the article's own mistake"),
-    (wrong(rms="time–frequency"), "Look at how RMS energy is computed"),
-    (wrong(zcr="cepstral"), "Look at how zero-crossing rate is computed"),
-    (wrong(logmel="cepstral"), "still a spectrogram"),
-    (wrong(mfcc="time–frequency"), "is their other axis frequency"),
-    (wrong(stft="cepstral"), "STFT magnitude is not cepstral"),
-    (wrong(stft="frequency domain"), "has a frame (time) axis too"),
-    (wrong(stft="spectral"), "is not a label"),
-    ({"MFCC": "cepstral"}, "missing: STFT magnitude, RMS energy"),
-    ({**RIGHT, "chroma": "time–frequency"}, "not one of the five features"),
+    (wrong(cqt="time domain"), "the article's own mistake"),
+    (wrong(dmfcc="time-domain"), "the article's own mistake"),
+    (wrong(dmel="time domain", dmfcc="time domain"), "the article's own mistake"),
+    (wrong(acf="time–frequency"), "Look at how the autocorrelation is computed"),
+    (wrong(crest="cepstral"), "Look at how the crest factor is computed"),
+    (wrong(dmel="cepstral"), "adds no DCT"),
+    (wrong(dmfcc="time–frequency"), "is its other axis frequency"),
+    (wrong(cqt="cepstral"), "constant-Q magnitude is not cepstral"),
+    (wrong(cqt="frequency domain"), "has a frame (time) axis too"),
+    (wrong(cqt="spectral"), "is not a label"),
+    ({"MFCC delta": "cepstral"}, "missing: autocorrelation, crest factor"),
+    ({**RIGHT, "STFT magnitude": "time–frequency"}, "not one of the five features"),
     ({}, "Answer with a dict"),
     ("cepstral", "Answer with a dict"),
 ])
@@ -106,17 +107,30 @@ def test_feature_domain_exercise_recognises_wrong_answers(answer, phrase):
 def test_feature_domain_exercise_passes_the_key_in_any_spelling():
     assert checks.feature_domain_exercise(RIGHT)
     assert checks.feature_domain_exercise(checks.FEATURE_DOMAINS)
-    chinese = {"stft magnitude": "时频表示", "MFCC": "倒谱", "RMS energy": "时域", "Zero-crossing rate": "时域",
-               "log-mel spectrogram": "Time-Frequency"}
+    chinese = {"Autocorrelation": "时域", "crest-factor": "时域", "constant Q magnitude": "时频表示",
+               "log mel delta": "Time-Frequency", "mfcc_delta": "倒谱"}
     result = checks.feature_domain_exercise(chinese)
     assert result and result.message.startswith("✔")
 
 
+def test_feature_domain_exercise_asks_about_features_notebook_00_does_not_print_before_it():
+    """Exercise 1 is answered by reasoning: no feature it names occurs in a cell or output above it."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parent.parent / "notebooks" / "00_welcome.ipynb").read_text("utf-8"))
+    cells = nb["cells"]
+    first = next(i for i, c in enumerate(cells) if "Exercise 1" in "".join(c["source"]))
+    before = " ".join("".join(c["source"]) + " ".join(str(o) for o in c.get("outputs", [])) for c in cells[:first])
+    assert not [name for name in checks.FEATURE_DOMAINS if name.lower() in before.lower()]
+
+
 def test_feature_domain_hints_come_in_tiers_and_a_stub_is_not_attempted():
     FAILURES.clear()
-    first = checks.feature_domain_exercise(wrong(stft="time domain"))
-    second = checks.feature_domain_exercise(wrong(stft="time domain"))
-    assert "Next hint" not in first.message and "Next hint: An STFT magnitude has a frequency axis" in second.message
+    first = checks.feature_domain_exercise(wrong(cqt="time domain"))
+    second = checks.feature_domain_exercise(wrong(cqt="time domain"))
+    assert "Next hint" not in first.message
+    assert "Next hint: A constant-Q transform has a frequency axis" in second.message
     assert "not attempted yet" in checks.feature_domain_exercise(...).message
     FAILURES.clear()
 

@@ -160,3 +160,21 @@ def test_make_course_switches_jupyterlab_s_news_prompt_off(tmp_path):
     assert "false" in [choice["const"] for choice in properties["fetchNews"]["oneOf"]]
     assert properties["checkForUpdates"]["default"] is False
     assert set(written[name]) <= set(properties)
+
+
+def test_no_merge_conflict_markers_in_the_tree():
+    """A merge left half-done shows as `<<<<<<< ` / `>>>>>>> ` lines: none in any tracked text file."""
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    found = []
+    for name in files:
+        path = ROOT / name
+        if path.suffix not in {".py", ".md", ".ipynb", ".toml", ".yml", ".yaml", ".cfg", ".txt", ".json", ""} \
+                or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        markers = ("<<<<<<< ", ">>>>>>> ")
+        found += [f"{name}:{i}" for i, line in enumerate(text.splitlines(), 1)
+                  if line.startswith(markers) or line.strip('" ,\\n').startswith(markers)]
+    assert not found, found

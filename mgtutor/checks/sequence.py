@@ -39,6 +39,10 @@ def numeric_gradient_exercise(fn) -> CheckResult:
     got, failure = call(fn, f, x, 1e-5)
     if failure is not None:
         return failure
+    if not np.array_equal(x, x_before) and np.allclose(x, x_before, rtol=0, atol=1e-12):
+        return hint("x differs from what it was by rounding only: adding ε and then subtracting it does not give "
+                    "back the same float. Save the old value and put it back.",
+                    then="old = x[idx]; x[idx] = old + ε; …; x[idx] = old − ε; …; x[idx] = old.")
     if not np.array_equal(x, x_before):
         return hint("Your function changed x: leave x as you found it (the caller may still need it).",
                     then="Save old = x[idx], set x[idx] = old + ε, then old − ε, and put x[idx] = old back "

@@ -9,13 +9,16 @@ __all__ = ["FEATURE_DOMAINS", "feature_domain_exercise", "mode_exercise"]
 TIME, TIME_FREQUENCY, CEPSTRAL = "time domain", "time–frequency", "cepstral"
 
 FEATURE_DOMAINS: dict[str, str] = {
-    "STFT magnitude": TIME_FREQUENCY,
-    "MFCC": CEPSTRAL,
-    "RMS energy": TIME,
-    "zero-crossing rate": TIME,
-    "log-mel spectrogram": TIME_FREQUENCY,
+    "autocorrelation": TIME,
+    "crest factor": TIME,
+    "constant-Q magnitude": TIME_FREQUENCY,
+    "log-mel delta": TIME_FREQUENCY,
+    "MFCC delta": CEPSTRAL,
 }
-"""The answer key of exercise 1: each audio feature and the domain it lives in."""
+"""The answer key of exercise 1: five audio features that notebook 00 does not print before the exercise (so the
+answer is reasoned, not looked up), and the domain each lives in. Autocorrelation r[k] = Σₙ x[n]·x[n+k] and the
+crest factor max|x| / RMS come from a frame's samples; a constant-Q transform has log-spaced frequency bins × frames;
+a delta is the frame-to-frame difference of what it is taken of, so it keeps that thing's axes."""
 
 _LABELS = {
     TIME: {"time domain", "time", "时域", "time domain feature"},
@@ -42,10 +45,10 @@ def _label(text) -> str | None:
 def feature_domain_exercise(answer: dict[str, str]) -> CheckResult:
     """Checker for notebooks/00_welcome.ipynb, exercise 1: label five audio features by their domain.
 
-    ``answer`` maps each of STFT magnitude, MFCC, RMS energy, zero-crossing rate and log-mel spectrogram
-    to ``"time domain"``, ``"time–frequency"`` or ``"cepstral"`` (dashes, case and the Chinese terms
-    时域 / 时频表示 / 倒谱 are accepted). All five are required. Calling the STFT or MFCC time-domain — the
-    mistake of the article the course corrects — gets its own hint.
+    ``answer`` maps each of autocorrelation, crest factor, constant-Q magnitude, log-mel delta and MFCC delta to
+    ``"time domain"``, ``"time–frequency"`` or ``"cepstral"`` (dashes, case and the Chinese terms 时域 / 时频表示 / 倒谱
+    are accepted). All five are required. Calling a feature with a frequency or quefrency axis time-domain — the
+    mistake of the article the course corrects, which lists the STFT and MFCC there — gets its own hint.
     """
     labels = " / ".join(f"'{d}'" for d in _LABELS)
     if not isinstance(answer, dict) or not answer:
@@ -68,29 +71,30 @@ def feature_domain_exercise(answer: dict[str, str]) -> CheckResult:
     wrong = {name: domain for name, domain in given.items() if domain != FEATURE_DOMAINS[name]}
     if not wrong:
         return ok("all five features labelled with their domain")
-    if wrong.get("STFT magnitude") == TIME or wrong.get("MFCC") == TIME:
-        return hint("That is the article's own mistake: the STFT and MFCC are computed from frames of samples, "
-                    "but what they give you is not a function of time alone.",
-                    then="An STFT magnitude has a frequency axis and a time (frame) axis: time–frequency. MFCC is "
-                         "the DCT of the log mel spectrum of each frame: its axis is quefrency, the cepstral "
-                         "domain (notebook 03 §8).")
-    if wrong.get("RMS energy") or wrong.get("zero-crossing rate"):
-        name = "RMS energy" if wrong.get("RMS energy") else "zero-crossing rate"
-        return hint(f"Look at how {name} is computed: is there a Fourier transform anywhere in it?",
-                    then="RMS = sqrt(mean(x²)) per frame and the zero-crossing rate counts sign changes per frame: "
-                         "both come straight from the samples, so both are time-domain.")
-    if wrong.get("log-mel spectrogram") == CEPSTRAL:
-        return hint("A log-mel spectrogram is still a spectrogram (bands × frames).",
-                    then="The cepstral step is the DCT that MFCC adds after the log; before it, the log-mel "
-                         "spectrogram is a time–frequency representation.")
-    if wrong.get("MFCC") == TIME_FREQUENCY:
-        return hint("MFCCs have frames, but is their other axis frequency?",
-                    then="MFCC = DCT of the log mel spectrum: the coefficient axis is quefrency (the 'C' of MFCC "
-                         "is cepstral), not frequency.")
+    if any(wrong.get(name) == TIME for name in ("constant-Q magnitude", "log-mel delta", "MFCC delta")):
+        return hint("That is the article's own mistake (it calls the STFT and MFCC time-domain): these features are "
+                    "computed from frames of samples, but what they give you is not a function of time alone.",
+                    then="A constant-Q transform has a frequency axis (log-spaced bins) and a frame axis: "
+                         "time–frequency. A delta is the difference between neighbouring frames of what it is taken "
+                         "of, so it keeps that thing's axes: the log-mel delta is time–frequency, the MFCC delta "
+                         "cepstral (notebook 03).")
+    if wrong.get("autocorrelation") or wrong.get("crest factor"):
+        name = "autocorrelation" if wrong.get("autocorrelation") else "crest factor"
+        return hint(f"Look at how the {name} is computed: is there a Fourier transform anywhere in it?",
+                    then="Autocorrelation r[k] = Σₙ x[n]·x[n+k] and the crest factor max|x| / RMS are computed from "
+                         "the samples of each frame: both are time-domain.")
+    if wrong.get("log-mel delta") == CEPSTRAL:
+        return hint("A delta of a log-mel spectrogram is still bands × frames: taking a difference adds no DCT.",
+                    then="The cepstral step is the DCT that MFCC adds after the log; a log-mel spectrogram and its "
+                         "delta are time–frequency.")
+    if wrong.get("MFCC delta") == TIME_FREQUENCY:
+        return hint("The MFCC delta has frames, but is its other axis frequency?",
+                    then="MFCC = DCT of the log mel spectrum: the coefficient axis is quefrency (the 'C' of MFCC is "
+                         "cepstral), and a delta keeps it.")
     first = next(iter(wrong))
     return hint(f"{first} is not {wrong[first]}: ask what its axes are (time? frequency? quefrency?).",
-                then="STFT and log-mel: frequency × time; MFCC: the DCT of a log spectrum (cepstral); RMS and "
-                     "zero-crossing rate: computed from the samples (time-domain).")
+                then="Constant-Q and log-mel delta: frequency × time; MFCC delta: quefrency × time (cepstral); "
+                     "autocorrelation and crest factor: computed from the samples (time-domain).")
 
 
 @exercise
