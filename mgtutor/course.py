@@ -13,6 +13,7 @@ value to write). A new notebook adds a row here and a place in each plan of :dat
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -59,10 +60,10 @@ class Notebook(NamedTuple):
         title: the title, as the notebook's first line gives it after ``# NN · ``.
         builds: what a learner builds and proves equal to a library (notebook 00's map).
         prerequisites: the numbers of the notebooks to have done first.
-        core_minutes: estimated minutes of the core path (:data:`BASIS`).
-        full_minutes: estimated minutes with the optional sections.
         optional: the optional sections, each as its ``##`` heading without the ``(optional)`` mark.
         exercises: the checker of each exercise, in order (``mgtutor.checks`` names; ``grade`` reads them).
+        core_minutes: estimated minutes of the core path (:data:`BASIS`), from :data:`MINUTES_FILE`.
+        full_minutes: estimated minutes with the optional sections, from :data:`MINUTES_FILE`.
     """
 
     number: str
@@ -70,72 +71,84 @@ class Notebook(NamedTuple):
     title: str
     builds: str
     prerequisites: tuple[str, ...]
-    core_minutes: int
-    full_minutes: int
     optional: tuple[str, ...] = ()
     exercises: tuple[str, ...] = ()
+    core_minutes: int = 0
+    full_minutes: int = 0
 
 
-NOTEBOOKS: tuple[Notebook, ...] = (
+_ROWS: tuple[Notebook, ...] = (
     Notebook("00", "00_welcome.ipynb", "Welcome and set-up",
-             "environment check, modes, seeding, 中英 glossary, the corrections index", (), 60, 60,
+             "environment check, modes, seeding, 中英 glossary, the corrections index", (),
              exercises=("feature_domain_exercise", "mode_exercise")),
     Notebook("01", "01_audio_signals.ipynb", "Audio signals",
              "sampling, aliasing, quantisation SNR ≈ 6.02·bits dB, pitch ↔ frequency, additive synthesis + ADSR",
-             ("00",), 80, 85, ("6. Explore: frequency, sample rate and bits together",),
+             ("00",), ("6. Explore: frequency, sample rate and bits together",),
              ("midi_to_hz_exercise", "aliased_frequency_exercise", "quantization_snr_exercise")),
     Notebook("02", "02_stft.ipynb", "Spectrograms and the STFT",
-             "DFT matrix = `np.fft`; STFT = `librosa.stft`; inverse STFT; Griffin-Lim", ("01",), 95, 100,
+             "DFT matrix = `np.fft`; STFT = `librosa.stft`; inverse STFT; Griffin-Lim", ("01",),
              ("7. The spectrogram of a chorale",),
              ("dft_matrix_exercise", "hann_window_exercise", "n_frames_exercise", "stft_exercise")),
     Notebook("03", "03_mel_mfcc.ipynb", "Mel filterbanks and MFCC",
              "mel scales and filterbank = librosa; DCT-II = `scipy.fft.dct`; MFCC = `librosa.feature.mfcc`",
-             ("02",), 90, 90, exercises=("hz_to_mel_exercise", "mfcc_exercise")),
+             ("02",), exercises=("hz_to_mel_exercise", "mfcc_exercise")),
     Notebook("04", "04_symbolic_music.ipynb", "Symbolic music",
              "MIDI, MusicXML, piano rolls, four encodings with round trips, transposition, scores and audio",
-             ("01",), 105, 110, ("Going further",),
+             ("01",), ("Going further",),
              ("melody_grid_exercise", "piano_roll_exercise", "key_shift_exercise")),
     Notebook("05", "05_rnn_lstm_from_scratch.ipynb", "RNN, LSTM and GRU from scratch",
-             "NumPy cells = `keras.layers` given the same weights; vanishing gradients measured", ("00",), 95, 95,
+             "NumPy cells = `keras.layers` given the same weights; vanishing gradients measured", ("00",),
              exercises=("numeric_gradient_exercise", "lstm_step_exercise", "gru_step_exercise")),
     Notebook("06", "06_melody_generation.ipynb", "Melody generation with an LSTM",
              "tokenizer, model against n-gram baselines, temperature/top-k/top-p sampling, fast stateful generation",
-             ("04", "05"), 80, 80, exercises=("top_k_exercise", "top_p_exercise")),
+             ("04", "05"), exercises=("top_k_exercise", "top_p_exercise")),
     Notebook("07", "07_polyphonic_piano_rolls.ipynb",
              "Polyphonic piano rolls: frame NLL, baselines, LSTM and RNN-NADE",
              "frame NLL by hand = `metrics.frame_nll`; Bernoulli/Markov baselines = their counts; LSTM vs RNN-NADE "
-             "(Σ p = 1 over all frames); the published benchmark table", ("04", "05", "06"), 90, 90,
+             "(Σ p = 1 over all frames); the published benchmark table", ("04", "05", "06"),
              exercises=("frame_nll_exercise", "markov_probs_exercise")),
     Notebook("08", "08_gans_first_principles.ipynb", "GANs from first principles",
              "D* = p/(p+q) vs a fitted discriminator; 2·JSD − log 4 = SciPy's JSD; a Keras GAN with its own "
              "`train_step`; mode collapse fixed by packing; the article's GAN listing repaired bug by bug",
-             ("05", "06"), 105, 105,
+             ("05", "06"),
              exercises=("optimal_discriminator_exercise", "gradient_penalty_exercise", "modes_covered_exercise")),
     Notebook("09", "09_gans_music_audio.ipynb",
              "GANs for music and audio: a bar GAN, a pitch-conditioned spectrogram GAN, and WaveNet's convolutions",
              "bar metrics by hand = `metrics.bar_metrics`; a bar GAN against the chorale bars; a spectrogram GAN, "
              "pitch accuracy by `librosa.pyin`; Fréchet distance = SciPy's `sqrtm` form; WaveNet's receptive field",
-             ("02", "04", "07", "08"), 90, 100, ("6. Walking the latent space", "7. Training curves"),
+             ("02", "04", "07", "08"), ("6. Walking the latent space", "7. Training curves"),
              ("used_pitch_classes_exercise", "receptive_field_exercise", "frechet_diagonal_exercise")),
     Notebook("10", "10_full_training.ipynb", "Full training: a run you can scale, interrupt and resume",
              "`tf.data` vs a Python generator, measured; callbacks; checksummed checkpoints and resume after "
-             "SIGKILL; learning curves; mixed precision and XLA; several devices and machines", ("06", "07"), 70, 80,
+             "SIGKILL; learning curves; mixed precision and XLA; several devices and machines", ("06", "07"),
              ("6. On a GPU: mixed precision and XLA",),
              ("scaling_exercise", "best_epoch_exercise")),
     Notebook("11", "11_evaluating_generated_music.ipynb",
              "Evaluating generated music: metrics, likelihood, copying and listening tests",
              "music metrics checked by hand; KDE overlap = SciPy's; held-out NLL and the gap; MSE prefers a blur; "
              "a copying check calibrated on held-out tunes; listening tests and exact binomial tests",
-             ("04", "06", "07"), 130, 130,
+             ("04", "06", "07"),
              exercises=("pitch_class_transitions_exercise", "abx_p_value_exercise")),
     Notebook("12", "12_applications_and_ethics.ipynb", "Applications and ethics",
              "licence conditions read from the registry; a disclosure in the MIDI file, read from its bytes; the "
              "copying check = a brute-force search; time and energy of the shipped runs; the article audited",
-             ("04", "06", "11"), 95, 95,
+             ("04", "06", "11"),
              exercises=("run_energy_exercise", "copying_verdict_exercise", "credit_line_exercise")),
 )
-"""The notebooks in order. ``core_minutes`` and ``full_minutes`` are :func:`estimate`'s, copied here (a test
-recomputes them)."""
+"""The notebooks in order, without their minutes."""
+
+MINUTES_FILE = Path(__file__).with_name("course_minutes.json")
+"""``{"06": [core, full], …}``: :func:`estimate` of each notebook, written by ``python -m mgtutor course --write-docs``
+in a clone (:func:`sync`) and shipped with the package, so the table renders where the notebooks are not."""
+
+
+def _with_minutes(minutes: dict) -> tuple[Notebook, ...]:
+    return tuple(row._replace(core_minutes=int(minutes[row.number][0]), full_minutes=int(minutes[row.number][1]))
+                 for row in _ROWS)
+
+
+NOTEBOOKS: tuple[Notebook, ...] = _with_minutes(json.loads(MINUTES_FILE.read_text(encoding="utf-8")))
+"""The notebook table: :data:`_ROWS` with the minutes of :data:`MINUTES_FILE`."""
 
 BY_NUMBER = {nb.number: nb for nb in NOTEBOOKS}
 
@@ -428,22 +441,46 @@ def title_time_line(nb) -> str | None:
 
 
 def sync(root: str | os.PathLike, *, write: bool = False) -> list[str]:
-    """What of a clone at ``root`` disagrees with the table, one line each: the rendered blocks of
-    :data:`DOCUMENTS` and the time line of each notebook's title cell. With ``write``, rewrite them (atomically;
-    nothing else in a file changes).
+    """What of a clone at ``root`` disagrees with the notebooks, one line each: the minutes of :data:`MINUTES_FILE`
+    against :func:`estimate`, the rendered blocks of :data:`DOCUMENTS` and the time line of each notebook's title
+    cell. With ``write``, rewrite them (atomically; nothing else in a file changes), minutes first, so the documents
+    render the new table; a new time line can change a notebook's words and so its minutes, hence a second round.
 
     Raises:
         FileNotFoundError: a document or notebook of the table is missing.
         CourseError: a title cell has no time line, or a block has an unknown name.
     """
+    from mgtutor.files import atomic_path
+    from mgtutor.notebooks import read_notebook
+
+    global NOTEBOOKS, BY_NUMBER
+    root = Path(root)
+    stale: list[str] = []
+    for _ in range(3):
+        minutes = {row.number: list(estimate(read_notebook(root / "notebooks" / row.file))) for row in NOTEBOOKS}
+        changed = [n for n in minutes if minutes[n] != [BY_NUMBER[n].core_minutes, BY_NUMBER[n].full_minutes]]
+        lines = [f"{MINUTES_FILE.name}: notebook {n}" for n in changed]
+        if changed and write:
+            with atomic_path(MINUTES_FILE) as tmp:
+                Path(tmp).write_text(json.dumps(minutes, indent=1) + "\n", encoding="utf-8")
+            NOTEBOOKS = _with_minutes(minutes)
+            BY_NUMBER = {nb.number: nb for nb in NOTEBOOKS}
+        lines += _sync_rendered(root, write)
+        stale += [line for line in lines if line not in stale]
+        if not (changed and write):
+            break
+    return stale
+
+
+def _sync_rendered(root: Path, write: bool) -> list[str]:
+    """The documents' blocks and the title cells' time lines that disagree with the current table (see
+    :func:`sync`); with ``write``, rewritten."""
     import nbformat
 
     from mgtutor.files import atomic_path
     from mgtutor.notebooks import read_notebook
 
-    root = Path(root)
-    stale = [f"{name}: block {block}" for name in DOCUMENTS
-             for block in sync_document(root / name, write=write)]
+    stale = [f"{name}: block {block}" for name in DOCUMENTS for block in sync_document(root / name, write=write)]
     for row in NOTEBOOKS:
         path = root / "notebooks" / row.file
         nb = read_notebook(path)
@@ -453,8 +490,7 @@ def sync(root: str | os.PathLike, *, write: bool = False) -> list[str]:
         if old != time_line(row):
             stale.append(f"{row.file}: title cell's time line")
             if write:
-                cell = nb.cells[0]
-                cell.source = cell.source.replace(old, time_line(row))
+                nb.cells[0].source = nb.cells[0].source.replace(old, time_line(row))
                 with atomic_path(path) as tmp:
                     nbformat.write(nb, tmp)
     return stale

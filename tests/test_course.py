@@ -57,7 +57,7 @@ class TestRow:
         with open(NOTEBOOKS / row.file, encoding="utf-8") as f:
             estimate = course.estimate(json.load(f))
         assert estimate == (row.core_minutes, row.full_minutes), \
-            f"write {estimate[0]}, {estimate[1]} in notebook {row.number}'s row of mgtutor/course.py"
+            "run python -m mgtutor course --write-docs (it writes mgtutor/course_minutes.json and the documents)"
 
 
 def notebook_json(*cells) -> dict:
@@ -122,6 +122,28 @@ def test_write_docs_rewrites_only_the_blocks_and_time_lines(tmp_path):
     assert readme.read_text(encoding="utf-8") == before
     assert nb06.read_bytes() == (NOTEBOOKS / nb06.name).read_bytes()
     assert course.sync(tmp_path) == []
+
+
+def test_write_docs_recomputes_the_minutes_of_a_notebook_that_grew(tmp_path, monkeypatch):
+    shutil.copytree(NOTEBOOKS, tmp_path / "notebooks", ignore=shutil.ignore_patterns(".*"))
+    for name in course.DOCUMENTS:
+        shutil.copy(ROOT / name, tmp_path / name)
+    minutes = tmp_path / "course_minutes.json"
+    shutil.copy(course.MINUTES_FILE, minutes)
+    monkeypatch.setattr(course, "MINUTES_FILE", minutes)
+    monkeypatch.setattr(course, "NOTEBOOKS", course.NOTEBOOKS)
+    monkeypatch.setattr(course, "BY_NUMBER", course.BY_NUMBER)
+    path = tmp_path / "notebooks" / "06_melody_generation.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb["cells"].insert(1, {"cell_type": "markdown", "id": "0123abcd", "metadata": {}, "source": "word " * 3000})
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = course.notebook("06").core_minutes
+    assert course.sync(tmp_path)[0] == "course_minutes.json: notebook 06"
+    course.sync(tmp_path, write=True)
+    after = json.loads(minutes.read_text(encoding="utf-8"))["06"]
+    assert after[0] == before + 30 and course.notebook("06").core_minutes == after[0]  # 3000 words at 100 a minute
+    assert course.sync(tmp_path) == []
+    assert course.time_line(course.notebook("06")) in path.read_text(encoding="utf-8")
 
 
 def test_a_block_with_an_unknown_name_is_refused(tmp_path):
