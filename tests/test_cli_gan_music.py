@@ -145,7 +145,7 @@ def test_bad_generate_input(bar_run, spec_run, tmp_path, capsys):
 
 
 def test_settings_refuse_bad_values():
-    from mgtutor.train import TrainError
+    from mgtutor.errors import TrainError
 
     with pytest.raises(TrainError, match="window must be 16"):
         gan_pianoroll.settings(window=12, stride=4)

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from mgtutor import models
-from mgtutor.generate import GenerationError
+from mgtutor.errors import GenerationError
 from mgtutor.metrics import frame_nll, keras_metric
 from mgtutor.models import ModelConfigError, PianoRollSampler, frame_loss, frame_lstm, rnn_nade, sigmoid
 

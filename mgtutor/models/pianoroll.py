@@ -28,8 +28,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from mgtutor.generate import GenerationError, default_lstm_weights
-from mgtutor.models.numpy_rnn import ModelConfigError, _lstm_weights, lstm_step, sigmoid
+from mgtutor.errors import GenerationError
+from mgtutor.models.numpy_rnn import LSTMStack, ModelConfigError, sigmoid
 from mgtutor.models.registry import register
 
 __all__ = ["frame_lstm", "rnn_nade", "frame_loss", "PianoRollSampler"]
@@ -243,8 +243,9 @@ def rnn_nade(units: int = 256, hidden: int = 150, layers: int = 1, dropout: floa
 class PianoRollSampler:
     """A NumPy copy of :func:`frame_lstm` or :func:`rnn_nade` that samples and scores whole pieces.
 
-    It keeps each LSTM layer's (h, c) and steps it with :func:`mgtutor.models.lstm_step` over the frames
-    generated so far (frame −1 = zeros); dropout is the identity, as in Keras at inference. Then:
+    Its :class:`~mgtutor.models.numpy_rnn.LSTMStack` keeps each LSTM layer's (h, c) and steps it with
+    :func:`mgtutor.models.lstm_step` over the frames generated so far (frame −1 = zeros); dropout is the identity,
+    as in Keras at inference. Then:
 
     * ``frame_lstm``: p_j = σ(s W + b)_j, and the keys are drawn independently;
     * ``rnn_nade``: c = s W_c + c₀, b = s W_b + b₀; for j = 1..K in order, h = σ(a), p_j = σ(b_j + V_j · h),
@@ -256,23 +257,15 @@ class PianoRollSampler:
     See: notebook 07 (piano rolls).
     """
 
-    def __init__(self, kind: str, lstm_weights: Sequence[Sequence[np.ndarray]], head: dict[str, np.ndarray],
-                 dtype: str = "float32") -> None:
+    def __init__(self, kind: str, lstm_weights: Sequence[Sequence[np.ndarray]] | LSTMStack,
+                 head: dict[str, np.ndarray], dtype: str = "float32") -> None:
         if kind not in ("frame_lstm", "rnn_nade"):
             raise GenerationError(f"kind must be 'frame_lstm' or 'rnn_nade', got {kind!r}")
-        if not lstm_weights:
-            raise GenerationError("the model has no LSTM layer")
         self.kind = kind
         self.dtype = np.dtype(dtype)
-        self.layers = [tuple(np.asarray(w, self.dtype) for w in _lstm_weights(ws)) for ws in lstm_weights]
-        self.units = [rec.shape[0] for _, rec, _ in self.layers]
+        self.lstm = lstm_weights if isinstance(lstm_weights, LSTMStack) else LSTMStack(lstm_weights, dtype)
+        self.layers, self.units, self.keys = self.lstm.layers, self.lstm.units, self.lstm.inputs
         self.head = {k: np.asarray(v, self.dtype) for k, v in head.items()}
-        self.keys = self.layers[0][0].shape[0]
-        inputs = self.keys
-        for index, (kernel, rec, _) in enumerate(self.layers):
-            if kernel.shape[0] != inputs:
-                raise GenerationError(f"LSTM {index} expects {kernel.shape[0]} inputs, the layer below gives {inputs}")
-            inputs = rec.shape[0]
         want = ["kernel", "bias"] if kind == "frame_lstm" else ["c_kernel", "c_bias", "b_kernel", "b_bias", "W", "V"]
         if sorted(self.head) != sorted(want):
             raise GenerationError(f"a {kind} head needs the arrays {want}, got {sorted(self.head)}")
@@ -293,7 +286,7 @@ class PianoRollSampler:
             if isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout, parts.SplitFrames)):
                 continue
             if isinstance(layer, keras.layers.LSTM) and not head:
-                lstms.append(default_lstm_weights(layer))
+                lstms.append(layer)
             elif isinstance(layer, keras.layers.Dense) and lstms and layer.name == "probs":
                 if layer.get_config().get("activation") != "sigmoid":
                     raise GenerationError(f"layer {layer.name!r}: the output Dense must be sigmoid")
@@ -308,14 +301,14 @@ class PianoRollSampler:
             else:
                 raise GenerationError(f"layer {layer.name!r} ({type(layer).__name__}) does not fit a piano-roll "
                                       "model; build it with mgtutor.models.frame_lstm or rnn_nade")
-        return cls(kind, lstms, head, dtype=dtype)
+        return cls(kind, LSTMStack.from_keras_layers(lstms, dtype), head, dtype=dtype)
 
     def initial_state(self, batch: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
         """Zero (h, c) for every LSTM layer, for ``batch`` pieces at once.
 
         See: notebook 07 (piano rolls).
         """
-        return [(np.zeros((batch, u), self.dtype), np.zeros((batch, u), self.dtype)) for u in self.units]
+        return self.lstm.initial_state(batch)
 
     def step(self, frames: np.ndarray, state: list[tuple[np.ndarray, np.ndarray]]
              ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
@@ -324,13 +317,7 @@ class PianoRollSampler:
         For each layer: (h, c) = lstm_step(x, h, c, W, U, b) and x = h (gate order i, f, g, o).
         See: notebook 07 (piano rolls).
         """
-        x = np.asarray(frames, self.dtype)
-        new_state = []
-        for (kernel, rec, bias), (h, c) in zip(self.layers, state, strict=True):
-            h, c = lstm_step(x, h, c, kernel, rec, bias)
-            new_state.append((h, c))
-            x = h
-        return x, new_state
+        return self.lstm.step(np.asarray(frames, self.dtype), state)
 
     def _states_over(self, roll: np.ndarray) -> np.ndarray:
         """Top LSTM states s_t (B, T, U) having read frames −1 (zeros) … t − 1 of ``roll`` (B, T, K).
