@@ -46,7 +46,7 @@ def test_the_shipped_run_records_its_split_and_beats_the_bigram_on_its_held_out_
     melodies = list(data.chorale_soprano_lines().values())
     train_data, valid, train_idx, valid_idx = melody.splits(melodies, s, run.vocab)
     assert sorted(valid_idx) == cfg["data"]["split"]["valid_index"]
-    tunes = data.group_tunes(melodies)
+    tunes = data.tune_groups(melodies)
     assert not {tunes[i] for i in train_idx} & {tunes[i] for i in valid_idx}  # no tune on both sides
     nll = melody.validation_nll(run.model, valid)
     assert nll == pytest.approx(run.results["val_nll"], abs=1e-3)

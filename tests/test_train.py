@@ -336,7 +336,7 @@ def test_the_tune_split_keeps_every_tune_on_one_side():
     train_idx, valid_idx = melody.split_indices(melodies, s)
     keys = [data.tune_key(m) for m in melodies]
     assert valid_idx and not {keys[i] for i in train_idx} & {keys[i] for i in valid_idx}
-    tunes = data.group_tunes(melodies)
+    tunes = data.tune_groups(melodies)
     assert not {tunes[i] for i in train_idx} & {tunes[i] for i in valid_idx}
     by_piece = melody.split_indices(melodies, melody.settings(valid_fraction=0.3, seed=1, split="piece"))
     assert sorted(by_piece[0] + by_piece[1]) == list(range(12))

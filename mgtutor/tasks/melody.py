@@ -181,7 +181,7 @@ def split_indices(melodies: Sequence[Sequence[str]], s: MelodySettings) -> tuple
     if len(melodies) < 2:
         raise TrainError(f"need at least 2 melodies to hold one out for validation, got {len(melodies)}")
     index = list(range(len(melodies)))
-    groups = data.group_tunes(melodies) if s.split == "tune" else index
+    groups = data.tune_groups(melodies) if s.split == "tune" else index
     train_idx, valid_idx = data.split_by_group(index, groups, (1 - s.valid_fraction, s.valid_fraction), seed=s.seed,
                                                fill_empty=True)
     if not valid_idx:
