@@ -142,6 +142,12 @@ def _strict_json(text: str):
 PROJECT = {"config.json": '{"name": "my web app"}\n', "src/main.py": "print('hello')\n", "notes.md": "# notes\n"}
 
 
+def test_the_run_tasks_are_the_training_tasks_of_the_command_line():
+    from mgtutor.tasks import tasks
+
+    assert runs.RUN_TASKS == {name for name, task in tasks().items() if "train" in task.verbs}
+
+
 def test_2_5_a_projects_own_config_json_is_not_called_a_run(bench, tmp_path, capsys):
     project = _write_tree(tmp_path / "project", PROJECT)
     err = refused(capsys, ["train", "pianoroll", "--data", bench, *BERNOULLI, "--out", project],
