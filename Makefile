@@ -75,4 +75,4 @@ bench-gan-music: $(STAMP)
 	MGTUTOR_MODE=full $(PY) benchmarks/bench_gan_music.py --out runs/bench-gan-music
 
 clean:
-	rm -rf $(VENV) demo_out .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo_out .pytest_cache .ruff_cache .hypothesis .import_linter_cache

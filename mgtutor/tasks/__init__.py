@@ -170,9 +170,13 @@ def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], wh
 
 
 def tasks() -> dict[str, Task]:
-    """:data:`TASKS`, after importing every task module."""
-    from mgtutor.tasks import copying, gan_pianoroll, gan_spec, gan_toy, melody, pianoroll  # noqa: F401  (self-registering)
+    """:data:`TASKS`, after importing every module of this package (each registers its task; no task module
+    imports another)."""
+    import importlib
+    import pkgutil
 
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
     return TASKS
 
 
