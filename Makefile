@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course demo test test-colab test-colab-ci notebooks bench bench-poly bench-gan-toy bench-gan-music clean
+.PHONY: course demo test test-fast test-colab test-colab-ci notebooks bench bench-poly bench-gan-toy bench-gan-music clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check mgtutor tests benchmarks data_fetch.py notebooks conftest.py
 	$(VENV)/bin/pytest -q tests -p no:cacheprovider
 	$(NOTEBOOK_THREADS) $(VENV)/bin/pytest -q notebooks --nbval -n 2 --dist loadfile -p no:cacheprovider
+
+# The quick loop while editing: lint and the unit tests, without the tests marked slow (training in subprocesses:
+# SIGKILL and resume, the JAX backend, several processes) and without the notebooks. make test runs everything.
+test-fast: $(STAMP)
+	$(VENV)/bin/ruff check mgtutor tests benchmarks data_fetch.py notebooks conftest.py
+	$(VENV)/bin/pytest -q tests -m "not slow" -p no:cacheprovider
 
 # The course on Google Colab's published versions (tests/colab/constraints.txt) in a fresh CPython 3.13 venv:
 # installed as on Colab, colab.setup() for real (run as root: it apt-installs FluidSynth), every notebook under

@@ -43,6 +43,7 @@ print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'music21') if m in sys.mo
     assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_melody_trains_saves_reloads_and_generates_under_jax(tmp_path):
     rng = np.random.default_rng(0)
     midi = tmp_path / "midi"

@@ -155,6 +155,7 @@ def test_settings_refuse_bad_values():
         gan_spec.settings(units=3)
 
 
+@pytest.mark.slow
 def test_both_tasks_train_under_jax_and_reload_under_tensorflow(tmp_path):
     """`train --backend jax` in a subprocess (Keras' backend is fixed at its first import); the runs it writes load
     here, under TensorFlow, and sample."""

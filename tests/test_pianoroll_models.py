@@ -263,6 +263,7 @@ def test_nade_samples_match_the_exact_table():
 # --------------------------------------------------------------------------- JAX
 
 
+@pytest.mark.slow
 def test_both_models_train_save_and_reload_on_jax(tmp_path):
     script = textwrap.dedent(f"""
         import numpy as np, keras

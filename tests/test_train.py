@@ -208,6 +208,7 @@ def straight_run(tmp_path_factory):
     return melody.train(_melodies(), tmp_path_factory.mktemp("straight") / "r", melody.settings(**TINY))
 
 
+@pytest.mark.slow
 def test_sigkill_mid_epoch_then_the_same_command_resumes_to_the_same_weights(straight_run, tmp_path):
     out = tmp_path / "r"
     _train_then_kill(out, TINY, epoch=1, batch=1)
@@ -226,6 +227,7 @@ def test_sigkill_mid_epoch_then_the_same_command_resumes_to_the_same_weights(str
     assert not (out / "state").exists() and (out / "COMPLETE").is_file()
 
 
+@pytest.mark.slow
 def test_a_damaged_latest_checkpoint_falls_back_to_the_previous_one(straight_run, tmp_path):
     out = tmp_path / "r"
     _train_then_kill(out, TINY, epoch=2, batch=0)

@@ -273,6 +273,7 @@ def _env():
     return env
 
 
+@pytest.mark.slow
 def test_6_1_to_6_3_a_second_process_is_refused_while_a_run_trains(tmp_path, capsys):
     out = tmp_path / "conc"
     train = ["train", "gan-toy", "--epochs", "1", "--out", str(out)]
