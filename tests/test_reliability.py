@@ -445,7 +445,6 @@ def test_every_keras_builder_and_trainer_trains_saves_and_reloads_under_jax(jobs
     notebook 09's bar and spectrogram GANs train under JAX in tests/test_cli_gan_music.py.)"""
     code, out, err = jobs.wait("jax")
     assert code == 0, err[-3000:]
-    import mgtutor.models.gan_music  # noqa: F401  (registers notebook 09's builders)
     from mgtutor.models import BUILDERS
 
     keras_builders = sorted(n for n in BUILDERS if n not in ("bernoulli_frames", "markov_frames"))  # NumPy ones

@@ -16,7 +16,8 @@ Both output, for every frame and key, the probability p_tj that key j is down, s
 negative log-likelihood is Σ_j BCE(y_tj, p_tj) for both (:func:`mgtutor.metrics.frame_nll`) and
 the same loss (:func:`frame_loss`) and metric (``keras_metric("frame")``) train and score them.
 :class:`PianoRollSampler` is a NumPy copy of either model for sampling and for scoring whole
-pieces. Importing this module does not import TensorFlow or Keras; building a model does.
+pieces. Importing this module does not import TensorFlow or Keras; building a model does (its Keras layers and loss
+are :mod:`mgtutor.models.pianoroll_layers`).
 
 See: notebook 07 (piano rolls).
 """
@@ -24,7 +25,6 @@ See: notebook 07 (piano rolls).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -35,7 +35,6 @@ from mgtutor.models.registry import register
 __all__ = ["frame_lstm", "rnn_nade", "frame_loss", "PianoRollSampler"]
 
 PIANO_KEYS = 88
-_EPS = 1e-7  # the clipping of keras BCE and of mgtutor.metrics.frame_nll
 
 
 def _check_sizes(dropout: float, **sizes: int) -> None:
@@ -44,95 +43,6 @@ def _check_sizes(dropout: float, **sizes: int) -> None:
             raise ModelConfigError(f"{label} must be an integer ≥ 1, got {value!r}")
     if not 0.0 <= float(dropout) < 1.0:
         raise ModelConfigError(f"dropout must be in [0, 1), got {dropout!r}")
-
-
-# --------------------------------------------------------------------------- Keras parts (defined on first use)
-
-_KERAS: dict[str, object] = {}
-
-
-def _keras_parts() -> SimpleNamespace:
-    """The custom Keras classes, defined (and registered for serialisation) on first use."""
-    if _KERAS:
-        return SimpleNamespace(**_KERAS)
-    import keras
-    from keras import ops
-
-    @keras.saving.register_keras_serializable(package="mgtutor")
-    class SplitFrames(keras.layers.Layer):
-        """(B, L, 2K) = concat([x, y]) → [x, y]: the previous frames and the target frames.
-
-        See: notebook 07 (piano rolls).
-        """
-
-        def __init__(self, keys: int, **kwargs):
-            super().__init__(**kwargs)
-            self.keys = int(keys)
-
-        def call(self, inputs):
-            return [inputs[..., :self.keys], inputs[..., self.keys:]]
-
-        def compute_output_shape(self, input_shape):
-            shape = tuple(input_shape[:-1]) + (self.keys,)
-            return [shape, shape]
-
-        def get_config(self):
-            return {**super().get_config(), "keys": self.keys}
-
-    @keras.saving.register_keras_serializable(package="mgtutor")
-    class NADEFrames(keras.layers.Layer):
-        """The NADE conditionals of every frame, given its biases and (teacher forcing) its own keys.
-
-        Inputs [c, b, y]: hidden biases c (B, L, H), visible biases b (B, L, K), frames y (B, L, K).
-        Weights W (K, H) (row i: what key i adds to the hidden layer) and V (K, H). Output (B, L, K):
-        a_j = c + Σ_{i<j} y_i W_i  (an exclusive cumulative sum over keys, computed as one batched matrix
-                                    product with the strictly lower-triangular M, M_ji = 1 for i < j:
-                                    A = (M ⊙ y) W; no Python loop),
-        h_j = σ(a_j),  p_j = σ(b_j + V_j · h_j) = p(y_j = 1 | y_<j, c, b).
-
-        See: notebook 07 (piano rolls).
-        """
-
-        def __init__(self, hidden: int, **kwargs):
-            super().__init__(**kwargs)
-            self.hidden = int(hidden)
-
-        def build(self, input_shape):
-            keys = int(input_shape[2][-1])
-            self.w = self.add_weight(shape=(keys, self.hidden), initializer="glorot_uniform", name="W")
-            self.v = self.add_weight(shape=(keys, self.hidden), initializer="glorot_uniform", name="V")
-
-        def call(self, inputs):
-            c, b, y = (ops.cast(t, self.compute_dtype) for t in inputs)
-            keys = ops.shape(self.w)[0]
-            below = ops.tril(ops.ones((keys, keys), self.compute_dtype), k=-1)  # M_ji = 1 for i < j
-            exclusive = ops.matmul(ops.expand_dims(y, -2) * below, self.w)  # (B, L, K, H): Σ_{i<j} y_i W_i
-            h = ops.sigmoid(ops.expand_dims(c, -2) + exclusive)
-            return ops.sigmoid(b + ops.sum(h * self.v, axis=-1))
-
-        def compute_output_shape(self, input_shape):
-            return tuple(input_shape[2])
-
-        def get_config(self):
-            return {**super().get_config(), "hidden": self.hidden}
-
-    @keras.saving.register_keras_serializable(package="mgtutor")
-    class FrameNLLLoss(keras.losses.Loss):
-        """−Σ_j [y_j log p_j + (1 − y_j) log(1 − p_j)] per frame (p clipped to [1e-7, 1 − 1e-7]).
-
-        See: notebook 07 (piano rolls).
-        """
-
-        def __init__(self, reduction="mean_with_sample_weight", name="frame_nll", **kwargs):
-            super().__init__(reduction=reduction, name=name, **kwargs)
-
-        def call(self, y_true, y_pred):
-            p = ops.clip(ops.cast(y_pred, "float32"), _EPS, 1 - _EPS)
-            y = ops.cast(y_true, "float32")
-            return -ops.sum(y * ops.log(p) + (1 - y) * ops.log(1 - p), axis=-1)
-
-    _KERAS.update(SplitFrames=SplitFrames, NADEFrames=NADEFrames, FrameNLLLoss=FrameNLLLoss)
-    return SimpleNamespace(**_KERAS)
 
 
 def frame_loss():
@@ -147,7 +57,9 @@ def frame_loss():
         A ``keras.losses.Loss`` for ``model.compile(loss=...)``.
     See: notebook 07 (piano rolls).
     """
-    return _keras_parts().FrameNLLLoss()
+    from mgtutor.models.pianoroll_layers import FrameNLLLoss
+
+    return FrameNLLLoss()
 
 
 # --------------------------------------------------------------------------- builders
@@ -224,16 +136,17 @@ def rnn_nade(units: int = 256, hidden: int = 150, layers: int = 1, dropout: floa
     _check_sizes(dropout, units=units, hidden=hidden, layers=layers, keys=keys)
     import keras
 
-    parts = _keras_parts()
+    from mgtutor.models.pianoroll_layers import NADEFrames, SplitFrames
+
     inputs = keras.Input(shape=(None, 2 * int(keys)), dtype="float32", name="previous_and_target")
-    state, target = parts.SplitFrames(int(keys), name="split")(inputs)
+    state, target = SplitFrames(int(keys), name="split")(inputs)
     for k in range(int(layers)):
         state = keras.layers.LSTM(int(units), return_sequences=True, name=f"lstm_{k}")(state)
         if dropout > 0:
             state = keras.layers.Dropout(float(dropout), name=f"dropout_{k}")(state)
     c = keras.layers.Dense(int(hidden), name="nade_hidden_bias", dtype="float32")(state)
     b = keras.layers.Dense(int(keys), name="nade_visible_bias", dtype="float32")(state)
-    probs = parts.NADEFrames(int(hidden), name="nade", dtype="float32")([c, b, target])
+    probs = NADEFrames(int(hidden), name="nade", dtype="float32")([c, b, target])
     return keras.Model(inputs, probs, name=name)
 
 
@@ -280,10 +193,11 @@ class PianoRollSampler:
         """
         import keras
 
-        parts = _keras_parts()
+        from mgtutor.models.pianoroll_layers import NADEFrames, SplitFrames
+
         lstms, head, kind = [], {}, "frame_lstm"
         for layer in model.layers:
-            if isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout, parts.SplitFrames)):
+            if isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout, SplitFrames)):
                 continue
             if isinstance(layer, keras.layers.LSTM) and not head:
                 lstms.append(layer)
@@ -295,7 +209,7 @@ class PianoRollSampler:
                 head["c_kernel"], head["c_bias"] = layer.get_weights()
             elif isinstance(layer, keras.layers.Dense) and lstms and layer.name == "nade_visible_bias":
                 head["b_kernel"], head["b_bias"] = layer.get_weights()
-            elif isinstance(layer, parts.NADEFrames):
+            elif isinstance(layer, NADEFrames):
                 head["W"], head["V"] = layer.get_weights()
                 kind = "rnn_nade"
             else:

@@ -8,7 +8,7 @@ once) whose output layer computes in float32, so a mixed-precision policy never 
 logits. NumPy models (baselines) are objects with ``get_params() -> dict[str, ndarray]`` and
 ``set_params(params)``. Register a builder with ``@register("name")`` in a module of :mod:`mgtutor.models`, and
 import that module in ``mgtutor/models/__init__.py``: importing this module imports the package first, and with it
-every builder (``tests/test_models.py`` checks that every module of the package is imported).
+every builder (``tests/test_models.py`` checks that importing the package registers them all).
 """
 
 from __future__ import annotations
