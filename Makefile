@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course demo test test-colab test-colab-ci notebooks bench bench-poly bench-gan-toy bench-gan-music clean
+.PHONY: course demo test test-fast test-colab test-colab-ci notebooks bench bench-poly bench-gan-toy bench-gan-music clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ test: $(STAMP)
 	$(VENV)/bin/pytest -q tests -p no:cacheprovider
 	$(NOTEBOOK_THREADS) $(VENV)/bin/pytest -q notebooks --nbval -n 2 --dist loadfile -p no:cacheprovider
 
+# The quick loop while editing: lint and the unit tests, without the tests marked slow (training in subprocesses:
+# SIGKILL and resume, the JAX backend, several processes) and without the notebooks. make test runs everything.
+test-fast: $(STAMP)
+	$(VENV)/bin/ruff check mgtutor tests benchmarks data_fetch.py notebooks conftest.py
+	$(VENV)/bin/pytest -q tests -m "not slow" -p no:cacheprovider
+
 # The course on Google Colab's published versions (tests/colab/constraints.txt) in a fresh CPython 3.13 venv:
 # installed as on Colab, colab.setup() for real (run as root: it apt-installs FluidSynth), every notebook under
 # nbval-lax with a cold music21 scratch folder. test-colab-ci: the install, notebooks 00 and 06 and the Colab
@@ -75,4 +81,4 @@ bench-gan-music: $(STAMP)
 	MGTUTOR_MODE=full $(PY) benchmarks/bench_gan_music.py --out runs/bench-gan-music
 
 clean:
-	rm -rf $(VENV) demo_out .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo_out .pytest_cache .ruff_cache .hypothesis .import_linter_cache

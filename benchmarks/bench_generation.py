@@ -8,7 +8,7 @@ melody model at full size (weights as initialised; speed does not depend on trai
 
 (a) re-feed, as the TensorFlow tutorials generate: every token runs ``model.predict`` on the
     last 64 tokens and keeps the last position's logits;
-(b) stateful: :class:`mgtutor.generate.StatefulLSTM` reads the same weights and advances
+(b) stateful: :class:`mgtutor.models.StatefulLSTM` reads the same weights and advances
     (h, c) one token at a time in NumPy;
 (c) the stateful generator on a batch of 64 sequences at once.
 
@@ -36,17 +36,17 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="stateful timings to take the median of")
     args = parser.parse_args(argv)
 
-    from mgtutor import config, generate, models
+    from mgtutor import config, models, sampling
 
     config.seed_everything(0)
     vocab_size = 93
     model = models.melody_lstm(vocab_size, embed_dim=64, units=256, layers=2, dropout=0.2)
     model.build((None, None))
-    stepper = generate.StatefulLSTM.from_keras(model)
+    stepper = models.StatefulLSTM.from_keras(model)
 
     probe = np.random.default_rng(0).integers(3, vocab_size, size=(1, 64))
-    ref = generate.softmax(np.asarray(model(probe.astype("int32"), training=False)))
-    ours = generate.softmax(stepper.logits_over(probe))
+    ref = sampling.softmax(np.asarray(model(probe.astype("int32"), training=False)))
+    ours = sampling.softmax(stepper.logits_over(probe))
     np.testing.assert_allclose(ours, ref, atol=1e-5)
     print(f"check: stateful next-token distributions = Keras over 64 steps "
           f"(max |Δp| = {np.abs(ours - ref).max():.1e})")
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
         times = []
         for _ in range(args.repeats):
             t0 = time.perf_counter()
-            generate.generate_stateful(stepper, primer, args.tokens, seed=0, batch=batch)
+            sampling.generate_stateful(stepper, primer, args.tokens, seed=0, batch=batch)
             times.append(time.perf_counter() - t0)
         return batch * args.tokens / statistics.median(times)
 
@@ -67,7 +67,7 @@ def main(argv=None) -> int:
     batched = rate(args.batch)
     model.predict(np.ones((1, args.window), "int32"), verbose=0)  # build the predict function once
     start = time.perf_counter()
-    generate.generate_refeed(model, primer, args.refeed_tokens, window=args.window, seed=0)
+    sampling.generate_refeed(model, primer, args.refeed_tokens, window=args.window, seed=0)
     refeed = args.refeed_tokens / (time.perf_counter() - start)
     print(f"(a) re-feed {args.window}-token window via model.predict: {refeed:10.1f} tokens/s "
           f"({args.refeed_tokens} tokens, batch 1)")

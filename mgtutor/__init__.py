@@ -2,8 +2,9 @@
 
 Every function the notebooks use more than once lives here, once. Modules by topic:
 ``config`` (mode, paths, seeding), ``colab`` (Colab set-up), ``audio``, ``features``,
-``symbolic``, ``data``, ``fetch``, ``models``, ``metrics``, ``runs``, ``train``, ``tasks``,
-``generate``, ``render``, ``checks`` (exercise checkers) and ``cli`` (``python -m mgtutor ...``).
+``symbolic``, ``data``, ``fetch``, ``models``, ``metrics``, ``sampling``, ``runs``, ``train``, ``tasks``,
+``render``, ``checks`` (exercise checkers) and ``cli`` (``python -m mgtutor ...``). ``pyproject.toml``
+(``[tool.importlinter]``) says which may import which.
 
 Importing the package is cheap: heavy libraries (TensorFlow, music21, librosa) are imported
 inside the modules that need them. Importing it does set the environment variables that keep

@@ -127,9 +127,21 @@ def setup(runner: Runner | None = None, colab: bool | None = None, drive: bool =
         lines.append(f"Runs: {DRIVE_RUNS} (on Google Drive: a run there survives a disconnect; the same train "
                      "command resumes it)")
     try:
-        from mgtutor.environment import gpu_report
-
         lines.append(gpu_report())
     except ImportError:
         lines.append("GPU: unknown (TensorFlow is not importable)")
     return "\n".join(lines)
+
+
+def gpu_report() -> str:
+    """One line naming the GPUs TensorFlow sees, or saying there is none.
+
+    See: notebooks/00_welcome.ipynb §5.
+    """
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "GPU: none (CPU only). On Colab: Runtime → Change runtime type → GPU."
+    names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+    return f"GPU: {len(gpus)} × {', '.join(names)}"

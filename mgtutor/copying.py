@@ -18,15 +18,11 @@ from one piece into the next): built in time linear in the corpus, it answers ea
 in that piece. The answer names the training piece and the note where the match starts in both pieces.
 
 How long is too long? Real pieces of *different* tunes share formulas (cadences, scale runs), so some matches are
-expected. :func:`calibrate` measures the longest matches of held-out tunes against training tunes on the chorale
-soprano lines (ten folds of whole tunes) and chooses the shortest length N flagged in at most 1 % of held-out pieces.
-Which chorales are one tune matters here: the course's tune key (the first 12 intervals,
-:func:`mgtutor.data.tune_key`) misses variants of one hymn tune that differ by a passing note or an upbeat near the
-start, and those share 20–50 intervals — with the tune key alone the threshold would be 37. :func:`tune_groups`
-joins them: two chorales are one tune when they share the tune key or when their whole lines are similar
-(:func:`line_similarity` ≥ :data:`SAME_TUNE_SIMILARITY`; over the pairs that share a 12-interval stretch the
-similarities fall into two clusters, ≤ 0.53 and ≥ 0.60). The calibrated values ship as
-``mgtutor/data/copying_calibration.json`` (:func:`calibration`), made by :func:`write_calibration`.
+expected. The threshold is calibrated on real data: the longest matches of held-out chorale tunes against the other
+tunes (:func:`mgtutor.tasks.copying.calibrate`, with the course's tune grouping, :func:`mgtutor.data.tune_groups`),
+and the shortest length N flagged in at most 1 % of held-out pieces. The calibrated values ship as
+``mgtutor/data/copying_calibration.json`` (:func:`calibration`), made by
+:func:`mgtutor.tasks.copying.write_calibration`.
 """
 
 from __future__ import annotations
@@ -36,26 +32,16 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from importlib import resources
-from pathlib import Path
-
-import numpy as np
 
 from mgtutor.errors import MgtutorError
 
 __all__ = ["MODES", "CopyingError", "line_of", "line_symbols", "Match", "CorpusIndex", "longest_match",
-           "longest_matches", "line_similarity", "tune_groups", "held_out_longest_matches", "choose_threshold",
-           "calibrate", "calibration", "calibrated_threshold", "write_calibration", "CALIBRATION_FILE"]
+           "longest_matches", "calibration", "calibrated_threshold", "CALIBRATION_FILE"]
 
 MODES = ("pitch", "rhythm")
 """``"pitch"``: interval n-grams; ``"rhythm"``: (interval, inter-onset interval) n-grams."""
 CALIBRATION_FILE = "copying_calibration.json"
-FALSE_POSITIVE_RATE = 0.01
-"""The share of held-out real pieces the calibrated threshold may flag."""
-CALIBRATION_FOLDS = 10
-SAME_TUNE_SIMILARITY = 0.55
-"""Two chorale lines at least this similar (:func:`line_similarity`) are variants of one tune."""
-CANDIDATE_NGRAM = 12
-"""Only pairs sharing a stretch of this many intervals are compared whole (the others cannot reach a threshold)."""
+"""The shipped calibration, in the package's data folder (:func:`calibration`)."""
 TICKS_PER_QUARTER = 480
 """Time unit of the rhythm symbols' inter-onset intervals (as MIDI files count: sixteenths, triplets, quintuplets)."""
 
@@ -241,173 +227,10 @@ def longest_matches(pieces: Sequence[tuple[str, object]], index: CorpusIndex) ->
     return [(name, index.longest_match(piece)) for name, piece in pieces]
 
 
-# --------------------------------------------------------------------------- calibration on real data
-def line_similarity(a: Sequence, b: Sequence) -> float:
-    """1 − (edit distance between two symbol strings) / (length of the longer): 1 for equal strings.
-
-    The edit distance (Levenshtein) counts the insertions, deletions and substitutions that turn one into the other,
-    so an added passing note costs one or two symbols however long the shared stretches around it are.
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
-    """
-    a, b = list(a), list(b)
-    if not a and not b:
-        return 1.0
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, y in enumerate(b, start=1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y))
-        previous = current
-    return 1 - previous[-1] / max(len(a), len(b))
-
-
-def tune_groups(lines: Sequence[Sequence[str]], similarity: float = SAME_TUNE_SIMILARITY,
-                ngram: int = CANDIDATE_NGRAM) -> list[int]:
-    """A tune label for every line: lines with the same :func:`mgtutor.data.tune_key`, or whose interval strings are
-    at least ``similarity`` alike (:func:`line_similarity`), are one tune (joined transitively).
-
-    Only pairs that share a stretch of ``ngram`` intervals are compared whole; the label of a tune is the index of
-    one of its lines.
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
-    """
-    from mgtutor.data import tune_key
-
-    parent = list(range(len(lines)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    first: dict[tuple, int] = {}
-    for i, line in enumerate(lines):
-        parent[find(i)] = find(first.setdefault(tune_key(line), i))
-    symbols = [line_symbols(line_of(line)) for line in lines]
-    sharing: dict[tuple, set[int]] = {}
-    for i, s in enumerate(symbols):
-        for k in range(len(s) - ngram + 1):
-            sharing.setdefault(tuple(s[k:k + ngram]), set()).add(i)
-    pairs = {(i, j) for members in sharing.values() for i in members for j in members if i < j}
-    for i, j in sorted(pairs):
-        if find(i) != find(j) and line_similarity(symbols[i], symbols[j]) >= similarity:
-            parent[find(i)] = find(j)
-    return [find(i) for i in range(len(lines))]
-
-
-def held_out_longest_matches(lines: Sequence[Sequence[str]], groups: Sequence, mode: str = "pitch",
-                             folds: int = CALIBRATION_FOLDS, seed: int = 0) -> np.ndarray:
-    """For every piece, its longest match against the pieces of the *other* tunes: the real-data null distribution.
-
-    Rule: the tunes are cut into ``folds`` folds of whole tunes (:func:`mgtutor.data.split_by_group`, equal
-    fractions, ``seed``); each fold in turn is held out and each of its pieces is matched against an index of the
-    pieces of the other folds (the training tunes). Every piece is held out once, and never meets a piece of its
-    own tune.
-    Returns:
-        The longest match (in symbols) of each piece, in the order of ``lines``.
-    Raises:
-        CopyingError: fewer than two folds or fewer tunes than folds.
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
-    """
-    from mgtutor.data import split_by_group
-
-    if folds < 2 or len(set(groups)) < folds:
-        raise CopyingError(f"need at least 2 folds and as many tunes as folds; got {folds} folds, "
-                           f"{len(set(groups))} tunes")
-    index = list(range(len(lines)))
-    parts = split_by_group(index, list(groups), [1 / folds] * folds, seed=seed)
-    out = np.zeros(len(lines), dtype=np.int64)
-    for k, held in enumerate(parts):
-        train = [(str(i), lines[i]) for j, part in enumerate(parts) if j != k for i in part]
-        corpus = CorpusIndex(train, mode)
-        for i in held:
-            out[i] = corpus.longest_match(lines[i]).length
-    return out
-
-
-def choose_threshold(longest: Sequence[int], rate: float = FALSE_POSITIVE_RATE) -> int:
-    """The shortest match length N (in symbols) that flags at most a share ``rate`` of real held-out pieces.
-
-    Rule: a piece is flagged when its longest match is ≥ N; N = min{n ≥ 1 : mean(longest ≥ n) ≤ rate}.
-    Raises:
-        CopyingError: no values or a rate outside [0, 1).
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
-    """
-    values = np.asarray(longest, dtype=np.int64)
-    if values.size == 0 or not 0 <= rate < 1:
-        raise CopyingError(f"need one or more match lengths and 0 ≤ rate < 1; got {values.size} values, rate {rate}")
-    for n in range(1, int(values.max()) + 2):
-        if (values >= n).mean() <= rate:
-            return n
-    raise AssertionError("unreachable: no value reaches max + 1")  # pragma: no cover
-
-
-def calibrate(mode: str = "pitch", rate: float = FALSE_POSITIVE_RATE, folds: int = CALIBRATION_FOLDS,
-              seed: int = 0, limit: int | None = None) -> dict:
-    """Calibrate the threshold of one mode on the chorale soprano lines (:func:`mgtutor.data.chorale_soprano_lines`).
-
-    Tunes are :func:`tune_groups`; see :func:`held_out_longest_matches` and :func:`choose_threshold`. ``limit`` takes
-    the first pieces only (tests). Also reported: the melody task's own split (seed 0, 10 % of the tunes held out, the
-    split of the shipped melody run): how many of its held-out pieces the threshold flags against its training
-    pieces; and, for the tune key alone, its threshold and the same split made by tune key — where variants of one
-    tune that the key tells apart land on both sides and are flagged.
-    Returns:
-        A JSON-ready dict: ``threshold``, ``false_positive_rate`` (over all pieces), ``histogram``
-        (``{length: pieces}``), ``tune_key_only``, ``melody_split`` and how it was computed.
-    See: notebooks/11_evaluating_generated_music.ipynb §5.
-    """
-    from mgtutor import data
-
-    lines = list(data.chorale_soprano_lines().values())[:limit]
-    groups = tune_groups(lines)
-    longest = held_out_longest_matches(lines, groups, mode, folds, seed)
-    threshold = choose_threshold(longest, rate)
-    keys = [data.tune_key(m) for m in lines]
-    by_key = held_out_longest_matches(lines, keys, mode, folds, seed)
-
-    def melody_split(labels) -> np.ndarray:
-        """Longest matches of the held-out pieces of a 90/10 split by ``labels`` (seed 0, as the melody task)."""
-        index = list(range(len(lines)))
-        train_idx, valid_idx = data.split_by_group(index, labels, (0.9, 0.1), seed=0, fill_empty=True)
-        corpus = CorpusIndex([(str(i), lines[i]) for i in train_idx], mode)
-        return np.array([corpus.longest_match(lines[i]).length for i in valid_idx])
-
-    split_longest, key_split_longest = melody_split(groups), melody_split(keys)
-    values, counts = np.unique(longest, return_counts=True)
-    return {
-        "mode": mode, "threshold": threshold, "rate": rate,
-        "false_positive_rate": float((longest >= threshold).mean()),
-        "pieces": len(lines), "tunes": len(set(groups)), "folds": folds, "seed": seed,
-        "median": float(np.median(longest)), "max": int(longest.max()),
-        "histogram": {str(int(v)): int(c) for v, c in zip(values, counts, strict=True)},
-        "tune_key_only": {"tunes": len(set(keys)), "threshold": choose_threshold(by_key, rate),
-                          "max": int(by_key.max()),
-                          "split": {"pieces": len(key_split_longest),
-                                    "flagged": int((key_split_longest >= threshold).sum()),
-                                    "max": int(key_split_longest.max())}},
-        "melody_split": {"pieces": len(split_longest), "flagged": int((split_longest >= threshold).sum()),
-                         "max": int(split_longest.max())},
-        "how": (f"chorale soprano lines; tunes = copying.tune_groups (same tune key, or line similarity ≥ "
-                f"{SAME_TUNE_SIMILARITY}); {folds} folds of whole tunes (data.split_by_group, seed {seed}); each "
-                f"piece's longest {mode} match against the pieces of the other folds; threshold = the shortest match "
-                f"length flagging at most {rate:.0%} of the pieces"),
-    }
-
-
-def write_calibration(path: str | Path | None = None) -> Path:
-    """Compute :func:`calibrate` for both modes and write them as JSON (default: the shipped package file).
-
-    The command: ``python -c "from mgtutor.copying import write_calibration; write_calibration()"``.
-    """
-    path = Path(path) if path else Path(str(resources.files("mgtutor.data").joinpath(CALIBRATION_FILE)))
-    content = {"command": 'python -c "from mgtutor.copying import write_calibration; write_calibration()"',
-               **{mode: calibrate(mode) for mode in MODES}}
-    path.write_text(json.dumps(content, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
-
-
+# --------------------------------------------------------------------------- the shipped calibration
 def calibration() -> dict:
-    """The shipped calibration: ``{"pitch": calibrate("pitch"), "rhythm": calibrate("rhythm"), "command": …}``.
+    """The shipped calibration: ``{"pitch": calibrate("pitch"), "rhythm": calibrate("rhythm"), "command": …}``
+    (:func:`mgtutor.tasks.copying.calibrate`).
 
     See: notebooks/11_evaluating_generated_music.ipynb §5.
     """

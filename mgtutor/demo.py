@@ -114,7 +114,7 @@ def run_demo(out: str | Path = "demo_out", seed: int = 0, force: bool = False) -
     Raises:
         ConfigError: a bad seed or ``MGTUTOR_MODE``. RunDirError: see :func:`check_out`.
     """
-    from mgtutor import data, generate, render
+    from mgtutor import data, render
     from mgtutor.symbolic import notes_to_piano_roll
     from mgtutor.tasks import melody
 
@@ -126,11 +126,11 @@ def run_demo(out: str | Path = "demo_out", seed: int = 0, force: bool = False) -
     result = melody.train(melodies, out / RUN_DIR, training, corpus="chorales", limit=settings["chorales"],
                           force=True, origin=ORIGIN)
     mid, musicxml, wav, png = (out / name for name in OUTPUTS)
-    midi = generate.generate_melody(result.run_dir, settings["length"], mid, seed=seed,
+    midi = melody.generate_melody(result.run_dir, settings["length"], mid, seed=seed,
                                     temperature=settings["temperature"], top_k=settings["top_k"])
     paths = [midi.path]
     for path in (musicxml, wav):
-        generate.write_melody(midi.tokens, path)
+        melody.write_melody(midi.tokens, path)
         paths.append(path)
     roll = notes_to_piano_roll(midi.notes, steps_per_quarter=4, allow_merge=True)
     paths.append(render.save_piano_roll_png(roll, png, title="Generated melody"))

@@ -21,6 +21,10 @@ import shutil
 from dataclasses import dataclass
 
 from mgtutor import colab
+from mgtutor.colab import gpu_report
+
+__all__ = ["PackageStatus", "requirements", "current_target", "colab_requirements", "package_report", "gpu_report",
+           "system_tools", "report_html"]
 
 # The same module from another distribution: Colab ships ``tensorflow`` where pip asks for ``tensorflow-cpu``.
 SAME_MODULE = {"tensorflow-cpu": "tensorflow", "tensorflow": "tensorflow-cpu"}
@@ -140,17 +144,6 @@ def package_report(extra: str | None = None, target: str | None = None) -> list[
         ok = version is not None and req.specifier.contains(version, prereleases=True)
         rows.append(PackageStatus(req.name, required, version, ok))
     return rows
-
-
-def gpu_report() -> str:
-    """One line naming the GPUs TensorFlow sees, or saying there is none."""
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
-        return "GPU: none (CPU only). On Colab: Runtime → Change runtime type → GPU."
-    names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
-    return f"GPU: {len(gpus)} × {', '.join(names)}"
 
 
 def system_tools() -> dict[str, bool]:

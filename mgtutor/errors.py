@@ -31,6 +31,14 @@ class DatasetError(MgtutorError, ValueError):
     """A dataset request or file is malformed (bad split fractions, a bad cache or pickle file, ...)."""
 
 
+class GenerationError(MgtutorError, ValueError):
+    """A sampling or generation setting is out of range, or a model cannot be generated from."""
+
+
+class TrainError(MgtutorError, ValueError):
+    """A training setting or corpus cannot be used (the message says which and how to fix it)."""
+
+
 class CheckpointWarning(UserWarning):
     """A checkpoint could not be used (missing, checksum mismatch, unreadable); training resumes from the one
     before. The command line prints it as one line."""

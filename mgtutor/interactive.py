@@ -158,19 +158,20 @@ def melody_sketch(stepper, vocab, temperature: float = 1.0, primer_text: str = "
     """Notes of the primer followed by ``steps`` sixteenths generated statefully (4 bars by default).
 
     Args:
-        stepper: a :class:`mgtutor.generate.StatefulLSTM`.
+        stepper: a :class:`mgtutor.models.StatefulLSTM`.
         vocab: the run's melody vocabulary. primer_text: tokens separated by spaces (e.g. ``"60 _ 62 _"``).
-        temperature, seed: as in :func:`mgtutor.generate.generate_stateful`.
+        temperature, seed: as in :func:`mgtutor.sampling.generate_stateful`.
     Returns:
         The decoded notes (:class:`mgtutor.symbolic.Note`, times in quarter notes).
     Raises:
         GenerationError: an unknown primer token or a bad temperature (the message says which).
     See: notebooks/06_melody_generation.ipynb §4.
     """
-    from mgtutor import generate, symbolic
+    from mgtutor import sampling, symbolic
+    from mgtutor.tasks.melody import parse_primer
 
-    ids = generate.parse_primer(primer_text, vocab)
-    new = generate.generate_stateful(stepper, ids, steps, seed=seed, temperature=temperature)[0]
+    ids = parse_primer(primer_text, vocab)
+    new = sampling.generate_stateful(stepper, ids, steps, seed=seed, temperature=temperature)[0]
     return symbolic.grid_to_melody(vocab.decode([*ids.tolist(), *new.tolist()]), strict=False)
 
 

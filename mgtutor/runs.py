@@ -44,7 +44,7 @@ from mgtutor.files import FileLock, atomic_path, atomic_write_text
 
 __all__ = ["RunDirError", "RunDir", "run_name", "check_run_target", "check_out_folder", "free_bytes", "MIN_FREE_BYTES",
            "write_manifest", "read_manifest", "read_json_object", "write_json", "is_run_config", "run_config",
-           "CONFIG_FILE", "LOG_FILE", "RESULTS_FILE", "DONE_FILE", "LOCK_FILE", "RUN_ENTRIES",
+           "RUN_TASKS", "CONFIG_FILE", "LOG_FILE", "RESULTS_FILE", "DONE_FILE", "LOCK_FILE", "RUN_ENTRIES",
            "WEIGHTS_FILE", "PARAMS_FILE", "STATE_DIR", "environment_record"]
 
 CONFIG_FILE = "config.json"
@@ -61,6 +61,9 @@ RUN_ENTRIES = frozenset({CONFIG_FILE, LOG_FILE, RESULTS_FILE, DONE_FILE, WEIGHTS
 that ``--force`` ever deletes. A task that writes a new artifact adds its name here."""
 CONFIG_KEYS = ("task", "builder", "environment", "created")
 """The keys every config.json this package writes holds (:func:`is_run_config`)."""
+RUN_TASKS = frozenset({"melody", "pianoroll", "gan-pianoroll", "gan-toy", "gan-spec"})
+"""The tasks of the command line that write run directories (those with a ``train`` verb, :mod:`mgtutor.tasks`): a
+new training task adds its name here (``tests/test_user_files.py`` compares the two)."""
 MAX_LISTED = 8
 """How many of a folder's other files a refusal names."""
 RECORD_KEYS = ("environment", "created", "execution")
@@ -179,11 +182,9 @@ def read_json_object(path: str | os.PathLike, what: str = "train again") -> dict
 
 def is_run_config(value) -> bool:
     """Whether ``value`` (a parsed config.json) is one this package wrote: a dict with :data:`CONFIG_KEYS` whose
-    ``task`` is a task of the command line (:func:`mgtutor.tasks.tasks`)."""
-    from mgtutor.tasks import tasks
-
+    ``task`` is a training task of the command line (:data:`RUN_TASKS`)."""
     return (isinstance(value, dict) and all(key in value for key in CONFIG_KEYS)
-            and isinstance(value["task"], str) and value["task"] in tasks())
+            and isinstance(value["task"], str) and value["task"] in RUN_TASKS)
 
 
 def run_config(folder: str | os.PathLike) -> dict | None:

@@ -14,15 +14,13 @@ a :class:`~mgtutor.runs.RunDir`:
   survive a resume; :func:`warmup_cosine` is a schedule of the epoch alone; :class:`EventLog` writes
   TensorBoard event files; :class:`ProgressLine` prints one line per epoch with an ETA;
 * :class:`TimeBudget` stops training once the run's *total* training time, across resumes, passes
-  the budget;
+  the budget; :class:`CpuClock` adds up the CPU seconds spent in ``fit``;
 * ``log.csv`` is reconciled on resume: rows of epochs that will be trained again are dropped, so
   the log has no gap and no duplicate epoch;
 * epoch e's data is a function of (seed, e) only, so a resumed run sees the same batches as an
   uninterrupted one.
 
-The melody model of notebook 06 trains through :func:`mgtutor.tasks.melody.train`; this module keeps
-the names notebook 06 uses (:func:`train_melody`, :func:`melody_windows`, :func:`sequence_nll`,
-:func:`run_name`, :data:`RUN_FILES`).
+Each task trains through it (the melody model of notebook 06: :func:`mgtutor.tasks.melody.train`).
 """
 
 from __future__ import annotations
@@ -41,26 +39,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from mgtutor.data.windows import EpochData, next_step_windows
-from mgtutor.errors import CheckpointWarning, MgtutorError
+from mgtutor.data.windows import EpochData
+from mgtutor.errors import CheckpointWarning, TrainError
 from mgtutor.files import atomic_path, atomic_write_text
-from mgtutor.metrics import sequence_nll
-from mgtutor.runs import RunDir, RunDirError, run_name
+from mgtutor.runs import RunDir, RunDirError
 
-__all__ = ["TrainError", "TimeBudget", "ProgressLine", "format_seconds", "RunCheckpoint", "CheckpointWarning",
-           "BestCheckpoint", "sha256_file", "warmup_cosine", "EventLog", "read_events",
-           "FitResult", "fit_run", "read_log", "StopOnNonFinite",
-           "reconcile_log", "train_melody", "melody_windows", "sequence_nll", "run_name", "RUN_FILES"]
-
-RUN_FILES = ("COMPLETE", "config.json", "log.csv", "model.weights.h5", "results.json", "vocab.json")
-"""The files of a finished melody run directory (``COMPLETE`` is written last)."""
-
-melody_windows = next_step_windows
-"""The course's one window rule (:func:`mgtutor.data.next_step_windows`), under notebook 06's name."""
-
-
-class TrainError(MgtutorError, ValueError):
-    """A training setting or corpus cannot be used (the message says which and how to fix it)."""
+__all__ = ["TrainError", "TimeBudget", "CpuClock", "ProgressLine", "format_seconds", "RunCheckpoint",
+           "CheckpointWarning", "BestCheckpoint", "sha256_file", "warmup_cosine", "EventLog", "read_events",
+           "FitResult", "fit_run", "read_log", "StopOnNonFinite", "reconcile_log"]
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -95,6 +81,22 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.spent, self._start = self.total, None
+
+
+class CpuClock(keras.callbacks.Callback):
+    """Add up this process's CPU seconds (all threads) spent inside ``fit``: its ``seconds``.
+
+    On a shared machine the wall-clock time of a run depends on the other jobs; the CPU time much less.
+    See: notebooks/09_gans_music_audio.ipynb.
+    """
+
+    seconds = 0.0
+
+    def on_train_begin(self, logs=None):
+        self._start = time.process_time()
+
+    def on_train_end(self, logs=None):
+        self.seconds += time.process_time() - self._start
 
 
 def format_seconds(seconds: float) -> str:
@@ -550,17 +552,3 @@ def fit_run(run: RunDir, build: Callable[[], object], train: EpochData, valid: E
     return FitResult(model, history, len(history.get("epoch", [])), first, budget.stopped_early or budget.exhausted,
                      budget.total)
 
-
-def train_melody(melodies: Sequence[Sequence[str]], out, corpus: str = "custom", verbose: int = 0, **settings):
-    """Train the melody model of notebook 06 on token lists and write a run directory.
-
-    ``settings`` are the fields of :class:`mgtutor.tasks.melody.MelodySettings` (sizes, window, epochs,
-    time budget, seed, ...); what is not given takes its default (smaller in smoke mode). ``corpus``
-    labels the data in config.json; ``verbose`` is ``fit``'s verbosity (2 = a line per epoch).
-    Returns:
-        :class:`mgtutor.tasks.melody.MelodyRun`.
-    See: notebooks/06_melody_generation.ipynb §2.
-    """
-    from mgtutor.tasks import melody
-
-    return melody.train(melodies, out, melody.settings(**settings), corpus=corpus, verbose=verbose)

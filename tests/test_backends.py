@@ -24,6 +24,26 @@ def test_the_command_line_imports_neither_keras_nor_tensorflow():
     assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stderr
 
 
+def test_a_settings_error_imports_neither_keras_nor_tensorflow():
+    code = """
+import sys
+from mgtutor.errors import TrainError
+from mgtutor.tasks import gan_pianoroll, gan_spec, gan_toy, melody, pianoroll
+
+for task in (gan_pianoroll, gan_spec, gan_toy, melody, pianoroll):
+    try:
+        task.settings(learning_rate=-1.0)
+    except TrainError as error:
+        assert "learning" in str(error), error
+    else:
+        raise SystemExit(f"{task.__name__}: a learning rate of -1 was accepted")
+print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'music21') if m in sys.modules))
+"""
+    proc = _run("-c", code)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
 def test_melody_trains_saves_reloads_and_generates_under_jax(tmp_path):
     rng = np.random.default_rng(0)
     midi = tmp_path / "midi"

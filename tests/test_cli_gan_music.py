@@ -145,7 +145,7 @@ def test_bad_generate_input(bar_run, spec_run, tmp_path, capsys):
 
 
 def test_settings_refuse_bad_values():
-    from mgtutor.train import TrainError
+    from mgtutor.errors import TrainError
 
     with pytest.raises(TrainError, match="window must be 16"):
         gan_pianoroll.settings(window=12, stride=4)
@@ -155,6 +155,7 @@ def test_settings_refuse_bad_values():
         gan_spec.settings(units=3)
 
 
+@pytest.mark.slow
 def test_both_tasks_train_under_jax_and_reload_under_tensorflow(tmp_path):
     """`train --backend jax` in a subprocess (Keras' backend is fixed at its first import); the runs it writes load
     here, under TensorFlow, and sample."""

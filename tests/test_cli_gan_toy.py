@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from mgtutor import cli, data, metrics, train
+from mgtutor.errors import TrainError
 from mgtutor.tasks import gan_toy
-from mgtutor.train import TrainError
 
 keras = pytest.importorskip("keras")
 

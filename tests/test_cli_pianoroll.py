@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from fixtures_rolls import tcn_mat
 
-from mgtutor import cli, metrics
+from mgtutor import cli, data, metrics
 from mgtutor.tasks import pianoroll
 
 keras = pytest.importorskip("keras")
@@ -89,10 +89,9 @@ def test_the_cosine_schedule_ends_at_its_final_fraction_and_is_recorded(bench, t
 
 
 def test_chorales_are_split_by_tune():
-    from mgtutor import data
     from mgtutor.symbolic import sample_piano_roll
 
-    split, names = pianoroll.load_data("chorales"), pianoroll.chorale_split()
+    split, names = pianoroll.load_data("chorales"), data.chorale_split()
     tunes = data.chorale_tunes()
     assert all(names.values())  # even the smoke corpus has a tune in every split
     for part, side in names.items():
@@ -101,12 +100,12 @@ def test_chorales_are_split_by_tune():
             np.testing.assert_array_equal(roll, sample_piano_roll(data.chorale(name).notes, 1))
     seen = [{tunes[n] for n in side} for side in names.values()]
     assert not (seen[0] & seen[1]) and not (seen[0] & seen[2]) and not (seen[1] & seen[2])
-    full = pianoroll.chorale_split(0, limit=350)
+    full = data.chorale_split(0, limit=350)
     assert [len(v) for v in full.values()] == [284, 31, 35]
 
 
 def test_the_shipped_runs_were_trained_on_the_full_tune_split():
-    full = pianoroll.chorale_split(0, limit=350)
+    full = data.chorale_split(0, limit=350)
     for model in ("lstm", "nade"):
         run = pianoroll.load(pianoroll.shipped_run_dir(model))
         assert run.config["data"] == {"spec": "chorales", "pieces": {k: len(v) for k, v in full.items()}}

@@ -7,6 +7,7 @@ import pytest
 from mgtutor import copying, data
 from mgtutor.copying import CopyingError, CorpusIndex
 from mgtutor.symbolic import Note, melody_to_grid
+from mgtutor.tasks import copying as copying_task
 
 
 def melody_from_pitches(pitches, durations=None):
@@ -103,28 +104,28 @@ def test_tokens_and_polyphony_become_one_line():
 
 
 def test_line_similarity_and_tune_groups():
-    assert copying.line_similarity([1, 2, 3], [1, 2, 3]) == 1.0
-    assert copying.line_similarity([1, 2, 3], [1, 2, 4]) == pytest.approx(2 / 3)  # one substitution
-    assert copying.line_similarity([1, 2, 3, 4], [1, 3, 4]) == pytest.approx(3 / 4)  # one deletion
-    assert copying.line_similarity([], []) == 1.0 and copying.line_similarity([1], []) == 0.0
+    assert data.line_similarity([1, 2, 3], [1, 2, 3]) == 1.0
+    assert data.line_similarity([1, 2, 3], [1, 2, 4]) == pytest.approx(2 / 3)  # one substitution
+    assert data.line_similarity([1, 2, 3, 4], [1, 3, 4]) == pytest.approx(3 / 4)  # one deletion
+    assert data.line_similarity([], []) == 1.0 and data.line_similarity([1], []) == 0.0
     rng = np.random.default_rng(3)
     tune = random_pitches(rng, 40)
     variant = tune[:3] + [tune[3] + 1] + tune[4:]  # another note near the start: another tune key, same tune
     other = random_pitches(rng, 40)
     lines = [melody_to_grid(melody_from_pitches(p)) for p in (tune, variant, other, tune)]
     assert data.tune_key(lines[0]) != data.tune_key(lines[1])
-    groups = copying.tune_groups(lines)
+    groups = data.tune_groups(lines)
     assert groups[0] == groups[1] == groups[3] != groups[2]
 
 
 def test_choose_threshold():
-    assert copying.choose_threshold([5] * 99 + [20], rate=0.01) == 6  # 1 % may be flagged: the 20 is allowed
-    assert copying.choose_threshold([5] * 98 + [20, 21], rate=0.01) == 21  # 2 % at ≥ 20: flag only the 21
-    assert copying.choose_threshold([3, 3, 3], rate=0.0) == 4
+    assert copying_task.choose_threshold([5] * 99 + [20], rate=0.01) == 6  # 1 % may be flagged: the 20 is allowed
+    assert copying_task.choose_threshold([5] * 98 + [20, 21], rate=0.01) == 21  # 2 % at ≥ 20: flag only the 21
+    assert copying_task.choose_threshold([3, 3, 3], rate=0.0) == 4
     with pytest.raises(CopyingError, match="0 ≤ rate < 1"):
-        copying.choose_threshold([], 0.01)
+        copying_task.choose_threshold([], 0.01)
     with pytest.raises(CopyingError, match="0 ≤ rate < 1"):
-        copying.choose_threshold([1, 2], 1.5)
+        copying_task.choose_threshold([1, 2], 1.5)
 
 
 def test_held_out_matches_never_meet_their_own_tune():
@@ -132,12 +133,12 @@ def test_held_out_matches_never_meet_their_own_tune():
     tunes = [random_pitches(rng, 30) for _ in range(6)]
     lines = [melody_to_grid(melody_from_pitches(t)) for t in tunes for _ in range(2)]  # each tune twice
     groups = [i // 2 for i in range(len(lines))]
-    longest = copying.held_out_longest_matches(lines, groups, folds=3)
+    longest = copying_task.held_out_longest_matches(lines, groups, folds=3)
     assert (longest < 10).all()  # a copy of the same tune (29 intervals) is never in the other folds
-    leaky = copying.held_out_longest_matches(lines, list(range(len(lines))), folds=3)
+    leaky = copying_task.held_out_longest_matches(lines, list(range(len(lines))), folds=3)
     assert (leaky == 29).sum() >= 4  # split by piece: some pieces meet their twin
     with pytest.raises(CopyingError, match="as many tunes as folds"):
-        copying.held_out_longest_matches(lines, groups, folds=10)
+        copying_task.held_out_longest_matches(lines, groups, folds=10)
 
 
 def test_shipped_calibration_follows_its_rule():
@@ -147,7 +148,7 @@ def test_shipped_calibration_follows_its_rule():
         c = shipped[mode]
         longest = np.repeat([int(k) for k in c["histogram"]], list(c["histogram"].values()))
         assert len(longest) == c["pieces"] == 350
-        assert copying.choose_threshold(longest, c["rate"]) == c["threshold"] == copying.calibrated_threshold(mode)
+        assert copying_task.choose_threshold(longest, c["rate"]) == c["threshold"] == copying.calibrated_threshold(mode)
         assert c["false_positive_rate"] == pytest.approx((longest >= c["threshold"]).mean())
         assert c["false_positive_rate"] <= c["rate"]
         assert c["tune_key_only"]["threshold"] > c["threshold"]  # the tune key alone misses variants of a tune
@@ -158,7 +159,7 @@ def test_shipped_calibration_follows_its_rule():
 
 
 def test_calibration_recomputed_on_a_small_corpus():
-    c = copying.calibrate("pitch", limit=60, folds=5)
+    c = copying_task.calibrate("pitch", limit=60, folds=5)
     assert c["pieces"] == 60 and sum(c["histogram"].values()) == 60
     assert c["false_positive_rate"] <= 0.01 and 1 <= c["threshold"] <= c["max"] + 1
 

@@ -229,6 +229,7 @@ JAX_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_the_gan_trains_resumes_saves_and_reloads_under_jax(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "KERAS_BACKEND")}
     env["KERAS_BACKEND"] = "jax"

@@ -297,3 +297,55 @@ def test_gru_checker_names_the_paper_form():
 
     verdict = checks.gru_step_exercise(paper_form)
     assert not verdict and "paper's form" in verdict.message
+
+
+def test_importing_mgtutor_models_registers_every_builder_without_keras():
+    """The registry never imports the builder modules: importing the package does (models/__init__.py); the module
+    of Keras classes is loaded on first use (PEP 562), and registers nothing."""
+    import json
+    import subprocess
+    import sys
+
+    code = """
+import importlib, json, pkgutil, sys
+import mgtutor.metrics, mgtutor.models as m
+before = sorted(m.BUILDERS)
+state = {"keras": "keras" in sys.modules,
+         "not loaded": sorted(i.name for i in pkgutil.iter_modules(m.__path__) if f"mgtutor.models.{i.name}" not in
+                              sys.modules)}
+for i in pkgutil.iter_modules(m.__path__):
+    importlib.import_module(f"mgtutor.models.{i.name}")
+state.update(added=sorted(set(m.BUILDERS) - set(before)), builders=before, nade=m.NADEFrames.__module__,
+             token=mgtutor.metrics.TokenNLL.__module__)
+print(json.dumps(state))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    state = json.loads(proc.stdout)
+    assert state["keras"] is False and state["not loaded"] == ["pianoroll_layers"] and state["added"] == []
+    assert {"bar_gan", "melody_lstm", "rnn_nade", "toy_gan"} <= set(state["builders"])
+    assert state["nade"] == "mgtutor.models.pianoroll_layers" and state["token"] == "mgtutor.metrics.keras_metrics"
+
+
+def test_an_lstm_stack_steps_like_keras_and_checks_its_layers():
+    from mgtutor.errors import GenerationError
+
+    lstm = [keras.layers.LSTM(6, return_sequences=True), keras.layers.LSTM(4, return_sequences=True)]
+    x = _x(d=5)
+    lstm[1](lstm[0](x))
+    for seed, layer in enumerate(lstm):
+        _randomise(layer, seed)
+    ref = np.asarray(lstm[1](lstm[0](x)))
+    stack = models.LSTMStack.from_keras_layers(lstm)
+    assert stack.inputs == 5 and stack.units == [6, 4]
+    state, tops = stack.initial_state(3), []
+    for t in range(x.shape[1]):
+        top, state = stack.step(x[:, t], state)
+        tops.append(top)
+    np.testing.assert_allclose(np.stack(tops, axis=1), ref, atol=1e-5)
+    with pytest.raises(GenerationError, match="no LSTM layer"):
+        models.LSTMStack([])
+    with pytest.raises(GenerationError, match="LSTM 1 expects 4 inputs, the layer below gives 6"):
+        models.LSTMStack([lstm[0].get_weights(), [np.zeros((4, 16)), np.zeros((4, 16)), np.zeros(16)]])
+    with pytest.raises(GenerationError, match="only the default LSTM"):
+        models.LSTMStack.from_keras_layers([keras.layers.LSTM(3, activation="relu")])

@@ -48,7 +48,13 @@ def test_python_range_and_extras():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["requires-python"] == ">=3.10"
     names = {Requirement(r).name for r in project["optional-dependencies"]["test"]}
-    assert {"pytest", "nbval", "hypothesis", "ruff", "playwright"} <= names
+    assert {"pytest", "nbval", "hypothesis", "ruff", "playwright", "import-linter"} <= names
+
+
+def test_the_test_extra_holds_the_build_tools_so_the_wheel_builds_offline():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    build = normalised(pyproject["build-system"]["requires"])
+    assert build <= normalised(pyproject["project"]["optional-dependencies"]["test"]), build
 
 
 # --- Colab: every runtime requirement is met by Colab's published versions or installed by colab.setup()

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from mgtutor import models
-from mgtutor.generate import GenerationError
+from mgtutor.errors import GenerationError
 from mgtutor.metrics import frame_nll, keras_metric
 from mgtutor.models import ModelConfigError, PianoRollSampler, frame_loss, frame_lstm, rnn_nade, sigmoid
 
@@ -263,6 +263,7 @@ def test_nade_samples_match_the_exact_table():
 # --------------------------------------------------------------------------- JAX
 
 
+@pytest.mark.slow
 def test_both_models_train_save_and_reload_on_jax(tmp_path):
     script = textwrap.dedent(f"""
         import numpy as np, keras

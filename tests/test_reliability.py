@@ -100,6 +100,7 @@ def _weights(path):
     return out
 
 
+@pytest.mark.slow
 def test_sigkill_mid_epoch_then_the_same_command_resumes_with_its_log_continuing(tmp_path, capsys):
     """Three model kinds through the command line — a melody LSTM, a piano-roll LSTM, a GAN with two optimizers —
     killed at the same time; the melody run also finds its latest checkpoint corrupted (one flipped byte that
@@ -288,6 +289,7 @@ def jobs(tmp_path_factory):
             proc.communicate()
 
 
+@pytest.mark.slow
 def test_two_workers_on_localhost_train_to_identical_weights(jobs):
     """The engine the probe chose (a strategy.run loop under MultiWorkerMirroredStrategy), through the command
     line: each worker writes its own run directory; both end with the same weights and the same log."""
@@ -326,6 +328,7 @@ TWO_DEVICES = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_one_host_two_devices_match_one_device_with_the_same_global_batch(jobs):
     """MirroredStrategy on two logical CPU devices vs one device, same global batch of 8, no dropout (each replica
     would draw its own masks). Each replica averages the loss over its half, weighted by its own real tokens, so
@@ -343,6 +346,7 @@ def test_one_host_two_devices_match_one_device_with_the_same_global_batch(jobs):
     assert json.loads((jobs.root / "devices" / "cli" / "config.json").read_text())["execution"]["replicas"] == 2
 
 
+@pytest.mark.slow
 def test_one_host_two_devices_under_jax_through_the_command_line(jobs):
     """``--backend jax --distribute mirrored --cpu-devices 2``: keras.distribution.DataParallel over two host
     devices, the CPU split before JAX starts."""
@@ -434,13 +438,13 @@ UNDER_JAX = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_every_keras_builder_and_trainer_trains_saves_and_reloads_under_jax(jobs):
     """Notebooks 06–09's builders (melody_lstm, frame_lstm, rnn_nade, toy_gan, dilated_causal_stack) and trainers,
     in a fresh JAX process. (The melody trainer's JAX run, through the command line, is tests/test_backends.py's;
     notebook 09's bar and spectrogram GANs train under JAX in tests/test_cli_gan_music.py.)"""
     code, out, err = jobs.wait("jax")
     assert code == 0, err[-3000:]
-    import mgtutor.models.gan_music  # noqa: F401  (registers notebook 09's builders)
     from mgtutor.models import BUILDERS
 
     keras_builders = sorted(n for n in BUILDERS if n not in ("bernoulli_frames", "markov_frames"))  # NumPy ones

@@ -13,10 +13,9 @@ import numpy as np
 import pytest
 
 from mgtutor import data, metrics, train
-from mgtutor.errors import DatasetError
+from mgtutor.errors import DatasetError, TrainError
 from mgtutor.runs import RunDir, RunDirError
 from mgtutor.tasks import melody
-from mgtutor.train import TrainError
 
 keras = pytest.importorskip("keras")
 
@@ -36,19 +35,24 @@ def _melodies(n=6, seed=0):
     return out
 
 
+def _train(melodies, out, **settings):
+    """A melody run of ``melodies`` in ``out`` with the given :class:`mgtutor.tasks.melody.MelodySettings`."""
+    return melody.train(melodies, out, melody.settings(**settings))
+
+
 def _weights(model):
     return [np.asarray(w) for w in model.get_weights()]
 
 
-def test_melody_windows_hand_example():
-    x, y, w = train.melody_windows([np.array([1, 5, 6, 7, 2]), np.array([1, 9, 2])], 3, 2)
+def test_next_step_windows_hand_example():
+    x, y, w = data.next_step_windows([np.array([1, 5, 6, 7, 2]), np.array([1, 9, 2])], 3, 2)
     np.testing.assert_array_equal(x, [[1, 5, 6], [6, 7, 2], [1, 9, 2]])  # an input whose target is padding: weight 0
     np.testing.assert_array_equal(y, [[5, 6, 7], [7, 2, 0], [9, 2, 0]])
     np.testing.assert_array_equal(w, [[1, 1, 1], [1, 1, 0], [1, 1, 0]])
-    x, y, w = train.melody_windows([np.arange(1, 11)], 3, 3)
+    x, y, w = data.next_step_windows([np.arange(1, 11)], 3, 3)
     assert w.sum() == 9  # every target counted once with stride = window
     with pytest.raises(DatasetError, match="stride"):
-        train.melody_windows([np.arange(5)], 3, 0)
+        data.next_step_windows([np.arange(5)], 3, 0)
 
 
 def test_sequence_nll_equals_keras_cross_entropy_and_uniform_is_log_v():
@@ -58,14 +62,15 @@ def test_sequence_nll_equals_keras_cross_entropy_and_uniform_is_log_v():
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 7, (5, 6)).astype("int32"), rng.integers(0, 7, (5, 6)).astype("int32")
     ref = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, model(x))
-    assert train.sequence_nll(model, x, y, np.ones((5, 6), "float32"), batch_size=2) == pytest.approx(float(ref), 1e-5)
+    ones = np.ones((5, 6), "float32")
+    assert metrics.sequence_nll(model, x, y, ones, batch_size=2) == pytest.approx(float(ref), 1e-5)
     w = np.zeros((5, 6), "float32")
     w[:, :2] = 1
     ref2 = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y[:, :2], model(x)[:, :2])
-    assert train.sequence_nll(model, x, y, w) == pytest.approx(float(ref2), 1e-5)
+    assert metrics.sequence_nll(model, x, y, w) == pytest.approx(float(ref2), 1e-5)
     uniform = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(7, 2),
                                 keras.layers.Dense(7, kernel_initializer="zeros")])
-    assert train.sequence_nll(uniform, x, y, np.ones((5, 6))) == pytest.approx(math.log(7), 1e-6)
+    assert metrics.sequence_nll(uniform, x, y, np.ones((5, 6))) == pytest.approx(math.log(7), 1e-6)
 
 
 def test_frame_nll_hand_computed_and_keras_metrics_agree():
@@ -93,12 +98,12 @@ def test_frame_nll_hand_computed_and_keras_metrics_agree():
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "melody-lstm-0"
-    return train.train_melody(_melodies(), out, **{**TINY, "epochs": 2, "transpose": 2})
+    return _train(_melodies(), out, **{**TINY, "epochs": 2, "transpose": 2})
 
 
 def test_a_finished_run_directory(tiny_run):
     run_dir = tiny_run.run_dir
-    assert sorted(p.name for p in run_dir.iterdir()) == sorted(train.RUN_FILES)
+    assert sorted(p.name for p in run_dir.iterdir()) == sorted(melody.RUN_FILES)
     assert "dropout_0" in [layer.name for layer in tiny_run.model.layers]  # resume must restore dropout's seeds
     cfg = json.loads((run_dir / "config.json").read_text())
     assert cfg["task"] == "melody" and cfg["builder"] == "melody_lstm" and cfg["builder_kwargs"]["units"] == 8
@@ -121,13 +126,13 @@ def test_a_finished_run_directory(tiny_run):
 
 def test_same_command_refuses_a_finished_run_and_force_starts_over(tiny_run):
     with pytest.raises(RunDirError, match="already complete; use --force"):
-        train.train_melody(_melodies(), tiny_run.run_dir, **{**TINY, "epochs": 2, "transpose": 2})
+        _train(_melodies(), tiny_run.run_dir, **{**TINY, "epochs": 2, "transpose": 2})
     again = melody.train(_melodies(), tiny_run.run_dir, melody.settings(**{**TINY, "epochs": 1}), force=True)
     assert again.epochs_run == 1 and train.read_log(again.run_dir / "log.csv")["epoch"] == [0]
 
 
 def test_time_budget_stops_training_and_counts_across_resumes(tmp_path):
-    result = train.train_melody(_melodies(), tmp_path / "r", **{**TINY, "epochs": 50, "time_budget_min": 1e-6})
+    result = _train(_melodies(), tmp_path / "r", **{**TINY, "epochs": 50, "time_budget_min": 1e-6})
     assert result.stopped_by_budget and result.epochs_run == 1
     assert json.loads((tmp_path / "r" / "results.json").read_text())["stopped_by_budget"] is True
 
@@ -138,9 +143,9 @@ def test_time_budget_stops_training_and_counts_across_resumes(tmp_path):
                                                 ({"transpositions": (0,)}, "unknown melody setting")])
 def test_bad_training_settings(tmp_path, kwargs, phrase):
     with pytest.raises(TrainError, match=phrase):
-        train.train_melody(_melodies(), tmp_path / "r", **kwargs)
+        _train(_melodies(), tmp_path / "r", **kwargs)
     with pytest.raises(TrainError, match="at least 2 melodies"):
-        train.train_melody(_melodies(1), tmp_path / "r")
+        _train(_melodies(1), tmp_path / "r")
 
 
 def test_unknown_corpus_and_run_directories_that_cannot_load(tiny_run, tmp_path):
@@ -203,6 +208,7 @@ def straight_run(tmp_path_factory):
     return melody.train(_melodies(), tmp_path_factory.mktemp("straight") / "r", melody.settings(**TINY))
 
 
+@pytest.mark.slow
 def test_sigkill_mid_epoch_then_the_same_command_resumes_to_the_same_weights(straight_run, tmp_path):
     out = tmp_path / "r"
     _train_then_kill(out, TINY, epoch=1, batch=1)
@@ -221,6 +227,7 @@ def test_sigkill_mid_epoch_then_the_same_command_resumes_to_the_same_weights(str
     assert not (out / "state").exists() and (out / "COMPLETE").is_file()
 
 
+@pytest.mark.slow
 def test_a_damaged_latest_checkpoint_falls_back_to_the_previous_one(straight_run, tmp_path):
     out = tmp_path / "r"
     _train_then_kill(out, TINY, epoch=2, batch=0)
@@ -331,7 +338,7 @@ def test_the_tune_split_keeps_every_tune_on_one_side():
     train_idx, valid_idx = melody.split_indices(melodies, s)
     keys = [data.tune_key(m) for m in melodies]
     assert valid_idx and not {keys[i] for i in train_idx} & {keys[i] for i in valid_idx}
-    tunes = data.group_tunes(melodies)
+    tunes = data.tune_groups(melodies)
     assert not {tunes[i] for i in train_idx} & {tunes[i] for i in valid_idx}
     by_piece = melody.split_indices(melodies, melody.settings(valid_fraction=0.3, seed=1, split="piece"))
     assert sorted(by_piece[0] + by_piece[1]) == list(range(12))

@@ -59,7 +59,7 @@ def test_a_variant_with_a_changed_opening_joins_its_tune():
     variant = line[:3] + [str(int(line[2]) + 1)] + line[3:]  # a passing note added in the first bar
     other = [str(p) for p in rng.integers(55, 75, 41)]
     assert data.tune_key(line) != data.tune_key(variant)
-    labels = data.group_tunes([line, variant, other])
+    labels = data.tune_groups([line, variant, other])
     assert labels[0] == labels[1] != labels[2]
 
 

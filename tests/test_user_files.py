@@ -142,6 +142,12 @@ def _strict_json(text: str):
 PROJECT = {"config.json": '{"name": "my web app"}\n', "src/main.py": "print('hello')\n", "notes.md": "# notes\n"}
 
 
+def test_the_run_tasks_are_the_training_tasks_of_the_command_line():
+    from mgtutor.tasks import tasks
+
+    assert runs.RUN_TASKS == {name for name, task in tasks().items() if "train" in task.verbs}
+
+
 def test_2_5_a_projects_own_config_json_is_not_called_a_run(bench, tmp_path, capsys):
     project = _write_tree(tmp_path / "project", PROJECT)
     err = refused(capsys, ["train", "pianoroll", "--data", bench, *BERNOULLI, "--out", project],
@@ -267,6 +273,7 @@ def _env():
     return env
 
 
+@pytest.mark.slow
 def test_6_1_to_6_3_a_second_process_is_refused_while_a_run_trains(tmp_path, capsys):
     out = tmp_path / "conc"
     train = ["train", "gan-toy", "--epochs", "1", "--out", str(out)]

@@ -20,7 +20,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from mgtutor import interactive, listening, render, symbolic  # noqa: E402
-from mgtutor.generate import GenerationError, StatefulLSTM  # noqa: E402
+from mgtutor.errors import GenerationError  # noqa: E402
+from mgtutor.models import StatefulLSTM  # noqa: E402
 from mgtutor.symbolic import Note, Piece  # noqa: E402
 
 SR = 8000

@@ -5,7 +5,7 @@ and §6 (splits, pipelines). Modules:
 
 * :mod:`~mgtutor.data.corpora` — music21's bundled Bach chorales and folk songs (cached as JSON);
 * :mod:`~mgtutor.data.midi_melodies` — one melody per real-world MIDI file (voice choice, octave folding);
-* :mod:`~mgtutor.data.splits` — whole pieces to train/valid/test;
+* :mod:`~mgtutor.data.splits` — whole pieces to train/valid/test, and the chorales split by tune;
 * :mod:`~mgtutor.data.boulanger` — the benchmark pickles, read by a restricted unpickler, the TCN ``.mat``
   copies, and :func:`load_benchmark` (by registry name or path, notebook 07);
 * :mod:`~mgtutor.data.windows` — one window rule for tokens and piano rolls, and its tf.data adapter;
@@ -73,15 +73,18 @@ from mgtutor.data.midi_melodies import (
     voice_info,
 )
 from mgtutor.data.note_spectrograms import SpecConfig, note_spectrograms, one_shot_notes, spectrograms_to_audio
-from mgtutor.data.splits import split_by_piece
+from mgtutor.data.splits import chorale_split, split_by_piece
 from mgtutor.data.toy2d import TOY_SETS, ToyData, ToySet, toy_sample, toy_set
 from mgtutor.data.tunes import (
+    CANDIDATE_NGRAM,
     KEY_INTERVALS,
+    SAME_TUNE_SIMILARITY,
     chorale_soprano_lines,
     chorale_tunes,
-    group_tunes,
+    line_similarity,
     roll_tune_key,
     split_by_group,
+    tune_groups,
     tune_key,
 )
 from mgtutor.data.windows import (
@@ -108,7 +111,8 @@ __all__ = [
     "INEXACT_POLICIES", "BL_SPLITS", "DEFAULT_MAX_PICKLE_BYTES", "corpus_cache_dir", "chorale_names", "chorale_file",
     "chorale", "chorale_excerpt",
     "chorales", "melody_tokens", "chorale_melodies", "chorale_piano_rolls", "folk_files", "folk_songs",
-    "folk_melodies", "split_by_piece", "safe_load_plain_pickle", "validate_boulanger", "steps_to_piano_roll",
+    "folk_melodies", "split_by_piece", "chorale_split", "safe_load_plain_pickle", "validate_boulanger",
+    "steps_to_piano_roll",
     "piano_roll_to_steps", "load_boulanger", "save_boulanger", "load_tcn_mat", "load_benchmark", "benchmark_file",
     "BENCHMARKS",
     "TCN_MAT_KEYS", "shift_token", "transposition_table", "token_windows",
@@ -117,8 +121,8 @@ __all__ = [
     "MAX_POLYPHONY", "MELODY_NAME_WORDS", "MelodyChoice", "MelodyCorpusReport", "MelodyCorpusWarning",
     "choose_melody_voice", "describe_voice", "fold_notes", "fold_pitch", "folder_melodies", "is_mostly_monophonic",
     "melody_name_word", "name_words", "polyphonic_fraction", "voice_info",
-    "KEY_INTERVALS", "chorale_tunes", "chorale_soprano_lines", "split_by_group", "tune_key", "group_tunes",
-    "roll_tune_key",
+    "KEY_INTERVALS", "SAME_TUNE_SIMILARITY", "CANDIDATE_NGRAM", "chorale_tunes", "chorale_soprano_lines",
+    "split_by_group", "tune_key", "tune_groups", "line_similarity", "roll_tune_key",
     "BAR_STEPS", "BAR_LOWEST", "BAR_KEYS", "roll_bars", "chorale_bars", "bars_to_roll",
     "SpecConfig", "note_spectrograms", "spectrograms_to_audio", "one_shot_notes",
     "TOY_SETS", "ToySet", "ToyData", "toy_set", "toy_sample",

@@ -11,13 +11,14 @@ the unit that can repeat — a tune, a composer, a recording — not by file.
 The course's tune key is transposition-invariant: the first :data:`KEY_INTERVALS` intervals
 (semitones between consecutive note onsets) of the melody. Alone it finds 258 tunes among music21's
 350 distinct chorales, and misses variants whose openings differ (an added passing note, another
-pick-up). :func:`group_tunes` therefore also joins melodies whose whole interval strings are at least
-55 % alike (edit distance), transitively: 218 tunes, and 194 chorales share their tune with at least
-one other (e.g. bwv13.6, 244.10, 244.37, 245.11, 392, 393, 395 and 44.7 are all the *Innsbruck*
+pick-up). :func:`tune_groups` therefore also joins melodies whose whole interval strings are at least
+55 % alike (:func:`line_similarity`, an edit distance), transitively: 218 tunes, and 194 chorales share their
+tune with at least one other (e.g. bwv13.6, 244.10, 244.37, 245.11, 392, 393, 395 and 44.7 are all the *Innsbruck*
 tune; nine chorales carry the Passion chorale). The grouping of the whole
 chorale corpus is shipped as package data (``chorale_tunes.json``, made by
 :func:`write_chorale_tunes`), with the soprano line of every chorale as melody-grid tokens, so smoke
-mode, which parses only a few chorales, knows the whole corpus too (:func:`chorale_soprano_lines`).
+mode, which parses only a few chorales, knows the whole corpus too (:func:`chorale_soprano_lines`). The copying
+check (:mod:`mgtutor.copying`) is calibrated on the same tunes (notebook 11 §5).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from mgtutor.copying import line_of, line_symbols
 from mgtutor.errors import DatasetError
 
 T = TypeVar("T")
@@ -37,6 +39,10 @@ T = TypeVar("T")
 KEY_INTERVALS = 12
 """Intervals in a tune key: enough to tell hymn tunes apart, few enough to survive a changed ending."""
 TUNES_FILE = "chorale_tunes.json"
+SAME_TUNE_SIMILARITY = 0.55
+"""Two chorale lines at least this similar (:func:`line_similarity`) are variants of one tune."""
+CANDIDATE_NGRAM = 12
+"""Only pairs sharing a stretch of this many intervals are compared whole (the others cannot reach a threshold)."""
 
 
 def tune_key(tokens: Sequence[str], intervals: int = KEY_INTERVALS) -> tuple[int, ...]:
@@ -124,24 +130,62 @@ def chorale_soprano_lines() -> dict[str, list[str]]:
     return {name: line.split() for name, line in _shipped()["melodies"].items()}
 
 
-def group_tunes(melodies: Sequence[Sequence[str]]) -> list[int]:
-    """A tune label for every melody-grid line: the same :func:`tune_key`, or interval strings at least
-    :data:`mgtutor.copying.SAME_TUNE_SIMILARITY` alike (one edit-distance rule,
-    :func:`mgtutor.copying.tune_groups`), joined transitively. The label is the index of one line of the tune.
+def line_similarity(a: Sequence, b: Sequence) -> float:
+    """1 − (edit distance between two symbol strings) / (length of the longer): 1 for equal strings.
 
-    The tune key alone misses a tune harmonised twice with a changed opening (an added passing note, a different
-    pick-up): such variants would land on both sides of a split.
-    See: notebooks/04_symbolic_music.ipynb §6.
+    The edit distance (Levenshtein) counts the insertions, deletions and substitutions that turn one into the other,
+    so an added passing note costs one or two symbols however long the shared stretches around it are.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
-    from mgtutor.copying import tune_groups
+    a, b = list(a), list(b)
+    if not a and not b:
+        return 1.0
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, y in enumerate(b, start=1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y))
+        previous = current
+    return 1 - previous[-1] / max(len(a), len(b))
 
-    return tune_groups(melodies)
+
+def tune_groups(lines: Sequence[Sequence[str]], similarity: float = SAME_TUNE_SIMILARITY,
+                ngram: int = CANDIDATE_NGRAM) -> list[int]:
+    """A tune label for every melody-grid line: lines with the same :func:`tune_key`, or whose interval strings are
+    at least ``similarity`` alike (:func:`line_similarity`), are one tune (joined transitively).
+
+    Only pairs that share a stretch of ``ngram`` intervals are compared whole; the label of a tune is the index of
+    one of its lines. The tune key alone misses a tune harmonised twice with a changed opening (an added passing
+    note, a different pick-up): such variants would land on both sides of a split.
+    See: notebooks/04_symbolic_music.ipynb §6; notebooks/11_evaluating_generated_music.ipynb §5.
+    """
+    parent = list(range(len(lines)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first: dict[tuple, int] = {}
+    for i, line in enumerate(lines):
+        parent[find(i)] = find(first.setdefault(tune_key(line), i))
+    symbols = [line_symbols(line_of(line)) for line in lines]
+    sharing: dict[tuple, set[int]] = {}
+    for i, s in enumerate(symbols):
+        for k in range(len(s) - ngram + 1):
+            sharing.setdefault(tuple(s[k:k + ngram]), set()).add(i)
+    pairs = {(i, j) for members in sharing.values() for i in members for j in members if i < j}
+    for i, j in sorted(pairs):
+        if find(i) != find(j) and line_similarity(symbols[i], symbols[j]) >= similarity:
+            parent[find(i)] = find(j)
+    return [find(i) for i in range(len(lines))]
 
 
 def group_chorale_tunes(names: Sequence[str], melodies: Sequence[Sequence[str]]) -> dict[str, str]:
-    """``{name: tune}`` for chorales given by name and soprano tokens (:func:`group_tunes`), each tune named by
+    """``{name: tune}`` for chorales given by name and soprano tokens (:func:`tune_groups`), each tune named by
     its first chorale in the given order."""
-    labels = group_tunes(melodies)
+    labels = tune_groups(melodies)
     first: dict[int, str] = {}
     return {name: first.setdefault(label, name) for name, label in zip(names, labels, strict=True)}
 
@@ -160,11 +204,9 @@ def write_chorale_tunes(path: str | Path | None = None) -> Path:
     melodies = [corpora.melody_tokens(p) for p in pieces]
     tunes = group_chorale_tunes([p.name for p in pieces], melodies)
     path = Path(path) if path else Path(__file__).with_name(TUNES_FILE)
-    from mgtutor.copying import SAME_TUNE_SIMILARITY
-
     payload = {"rule": f"the same first {KEY_INTERVALS} melodic intervals of the soprano (mgtutor.data.tunes."
-                       f"tune_key), or soprano interval strings at least {SAME_TUNE_SIMILARITY} alike (mgtutor.copying."
-                       "line_similarity), joined transitively (mgtutor.data.tunes.group_tunes)",
+                       f"tune_key), or soprano interval strings at least {SAME_TUNE_SIMILARITY} alike (mgtutor.data."
+                       "tunes.line_similarity), joined transitively (mgtutor.data.tunes.tune_groups)",
                "chorales": len(tunes), "tunes_found": len(set(tunes.values())), "tunes": tunes,
                "melodies": {p.name: " ".join(m) for p, m in zip(pieces, melodies, strict=True)}}
     return atomic_write_text(path, json.dumps(payload, indent=0, ensure_ascii=False) + "\n")

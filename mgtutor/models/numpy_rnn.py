@@ -2,8 +2,9 @@
 
 Part of mgtutor. A vanilla RNN with backpropagation through time, and LSTM and GRU steps that
 reproduce ``keras.layers.LSTM`` / ``keras.layers.GRU`` exactly when given the Keras layer's
-weights. The same :func:`lstm_step` is the fast stateful generator of notebook 06
-(:class:`mgtutor.generate.StatefulLSTM`).
+weights. The same :func:`lstm_step`, stacked in :class:`LSTMStack`, is the fast stateful generator of
+notebook 06 (:class:`mgtutor.models.StatefulLSTM`) and the piano-roll sampler of notebook 07
+(:class:`mgtutor.models.PianoRollSampler`).
 
 Keras weight layout (Keras 3, the shapes ``layer.get_weights()`` returns):
 
@@ -21,11 +22,12 @@ Importing this module does not import TensorFlow or Keras.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from mgtutor.errors import MgtutorError
+from mgtutor.errors import GenerationError, MgtutorError
 
 __all__ = [
     "ModelConfigError",
@@ -35,6 +37,8 @@ __all__ = [
     "rnn_backward",
     "lstm_step",
     "lstm_forward",
+    "default_lstm_weights",
+    "LSTMStack",
     "gru_step",
     "gru_forward",
 ]
@@ -206,6 +210,77 @@ def lstm_forward(x: np.ndarray, weights, h0: np.ndarray | None = None,
         h, c = lstm_step(x[:, t], h, c, kernel, rec, bias)
         hs.append(h)
     return np.stack(hs, axis=1), h, c
+
+
+def default_lstm_weights(layer) -> list:
+    """The weights of a Keras LSTM layer that :func:`lstm_step` reproduces: tanh/sigmoid, with bias, forwards.
+
+    Raises:
+        GenerationError: any other LSTM (the message names the layer).
+    """
+    cfg = layer.get_config()
+    if (cfg.get("activation") != "tanh" or cfg.get("recurrent_activation") != "sigmoid"
+            or cfg.get("go_backwards") or not cfg.get("use_bias", True)):
+        raise GenerationError(f"layer {layer.name!r}: only the default LSTM (tanh/sigmoid, with bias, forwards) "
+                              "can be stepped in NumPy")
+    return layer.get_weights()
+
+
+class LSTMStack:
+    """Stacked LSTM layers in NumPy that advance one input at a time, carrying each layer's (h, c).
+
+    Layer ℓ reads the layer below's new h (the first reads the input x): (h^ℓ, c^ℓ) = lstm_step(x, h^ℓ, c^ℓ,
+    W^ℓ, U^ℓ, b^ℓ), x = h^ℓ. Dropout between layers is the identity, as in Keras at inference. What the melody
+    generator (:class:`mgtutor.models.StatefulLSTM`) and the piano-roll sampler
+    (:class:`mgtutor.models.PianoRollSampler`) share; build it from a model's layers with
+    :meth:`from_keras_layers`.
+
+    Args:
+        weights: ``[kernel, recurrent_kernel, bias]`` of each layer, bottom first.
+        dtype: the dtype every array and state is kept in.
+    Raises:
+        GenerationError: no layer, or a layer whose input size is not the size of the layer below.
+        ModelConfigError: weights that are not an LSTM layer's.
+    See: notebooks/06_melody_generation.ipynb §4.
+    """
+
+    def __init__(self, weights: Sequence[Sequence[np.ndarray]], dtype: str = "float32") -> None:
+        if not weights:
+            raise GenerationError("the model has no LSTM layer")
+        self.dtype = np.dtype(dtype)
+        self.layers = [tuple(np.asarray(w, self.dtype) for w in _lstm_weights(ws)) for ws in weights]
+        self.inputs = self.layers[0][0].shape[0]
+        for index in range(1, len(self.layers)):
+            wanted, given = self.layers[index][0].shape[0], self.layers[index - 1][1].shape[0]
+            if wanted != given:
+                raise GenerationError(f"LSTM {index} expects {wanted} inputs, the layer below gives {given}")
+        self.units = [rec.shape[0] for _, rec, _ in self.layers]
+
+    @classmethod
+    def from_keras_layers(cls, layers, dtype: str = "float32") -> LSTMStack:
+        """The stack of these Keras LSTM layers, bottom first (:func:`default_lstm_weights` of each).
+
+        Raises:
+            GenerationError: no layer, or a layer that is not a default LSTM (the message names it).
+        """
+        return cls([default_lstm_weights(layer) for layer in layers], dtype)
+
+    def initial_state(self, batch: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Zero (h, c) for every layer, for ``batch`` sequences at once."""
+        return [(np.zeros((batch, u), self.dtype), np.zeros((batch, u), self.dtype)) for u in self.units]
+
+    def step(self, x: np.ndarray, state: list[tuple[np.ndarray, np.ndarray]]
+             ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """Feed one input per sequence (B, D); return the top layer's new h (B, U) and the new state.
+
+        For each layer: (h, c) = lstm_step(x, h, c, W, U, b) and x = h (gate order i, f, g, o).
+        """
+        new_state = []
+        for (kernel, rec, bias), (h, c) in zip(self.layers, state, strict=True):
+            h, c = lstm_step(x, h, c, kernel, rec, bias)
+            new_state.append((h, c))
+            x = h
+        return x, new_state
 
 
 # --------------------------------------------------------------------------- GRU

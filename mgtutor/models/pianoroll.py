@@ -16,7 +16,8 @@ Both output, for every frame and key, the probability p_tj that key j is down, s
 negative log-likelihood is Σ_j BCE(y_tj, p_tj) for both (:func:`mgtutor.metrics.frame_nll`) and
 the same loss (:func:`frame_loss`) and metric (``keras_metric("frame")``) train and score them.
 :class:`PianoRollSampler` is a NumPy copy of either model for sampling and for scoring whole
-pieces. Importing this module does not import TensorFlow or Keras; building a model does.
+pieces. Importing this module does not import TensorFlow or Keras; building a model does (its Keras layers and loss
+are :mod:`mgtutor.models.pianoroll_layers`).
 
 See: notebook 07 (piano rolls).
 """
@@ -24,18 +25,16 @@ See: notebook 07 (piano rolls).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import SimpleNamespace
 
 import numpy as np
 
-from mgtutor.generate import GenerationError, default_lstm_weights
-from mgtutor.models.numpy_rnn import ModelConfigError, _lstm_weights, lstm_step, sigmoid
+from mgtutor.errors import GenerationError
+from mgtutor.models.numpy_rnn import LSTMStack, ModelConfigError, sigmoid
 from mgtutor.models.registry import register
 
 __all__ = ["frame_lstm", "rnn_nade", "frame_loss", "PianoRollSampler"]
 
 PIANO_KEYS = 88
-_EPS = 1e-7  # the clipping of keras BCE and of mgtutor.metrics.frame_nll
 
 
 def _check_sizes(dropout: float, **sizes: int) -> None:
@@ -44,95 +43,6 @@ def _check_sizes(dropout: float, **sizes: int) -> None:
             raise ModelConfigError(f"{label} must be an integer ≥ 1, got {value!r}")
     if not 0.0 <= float(dropout) < 1.0:
         raise ModelConfigError(f"dropout must be in [0, 1), got {dropout!r}")
-
-
-# --------------------------------------------------------------------------- Keras parts (defined on first use)
-
-_KERAS: dict[str, object] = {}
-
-
-def _keras_parts() -> SimpleNamespace:
-    """The custom Keras classes, defined (and registered for serialisation) on first use."""
-    if _KERAS:
-        return SimpleNamespace(**_KERAS)
-    import keras
-    from keras import ops
-
-    @keras.saving.register_keras_serializable(package="mgtutor")
-    class SplitFrames(keras.layers.Layer):
-        """(B, L, 2K) = concat([x, y]) → [x, y]: the previous frames and the target frames.
-
-        See: notebook 07 (piano rolls).
-        """
-
-        def __init__(self, keys: int, **kwargs):
-            super().__init__(**kwargs)
-            self.keys = int(keys)
-
-        def call(self, inputs):
-            return [inputs[..., :self.keys], inputs[..., self.keys:]]
-
-        def compute_output_shape(self, input_shape):
-            shape = tuple(input_shape[:-1]) + (self.keys,)
-            return [shape, shape]
-
-        def get_config(self):
-            return {**super().get_config(), "keys": self.keys}
-
-    @keras.saving.register_keras_serializable(package="mgtutor")
-    class NADEFrames(keras.layers.Layer):
-        """The NADE conditionals of every frame, given its biases and (teacher forcing) its own keys.
-
-        Inputs [c, b, y]: hidden biases c (B, L, H), visible biases b (B, L, K), frames y (B, L, K).
-        Weights W (K, H) (row i: what key i adds to the hidden layer) and V (K, H). Output (B, L, K):
-        a_j = c + Σ_{i<j} y_i W_i  (an exclusive cumulative sum over keys, computed as one batched matrix
-                                    product with the strictly lower-triangular M, M_ji = 1 for i < j:
-                                    A = (M ⊙ y) W; no Python loop),
-        h_j = σ(a_j),  p_j = σ(b_j + V_j · h_j) = p(y_j = 1 | y_<j, c, b).
-
-        See: notebook 07 (piano rolls).
-        """
-
-        def __init__(self, hidden: int, **kwargs):
-            super().__init__(**kwargs)
-            self.hidden = int(hidden)
-
-        def build(self, input_shape):
-            keys = int(input_shape[2][-1])
-            self.w = self.add_weight(shape=(keys, self.hidden), initializer="glorot_uniform", name="W")
-            self.v = self.add_weight(shape=(keys, self.hidden), initializer="glorot_uniform", name="V")
-
-        def call(self, inputs):
-            c, b, y = (ops.cast(t, self.compute_dtype) for t in inputs)
-            keys = ops.shape(self.w)[0]
-            below = ops.tril(ops.ones((keys, keys), self.compute_dtype), k=-1)  # M_ji = 1 for i < j
-            exclusive = ops.matmul(ops.expand_dims(y, -2) * below, self.w)  # (B, L, K, H): Σ_{i<j} y_i W_i
-            h = ops.sigmoid(ops.expand_dims(c, -2) + exclusive)
-            return ops.sigmoid(b + ops.sum(h * self.v, axis=-1))
-
-        def compute_output_shape(self, input_shape):
-            return tuple(input_shape[2])
-
-        def get_config(self):
-            return {**super().get_config(), "hidden": self.hidden}
-
-    @keras.saving.register_keras_serializable(package="mgtutor")
-    class FrameNLLLoss(keras.losses.Loss):
-        """−Σ_j [y_j log p_j + (1 − y_j) log(1 − p_j)] per frame (p clipped to [1e-7, 1 − 1e-7]).
-
-        See: notebook 07 (piano rolls).
-        """
-
-        def __init__(self, reduction="mean_with_sample_weight", name="frame_nll", **kwargs):
-            super().__init__(reduction=reduction, name=name, **kwargs)
-
-        def call(self, y_true, y_pred):
-            p = ops.clip(ops.cast(y_pred, "float32"), _EPS, 1 - _EPS)
-            y = ops.cast(y_true, "float32")
-            return -ops.sum(y * ops.log(p) + (1 - y) * ops.log(1 - p), axis=-1)
-
-    _KERAS.update(SplitFrames=SplitFrames, NADEFrames=NADEFrames, FrameNLLLoss=FrameNLLLoss)
-    return SimpleNamespace(**_KERAS)
 
 
 def frame_loss():
@@ -147,7 +57,9 @@ def frame_loss():
         A ``keras.losses.Loss`` for ``model.compile(loss=...)``.
     See: notebook 07 (piano rolls).
     """
-    return _keras_parts().FrameNLLLoss()
+    from mgtutor.models.pianoroll_layers import FrameNLLLoss
+
+    return FrameNLLLoss()
 
 
 # --------------------------------------------------------------------------- builders
@@ -224,16 +136,17 @@ def rnn_nade(units: int = 256, hidden: int = 150, layers: int = 1, dropout: floa
     _check_sizes(dropout, units=units, hidden=hidden, layers=layers, keys=keys)
     import keras
 
-    parts = _keras_parts()
+    from mgtutor.models.pianoroll_layers import NADEFrames, SplitFrames
+
     inputs = keras.Input(shape=(None, 2 * int(keys)), dtype="float32", name="previous_and_target")
-    state, target = parts.SplitFrames(int(keys), name="split")(inputs)
+    state, target = SplitFrames(int(keys), name="split")(inputs)
     for k in range(int(layers)):
         state = keras.layers.LSTM(int(units), return_sequences=True, name=f"lstm_{k}")(state)
         if dropout > 0:
             state = keras.layers.Dropout(float(dropout), name=f"dropout_{k}")(state)
     c = keras.layers.Dense(int(hidden), name="nade_hidden_bias", dtype="float32")(state)
     b = keras.layers.Dense(int(keys), name="nade_visible_bias", dtype="float32")(state)
-    probs = parts.NADEFrames(int(hidden), name="nade", dtype="float32")([c, b, target])
+    probs = NADEFrames(int(hidden), name="nade", dtype="float32")([c, b, target])
     return keras.Model(inputs, probs, name=name)
 
 
@@ -243,8 +156,9 @@ def rnn_nade(units: int = 256, hidden: int = 150, layers: int = 1, dropout: floa
 class PianoRollSampler:
     """A NumPy copy of :func:`frame_lstm` or :func:`rnn_nade` that samples and scores whole pieces.
 
-    It keeps each LSTM layer's (h, c) and steps it with :func:`mgtutor.models.lstm_step` over the frames
-    generated so far (frame −1 = zeros); dropout is the identity, as in Keras at inference. Then:
+    Its :class:`~mgtutor.models.numpy_rnn.LSTMStack` keeps each LSTM layer's (h, c) and steps it with
+    :func:`mgtutor.models.lstm_step` over the frames generated so far (frame −1 = zeros); dropout is the identity,
+    as in Keras at inference. Then:
 
     * ``frame_lstm``: p_j = σ(s W + b)_j, and the keys are drawn independently;
     * ``rnn_nade``: c = s W_c + c₀, b = s W_b + b₀; for j = 1..K in order, h = σ(a), p_j = σ(b_j + V_j · h),
@@ -256,23 +170,15 @@ class PianoRollSampler:
     See: notebook 07 (piano rolls).
     """
 
-    def __init__(self, kind: str, lstm_weights: Sequence[Sequence[np.ndarray]], head: dict[str, np.ndarray],
-                 dtype: str = "float32") -> None:
+    def __init__(self, kind: str, lstm_weights: Sequence[Sequence[np.ndarray]] | LSTMStack,
+                 head: dict[str, np.ndarray], dtype: str = "float32") -> None:
         if kind not in ("frame_lstm", "rnn_nade"):
             raise GenerationError(f"kind must be 'frame_lstm' or 'rnn_nade', got {kind!r}")
-        if not lstm_weights:
-            raise GenerationError("the model has no LSTM layer")
         self.kind = kind
         self.dtype = np.dtype(dtype)
-        self.layers = [tuple(np.asarray(w, self.dtype) for w in _lstm_weights(ws)) for ws in lstm_weights]
-        self.units = [rec.shape[0] for _, rec, _ in self.layers]
+        self.lstm = lstm_weights if isinstance(lstm_weights, LSTMStack) else LSTMStack(lstm_weights, dtype)
+        self.layers, self.units, self.keys = self.lstm.layers, self.lstm.units, self.lstm.inputs
         self.head = {k: np.asarray(v, self.dtype) for k, v in head.items()}
-        self.keys = self.layers[0][0].shape[0]
-        inputs = self.keys
-        for index, (kernel, rec, _) in enumerate(self.layers):
-            if kernel.shape[0] != inputs:
-                raise GenerationError(f"LSTM {index} expects {kernel.shape[0]} inputs, the layer below gives {inputs}")
-            inputs = rec.shape[0]
         want = ["kernel", "bias"] if kind == "frame_lstm" else ["c_kernel", "c_bias", "b_kernel", "b_bias", "W", "V"]
         if sorted(self.head) != sorted(want):
             raise GenerationError(f"a {kind} head needs the arrays {want}, got {sorted(self.head)}")
@@ -287,13 +193,14 @@ class PianoRollSampler:
         """
         import keras
 
-        parts = _keras_parts()
+        from mgtutor.models.pianoroll_layers import NADEFrames, SplitFrames
+
         lstms, head, kind = [], {}, "frame_lstm"
         for layer in model.layers:
-            if isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout, parts.SplitFrames)):
+            if isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout, SplitFrames)):
                 continue
             if isinstance(layer, keras.layers.LSTM) and not head:
-                lstms.append(default_lstm_weights(layer))
+                lstms.append(layer)
             elif isinstance(layer, keras.layers.Dense) and lstms and layer.name == "probs":
                 if layer.get_config().get("activation") != "sigmoid":
                     raise GenerationError(f"layer {layer.name!r}: the output Dense must be sigmoid")
@@ -302,20 +209,20 @@ class PianoRollSampler:
                 head["c_kernel"], head["c_bias"] = layer.get_weights()
             elif isinstance(layer, keras.layers.Dense) and lstms and layer.name == "nade_visible_bias":
                 head["b_kernel"], head["b_bias"] = layer.get_weights()
-            elif isinstance(layer, parts.NADEFrames):
+            elif isinstance(layer, NADEFrames):
                 head["W"], head["V"] = layer.get_weights()
                 kind = "rnn_nade"
             else:
                 raise GenerationError(f"layer {layer.name!r} ({type(layer).__name__}) does not fit a piano-roll "
                                       "model; build it with mgtutor.models.frame_lstm or rnn_nade")
-        return cls(kind, lstms, head, dtype=dtype)
+        return cls(kind, LSTMStack.from_keras_layers(lstms, dtype), head, dtype=dtype)
 
     def initial_state(self, batch: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
         """Zero (h, c) for every LSTM layer, for ``batch`` pieces at once.
 
         See: notebook 07 (piano rolls).
         """
-        return [(np.zeros((batch, u), self.dtype), np.zeros((batch, u), self.dtype)) for u in self.units]
+        return self.lstm.initial_state(batch)
 
     def step(self, frames: np.ndarray, state: list[tuple[np.ndarray, np.ndarray]]
              ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
@@ -324,13 +231,7 @@ class PianoRollSampler:
         For each layer: (h, c) = lstm_step(x, h, c, W, U, b) and x = h (gate order i, f, g, o).
         See: notebook 07 (piano rolls).
         """
-        x = np.asarray(frames, self.dtype)
-        new_state = []
-        for (kernel, rec, bias), (h, c) in zip(self.layers, state, strict=True):
-            h, c = lstm_step(x, h, c, kernel, rec, bias)
-            new_state.append((h, c))
-            x = h
-        return x, new_state
+        return self.lstm.step(np.asarray(frames, self.dtype), state)
 
     def _states_over(self, roll: np.ndarray) -> np.ndarray:
         """Top LSTM states s_t (B, T, U) having read frames −1 (zeros) … t − 1 of ``roll`` (B, T, K).

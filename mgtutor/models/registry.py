@@ -6,7 +6,9 @@ A *builder* is a function ``f(**kwargs) -> model`` that returns a new, untrained
 builders return a built ``keras.Model`` (its input shape declared, so weights can be loaded at
 once) whose output layer computes in float32, so a mixed-precision policy never rounds the
 logits. NumPy models (baselines) are objects with ``get_params() -> dict[str, ndarray]`` and
-``set_params(params)``. Register a builder with ``@register("name")``.
+``set_params(params)``. Register a builder with ``@register("name")`` in a module of :mod:`mgtutor.models`, and
+import that module in ``mgtutor/models/__init__.py``: importing this module imports the package first, and with it
+every builder (``tests/test_models.py`` checks that importing the package registers them all).
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ def builder(name: str) -> Callable:
     Raises:
         ModelConfigError: no such builder (the message lists the known ones).
     """
-    _load_builders()
     try:
         return BUILDERS[name]
     except KeyError:
@@ -47,8 +48,3 @@ def builder(name: str) -> Callable:
 def build(name: str, **kwargs):
     """Build a new model with the builder ``name`` and its keyword arguments."""
     return builder(name)(**kwargs)
-
-
-def _load_builders() -> None:
-    """Import every module that registers builders (they register at import)."""
-    from mgtutor.models import baselines, gan, gan_music, melody, pianoroll, wavenet  # noqa: F401

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 
+from mgtutor.errors import TrainError
+
 VERBS = ("train", "generate", "evaluate")
 
 
@@ -97,7 +99,6 @@ def check_settings(s) -> None:
 
     from mgtutor import config
     from mgtutor.errors import ConfigError
-    from mgtutor.train import TrainError
 
     try:
         config.check_seed(s.seed)
@@ -154,7 +155,6 @@ def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], wh
         TrainError: the first failed check (the message names the setting).
     """
     from mgtutor import config
-    from mgtutor.train import TrainError
 
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(overrides) - names)
@@ -170,9 +170,13 @@ def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], wh
 
 
 def tasks() -> dict[str, Task]:
-    """:data:`TASKS`, after importing every task module."""
-    from mgtutor.tasks import copying, gan_pianoroll, gan_spec, gan_toy, melody, pianoroll  # noqa: F401  (self-registering)
+    """:data:`TASKS`, after importing every module of this package (each registers its task; no task module
+    imports another)."""
+    import importlib
+    import pkgutil
 
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
     return TASKS
 
 
@@ -225,3 +229,26 @@ def progress_callbacks(plan, epochs: int) -> list:
     for note in plan.notes:
         print(f"plan: {note}", flush=True)
     return [ProgressLine(epochs)]
+
+
+def fit_wgan(run, builder: str, s, train_data, callbacks=(), verbose: int = 0):
+    """Train (or resume) the WGAN-GP of ``builder`` (:func:`mgtutor.models.build` with ``s.builder_kwargs()``) in
+    ``run``, both players with Adam(``s.learning_rate``, β₁ 0.5, β₂ 0.9), for ``s.epochs`` and ``s.time_budget_min``.
+    Returns ``(fit, clock)``: the :class:`mgtutor.train.FitResult` and the :class:`mgtutor.train.CpuClock` of the
+    training. Notebook 09's bar GAN and spectrogram GAN both train this way."""
+    import keras
+
+    from mgtutor import config, models
+    from mgtutor.train import CpuClock, fit_run
+
+    def build():
+        config.seed_everything(s.seed)
+        gan = models.build(builder, **s.builder_kwargs())
+        gan.compile(d_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9),
+                    g_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9))
+        return gan
+
+    clock = CpuClock()
+    fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
+                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
+    return fit, clock

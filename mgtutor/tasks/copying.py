@@ -13,14 +13,31 @@ The table gives, per piece, its longest transposition-invariant match (in interv
 and where it starts in both. Exit status: 0 when no piece reaches the threshold, 1 when one does, 2 for a usage or
 input error. The default threshold is the one calibrated on held-out chorale tunes
 (:func:`mgtutor.copying.calibrated_threshold`); for another corpus, pass ``--min-length``.
+
+The calibration (:func:`calibrate`, shipped by :func:`write_calibration`): every chorale soprano line is held out in
+turn, ten folds of whole tunes (:func:`mgtutor.data.tune_groups`), and matched against the other tunes; the threshold
+is the shortest length N flagged in at most 1 % of those real held-out pieces. Which chorales are one tune matters
+here: the tune key alone (:func:`mgtutor.data.tune_key`) misses variants of one hymn tune that differ by a passing
+note or an upbeat near the start, and those share 20–50 intervals — with the tune key alone the threshold would
+be 37.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
+from mgtutor.copying import CALIBRATION_FILE, MODES, CopyingError, CorpusIndex, calibration, longest_matches
 from mgtutor.tasks import Task, option, register_task
+
+FALSE_POSITIVE_RATE = 0.01
+"""The share of held-out real pieces the calibrated threshold may flag."""
+CALIBRATION_FOLDS = 10
 
 MIDI_SUFFIXES = (".mid", ".midi")
 SCORE_SUFFIXES = (".musicxml", ".xml", ".mxl", ".krn", ".abc")
@@ -28,7 +45,6 @@ SCORE_SUFFIXES = (".musicxml", ".xml", ".mxl", ".krn", ".abc")
 
 def _read_notes(path: Path) -> list:
     """The non-drum notes of one file. Raises MgtutorError (unreadable) or CopyingError (no notes)."""
-    from mgtutor.copying import CopyingError
     from mgtutor.symbolic import load_midi, load_score
 
     if path.suffix.lower() in MIDI_SUFFIXES:
@@ -52,7 +68,6 @@ def read_pieces(source: str | Path, what: str = "--generated", report=None) -> l
         CopyingError: no such file or folder, a file of another type, or no readable piece at all.
     See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
-    from mgtutor.copying import CopyingError
     from mgtutor.errors import MgtutorError, display_path
 
     source = Path(source)
@@ -97,6 +112,119 @@ def _warn(line: str) -> None:
     print(f"mgtutor: {line}", file=sys.stderr)
 
 
+# --------------------------------------------------------------------------- calibration on real data
+def held_out_longest_matches(lines: Sequence[Sequence[str]], groups: Sequence, mode: str = "pitch",
+                             folds: int = CALIBRATION_FOLDS, seed: int = 0) -> np.ndarray:
+    """For every piece, its longest match against the pieces of the *other* tunes: the real-data null distribution.
+
+    Rule: the tunes are cut into ``folds`` folds of whole tunes (:func:`mgtutor.data.split_by_group`, equal
+    fractions, ``seed``); each fold in turn is held out and each of its pieces is matched against an index of the
+    pieces of the other folds (the training tunes). Every piece is held out once, and never meets a piece of its
+    own tune.
+    Returns:
+        The longest match (in symbols) of each piece, in the order of ``lines``.
+    Raises:
+        CopyingError: fewer than two folds or fewer tunes than folds.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    """
+    from mgtutor.data import split_by_group
+
+    if folds < 2 or len(set(groups)) < folds:
+        raise CopyingError(f"need at least 2 folds and as many tunes as folds; got {folds} folds, "
+                           f"{len(set(groups))} tunes")
+    index = list(range(len(lines)))
+    parts = split_by_group(index, list(groups), [1 / folds] * folds, seed=seed)
+    out = np.zeros(len(lines), dtype=np.int64)
+    for k, held in enumerate(parts):
+        train = [(str(i), lines[i]) for j, part in enumerate(parts) if j != k for i in part]
+        corpus = CorpusIndex(train, mode)
+        for i in held:
+            out[i] = corpus.longest_match(lines[i]).length
+    return out
+
+
+def choose_threshold(longest: Sequence[int], rate: float = FALSE_POSITIVE_RATE) -> int:
+    """The shortest match length N (in symbols) that flags at most a share ``rate`` of real held-out pieces.
+
+    Rule: a piece is flagged when its longest match is ≥ N; N = min{n ≥ 1 : mean(longest ≥ n) ≤ rate}.
+    Raises:
+        CopyingError: no values or a rate outside [0, 1).
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    """
+    values = np.asarray(longest, dtype=np.int64)
+    if values.size == 0 or not 0 <= rate < 1:
+        raise CopyingError(f"need one or more match lengths and 0 ≤ rate < 1; got {values.size} values, rate {rate}")
+    for n in range(1, int(values.max()) + 2):
+        if (values >= n).mean() <= rate:
+            return n
+    raise AssertionError("unreachable: no value reaches max + 1")  # pragma: no cover
+
+
+def calibrate(mode: str = "pitch", rate: float = FALSE_POSITIVE_RATE, folds: int = CALIBRATION_FOLDS,
+              seed: int = 0, limit: int | None = None) -> dict:
+    """Calibrate the threshold of one mode on the chorale soprano lines (:func:`mgtutor.data.chorale_soprano_lines`).
+
+    Tunes are :func:`mgtutor.data.tune_groups`; see :func:`held_out_longest_matches` and :func:`choose_threshold`.
+    ``limit`` takes the first pieces only (tests). Also reported: the melody task's own split (seed 0, 10 % of the
+    tunes held out, the split of the shipped melody run): how many of its held-out pieces the threshold flags against
+    its training pieces; and, for the tune key alone, its threshold and the same split made by tune key — where
+    variants of one tune that the key tells apart land on both sides and are flagged.
+    Returns:
+        A JSON-ready dict: ``threshold``, ``false_positive_rate`` (over all pieces), ``histogram``
+        (``{length: pieces}``), ``tune_key_only``, ``melody_split`` and how it was computed.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    """
+    from mgtutor import data
+
+    lines = list(data.chorale_soprano_lines().values())[:limit]
+    groups = data.tune_groups(lines)
+    longest = held_out_longest_matches(lines, groups, mode, folds, seed)
+    threshold = choose_threshold(longest, rate)
+    keys = [data.tune_key(m) for m in lines]
+    by_key = held_out_longest_matches(lines, keys, mode, folds, seed)
+
+    def melody_split(labels) -> np.ndarray:
+        """Longest matches of the held-out pieces of a 90/10 split by ``labels`` (seed 0, as the melody task)."""
+        index = list(range(len(lines)))
+        train_idx, valid_idx = data.split_by_group(index, labels, (0.9, 0.1), seed=0, fill_empty=True)
+        corpus = CorpusIndex([(str(i), lines[i]) for i in train_idx], mode)
+        return np.array([corpus.longest_match(lines[i]).length for i in valid_idx])
+
+    split_longest, key_split_longest = melody_split(groups), melody_split(keys)
+    values, counts = np.unique(longest, return_counts=True)
+    return {
+        "mode": mode, "threshold": threshold, "rate": rate,
+        "false_positive_rate": float((longest >= threshold).mean()),
+        "pieces": len(lines), "tunes": len(set(groups)), "folds": folds, "seed": seed,
+        "median": float(np.median(longest)), "max": int(longest.max()),
+        "histogram": {str(int(v)): int(c) for v, c in zip(values, counts, strict=True)},
+        "tune_key_only": {"tunes": len(set(keys)), "threshold": choose_threshold(by_key, rate),
+                          "max": int(by_key.max()),
+                          "split": {"pieces": len(key_split_longest),
+                                    "flagged": int((key_split_longest >= threshold).sum()),
+                                    "max": int(key_split_longest.max())}},
+        "melody_split": {"pieces": len(split_longest), "flagged": int((split_longest >= threshold).sum()),
+                         "max": int(split_longest.max())},
+        "how": (f"chorale soprano lines; tunes = data.tune_groups (same tune key, or line similarity ≥ "
+                f"{data.SAME_TUNE_SIMILARITY}); {folds} folds of whole tunes (data.split_by_group, seed {seed}); each "
+                f"piece's longest {mode} match against the pieces of the other folds; threshold = the shortest match "
+                f"length flagging at most {rate:.0%} of the pieces"),
+    }
+
+
+def write_calibration(path: str | Path | None = None) -> Path:
+    """Compute :func:`calibrate` for both modes and write them as JSON (default: the shipped package file).
+
+    The command: ``python -c "from mgtutor.tasks.copying import write_calibration; write_calibration()"``.
+    """
+    path = Path(path) if path else Path(str(resources.files("mgtutor.data").joinpath(CALIBRATION_FILE)))
+    content = {"command": 'python -c "from mgtutor.tasks.copying import write_calibration; write_calibration()"',
+               **{mode: calibrate(mode) for mode in MODES}}
+    path.write_text(json.dumps(content, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- command line
 EVALUATE_OPTIONS = (
     option("--generated", required=True, metavar="DIR|FILE",
            help="a generated file (.mid, .midi, .musicxml, .xml, .mxl, .krn, .abc) or a folder of them"),
@@ -110,17 +238,15 @@ EVALUATE_OPTIONS = (
 
 
 def _run_evaluate(args) -> int:
-    from mgtutor import copying
-
-    calibrated = copying.calibration()[args.mode]
+    calibrated = calibration()[args.mode]
     threshold = calibrated["threshold"] if args.min_length is None else args.min_length
     if threshold < 1:
-        raise copying.CopyingError(f"--min-length must be ≥ 1 interval, got {threshold}")
+        raise CopyingError(f"--min-length must be ≥ 1 interval, got {threshold}")
     generated = read_pieces(args.generated, "--generated", _warn)
-    index = copying.CorpusIndex(corpus_pieces(args.corpus, _warn), args.mode)
+    index = CorpusIndex(corpus_pieces(args.corpus, _warn), args.mode)
     rows = [("piece", "longest", "source", "at source", "at piece", "verdict")]
     flagged = 0
-    for name, match in copying.longest_matches(generated, index):
+    for name, match in longest_matches(generated, index):
         copied = match.length >= threshold
         flagged += copied
         rows.append((name, str(match.length), match.source or "—",

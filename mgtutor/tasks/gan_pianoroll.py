@@ -6,7 +6,7 @@ Part of mgtutor. See notebook 09 §2::
     python -m mgtutor generate gan-pianoroll --run RUN_DIR --n K --out DIR [--seed S]
     python -m mgtutor evaluate gan-pianoroll --run RUN_DIR
 
-Data: music21's Bach chorales split **by tune** (:func:`mgtutor.tasks.pianoroll.chorale_split`, 80/10/10 of the
+Data: music21's Bach chorales split **by tune** (:func:`mgtutor.data.chorale_split`, 80/10/10 of the
 tunes, shuffled by the seed); the 4/4 chorales of the training tunes give the training bars
 (:func:`mgtutor.data.chorale_bars`: transposed to C major / A minor, 16 sixteenths × 56 keys, a window starting on
 every beat). The model is
@@ -27,7 +27,17 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
-from mgtutor.tasks import Task, make_settings, option, register_task, run_dir_option, run_options, settings_from_config
+from mgtutor.errors import TrainError
+from mgtutor.tasks import (
+    Task,
+    fit_wgan,
+    make_settings,
+    option,
+    register_task,
+    run_dir_option,
+    run_options,
+    settings_from_config,
+)
 
 TASK = "gan-pianoroll"
 BUILDER = "bar_gan"
@@ -82,8 +92,6 @@ def settings(**overrides) -> BarGanSettings:
     Raises:
         TrainError: an unknown setting or a value out of range (the message names it).
     """
-    from mgtutor.train import TrainError
-
     s = make_settings(BarGanSettings, SMOKE, overrides, ("noise_dim", "width", "n_critic", "window", "stride",
                                                          "epochs", "batch_size", "eval_bars", "min_steps"), "bar-GAN")
     if s.window != 16:
@@ -102,9 +110,9 @@ def load_bars(seed: int = 0, chorales: int | None = None, stride: int = 4) -> di
     See: notebook 09 §2.
     """
     from mgtutor import data
-    from mgtutor.tasks.pianoroll import chorale_split
 
-    return {part: data.chorale_bars(names, stride=stride) for part, names in chorale_split(seed, chorales).items()}
+    return {part: data.chorale_bars(names, stride=stride)
+            for part, names in data.chorale_split(seed, chorales).items()}
 
 
 BARS_FILE = "bars.npz"
@@ -211,48 +219,6 @@ class BarGanRun:
         return read_bars(self.run_dir / BARS_FILE)
 
 
-def cpu_clock():
-    """A Keras callback adding up this process's CPU seconds (all threads) spent inside ``fit``: its ``seconds``.
-
-    On a shared machine the wall-clock time of a run depends on the other jobs; the CPU time much less.
-    """
-    import keras
-
-    class CpuClock(keras.callbacks.Callback):
-        seconds = 0.0
-
-        def on_train_begin(self, logs=None):
-            self._start = time.process_time()
-
-        def on_train_end(self, logs=None):
-            self.seconds += time.process_time() - self._start
-
-    return CpuClock()
-
-
-def fit_wgan(run, builder: str, s, train_data, callbacks=(), verbose: int = 0):
-    """Train (or resume) the WGAN-GP of ``builder`` (:func:`mgtutor.models.build` with ``s.builder_kwargs()``) in
-    ``run``, both players with Adam(``s.learning_rate``, β₁ 0.5, β₂ 0.9), for ``s.epochs`` and ``s.time_budget_min``.
-    Returns ``(fit, clock)``: the :class:`mgtutor.train.FitResult` and the :func:`cpu_clock` of the training.
-    Notebook 09's bar GAN and spectrogram GAN both train this way."""
-    import keras
-
-    from mgtutor import models
-    from mgtutor.train import fit_run
-
-    def build():
-        config.seed_everything(s.seed)
-        gan = models.build(builder, **s.builder_kwargs())
-        gan.compile(d_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9),
-                    g_optimizer=keras.optimizers.Adam(s.learning_rate, 0.5, 0.9))
-        return gan
-
-    clock = cpu_clock()
-    fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
-                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
-    return fit, clock
-
-
 def train(bars: dict, out, s: BarGanSettings | None = None, force: bool = False, callbacks=(),
           verbose: int = 0) -> BarGanRun:
     """Train (or resume) a bar GAN on ``bars["train"]`` and evaluate it (:func:`evaluate`).
@@ -265,7 +231,6 @@ def train(bars: dict, out, s: BarGanSettings | None = None, force: bool = False,
 
     from mgtutor.data import FullBatchData
     from mgtutor.runs import RunDir
-    from mgtutor.train import TrainError
 
     start = time.monotonic()
     s = s or settings()
@@ -325,7 +290,6 @@ def write_bars(bars: np.ndarray, out_dir, qpm: float = 80.0) -> list[Path]:
     from mgtutor.files import atomic_path
     from mgtutor.render import write
     from mgtutor.symbolic import piano_roll_to_notes
-    from mgtutor.train import TrainError
 
     out_dir = Path(out_dir)
     notes = piano_roll_to_notes(bars_to_roll(bars), steps_per_quarter=4)
@@ -380,8 +344,6 @@ def _run_evaluate(args) -> int:
 
 
 def _run_generate(args) -> int:
-    from mgtutor.train import TrainError
-
     if args.n < 1:
         raise TrainError(f"--n must be ≥ 1, got {args.n}")
     run = load(args.run_dir)

@@ -36,7 +36,17 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
-from mgtutor.tasks import Task, make_settings, option, register_task, run_dir_option, run_options, settings_from_config
+from mgtutor.errors import TrainError
+from mgtutor.tasks import (
+    Task,
+    fit_wgan,
+    make_settings,
+    option,
+    register_task,
+    run_dir_option,
+    run_options,
+    settings_from_config,
+)
 
 TASK = "gan-spec"
 BUILDER = "spec_gan"
@@ -109,8 +119,6 @@ def settings(**overrides) -> SpecGanSettings:
     Raises:
         TrainError: an unknown setting or a value out of range (the message names it).
     """
-    from mgtutor.train import TrainError
-
     if "velocities" in overrides and overrides["velocities"] is not None:
         overrides = {**overrides, "velocities": tuple(overrides["velocities"])}
     s = make_settings(SpecGanSettings, SMOKE, overrides, ("n_pitches", "lowest_pitch", "train_seeds", "noise_dim",
@@ -155,8 +163,6 @@ def held_out_sets(s: SpecGanSettings, seed: int = 0) -> dict:
     Raises:
         TrainError: the held-out pool is too small for two disjoint sets of ``fd_n``.
     """
-    from mgtutor.train import TrainError
-
     notes = load_notes(s, HELD_OUT_SEEDS)
     n = len(notes["pitch"])
     if 2 * s.fd_n > n:
@@ -274,7 +280,6 @@ def train(notes: dict, out, s: SpecGanSettings | None = None, force: bool = Fals
     from mgtutor.data import FullBatchData
     from mgtutor.files import atomic_path
     from mgtutor.runs import RunDir
-    from mgtutor.tasks.gan_pianoroll import fit_wgan
 
     start = time.monotonic()
     s = s or settings()
@@ -381,7 +386,6 @@ def _run_evaluate(args) -> int:
 def _run_generate(args) -> int:
     from mgtutor.audio import write_wav
     from mgtutor.files import atomic_path
-    from mgtutor.train import TrainError
 
     if args.n < 1:
         raise TrainError(f"--n must be ≥ 1, got {args.n}")

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
+from mgtutor.errors import TrainError
 from mgtutor.tasks import Task, check_settings, option, register_task, run_dir_option, run_options, settings_from_config
 
 TASK = "gan-toy"
@@ -87,8 +88,6 @@ def settings(**overrides) -> GanToySettings:
     Raises:
         TrainError: an unknown setting, data set or model, or a value out of range (the message names it).
     """
-    from mgtutor.train import TrainError
-
     names = {f.name for f in fields(GanToySettings)}
     unknown = sorted(set(overrides) - names)
     if unknown:

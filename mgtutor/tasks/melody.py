@@ -13,7 +13,9 @@ cuts windows by the course's one rule (:class:`mgtutor.data.NextStepData`: train
 overlap, validation windows do not, no target is dropped), transposes training pieces by a random
 shift per epoch when ``transpose`` > 0, and trains with :func:`mgtutor.train.fit_run` in a run
 directory whose ``log.csv`` logs the token-weighted NLL (``nll``, ``val_nll``) — the same number
-``results.json`` and the command line report.
+``results.json`` and the command line report. Generation (:func:`generate_melody`) loads a finished run, samples
+with its stateful NumPy copy (:func:`mgtutor.sampling.generate_stateful`) and writes the melody
+(:func:`write_melody`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mgtutor import config
+from mgtutor.errors import GenerationError, TrainError
 from mgtutor.tasks import (
     SCALE_OPTIONS,
     Task,
@@ -41,6 +44,8 @@ from mgtutor.tasks import (
 
 VOCAB_FILE = "vocab.json"
 BUILDER = "melody_lstm"
+RUN_FILES = ("COMPLETE", "config.json", "log.csv", "model.weights.h5", "results.json", VOCAB_FILE)
+"""The files of a finished melody run directory (``COMPLETE`` is written last)."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,6 @@ def settings(**overrides) -> MelodySettings:
     Raises:
         TrainError: an unknown setting, or a value out of range (the message names it).
     """
-    from mgtutor.train import TrainError
-
     s = make_settings(MelodySettings, SMOKE, overrides, ("embed_dim", "units", "layers", "window", "stride", "epochs",
                                                           "batch_size", "steps_per_quarter"), "melody")
     if s.split not in ("tune", "piece"):
@@ -115,7 +118,6 @@ def load_corpus(corpus: str, limit: int | None = None) -> list[list[str]]:
     See: notebooks/06_melody_generation.ipynb §1.
     """
     from mgtutor import data
-    from mgtutor.train import TrainError
 
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 2):
         raise TrainError(f"--limit must be at least 2 pieces (one is held out for validation), got {limit!r}")
@@ -175,12 +177,11 @@ def split_indices(melodies: Sequence[Sequence[str]], s: MelodySettings) -> tuple
     See: notebooks/06_melody_generation.ipynb §1.
     """
     from mgtutor import data
-    from mgtutor.train import TrainError
 
     if len(melodies) < 2:
         raise TrainError(f"need at least 2 melodies to hold one out for validation, got {len(melodies)}")
     index = list(range(len(melodies)))
-    groups = data.group_tunes(melodies) if s.split == "tune" else index
+    groups = data.tune_groups(melodies) if s.split == "tune" else index
     train_idx, valid_idx = data.split_by_group(index, groups, (1 - s.valid_fraction, s.valid_fraction), seed=s.seed,
                                                fill_empty=True)
     if not valid_idx:
@@ -306,6 +307,90 @@ def shipped_run_dir() -> Path:
     return Path(str(resources.files("mgtutor").joinpath("shipped", SHIPPED_RUN)))
 
 
+# --------------------------------------------------------------------------- generation
+def parse_primer(text: str | None, vocab):
+    """Token ids for a primer written as space-separated tokens, e.g. ``"60 _ 62 _"``.
+
+    An empty or missing primer is the ``<start>`` token alone. A leading ``<start>`` is added
+    when the text does not begin with it (training sequences are framed that way).
+
+    Returns:
+        int64 token ids (P,).
+    Raises:
+        GenerationError: a token is not in the run's vocabulary (the message names it).
+    See: notebooks/06_melody_generation.ipynb §4.
+    """
+    tokens = (text or "").split()
+    unknown = [t for t in tokens if t not in vocab]
+    if unknown:
+        raise GenerationError(
+            f"primer token(s) {unknown[:5]} not in this run's vocabulary ({len(vocab)} tokens: pitches as MIDI "
+            "numbers, '_' hold, 'r' rest); e.g. --primer \"60 _ 62 _\""
+        )
+    if not tokens or tokens[0] != vocab.id_to_token[vocab.start_id]:
+        tokens = [vocab.id_to_token[vocab.start_id], *tokens]
+    return vocab.encode(tokens)
+
+
+@dataclass(frozen=True)
+class GeneratedMelody:
+    """What ``generate melody`` produced: the tokens, the notes and the file written."""
+
+    tokens: list[str]
+    notes: list
+    path: Path
+
+
+def generate_melody(run_dir, length: int, out, temperature: float = 1.0, top_k: int | None = None,
+                    top_p: float | None = None, primer: str | None = None, seed: int = 0) -> GeneratedMelody:
+    """Load a finished melody run, sample a melody with the stateful generator and write it to ``out``.
+
+    The output type follows the suffix (:func:`mgtutor.render.write`): MIDI (``.mid``), MusicXML
+    (``.musicxml``) or WAV (``.wav``, the course's NumPy synthesizer). Same run + same arguments ⇒ the
+    same file bytes (MIDI, WAV).
+
+    Raises:
+        RunDirError: the run directory is missing or unfinished.
+        GenerationError, RenderError: a bad length, temperature, top-k, top-p, primer or output suffix.
+    See: notebooks/06_melody_generation.ipynb §5.
+    """
+    from mgtutor.models import StatefulLSTM
+    from mgtutor.render import check_output
+    from mgtutor.sampling import check_length, generate_stateful
+
+    out = check_output(out)
+    check_length(length)  # before the run is loaded: a bad argument fails at once
+    run = load(run_dir)
+    ids = parse_primer(primer, run.vocab)
+    new = generate_stateful(StatefulLSTM.from_keras(run.model), ids, length, seed=seed, temperature=temperature,
+                            top_k=top_k, top_p=top_p)
+    tokens = run.vocab.decode([*ids.tolist(), *new[0].tolist()])
+    spec = run.config["data"]
+    notes = write_melody(tokens, out, steps_per_quarter=spec["steps_per_quarter"], qpm=spec["qpm"])
+    return GeneratedMelody(tokens, notes, out)
+
+
+def write_melody(tokens: Sequence[str], out, steps_per_quarter: int = 4, qpm: float = 100.0) -> list:
+    """Decode melody-grid tokens to notes and write them as MIDI, MusicXML or WAV (:func:`mgtutor.render.write`).
+
+    Returns:
+        The decoded notes (a hold after a rest is read as a rest).
+    Raises:
+        GenerationError: the tokens hold no note. RenderError: an unknown suffix.
+    See: notebooks/06_melody_generation.ipynb §5.
+    """
+    from mgtutor.render import check_output, write
+    from mgtutor.symbolic import grid_to_melody
+
+    out = check_output(out)
+    notes = grid_to_melody(tokens, steps_per_quarter=steps_per_quarter, strict=False)
+    if not notes:
+        raise GenerationError(f"{out}: the melody has no notes (only rests and holds); try another seed, a higher "
+                              "temperature or a primer that starts with a pitch, e.g. \"60 _ 62 _\"")
+    write(notes, out, tempo=qpm)
+    return notes
+
+
 # --------------------------------------------------------------------------- command line
 _D = MelodySettings()
 TRAIN_OPTIONS = (
@@ -358,8 +443,6 @@ GENERATE_OPTIONS = (
 
 
 def _run_generate(args) -> int:
-    from mgtutor.generate import generate_melody
-
     start = time.perf_counter()
     result = generate_melody(args.run_dir, args.length, args.out, args.temperature, args.top_k, args.top_p,
                              args.primer, args.seed)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from mgtutor import config
-from mgtutor.errors import DatasetError
+from mgtutor.errors import DatasetError, TrainError
 from mgtutor.tasks import (
     SCALE_OPTIONS,
     Task,
@@ -98,8 +98,6 @@ def settings(**overrides) -> PianoRollSettings:
     Raises:
         TrainError: an unknown setting or model, or a value out of range (the message names it).
     """
-    from mgtutor.train import TrainError
-
     s = make_settings(PianoRollSettings, SMOKE, overrides, ("units", "hidden", "layers", "window", "stride", "epochs",
                                                             "batch_size", "patience"), "piano-roll")
     if s.model not in MODELS:
@@ -113,22 +111,6 @@ def settings(**overrides) -> PianoRollSettings:
 
 
 # --------------------------------------------------------------------------- data
-def chorale_split(seed: int = 0, limit: int | None = None) -> dict[str, list[str]]:
-    """The chorale names of each split: 80/10/10 of the tunes (:func:`mgtutor.data.chorale_tunes`), shuffled by
-    ``seed``, over the first ``limit`` chorales (default: all 350; :data:`mgtutor.data.SMOKE_CHORALES` in smoke
-    mode). Known without parsing a score, so a run's held-out pieces can be named in any mode.
-
-    See: notebook 07 (piano rolls).
-    """
-    from mgtutor import data
-
-    names = data.chorale_names()
-    names = names[: limit if limit is not None else config.pick(len(names), data.SMOKE_CHORALES)]
-    tunes = data.chorale_tunes()
-    parts = data.split_by_group(names, [tunes[n] for n in names], (0.8, 0.1, 0.1), seed=seed, fill_empty=True)
-    return dict(zip(("train", "valid", "test"), parts, strict=True))
-
-
 def load_data(spec: str = "chorales", seed: int = 0, limit: int | None = None) -> dict[str, list[np.ndarray]]:
     """``{"train", "valid", "test"}`` lists of (T, 88) uint8 rolls for ``spec`` (see the module docstring).
 
@@ -142,7 +124,7 @@ def load_data(spec: str = "chorales", seed: int = 0, limit: int | None = None) -
     if spec != "chorales":
         return data.load_benchmark(spec)
     return {part: [sample_piano_roll(data.chorale(name).notes, 1) for name in names]
-            for part, names in chorale_split(seed, limit).items()}
+            for part, names in data.chorale_split(seed, limit).items()}
 
 
 def _framed(rolls) -> list[np.ndarray]:
@@ -373,7 +355,6 @@ def _run_evaluate(args) -> int:
 def _run_generate(args) -> int:
     from mgtutor.render import check_output, write
     from mgtutor.symbolic import piano_roll_to_notes
-    from mgtutor.train import TrainError
 
     if args.frames < 1:
         raise TrainError(f"--frames must be ≥ 1, got {args.frames}")

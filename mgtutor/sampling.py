@@ -1,31 +1,27 @@
-"""Sampling from a token model: temperature, top-k, top-p, and fast stateful LSTM generation.
+"""Sampling from a token model: temperature, top-k, top-p, and fast stateful generation.
 
 Part of mgtutor. See notebooks/06_melody_generation.ipynb §3 (sampling) and §4 (stateful
 generation).
 
 Two ways to generate with a recurrent model:
 
-* **re-feed** (the TensorFlow text-generation tutorial): at every step run the whole window of
-  the last W tokens through ``model.predict`` and keep only the last position's logits —
+* **re-feed** (the TensorFlow text-generation tutorial, :func:`generate_refeed`): at every step run the whole
+  window of the last W tokens through ``model.predict`` and keep only the last position's logits —
   O(W) work and a ~50 ms framework call per token;
-* **stateful** (:class:`StatefulLSTM`): keep each LSTM layer's (h, c) and feed one token per
-  step through :func:`mgtutor.models.lstm_step`, in NumPy, with the trained Keras weights —
-  O(1) work per token, thousands of tokens per second, any batch size.
+* **stateful** (:func:`generate_stateful` with a :class:`mgtutor.models.StatefulLSTM`): keep each LSTM
+  layer's (h, c) and feed one token per step through :func:`mgtutor.models.lstm_step`, in NumPy, with the
+  trained Keras weights — O(1) work per token, thousands of tokens per second, any batch size.
 
 Both draw from the same :func:`sampling_distribution` with :func:`sample_tokens`, so with the
 same seed they draw the same tokens. ``python -m mgtutor generate melody`` calls
-:func:`generate_melody`. Importing this module does not import TensorFlow.
+:func:`mgtutor.tasks.melody.generate_melody`. Importing this module does not import TensorFlow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
 
-from mgtutor.errors import MgtutorError
+from mgtutor.errors import GenerationError
 
 __all__ = [
     "GenerationError",
@@ -35,33 +31,10 @@ __all__ = [
     "top_p_logits",
     "sampling_distribution",
     "sample_tokens",
-    "StatefulLSTM",
+    "check_length",
     "generate_stateful",
     "generate_refeed",
-    "parse_primer",
-    "GeneratedMelody",
-    "generate_melody",
-    "write_melody",
 ]
-
-
-class GenerationError(MgtutorError, ValueError):
-    """A sampling or generation setting is out of range, or a model cannot be generated from."""
-
-
-def default_lstm_weights(layer) -> list:
-    """The weights of a Keras LSTM layer that :func:`mgtutor.models.lstm_step` reproduces: tanh/sigmoid, with
-    bias, forwards.
-
-    Raises:
-        GenerationError: any other LSTM (the message names the layer).
-    """
-    cfg = layer.get_config()
-    if (cfg.get("activation") != "tanh" or cfg.get("recurrent_activation") != "sigmoid"
-            or cfg.get("go_backwards") or not cfg.get("use_bias", True)):
-        raise GenerationError(f"layer {layer.name!r}: only the default LSTM (tanh/sigmoid, with bias, forwards) "
-                              "can be stepped in NumPy")
-    return layer.get_weights()
 
 
 # --------------------------------------------------------------------------- sampling
@@ -217,102 +190,7 @@ def _draw(logits: np.ndarray, rng: np.random.Generator, temperature: float, top_
     return np.minimum((cdf <= u[:, None]).sum(axis=-1), cdf.shape[-1] - 1)
 
 
-# --------------------------------------------------------------------------- stateful LSTM
-
-
-class StatefulLSTM:
-    """A NumPy copy of an Embedding → LSTM… → Dense model that advances one token at a time.
-
-    For each LSTM layer ℓ it keeps (h^ℓ, c^ℓ) and applies :func:`mgtutor.models.lstm_step` — the
-    cell of notebook 05 — to the layer's input: the token's embedding for the first layer, the
-    layer below's new h for the others. Dropout is the identity at inference, as in Keras. The
-    logits are the top h times the Dense kernel plus its bias.
-
-    Build it with :meth:`from_keras`. ``step`` logits equal the Keras model's logits at the
-    same position to ~1e-6 (float32).
-
-    See: notebooks/06_melody_generation.ipynb §4.
-    """
-
-    def __init__(self, embedding: np.ndarray, lstm_weights: Sequence[Sequence[np.ndarray]],
-                 dense_kernel: np.ndarray, dense_bias: np.ndarray, dtype: str = "float32") -> None:
-        from mgtutor.models.numpy_rnn import _lstm_weights
-
-        if not lstm_weights:
-            raise GenerationError("the model has no LSTM layer; StatefulLSTM needs Embedding → LSTM… → Dense")
-        self.dtype = np.dtype(dtype)
-        self.embedding = np.asarray(embedding, self.dtype)
-        self.layers = [tuple(np.asarray(w, self.dtype) for w in _lstm_weights(weights)) for weights in lstm_weights]
-        inputs = self.embedding.shape[1]
-        for index, (kernel, rec, _) in enumerate(self.layers):
-            if kernel.shape[0] != inputs:
-                raise GenerationError(f"LSTM {index} expects {kernel.shape[0]} inputs, the layer below gives {inputs}")
-            inputs = rec.shape[0]
-        self.units = [rec.shape[0] for _, rec, _ in self.layers]
-        self.dense_kernel = np.asarray(dense_kernel, self.dtype)
-        self.dense_bias = np.asarray(dense_bias, self.dtype)
-        self.vocab_size = self.dense_kernel.shape[1]
-
-    @classmethod
-    def from_keras(cls, model) -> StatefulLSTM:
-        """Read the weights of a Keras Embedding → (LSTM, Dropout)… → Dense model.
-
-        Raises:
-            GenerationError: the model has another layer type, a non-default LSTM activation, or
-                an LSTM that is bidirectional/go_backwards (the message names the layer).
-        """
-        import keras
-
-        emb, lstms, dense = None, [], None
-        for layer in model.layers:
-            if isinstance(layer, keras.layers.Embedding) and emb is None and not lstms:
-                emb = layer.get_weights()[0]
-            elif isinstance(layer, keras.layers.LSTM) and emb is not None and dense is None:
-                lstms.append(default_lstm_weights(layer))
-            elif isinstance(layer, keras.layers.Dropout):
-                continue
-            elif isinstance(layer, keras.layers.Dense) and lstms and dense is None:
-                if layer.get_config().get("activation") != "linear":
-                    raise GenerationError(f"layer {layer.name!r}: the output Dense must give logits (no activation)")
-                dense = layer.get_weights()
-            else:
-                raise GenerationError(
-                    f"layer {layer.name!r} ({type(layer).__name__}) does not fit Embedding → LSTM… → Dense; "
-                    "build the model with mgtutor.models.melody_lstm"
-                )
-        if emb is None or dense is None:
-            raise GenerationError("the model needs an Embedding first and a Dense (logits) last")
-        return cls(emb, lstms, dense[0], dense[1])
-
-    def initial_state(self, batch: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Zero (h, c) for every layer, for ``batch`` sequences at once."""
-        return [(np.zeros((batch, u), self.dtype), np.zeros((batch, u), self.dtype)) for u in self.units]
-
-    def step(self, tokens: np.ndarray, state: list[tuple[np.ndarray, np.ndarray]]
-             ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-        """Feed one token per sequence; return the next-token logits (B, V) and the new state.
-
-        x = E[token]; for each layer: (h, c) = lstm_step(x, h, c, W, U, b) and x = h; logits = x W_d + b_d.
-        """
-        from mgtutor.models import lstm_step
-
-        x = self.embedding[np.asarray(tokens)]
-        new_state = []
-        for (kernel, rec, bias), (h, c) in zip(self.layers, state, strict=True):
-            h, c = lstm_step(x, h, c, kernel, rec, bias)
-            new_state.append((h, c))
-            x = h
-        return x @ self.dense_kernel + self.dense_bias, new_state
-
-    def logits_over(self, tokens: np.ndarray) -> np.ndarray:
-        """Logits at every position of token sequences (B, T) → (B, T, V), one step at a time."""
-        tokens = np.atleast_2d(np.asarray(tokens))
-        state = self.initial_state(tokens.shape[0])
-        out = []
-        for t in range(tokens.shape[1]):
-            logits, state = self.step(tokens[:, t], state)
-            out.append(logits)
-        return np.stack(out, axis=1)
+# --------------------------------------------------------------------------- generation
 
 
 def _one_blas_thread():
@@ -330,7 +208,12 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _check_length(length: int) -> int:
+def check_length(length: int) -> int:
+    """``length`` as an int, the number of tokens to generate.
+
+    Raises:
+        GenerationError: not a positive integer.
+    """
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length <= 0:
         raise GenerationError(f"length must be a positive number of tokens, got {length!r}")
     return int(length)
@@ -346,7 +229,7 @@ def _primer_batch(primer, batch: int | None) -> np.ndarray:
     return arr
 
 
-def generate_stateful(stepper: StatefulLSTM, primer, length: int, seed: int | None = 0,
+def generate_stateful(stepper, primer, length: int, seed: int | None = 0,
                       temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
                       greedy: bool = False, batch: int | None = None) -> np.ndarray:
     """Generate ``length`` tokens after a primer, one step per token, carrying the LSTM state.
@@ -355,7 +238,7 @@ def generate_stateful(stepper: StatefulLSTM, primer, length: int, seed: int | No
     token is sampled and fed back. All B sequences advance together.
 
     Args:
-        stepper: a :class:`StatefulLSTM`.
+        stepper: a :class:`mgtutor.models.StatefulLSTM` (``step``, ``initial_state``, ``vocab_size``).
         primer: token ids (P,) — shared by ``batch`` sequences — or (B, P).
         length: number of new tokens (> 0).
         seed: seed of the ``numpy.random.Generator`` that draws the tokens.
@@ -367,7 +250,7 @@ def generate_stateful(stepper: StatefulLSTM, primer, length: int, seed: int | No
         GenerationError: length ≤ 0, empty primer, id outside the vocabulary or a bad sampling setting.
     See: notebooks/06_melody_generation.ipynb §4.
     """
-    length = _check_length(length)
+    length = check_length(length)
     primer = _primer_batch(primer, batch)
     if primer.min() < 0 or primer.max() >= stepper.vocab_size:
         raise GenerationError(f"primer ids must be in 0…{stepper.vocab_size - 1}; got {primer.min()}…{primer.max()}")
@@ -404,7 +287,7 @@ def generate_refeed(model, primer, length: int, window: int | None = 64, seed: i
         GenerationError: a bad length or sampling setting.
     See: notebooks/06_melody_generation.ipynb §4.
     """
-    length = _check_length(length)
+    length = check_length(length)
     seq = _primer_batch(primer, None)
     rng = np.random.default_rng(seed)
     for _ in range(length):
@@ -412,86 +295,3 @@ def generate_refeed(model, primer, length: int, window: int | None = 64, seed: i
         logits = model.predict(context, verbose=0)[:, -1]
         seq = np.concatenate([seq, sample_tokens(logits, rng, temperature, top_k, top_p, greedy)[:, None]], axis=1)
     return seq[:, -length:]
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def parse_primer(text: str | None, vocab) -> np.ndarray:
-    """Token ids for a primer written as space-separated tokens, e.g. ``"60 _ 62 _"``.
-
-    An empty or missing primer is the ``<start>`` token alone. A leading ``<start>`` is added
-    when the text does not begin with it (training sequences are framed that way).
-
-    Raises:
-        GenerationError: a token is not in the run's vocabulary (the message names it).
-    See: notebooks/06_melody_generation.ipynb §4.
-    """
-    tokens = (text or "").split()
-    unknown = [t for t in tokens if t not in vocab]
-    if unknown:
-        raise GenerationError(
-            f"primer token(s) {unknown[:5]} not in this run's vocabulary ({len(vocab)} tokens: pitches as MIDI "
-            "numbers, '_' hold, 'r' rest); e.g. --primer \"60 _ 62 _\""
-        )
-    if not tokens or tokens[0] != vocab.id_to_token[vocab.start_id]:
-        tokens = [vocab.id_to_token[vocab.start_id], *tokens]
-    return vocab.encode(tokens)
-
-
-@dataclass(frozen=True)
-class GeneratedMelody:
-    """What ``generate melody`` produced: the tokens, the notes and the file written."""
-
-    tokens: list[str]
-    notes: list
-    path: Path
-
-
-def generate_melody(run_dir, length: int, out, temperature: float = 1.0, top_k: int | None = None,
-                    top_p: float | None = None, primer: str | None = None, seed: int = 0) -> GeneratedMelody:
-    """Load a finished melody run, sample a melody with the stateful generator and write it to ``out``.
-
-    The output type follows the suffix (:func:`mgtutor.render.write`): MIDI (``.mid``), MusicXML
-    (``.musicxml``) or WAV (``.wav``, the course's NumPy synthesizer). Same run + same arguments ⇒ the
-    same file bytes (MIDI, WAV).
-
-    Raises:
-        RunDirError: the run directory is missing or unfinished.
-        GenerationError, RenderError: a bad length, temperature, top-k, top-p, primer or output suffix.
-    See: notebooks/06_melody_generation.ipynb §5.
-    """
-    from mgtutor.render import check_output
-    from mgtutor.tasks import melody
-
-    out = check_output(out)
-    _check_length(length)  # before the run is loaded: a bad argument fails at once
-    run = melody.load(run_dir)
-    ids = parse_primer(primer, run.vocab)
-    new = generate_stateful(StatefulLSTM.from_keras(run.model), ids, length, seed=seed, temperature=temperature,
-                            top_k=top_k, top_p=top_p)
-    tokens = run.vocab.decode([*ids.tolist(), *new[0].tolist()])
-    spec = run.config["data"]
-    notes = write_melody(tokens, out, steps_per_quarter=spec["steps_per_quarter"], qpm=spec["qpm"])
-    return GeneratedMelody(tokens, notes, out)
-
-
-def write_melody(tokens: Sequence[str], out, steps_per_quarter: int = 4, qpm: float = 100.0) -> list:
-    """Decode melody-grid tokens to notes and write them as MIDI, MusicXML or WAV (:func:`mgtutor.render.write`).
-
-    Returns:
-        The decoded notes (a hold after a rest is read as a rest).
-    Raises:
-        GenerationError: the tokens hold no note. RenderError: an unknown suffix.
-    See: notebooks/06_melody_generation.ipynb §5.
-    """
-    from mgtutor.render import check_output, write
-    from mgtutor.symbolic import grid_to_melody
-
-    out = check_output(out)
-    notes = grid_to_melody(tokens, steps_per_quarter=steps_per_quarter, strict=False)
-    if not notes:
-        raise GenerationError(f"{out}: the melody has no notes (only rests and holds); try another seed, a higher "
-                              "temperature or a primer that starts with a pitch, e.g. \"60 _ 62 _\"")
-    write(notes, out, tempo=qpm)
-    return notes

@@ -14,7 +14,9 @@ notebook 07 (frame NLL).
 
 The NumPy functions are the references; :func:`keras_metric` returns the same quantities as Keras
 metrics that accumulate Σ w·NLL and Σ w over a whole epoch, so ``log.csv``, a notebook and the CLI
-report one number. Importing this module does not import Keras.
+report one number; they are plain module-level classes (``TokenNLL``, ``FrameNLL``) in
+:mod:`mgtutor.metrics.keras_metrics`, which imports Keras and is loaded on first use (PEP 562
+:func:`__getattr__`). Importing this module does not import Keras.
 
 The last part holds the GAN metrics of notebook 09 (music and audio GANs): statistics of one-bar piano
 rolls (empty bars, pitch classes, qualified notes, polyphony, in-scale notes, distance to the nearest
@@ -139,9 +141,6 @@ def sequence_nll(model, x: np.ndarray, y: np.ndarray, w: np.ndarray, batch_size:
     return total / count
 
 
-_KERAS_METRICS: dict[str, type] = {}
-
-
 def keras_metric(kind: str, name: str = "nll"):
     """A Keras metric computing :func:`token_nll` (``kind="token"``, from logits) or :func:`frame_nll`
     (``kind="frame"``, from probabilities) over everything it has seen since its last reset.
@@ -153,49 +152,9 @@ def keras_metric(kind: str, name: str = "nll"):
     """
     if kind not in ("token", "frame"):
         raise MetricError(f"kind must be 'token' or 'frame', got {kind!r}")
-    if not _KERAS_METRICS:
-        _define_keras_metrics()
-    return _KERAS_METRICS[kind](name=name)
+    from mgtutor.metrics.keras_metrics import FrameNLL, TokenNLL
 
-
-def _define_keras_metrics() -> None:
-    import keras
-    from keras import ops
-
-    class _WeightedNLL(keras.metrics.Metric):
-        def __init__(self, name="nll", **kwargs):
-            super().__init__(name=name, **kwargs)
-            self.total = self.add_variable(shape=(), initializer="zeros", name="total", dtype="float32")
-            self.count = self.add_variable(shape=(), initializer="zeros", name="count", dtype="float32")
-
-        def per_step(self, y_true, y_pred):  # pragma: no cover - defined by subclasses
-            raise NotImplementedError
-
-        def update_state(self, y_true, y_pred, sample_weight=None):
-            nll = ops.cast(self.per_step(y_true, y_pred), "float32")
-            w = ops.ones_like(nll) if sample_weight is None else ops.cast(sample_weight, "float32")
-            self.total.assign_add(ops.sum(nll * w))
-            self.count.assign_add(ops.sum(w))
-
-        def result(self):
-            return self.total / ops.maximum(self.count, 1e-12)
-
-        def reset_state(self):
-            self.total.assign(0.0)
-            self.count.assign(0.0)
-
-    class TokenNLL(_WeightedNLL):
-        def per_step(self, y_true, y_pred):
-            return ops.sparse_categorical_crossentropy(ops.cast(y_true, "int32"), ops.cast(y_pred, "float32"),
-                                                       from_logits=True)
-
-    class FrameNLL(_WeightedNLL):
-        def per_step(self, y_true, y_pred):
-            p = ops.clip(ops.cast(y_pred, "float32"), 1e-7, 1 - 1e-7)
-            y = ops.cast(y_true, "float32")
-            return -ops.sum(y * ops.log(p) + (1 - y) * ops.log(1 - p), axis=-1)
-
-    _KERAS_METRICS.update(token=TokenNLL, frame=FrameNLL)
+    return (TokenNLL if kind == "token" else FrameNLL)(name=name)
 
 
 # ---- GAN toy benchmarks (notebook 08)
@@ -1133,3 +1092,12 @@ def comparison_pivot(rows: list[SetComparison], field: str = "overlap", digits: 
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
                                enumerate(zip(row, widths, strict=True))) for row in table)
+
+
+def __getattr__(name: str):
+    """``TokenNLL`` and ``FrameNLL``, the Keras metrics, from the module that imports Keras, on first use."""
+    if name in ("TokenNLL", "FrameNLL"):
+        from mgtutor.metrics import keras_metrics
+
+        return getattr(keras_metrics, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
