@@ -92,9 +92,10 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys):
         assert err[-1].startswith("mgtutor: error: ") and message in err[-1], err
         if "no readable" in message:
             (tmp_path / "y.keep").rename(tmp_path / "y.mid")
-    with pytest.raises(SystemExit) as usage:
-        cli.main(["evaluate", "copying", "--corpus", "chorales"])
-    assert usage.value.code == 2
+    for argv, message in ((["--corpus", "chorales"], "give --generated"),
+                          (["--corpus", "folk", "--calibrate", "--min-length", "9"], "leave out --min-length")):
+        assert cli.main(["evaluate", "copying", *argv]) == 2
+        assert message in capsys.readouterr().err
     with pytest.raises(SystemExit) as usage:
         cli.main(["evaluate", "copying", "--generated", "x", "--corpus", "chorales", "--mode", "harmony"])
     assert usage.value.code == 2
@@ -114,3 +115,47 @@ def test_a_zip_bomb_score_is_skipped_in_one_line_naming_it_once(tmp_path, capsys
                    "file is 16,777,216 bytes (16 MiB): too large for the course's loader (a zip bomb?)",
                    f"mgtutor: skipped {folder / 'broken.mid'}: absurd header length 544108404 (a MIDI header is 6 "
                    "bytes); the file is corrupt"]
+
+
+def test_calibrate_on_the_folk_corpus_prints_its_threshold(capsys):
+    from mgtutor.tasks import copying as copying_task
+
+    assert cli.main(["evaluate", "copying", "--corpus", "folk", "--calibrate"]) == 0
+    out = capsys.readouterr().out
+    pieces = [piece for _, piece in copying_task.corpus_pieces("folk")]
+    summary, groups, longest = copying_task.calibrate_lines(pieces)
+    assert f"threshold {summary['threshold']} pitch intervals" in out and f"{len(pieces)} pieces" in out
+    # the rule, by hand: the shortest length that flags at most 1 % of the real held-out pieces
+    shares = {n: np.mean(longest >= n) for n in range(1, int(longest.max()) + 2)}
+    assert summary["threshold"] == min(n for n, share in shares.items() if share <= 0.01)
+    assert len(set(groups)) == summary["tunes"] > 1
+
+
+def test_calibration_moves_above_a_stretch_two_tunes_share():
+    """Twelve random tunes: short matches only. Plant one 20-interval stretch in two of them: those two real pieces
+    (8 % of the corpus) now match at 20, so a threshold that flags at most 1 % must rise above 20."""
+    from mgtutor.tasks.copying import calibrate_lines
+
+    tunes = [random_melody(100 + k, 30) for k in range(24)]
+    plain, _, _ = calibrate_lines(tunes, folds=6)
+    assert plain["threshold"] < 12
+    shared = random_melody(7, 21)
+    planted = [list(t) for t in tunes]
+    for k in (3, 17):  # transposed apart, and in the middle of each
+        offset = planted[k][-1].end
+        planted[k] += [Note(n.pitch + k - 10, n.start + offset, n.end + offset) for n in shared]
+    moved, groups, longest = calibrate_lines(planted, folds=6)
+    assert groups[3] != groups[17] and longest[3] >= 20 and longest[17] >= 20
+    assert moved["threshold"] == int(max(longest[3], longest[17])) + 1
+
+
+def test_a_chorale_threshold_on_another_corpus_is_warned_about(generated, capsys):
+    cli.main(["evaluate", "copying", "--generated", str(generated / "fresh.mid"), "--corpus", "folk"])
+    err = capsys.readouterr().err
+    assert "calibrated on chorale soprano lines" in err and "--calibrate" in err
+    cli.main(["evaluate", "copying", "--generated", str(generated / "fresh.mid"), "--corpus", "chorales"])
+    assert "calibrated on chorale soprano lines" not in capsys.readouterr().err
+    assert cli.main(["evaluate", "copying", "--generated", str(generated / "fresh.mid"), "--corpus", "folk",
+                     "--calibrate"]) == 0
+    out, err = capsys.readouterr()
+    assert "calibrated on folk" in out and "held-out tunes of folk" in out and "warning" not in err

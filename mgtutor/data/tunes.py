@@ -151,8 +151,10 @@ def line_similarity(a: Sequence, b: Sequence) -> float:
 
 def tune_groups(lines: Sequence[Sequence[str]], similarity: float = SAME_TUNE_SIMILARITY,
                 ngram: int = CANDIDATE_NGRAM) -> list[int]:
-    """A tune label for every melody-grid line: lines with the same :func:`tune_key`, or whose interval strings are
-    at least ``similarity`` alike (:func:`line_similarity`), are one tune (joined transitively).
+    """A tune label for every line (melody-grid tokens, or a list of notes: any piece
+    :func:`mgtutor.copying.line_of` reads): lines with the same first :data:`KEY_INTERVALS` intervals (the tune key,
+    :func:`tune_key` for grid tokens), or whose interval strings are at least ``similarity`` alike
+    (:func:`line_similarity`), are one tune (joined transitively).
 
     Only pairs that share a stretch of ``ngram`` intervals are compared whole; the label of a tune is the index of
     one of its lines. The tune key alone misses a tune harmonised twice with a changed opening (an added passing
@@ -167,10 +169,10 @@ def tune_groups(lines: Sequence[Sequence[str]], similarity: float = SAME_TUNE_SI
             x = parent[x]
         return x
 
-    first: dict[tuple, int] = {}
-    for i, line in enumerate(lines):
-        parent[find(i)] = find(first.setdefault(tune_key(line), i))
     symbols = [line_symbols(line_of(line)) for line in lines]
+    first: dict[tuple, int] = {}
+    for i, s in enumerate(symbols):  # the tune key: the first intervals (= tune_key for grid tokens)
+        parent[find(i)] = find(first.setdefault(tuple(s[:KEY_INTERVALS]), i))
     sharing: dict[tuple, set[int]] = {}
     for i, s in enumerate(symbols):
         for k in range(len(s) - ngram + 1):

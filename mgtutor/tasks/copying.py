@@ -3,7 +3,7 @@
 Part of mgtutor. See notebooks/11_evaluating_generated_music.ipynb §5::
 
     python -m mgtutor evaluate copying --generated DIR|FILE --corpus chorales|folk|DIR [--min-length N]
-                                       [--mode pitch|rhythm]
+                                       [--mode pitch|rhythm] [--calibrate]
 
 Each generated file (``.mid``/``.midi``, or a score music21 reads: ``.musicxml``/``.xml``/``.mxl``/``.krn``/``.abc``;
 a folder is searched with its sub-folders) becomes its top line (:func:`mgtutor.copying.line_of`; drum voices left
@@ -12,7 +12,9 @@ all 350 chorales), ``folk`` (the Essen folk songs; a few in smoke mode) or a fol
 The table gives, per piece, its longest transposition-invariant match (in intervals), the corpus piece it comes from
 and where it starts in both. Exit status: 0 when no piece reaches the threshold, 1 when one does, 2 for a usage or
 input error. The default threshold is the one calibrated on held-out chorale tunes
-(:func:`mgtutor.copying.calibrated_threshold`); for another corpus, pass ``--min-length``.
+(:func:`mgtutor.copying.calibrated_threshold`), and a warning says so for another corpus: ``--calibrate``
+calibrates on the corpus given (:func:`calibrate_lines`; alone, it only prints the threshold and its false-positive
+rate), or ``--min-length`` sets the threshold.
 
 The calibration (:func:`calibrate`, shipped by :func:`write_calibration`): every chorale soprano line is held out in
 turn, ten folds of whole tunes (:func:`mgtutor.data.tune_groups`), and matched against the other tunes; the threshold
@@ -160,26 +162,59 @@ def choose_threshold(longest: Sequence[int], rate: float = FALSE_POSITIVE_RATE) 
     raise AssertionError("unreachable: no value reaches max + 1")  # pragma: no cover
 
 
+def calibrate_lines(lines: Sequence, mode: str = "pitch", rate: float = FALSE_POSITIVE_RATE,
+                    folds: int = CALIBRATION_FOLDS, seed: int = 0) -> tuple[dict, list, np.ndarray]:
+    """Calibrate the threshold on any corpus: its pieces grouped into tunes, each held out against the others.
+
+    ``lines`` are pieces :func:`mgtutor.copying.line_of` reads (melody-grid tokens or note lists). Tunes are
+    :func:`mgtutor.data.tune_groups`; with fewer tunes than ``folds``, each tune is its own fold. See
+    :func:`held_out_longest_matches` and :func:`choose_threshold`.
+    Returns:
+        ``(summary, tune labels, longest match of each piece)``: the summary is JSON-ready — ``threshold``,
+        ``false_positive_rate`` (over all pieces), ``pieces``, ``tunes``, ``median``, ``max``, ``histogram``
+        (``{length: pieces}``).
+    Raises:
+        CopyingError: fewer than two tunes.
+    See: notebooks/11_evaluating_generated_music.ipynb §5.
+    """
+    from mgtutor import data
+
+    lines = list(lines)
+    groups = data.tune_groups(lines)
+    tunes = len(set(groups))
+    if tunes < 2:
+        raise CopyingError(f"calibrating needs pieces of at least two tunes; these {len(lines)} are one tune")
+    folds = min(folds, tunes)
+    longest = held_out_longest_matches(lines, groups, mode, folds, seed)
+    threshold = choose_threshold(longest, rate)
+    values, counts = np.unique(longest, return_counts=True)
+    summary = {"mode": mode, "threshold": threshold, "rate": rate,
+               "false_positive_rate": float((longest >= threshold).mean()),
+               "pieces": len(lines), "tunes": tunes, "folds": folds, "seed": seed,
+               "median": float(np.median(longest)), "max": int(longest.max()),
+               "histogram": {str(int(v)): int(c) for v, c in zip(values, counts, strict=True)}}
+    return summary, groups, longest
+
+
 def calibrate(mode: str = "pitch", rate: float = FALSE_POSITIVE_RATE, folds: int = CALIBRATION_FOLDS,
               seed: int = 0, limit: int | None = None) -> dict:
-    """Calibrate the threshold of one mode on the chorale soprano lines (:func:`mgtutor.data.chorale_soprano_lines`).
+    """Calibrate the threshold of one mode on the chorale soprano lines (:func:`mgtutor.data.chorale_soprano_lines`):
+    :func:`calibrate_lines`, and two reports beside it.
 
-    Tunes are :func:`mgtutor.data.tune_groups`; see :func:`held_out_longest_matches` and :func:`choose_threshold`.
     ``limit`` takes the first pieces only (tests). Also reported: the melody task's own split (seed 0, 10 % of the
     tunes held out, the split of the shipped melody run): how many of its held-out pieces the threshold flags against
     its training pieces; and, for the tune key alone, its threshold and the same split made by tune key — where
     variants of one tune that the key tells apart land on both sides and are flagged.
     Returns:
-        A JSON-ready dict: ``threshold``, ``false_positive_rate`` (over all pieces), ``histogram``
-        (``{length: pieces}``), ``tune_key_only``, ``melody_split`` and how it was computed.
+        A JSON-ready dict: :func:`calibrate_lines`' summary, ``tune_key_only``, ``melody_split`` and how it was
+        computed.
     See: notebooks/11_evaluating_generated_music.ipynb §5.
     """
     from mgtutor import data
 
     lines = list(data.chorale_soprano_lines().values())[:limit]
-    groups = data.tune_groups(lines)
-    longest = held_out_longest_matches(lines, groups, mode, folds, seed)
-    threshold = choose_threshold(longest, rate)
+    summary, groups, longest = calibrate_lines(lines, mode, rate, folds, seed)
+    threshold = summary["threshold"]
     keys = [data.tune_key(m) for m in lines]
     by_key = held_out_longest_matches(lines, keys, mode, folds, seed)
 
@@ -191,13 +226,8 @@ def calibrate(mode: str = "pitch", rate: float = FALSE_POSITIVE_RATE, folds: int
         return np.array([corpus.longest_match(lines[i]).length for i in valid_idx])
 
     split_longest, key_split_longest = melody_split(groups), melody_split(keys)
-    values, counts = np.unique(longest, return_counts=True)
     return {
-        "mode": mode, "threshold": threshold, "rate": rate,
-        "false_positive_rate": float((longest >= threshold).mean()),
-        "pieces": len(lines), "tunes": len(set(groups)), "folds": folds, "seed": seed,
-        "median": float(np.median(longest)), "max": int(longest.max()),
-        "histogram": {str(int(v)): int(c) for v, c in zip(values, counts, strict=True)},
+        **summary,
         "tune_key_only": {"tunes": len(set(keys)), "threshold": choose_threshold(by_key, rate),
                           "max": int(by_key.max()),
                           "split": {"pieces": len(key_split_longest),
@@ -226,22 +256,45 @@ def write_calibration(path: str | Path | None = None) -> Path:
 
 # --------------------------------------------------------------------------- command line
 EVALUATE_OPTIONS = (
-    option("--generated", required=True, metavar="DIR|FILE",
-           help="a generated file (.mid, .midi, .musicxml, .xml, .mxl, .krn, .abc) or a folder of them"),
+    option("--generated", default=None, metavar="DIR|FILE",
+           help="a generated file (.mid, .midi, .musicxml, .xml, .mxl, .krn, .abc) or a folder of them (needed "
+                "unless --calibrate)"),
     option("--corpus", required=True, metavar="chorales|folk|DIR",
            help="the training corpus: chorales (all 350 soprano lines), folk (Essen songs) or a folder of files"),
     option("--min-length", type=int, default=None, metavar="N",
            help="flag a match of N or more intervals (default: the threshold calibrated on held-out chorale tunes)"),
     option("--mode", choices=["pitch", "rhythm"], default="pitch",
            help="pitch: interval n-grams (default); rhythm: intervals and inter-onset intervals must both match"),
+    option("--calibrate", action="store_true",
+           help="calibrate the threshold on --corpus instead: its tunes held out one fold at a time, the shortest "
+                "match length flagging at most 1 %% of its real pieces (with --generated, then check them with it)"),
 )
 
 
+def _calibrate_corpus(args) -> dict:
+    pieces = corpus_pieces(args.corpus, _warn)
+    summary, _, _ = calibrate_lines([piece for _, piece in pieces], args.mode)
+    print(f"calibrated on {args.corpus}: {summary['pieces']} pieces, {summary['tunes']} tunes, {summary['folds']} "
+          f"folds; threshold {summary['threshold']} {args.mode} intervals flags "
+          f"{summary['false_positive_rate']:.1%} of its real held-out pieces (median longest match "
+          f"{summary['median']:g}, longest {summary['max']})")
+    return summary
+
+
 def _run_evaluate(args) -> int:
-    calibrated = calibration()[args.mode]
+    if args.calibrate and args.min_length is not None:
+        raise CopyingError("--calibrate computes the threshold; leave out --min-length")
+    if args.generated is None and not args.calibrate:
+        raise CopyingError("give --generated DIR|FILE (the pieces to check), or --calibrate to calibrate on --corpus")
+    calibrated = _calibrate_corpus(args) if args.calibrate else calibration()[args.mode]
+    if args.generated is None:
+        return 0
     threshold = calibrated["threshold"] if args.min_length is None else args.min_length
     if threshold < 1:
         raise CopyingError(f"--min-length must be ≥ 1 interval, got {threshold}")
+    if args.min_length is None and not args.calibrate and args.corpus != "chorales":
+        _warn(f"warning: the threshold {threshold} was calibrated on chorale soprano lines; other music shares longer "
+              f"formulas (folk tunes do), so for --corpus {args.corpus} add --calibrate or choose --min-length")
     generated = read_pieces(args.generated, "--generated", _warn)
     index = CorpusIndex(corpus_pieces(args.corpus, _warn), args.mode)
     rows = [("piece", "longest", "source", "at source", "at piece", "verdict")]
@@ -257,8 +310,9 @@ def _run_evaluate(args) -> int:
     for row in rows:
         print("  ".join(c.rjust(w) if i == 1 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths,
                                                                                            strict=True))).rstrip())
+    corpus_name = "chorale tunes" if not args.calibrate else f"tunes of {args.corpus}"
     source = ("--min-length" if args.min_length is not None else
-              f"calibrated on held-out chorale tunes: {calibrated['false_positive_rate']:.1%} of "
+              f"calibrated on held-out {corpus_name}: {calibrated['false_positive_rate']:.1%} of "
               f"{calibrated['pieces']} real pieces flagged")
     print(f"\n{flagged} of {len(generated)} piece(s) share {threshold} or more consecutive {args.mode} intervals "
           f"with {len(index)} corpus pieces (threshold {threshold}, {source})")
