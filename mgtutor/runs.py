@@ -45,7 +45,7 @@ from mgtutor.files import FileLock, atomic_path, atomic_write_text
 __all__ = ["RunDirError", "RunDir", "run_name", "check_run_target", "check_out_folder", "free_bytes", "MIN_FREE_BYTES",
            "write_manifest", "read_manifest", "read_json_object", "write_json", "is_run_config", "run_config",
            "RUN_TASKS", "CONFIG_FILE", "LOG_FILE", "RESULTS_FILE", "DONE_FILE", "LOCK_FILE", "RUN_ENTRIES",
-           "WEIGHTS_FILE", "PARAMS_FILE", "STATE_DIR", "environment_record"]
+           "WEIGHTS_FILE", "PARAMS_FILE", "STATE_DIR", "MODEL", "environment_record"]
 
 CONFIG_FILE = "config.json"
 LOG_FILE = "log.csv"
@@ -54,6 +54,8 @@ DONE_FILE = "COMPLETE"
 WEIGHTS_FILE = "model.weights.h5"
 PARAMS_FILE = "params.npz"
 STATE_DIR = "state"
+MODEL = "model"
+"""The name of a run's model (:meth:`RunDir.save_model`); a task that saves another model names it otherwise."""
 LOCK_FILE = ".mgtutor.lock"
 RUN_ENTRIES = frozenset({CONFIG_FILE, LOG_FILE, RESULTS_FILE, DONE_FILE, WEIGHTS_FILE, PARAMS_FILE, STATE_DIR,
                          "vocab.json", "bars.npz", "classifier.weights.h5", "tensorboard"})
@@ -457,36 +459,58 @@ class RunDir:
         return path
 
     # ------------------------------------------------------------------ writing
-    def save_model(self, model) -> Path:
-        """Write the final model: Keras weights to ``model.weights.h5`` — the model's weights only, copied
-        into a fresh model from the registry, so no optimizer state (the resume state holds that) — or a
-        NumPy model's ``get_params()`` to ``params.npz`` (atomically)."""
+    def model_files(self, name: str = MODEL) -> tuple[Path, Path]:
+        """The files of model ``name``: its Keras weights and its NumPy parameters (``model.weights.h5`` and
+        ``params.npz`` for the run's model; ``<name>.weights.h5`` and ``<name>.params.npz`` for another)."""
+        if name == MODEL:
+            return self.path / WEIGHTS_FILE, self.path / PARAMS_FILE
+        return self.path / f"{name}.weights.h5", self.path / f"{name}.params.npz"
+
+    def model_spec(self, name: str = MODEL) -> tuple[str, dict]:
+        """The builder and its kwargs of model ``name``: config.json's ``builder`` and ``builder_kwargs`` for the
+        run's model, ``config[name]["builder"]`` and ``["builder_kwargs"]`` for another (e.g. the spectrogram GAN's
+        ``classifier``).
+
+        Raises:
+            RunDirError: config.json does not describe that model.
+        """
+        cfg = self.config
+        spec = cfg if name == MODEL else cfg.get(name)
+        if not isinstance(spec, dict) or not isinstance(spec.get("builder"), str):
+            raise RunDirError(f"{self.path / CONFIG_FILE}: names no builder for the model {name!r}; train again")
+        return spec["builder"], spec.get("builder_kwargs", {})
+
+    def save_model(self, model, name: str = MODEL) -> Path:
+        """Write the final model ``name`` (:meth:`model_files`): Keras weights — the model's weights only, copied
+        into a fresh model from the registry, so no optimizer state (the resume state holds that) — or a NumPy
+        model's ``get_params()`` (atomically)."""
         import numpy as np
 
+        weights, params = self.model_files(name)
         if hasattr(model, "get_params"):
-            with atomic_path(self.path / PARAMS_FILE, suffix=".npz") as tmp:
+            with atomic_path(params, suffix=".npz") as tmp:
                 np.savez(tmp, **model.get_params())
-            return self.path / PARAMS_FILE
-        bare = self.plain_model(model)  # the weights without optimizer state
-        with atomic_path(self.path / WEIGHTS_FILE, suffix=".weights.h5") as tmp:
+            return params
+        bare = self.plain_model(model, name)  # the weights without optimizer state
+        with atomic_path(weights, suffix=".weights.h5") as tmp:
             bare.save_weights(str(tmp), overwrite=True)
-        return self.path / WEIGHTS_FILE
+        return weights
 
-    def plain_model(self, model):
-        """A fresh model from the registry (config ``builder``, ``builder_kwargs``), float32, on one device, holding
-        ``model``'s weights: what a run trained under a distribution strategy or mixed precision hands on."""
+    def plain_model(self, model, name: str = MODEL):
+        """A fresh model ``name`` from the registry (:meth:`model_spec`), float32, on one device, holding ``model``'s
+        weights: what a run trained under a distribution strategy or mixed precision hands on."""
         import numpy as np
 
         from mgtutor.models import build
 
-        cfg = self.config
-        bare = build(cfg["builder"], **cfg.get("builder_kwargs", {}))
+        builder, kwargs = self.model_spec(name)
+        bare = build(builder, **kwargs)
         bare.set_weights([np.asarray(w) for w in model.get_weights()])
         return bare
 
-    def load_model(self):
-        """Rebuild the model through the builder registry (config ``builder`` and ``builder_kwargs``)
-        and load its weights or parameters.
+    def load_model(self, name: str = MODEL):
+        """Rebuild model ``name`` through the builder registry (:meth:`model_spec`) and load its weights or
+        parameters (:meth:`model_files`).
 
         Raises:
             RunDirError: unfinished run, unknown builder, or weights that do not fit the configured model.
@@ -495,17 +519,18 @@ class RunDir:
 
         from mgtutor.models import ModelConfigError, build
 
-        cfg = self.config
+        builder, kwargs = self.model_spec(name)
         try:
-            model = build(cfg["builder"], **cfg.get("builder_kwargs", {}))
+            model = build(builder, **kwargs)
         except (ModelConfigError, TypeError) as exc:
             raise RunDirError(f"{self.path / CONFIG_FILE}: cannot rebuild the model ({exc})") from None
+        weights, params = self.model_files(name)
         try:
             if hasattr(model, "set_params"):
-                with np.load(self.artifact(PARAMS_FILE)) as params:
-                    model.set_params(dict(params))
+                with np.load(self.artifact(params.name)) as values:
+                    model.set_params(dict(values))
             else:
-                model.load_weights(self.artifact(WEIGHTS_FILE))
+                model.load_weights(self.artifact(weights.name))
         except RunDirError:
             raise
         except Exception as exc:  # h5py/Keras/NumPy raise several types for a corrupt or mismatched file
