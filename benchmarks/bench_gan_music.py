@@ -68,9 +68,7 @@ def main(argv=None) -> int:
                           else module.evaluate(run.model, run.classifier, run.settings))
         else:
             s = module.settings(seed=args.seed)
-            data = (module.load_bars(s.seed, s.chorales, s.stride) if task == "gan-pianoroll"
-                    else module.training_notes(s))
-            run = module.train(data, path, s, force=True)
+            run = module.train(module.training_data(s, {}), path, s, force=True)
             evaluation = run.results["evaluation"]
         r = run.results
         line = {**line_of(run, evaluation), "seed": run.config["seed"], "epochs": r["epochs_run"],

@@ -49,7 +49,7 @@ def main(argv=None) -> int:
             for seed in args.seeds:
                 s = gan_toy.settings(data=data, model=model, seed=seed, units=args.units, batch_size=args.batch_size)
                 name = f"gan-toy-{data}-{model}-{s.units}x{s.batch_size}-{seed}"
-                r = gan_toy.train(out / name, s, force=True).results
+                r = gan_toy.train(gan_toy.toy_data(s), out / name, s, force=True).results
                 line = {"data": data, "model": model, "seed": seed, "modes": r["modes"], "of": r["of"],
                         "high_quality": round(r["high_quality"], 4), "train_seconds": round(r["train_seconds"], 1),
                         "steps": s.epochs * s.steps_per_epoch, "units": s.units, "batch_size": s.batch_size}

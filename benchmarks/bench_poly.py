@@ -67,7 +67,7 @@ def main(argv=None) -> int:
                      "schedule": args.schedule} if budget else {}
         settings = pianoroll.settings(model=model, time_budget_min=budget, seed=args.seed, **recurrent)
         start = time.monotonic()
-        run = pianoroll.train(split, out / model, settings, data_spec=args.data, force=True)
+        run = pianoroll.train(split, out / model, settings, force=True)
         test = pianoroll.score(run.model, split["test"])
         line = {"data": args.data, "model": model, "split": "test", **test,
                 "valid_frame_nll": run.results["valid"]["frame_nll"], "epochs": run.results["epochs_run"],

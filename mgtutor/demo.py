@@ -123,8 +123,8 @@ def run_demo(out: str | Path = "demo_out", seed: int = 0, force: bool = False) -
     out = check_out(out, force)
     melodies = data.chorale_melodies(limit=settings["chorales"])
     training = melody.settings(**{k: settings[k] for k in TRAINING}, seed=seed)
-    result = melody.train(melodies, out / RUN_DIR, training, corpus="chorales", limit=settings["chorales"],
-                          force=True, origin=ORIGIN)
+    result = melody.train(melody.Corpus(melodies, "chorales", settings["chorales"], origin=ORIGIN), out / RUN_DIR,
+                          training, force=True)
     mid, musicxml, wav, png = (out / name for name in OUTPUTS)
     midi = melody.generate_melody(result.run_dir, settings["length"], mid, seed=seed,
                                     temperature=settings["temperature"], top_k=settings["top_k"])
@@ -136,5 +136,5 @@ def run_demo(out: str | Path = "demo_out", seed: int = 0, force: bool = False) -
     paths.append(render.save_piano_roll_png(roll, png, title="Generated melody"))
     files = [DemoFile(p, summarize(p)) for p in paths]
     files.append(DemoFile(result.run_dir, f"run directory, validation perplexity {result.val_perplexity:.1f} "
-                                          f"after {result.epochs_run} epoch(s) ({result.seconds:.0f} s)"))
+                                          f"after {result.epochs_run} epoch(s) ({result.wall_seconds:.0f} s)"))
     return files

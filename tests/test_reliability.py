@@ -417,7 +417,8 @@ UNDER_JAX = textwrap.dedent("""
     noise = rng.normal(size=(5, 2)).astype("float32")
     np.testing.assert_allclose(np.asarray(again(noise)), np.asarray(gan(noise)), rtol=1e-6, atol=1e-6)
     done.append("toy_gan")
-    run = gan_toy.train(f"{out}/gan", gan_toy.settings(epochs=1, steps_per_epoch=4, units=8, batch_size=32))
+    s = gan_toy.settings(epochs=1, steps_per_epoch=4, units=8, batch_size=32)
+    run = gan_toy.train(gan_toy.toy_data(s), f"{out}/gan", s)
     assert {k: run.results[k] for k in ("modes", "high_quality")} == {
         k: v for k, v in gan_toy.scores(gan_toy.load(run.run_dir).model, "ring", 0).items() if k in ("modes",
                                                                                                    "high_quality")}

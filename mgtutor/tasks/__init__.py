@@ -8,14 +8,22 @@ options. A task need not be a model (an evaluation such as a copying check is a 
 ``evaluate``). The command line (:mod:`mgtutor.cli`, the only module that uses argparse) is
 generated from :data:`TASKS`; importing a task module must stay cheap (no TensorFlow, Keras or
 music21 at import).
+
+A training task (one with ``train``) has one skeleton: a frozen settings dataclass, ``train(data, out, settings,
+*, force=False, callbacks=(), verbose=0, plan=None)`` that writes a run directory (:func:`start_run`,
+:func:`finish_run`), ``load(run_dir)`` that reads one back (:func:`open_run`), both returning a :class:`TaskRun`, and
+``training_data(settings, spec)``: the data a run's config.json describes. :func:`shipped_or_trained` uses them to
+give a notebook the run shipped with the package in smoke mode and the same settings trained here in full mode.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 from mgtutor.errors import TrainError
+from mgtutor.runs import LOG_FILE, RunDir
 
 VERBS = ("train", "generate", "evaluate")
 
@@ -60,11 +68,20 @@ class Task:
         name: the word after the verb (``melody``).
         help: one line for ``--help``.
         verbs: verb → (its options, run(parsed options) -> exit status).
+        settings: a training task's settings dataclass (what config.json's ``training`` holds).
+        train: ``train(data, out, settings, *, force, callbacks, verbose, plan) -> TaskRun``.
+        load: ``load(run_dir) -> TaskRun``.
+        data: ``training_data(settings, spec) -> data``: the data ``train`` takes, as config.json's ``data``
+            (``spec``) describes it.
     """
 
     name: str
     help: str
     verbs: dict[str, tuple[Sequence[Option], Callable[..., int]]] = field(default_factory=dict)
+    settings: type | None = None
+    train: Callable | None = None
+    load: Callable | None = None
+    data: Callable | None = None
 
 
 TASKS: dict[str, Task] = {}
@@ -76,6 +93,10 @@ def register_task(task: Task) -> Task:
     unknown = set(task.verbs) - set(VERBS)
     if unknown:
         raise ValueError(f"task {task.name!r}: unknown verb(s) {sorted(unknown)}; use {VERBS}")
+    given = [part is not None for part in (task.settings, task.train, task.load, task.data)]
+    if not all(given) if "train" in task.verbs else any(given):
+        raise ValueError(f"task {task.name!r}: a task with `train` gives its settings, train, load and data; "
+                         "another gives none")
     TASKS[task.name] = task
     return task
 
@@ -120,7 +141,8 @@ def check_settings(s) -> None:
 def settings_from_config(cls, training: dict, source):
     """The settings dataclass ``cls`` of a run, from its config.json ``training`` (read by :func:`mgtutor.runs
     .RunDir.open`): a setting this version does not know (a run made by another mgtutor version) is dropped with a
-    one-line :class:`~mgtutor.errors.RunVersionWarning`; one it lacks takes its default.
+    one-line :class:`~mgtutor.errors.RunVersionWarning`; one it lacks takes its default; a list (JSON's only
+    sequence) becomes a tuple, as the frozen settings hold it.
 
     Raises:
         RunDirError: ``training`` is not an object, or lacks a setting that has no default.
@@ -143,7 +165,7 @@ def settings_from_config(cls, training: dict, source):
     if lacking:
         raise RunDirError(f"{source}: made by another mgtutor version; it lacks the setting(s) {', '.join(lacking)}; "
                           "train again")
-    return cls(**{k: v for k, v in training.items() if k in known})
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in training.items() if k in known})
 
 
 def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], what: str):
@@ -167,6 +189,81 @@ def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], wh
             raise TrainError(f"{name} must be a positive integer, got {value!r}")
     check_settings(s)
     return s
+
+
+@dataclass
+class TaskRun:
+    """A trained or loaded run of any training task: its folder, model, config.json and results.json.
+
+    ``parts`` holds what a task's run has beside its model (the melody run's ``vocab``, the bar GAN's ``bars``, the
+    spectrogram GAN's ``classifier``). Parts and results read as attributes: ``run.vocab``, ``run.val_nll``,
+    ``run.epochs_run``.
+    """
+
+    run_dir: Path
+    model: object
+    config: dict
+    results: dict
+    parts: dict = field(default_factory=dict)
+
+    def __getattr__(self, name: str):
+        for source in ("parts", "results"):
+            values = self.__dict__.get(source) or {}
+            if name in values:
+                return values[name]
+        raise AttributeError(f"{type(self).__name__} of {self.__dict__.get('run_dir')} has no {name!r}: neither a "
+                             f"part ({sorted(self.__dict__.get('parts') or {})}) nor a result")
+
+    @property
+    def settings(self):
+        """The run's settings (its task's settings dataclass), from config.json (:func:`settings_from_config`)."""
+        return settings_from_config(tasks()[self.config["task"]].settings, self.config["training"], self.run_dir)
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """``log.csv`` as columns (:func:`mgtutor.train.read_log`): every epoch, resumed sessions included; empty for
+        a model fitted without epochs."""
+        from mgtutor.train import read_log
+
+        return read_log(self.run_dir / LOG_FILE)
+
+
+def start_run(out, record: dict, force: bool = False, plan=None) -> RunDir:
+    """:meth:`RunDir.prepare` of a training task's run: in ``out`` (each worker's own folder under a multi-worker
+    ``plan``: :meth:`~mgtutor.distribute.TrainingPlan.run_path`), with config.json's ``record`` and, as its
+    ``execution``, the plan's record (None without a plan)."""
+    return RunDir.prepare(out if plan is None else plan.run_path(out),
+                          {**record, "execution": plan.record() if plan is not None else None}, force=force)
+
+
+def finish_run(run: RunDir, model, results: dict, start: float, plan=None, **parts) -> TaskRun:
+    """Write ``results`` with ``wall_seconds`` (the time since ``start``, :func:`time.monotonic`: training and
+    evaluation) and the completion marker (:meth:`RunDir.finish`), wait for the other workers of ``plan``, and
+    return the :class:`TaskRun` with its ``parts``."""
+    import time
+
+    results = {**results, "wall_seconds": time.monotonic() - start}
+    run.finish(results)
+    if plan is not None:
+        plan.barrier()
+    return TaskRun(run.path, model, run.config, results, parts)
+
+
+def fit_results(fit) -> dict:
+    """The results every Keras training task records of its :class:`mgtutor.train.FitResult`: the epochs, whether
+    the time budget stopped it, and the training time."""
+    return {"epochs_run": fit.epochs_run, "stopped_by_budget": fit.stopped_by_budget,
+            "train_seconds": fit.train_seconds}
+
+
+def open_run(run_dir, task: str, parts: Callable[[RunDir], dict] | None = None) -> TaskRun:
+    """A finished run of ``task``: its model rebuilt through the registry, and ``parts(run)``.
+
+    Raises:
+        RunDirError: missing, unfinished, or another task's run (the message says what to do).
+    """
+    run = RunDir.open(run_dir, task=task)
+    return TaskRun(run.path, run.load_model(), run.config, run.results, parts(run) if parts else {})
 
 
 def tasks() -> dict[str, Task]:
@@ -231,9 +328,10 @@ def progress_callbacks(plan, epochs: int) -> list:
     return [ProgressLine(epochs)]
 
 
-def fit_wgan(run, builder: str, s, train_data, callbacks=(), verbose: int = 0):
+def fit_wgan(run, builder: str, s, train_data, callbacks=(), verbose: int = 0, plan=None):
     """Train (or resume) the WGAN-GP of ``builder`` (:func:`mgtutor.models.build` with ``s.builder_kwargs()``) in
-    ``run``, both players with Adam(``s.learning_rate``, β₁ 0.5, β₂ 0.9), for ``s.epochs`` and ``s.time_budget_min``.
+    ``run``, both players with Adam(``s.learning_rate``, β₁ 0.5, β₂ 0.9), for ``s.epochs`` and ``s.time_budget_min``,
+    where ``plan`` says (:func:`mgtutor.train.fit_run`).
     Returns ``(fit, clock)``: the :class:`mgtutor.train.FitResult` and the :class:`mgtutor.train.CpuClock` of the
     training. Notebook 09's bar GAN and spectrogram GAN both train this way."""
     import keras
@@ -250,5 +348,6 @@ def fit_wgan(run, builder: str, s, train_data, callbacks=(), verbose: int = 0):
 
     clock = CpuClock()
     fit = fit_run(run, build, train_data, None, epochs=s.epochs, callbacks=[clock, *callbacks],
-                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose)
+                  time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose,
+                  plan=plan)
     return fit, clock

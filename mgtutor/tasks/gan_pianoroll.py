@@ -30,13 +30,17 @@ from mgtutor import config
 from mgtutor.errors import TrainError
 from mgtutor.tasks import (
     Task,
+    TaskRun,
+    finish_run,
+    fit_results,
     fit_wgan,
     make_settings,
+    open_run,
     option,
     register_task,
     run_dir_option,
     run_options,
-    settings_from_config,
+    start_run,
 )
 
 TASK = "gan-pianoroll"
@@ -200,67 +204,47 @@ def evaluate(model, bars: dict, s: BarGanSettings, seed: int = 0) -> dict:
     return out
 
 
-@dataclass
-class BarGanRun:
-    """A trained or loaded bar-GAN run."""
+def train(data: dict, out, settings: BarGanSettings, *, force: bool = False, callbacks=(), verbose: int = 0,
+          plan=None) -> TaskRun:
+    """Train (or resume) a bar GAN on the bars ``data["train"]`` (:func:`load_bars`) and evaluate it
+    (:func:`evaluate`).
 
-    run_dir: Path
-    model: object
-    config: dict
-    results: dict
-
-    @property
-    def settings(self) -> BarGanSettings:
-        return settings_from_config(BarGanSettings, self.config["training"], self.run_dir)
-
-    @property
-    def bars(self) -> dict[str, np.ndarray]:
-        """The run's own training and validation bars (:func:`read_bars`)."""
-        return read_bars(self.run_dir / BARS_FILE)
-
-
-def train(bars: dict, out, s: BarGanSettings | None = None, force: bool = False, callbacks=(),
-          verbose: int = 0) -> BarGanRun:
-    """Train (or resume) a bar GAN on ``bars["train"]`` and evaluate it (:func:`evaluate`).
-
+    Returns:
+        the :class:`~mgtutor.tasks.TaskRun`, with its ``bars`` (training and validation).
     Raises:
         TrainError: a bad setting, or no training bars. RunDirError: a finished run (``force`` starts over) or
             other settings.
     See: notebook 09 §2.
     """
-
     from mgtutor.data import FullBatchData
-    from mgtutor.runs import RunDir
 
     start = time.monotonic()
-    s = s or settings()
+    s, bars = settings, data
     if not len(bars["train"]):
         raise TrainError("no training bars: the split holds no 4/4 chorale; use more chorales")
-    with RunDir.prepare(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
-                              "data": {"spec": "chorales", "bars": {k: len(v) for k, v in bars.items()}},
-                              "training": asdict(s)}, force=force) as run:
+    with start_run(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
+                         "data": {"spec": "chorales", "bars": {k: len(v) for k, v in bars.items()}},
+                         "training": asdict(s)}, force, plan) as run:
         save_bars(bars, run.path / BARS_FILE)
         x = bars["train"].astype("float32")[..., None]
         train_data = FullBatchData((x,), s.batch_size, shuffle=True, seed=s.seed)
-        fit, clock = fit_wgan(run, BUILDER, s, train_data, callbacks, verbose)
-        results = {"evaluation": evaluate(fit.model, bars, s), "epochs_run": fit.epochs_run,
-                   "stopped_by_budget": fit.stopped_by_budget, "train_seconds": fit.train_seconds,
-                   "train_cpu_seconds": clock.seconds, "wall_seconds": time.monotonic() - start}
-        run.finish(results)
-        return BarGanRun(run.path, fit.model, run.config, results)
+        fit, clock = fit_wgan(run, BUILDER, s, train_data, callbacks, verbose, plan)
+        results = {"evaluation": evaluate(fit.model, bars, s), **fit_results(fit), "train_cpu_seconds": clock.seconds}
+        return finish_run(run, fit.model, results, start, plan, bars=read_bars(run.path / BARS_FILE))
 
 
-def load(run_dir) -> BarGanRun:
-    """A finished bar-GAN run (the GAN rebuilt through the registry).
+def load(run_dir) -> TaskRun:
+    """A finished bar-GAN run (the GAN rebuilt through the registry) with its ``bars`` (:func:`read_bars`).
 
     Raises:
         RunDirError: missing, unfinished, or not a bar-GAN run.
     """
-    from mgtutor.runs import RunDir
+    return open_run(run_dir, TASK, lambda run: {"bars": read_bars(run.artifact(BARS_FILE))})
 
-    run = RunDir.open(run_dir, task=TASK)
-    run.artifact(BARS_FILE)
-    return BarGanRun(run.path, run.load_model(), run.config, run.results)
+
+def training_data(s: BarGanSettings, spec: dict) -> dict[str, np.ndarray]:
+    """The bars of a run with settings ``s`` (:func:`load_bars`: the chorales split by its seed)."""
+    return load_bars(s.seed, s.chorales, s.stride)
 
 
 SHIPPED_COMMAND = "MGTUTOR_MODE=full python -m mgtutor train gan-pianoroll --seed 0 --out mgtutor/shipped/gan-pianoroll"
@@ -357,4 +341,4 @@ register_task(Task(TASK, "a convolutional GAN of one-bar chorale fragments, with
     "train": (TRAIN_OPTIONS, _run_train),
     "evaluate": (EVALUATE_OPTIONS, _run_evaluate),
     "generate": (GENERATE_OPTIONS, _run_generate),
-}))
+}, BarGanSettings, train, load, training_data))

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,19 +39,25 @@ from mgtutor import config
 from mgtutor.errors import TrainError
 from mgtutor.tasks import (
     Task,
+    TaskRun,
+    finish_run,
+    fit_results,
     fit_wgan,
     make_settings,
+    open_run,
     option,
     register_task,
     run_dir_option,
     run_options,
-    settings_from_config,
+    start_run,
 )
 
 TASK = "gan-spec"
 BUILDER = "spec_gan"
-CLASSIFIER = "note_classifier"
-CLASSIFIER_FILE = "classifier.weights.h5"
+CLASSIFIER = "classifier"
+"""The name of the run's second model, the note classifier (config.json's ``classifier``, ``classifier.weights.h5``:
+:meth:`mgtutor.runs.RunDir.save_model`)."""
+CLASSIFIER_BUILDER = "note_classifier"
 HELD_OUT_SEEDS = (1000, 1001)
 """Jitter seeds of the held-out real notes (the training seeds are 0 … train_seeds − 1)."""
 
@@ -185,7 +191,7 @@ def train_classifier(notes: dict, s: SpecGanSettings, verbose: int = 0):
     from mgtutor import models
 
     config.seed_everything(s.seed)
-    clf = models.build(CLASSIFIER, **s.classifier_kwargs())
+    clf = models.build(CLASSIFIER_BUILDER, **s.classifier_kwargs())
     clf.compile(optimizer=keras.optimizers.Adam(1e-3),
                 loss={"pitch": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       "timbre": keras.losses.SparseCategoricalCrossentropy(from_logits=True)})
@@ -250,80 +256,49 @@ def evaluate(model, clf, s: SpecGanSettings, seed: int = 0, baseline: bool = Tru
     return out
 
 
-@dataclass
-class SpecGanRun:
-    """A trained or loaded spectrogram-GAN run: the GAN, the classifier, the settings and results."""
+def train(data: dict, out, settings: SpecGanSettings, *, force: bool = False, callbacks=(), verbose: int = 0,
+          plan=None) -> TaskRun:
+    """Train (or resume) a spectrogram GAN on the notes ``data`` (:func:`training_notes`), train the note
+    classifier on the same notes, then evaluate (:func:`evaluate`).
 
-    run_dir: Path
-    model: object
-    classifier: object
-    config: dict
-    results: dict
-
-    @property
-    def settings(self) -> SpecGanSettings:
-        s = settings_from_config(SpecGanSettings, self.config["training"], self.run_dir)
-        return replace(s, velocities=tuple(s.velocities))
-
-
-def train(notes: dict, out, s: SpecGanSettings | None = None, force: bool = False, callbacks=(),
-          verbose: int = 0) -> SpecGanRun:
-    """Train (or resume) a spectrogram GAN on ``notes`` (:func:`training_notes`), train the note classifier on the
-    same notes, then evaluate (:func:`evaluate`).
-
+    Returns:
+        the :class:`~mgtutor.tasks.TaskRun`, with its ``classifier``.
     Raises:
         TrainError: a bad setting. RunDirError: a finished run (``force`` starts over) or other settings.
     See: notebook 09 §3.
     """
-
-    from mgtutor import models
     from mgtutor.data import FullBatchData
-    from mgtutor.files import atomic_path
-    from mgtutor.runs import RunDir
 
     start = time.monotonic()
-    s = s or settings()
-    with RunDir.prepare(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
-                              "classifier": {"builder": CLASSIFIER, "builder_kwargs": s.classifier_kwargs()},
-                              "data": {"spec": "one-shot notes", "notes": len(notes["label"]),
-                                       "spectrogram": spec_config().to_dict(), "held_out_seeds": list(HELD_OUT_SEEDS)},
-                              "training": asdict(s)}, force=force) as run:
+    s, notes = settings, data
+    with start_run(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
+                         CLASSIFIER: {"builder": CLASSIFIER_BUILDER, "builder_kwargs": s.classifier_kwargs()},
+                         "data": {"spec": "one-shot notes", "notes": len(notes["label"]),
+                                  "spectrogram": spec_config().to_dict(), "held_out_seeds": list(HELD_OUT_SEEDS)},
+                         "training": asdict(s)}, force, plan) as run:
         train_data = FullBatchData((notes["spec"], notes["label"]), s.batch_size, shuffle=True, seed=s.seed)
-        fit, clock = fit_wgan(run, BUILDER, s, train_data, callbacks, verbose)
+        fit, clock = fit_wgan(run, BUILDER, s, train_data, callbacks, verbose, plan)
         c0 = time.process_time()
         clf = train_classifier(notes, s)
         classifier_cpu = time.process_time() - c0
-        bare = models.build(CLASSIFIER, **s.classifier_kwargs())  # the weights without the optimizer's state
-        bare.set_weights(clf.get_weights())
-        with atomic_path(run.path / CLASSIFIER_FILE, suffix=".weights.h5") as tmp:
-            bare.save_weights(str(tmp))
-        results = {"evaluation": evaluate(fit.model, clf, s), "epochs_run": fit.epochs_run,
-                   "stopped_by_budget": fit.stopped_by_budget, "train_seconds": fit.train_seconds,
-                   "train_cpu_seconds": clock.seconds, "classifier_cpu_seconds": classifier_cpu,
-                   "wall_seconds": time.monotonic() - start}
-        run.finish(results)
-        return SpecGanRun(run.path, fit.model, clf, run.config, results)
+        run.save_model(clf, name=CLASSIFIER)  # the weights without the optimizer's state
+        results = {"evaluation": evaluate(fit.model, clf, s), **fit_results(fit), "train_cpu_seconds": clock.seconds,
+                   "classifier_cpu_seconds": classifier_cpu}
+        return finish_run(run, fit.model, results, start, plan, classifier=clf)
 
 
-def load(run_dir) -> SpecGanRun:
-    """A finished spectrogram-GAN run: the GAN and the classifier rebuilt through the registry.
+def load(run_dir) -> TaskRun:
+    """A finished spectrogram-GAN run: the GAN and its ``classifier`` rebuilt through the registry.
 
     Raises:
         RunDirError: missing, unfinished, not a spectrogram-GAN run, or a classifier that does not load.
     """
-    from mgtutor import models
-    from mgtutor.runs import RunDir, RunDirError
+    return open_run(run_dir, TASK, lambda run: {"classifier": run.load_model(name=CLASSIFIER)})
 
-    run = RunDir.open(run_dir, task=TASK)
-    spec = run.config["classifier"]
-    clf = models.build(spec["builder"], **spec["builder_kwargs"])
-    try:
-        clf.load_weights(run.artifact(CLASSIFIER_FILE))
-    except RunDirError:
-        raise
-    except Exception as exc:  # h5py/Keras raise several types for a corrupt or mismatched file
-        raise RunDirError(f"{run.path}: cannot load {CLASSIFIER_FILE} ({type(exc).__name__}); train again") from None
-    return SpecGanRun(run.path, run.load_model(), clf, run.config, run.results)
+
+def training_data(s: SpecGanSettings, spec: dict) -> dict[str, np.ndarray]:
+    """The training notes of a run with settings ``s`` (:func:`training_notes`)."""
+    return training_notes(s)
 
 
 SHIPPED_COMMAND = "MGTUTOR_MODE=full python -m mgtutor train gan-spec --seed 0 --out mgtutor/shipped/gan-spec"
@@ -416,4 +391,4 @@ register_task(Task(TASK, "a pitch-conditioned GAN of one-shot note spectrograms,
                              "train": (TRAIN_OPTIONS, _run_train),
                              "evaluate": (EVALUATE_OPTIONS, _run_evaluate),
                              "generate": (GENERATE_OPTIONS, _run_generate),
-                         }))
+                         }, SpecGanSettings, train, load, training_data))

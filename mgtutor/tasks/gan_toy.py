@@ -27,7 +27,19 @@ import numpy as np
 
 from mgtutor import config
 from mgtutor.errors import TrainError
-from mgtutor.tasks import Task, check_settings, option, register_task, run_dir_option, run_options, settings_from_config
+from mgtutor.tasks import (
+    Task,
+    TaskRun,
+    check_settings,
+    finish_run,
+    fit_results,
+    open_run,
+    option,
+    register_task,
+    run_dir_option,
+    run_options,
+    start_run,
+)
 
 TASK = "gan-toy"
 MODELS = ("gan", "pacgan", "wgan-gp")
@@ -136,36 +148,41 @@ def scores(model, data: str, seed: int = 0, n: int | None = None) -> dict:
     return toy_gan_scores(model.sample(n or TOY_SAMPLES, seed=seed), spec.means, spec.sigma)
 
 
-@dataclass
-class GanToyRun:
-    """A trained or loaded toy GAN run."""
+def toy_data(s: GanToySettings):
+    """The :class:`mgtutor.data.ToyData` a run with settings ``s`` trains on: ``steps_per_epoch`` batches of
+    ``batch_size`` fresh points of ``s.data`` each epoch, drawn from the seed."""
+    from mgtutor.data import ToyData
 
-    run_dir: Path
-    model: object
-    config: dict
-    results: dict
-
-    @property
-    def settings(self) -> GanToySettings:
-        return settings_from_config(GanToySettings, self.config["training"], self.run_dir)
+    return ToyData(s.data, s.steps_per_epoch * s.batch_size, s.batch_size, seed=s.seed)
 
 
-def train(out, s: GanToySettings | None = None, force: bool = False, callbacks=(), verbose: int = 0) -> GanToyRun:
-    """Train (or resume) a toy GAN run in ``out`` and score it (results.json: modes, high_quality, …).
+def training_data(s: GanToySettings, spec: dict):
+    """The data of a run with settings ``s`` (:func:`toy_data`)."""
+    return toy_data(s)
+
+
+def train(data, out, settings: GanToySettings, *, force: bool = False, callbacks=(), verbose: int = 0,
+          plan=None) -> TaskRun:
+    """Train (or resume) a toy GAN run in ``out`` on ``data``, the settings' :func:`toy_data`, and score it
+    (results.json: modes, high_quality, …).
 
     Raises:
-        TrainError: a bad setting. RunDirError: a finished run (``force`` starts over) or other settings.
+        TrainError: a bad setting, or ``data`` that is not the settings' draws. RunDirError: a finished run
+            (``force`` starts over) or other settings.
     See: notebook 08 §4.
     """
     from mgtutor import models
     from mgtutor.data import ToyData
-    from mgtutor.runs import RunDir
     from mgtutor.train import fit_run
 
     start = time.monotonic()
-    s = s or settings()
-    with RunDir.prepare(out, {"task": TASK, "builder": "toy_gan", "builder_kwargs": s.builder_kwargs(),
-                              "seed": s.seed, "data": {"spec": s.data}, "training": asdict(s)}, force=force) as run:
+    s = settings
+    expected = toy_data(s)
+    if not isinstance(data, ToyData) or vars(data) != vars(expected):
+        raise TrainError(f"gan-toy trains on the draws its settings make ({vars(expected)}), got {data!r}; pass "
+                         "gan_toy.toy_data(settings)")
+    with start_run(out, {"task": TASK, "builder": "toy_gan", "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
+                         "data": {"spec": s.data}, "training": asdict(s)}, force, plan) as run:
         def build():
             config.seed_everything(s.seed)
             model = models.build("toy_gan", **s.builder_kwargs())
@@ -173,26 +190,20 @@ def train(out, s: GanToySettings | None = None, force: bool = False, callbacks=(
             model.compile(d_optimizer=d_opt, g_optimizer=g_opt, steps_per_execution=math.gcd(100, s.steps_per_epoch))
             return model
 
-        stream = ToyData(s.data, s.steps_per_epoch * s.batch_size, s.batch_size, seed=s.seed)
-        fit = fit_run(run, build, stream, epochs=s.epochs, callbacks=list(callbacks), verbose=verbose,
-                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min)
+        fit = fit_run(run, build, data, epochs=s.epochs, callbacks=list(callbacks), verbose=verbose,
+                      time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, plan=plan)
         results = {"data": s.data, "model": s.model, "seed": s.seed, **scores(fit.model, s.data, s.seed),
-                   "epochs_run": fit.epochs_run, "stopped_by_budget": fit.stopped_by_budget,
-                   "train_seconds": fit.train_seconds, "wall_seconds": time.monotonic() - start}
-        run.finish(results)
-        return GanToyRun(run.path, fit.model, run.config, results)
+                   **fit_results(fit)}
+        return finish_run(run, fit.model, results, start, plan)
 
 
-def load(run_dir) -> GanToyRun:
+def load(run_dir) -> TaskRun:
     """A finished toy GAN run (the model rebuilt through the registry).
 
     Raises:
         RunDirError: missing, unfinished, or not a gan-toy run.
     """
-    from mgtutor.runs import RunDir
-
-    run = RunDir.open(run_dir, task=TASK)
-    return GanToyRun(run.path, run.load_model(), run.config, run.results)
+    return open_run(run_dir, TASK)
 
 
 SHIPPED_COMMAND = ("MGTUTOR_MODE=full python -m mgtutor train gan-toy --data {data} --model {model} --seed 0 "
@@ -254,7 +265,7 @@ def _run_train(args) -> int:
     s = settings(data=args.data, model=args.model, epochs=args.epochs, time_budget_min=args.time_budget_min,
                  seed=args.seed, pack=args.pack, units=args.units, batch_size=args.batch_size)
     out = Path(args.out) if args.out else config.runs_dir() / run_name(f"{TASK}-{s.data}", s.model, s.seed)
-    r = train(out, s, force=args.force).results
+    r = train(toy_data(s), out, s, force=args.force).results
     print(f"{out}: {s.model} on the {s.data}, {r['epochs_run']} epoch(s) in {r['train_seconds']:.0f} s: "
           f"{r['modes']}/{r['of']} modes covered, {100 * r['high_quality']:.1f} % high-quality samples")
     return 0
@@ -273,4 +284,4 @@ def _run_evaluate(args) -> int:
 register_task(Task(TASK, "GANs on the 2-D ring and grid: mode collapse and its remedies (notebook 08)", {
     "train": (TRAIN_OPTIONS, _run_train),
     "evaluate": (EVALUATE_OPTIONS, _run_evaluate),
-}))
+}, GanToySettings, train, load, training_data))

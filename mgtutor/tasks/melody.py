@@ -32,13 +32,17 @@ from mgtutor.errors import GenerationError, TrainError
 from mgtutor.tasks import (
     SCALE_OPTIONS,
     Task,
+    TaskRun,
+    finish_run,
+    fit_results,
     make_settings,
+    open_run,
     option,
     progress_callbacks,
     register_task,
     run_dir_option,
     run_options,
-    settings_from_config,
+    start_run,
     training_plan,
 )
 
@@ -105,8 +109,20 @@ def settings(**overrides) -> MelodySettings:
 
 
 # --------------------------------------------------------------------------- corpora
-def load_corpus(corpus: str, limit: int | None = None) -> list[list[str]]:
-    """Melody-grid token lists for ``chorales``, ``folk`` or a folder of MIDI files.
+class Corpus(list):
+    """Melodies (token lists) that know where they came from: ``name`` (``chorales``, ``folk``, a folder; ``custom``
+    for melodies made in code) and ``limit``, recorded in a run's config.json (``evaluate melody`` reloads them from
+    there), and ``origin``, what made the run (the demo's ``"demo"``), recorded as config.json's ``origin`` when
+    set. Any list of melodies trains as a ``custom`` corpus."""
+
+    def __init__(self, melodies: Sequence[Sequence[str]] = (), name: str = "custom", limit: int | None = None,
+                 origin: str | None = None) -> None:
+        super().__init__(melodies)
+        self.name, self.limit, self.origin = name, limit, origin
+
+
+def load_corpus(corpus: str, limit: int | None = None) -> Corpus:
+    """Melody-grid token lists for ``chorales``, ``folk`` or a folder of MIDI files, as a :class:`Corpus`.
 
     ``chorales`` are the soprano lines of the 350 distinct chorales (:func:`mgtutor.data.chorale_soprano_lines`;
     the first :data:`mgtutor.data.SMOKE_CHORALES` in smoke mode unless ``limit`` says otherwise).
@@ -123,12 +139,17 @@ def load_corpus(corpus: str, limit: int | None = None) -> list[list[str]]:
         raise TrainError(f"--limit must be at least 2 pieces (one is held out for validation), got {limit!r}")
     if corpus == "chorales":  # the shipped soprano lines: what a parse gives, without the minute of parsing
         lines = list(data.chorale_soprano_lines().values())
-        return lines[: limit if limit is not None else config.pick(None, data.SMOKE_CHORALES)]
+        return Corpus(lines[: limit if limit is not None else config.pick(None, data.SMOKE_CHORALES)], corpus, limit)
     if corpus == "folk":
-        return data.folk_melodies(limit)
+        return Corpus(data.folk_melodies(limit), corpus, limit)
     if not Path(corpus).is_dir():
         raise TrainError(f"--corpus {corpus!r}: use 'chorales', 'folk' or a folder of MIDI files")
-    return data.folder_melodies(corpus, limit=limit, warn=_warn_line)[0]
+    return Corpus(data.folder_melodies(corpus, limit=limit, warn=_warn_line)[0], corpus, limit)
+
+
+def training_data(s: MelodySettings, spec: dict) -> Corpus:
+    """The melodies of a run whose config.json's ``data`` is ``spec`` (its corpus and limit)."""
+    return load_corpus(spec["corpus"], spec["limit"])
 
 
 def _warn_line(message: str) -> None:
@@ -136,38 +157,6 @@ def _warn_line(message: str) -> None:
 
 
 # --------------------------------------------------------------------------- training
-@dataclass
-class MelodyRun:
-    """A trained or loaded melody run: its directory, model, vocabulary, config and results."""
-
-    run_dir: Path
-    model: object
-    vocab: object
-    config: dict
-    results: dict
-    history: dict
-
-    @property
-    def val_nll(self) -> float:
-        return self.results["val_nll"]
-
-    @property
-    def val_perplexity(self) -> float:
-        return self.results["val_perplexity"]
-
-    @property
-    def epochs_run(self) -> int:
-        return self.results["epochs_run"]
-
-    @property
-    def stopped_by_budget(self) -> bool:
-        return self.results["stopped_by_budget"]
-
-    @property
-    def seconds(self) -> float:
-        return self.results["wall_seconds"]
-
-
 def split_indices(melodies: Sequence[Sequence[str]], s: MelodySettings) -> tuple[list[int], list[int]]:
     """Training and validation indices of ``melodies`` by the settings' split rule (``s.split``, ``s.seed``,
     ``s.valid_fraction``): by tune, every melody of a tune on one side (:func:`mgtutor.data.split_by_group`).
@@ -203,16 +192,17 @@ def splits(melodies: Sequence[Sequence[str]], s: MelodySettings, vocab):
     return train, valid, train_idx, valid_idx
 
 
-def train(melodies: Sequence[Sequence[str]], out, s: MelodySettings | None = None, corpus: str = "custom",
-          limit: int | None = None, force: bool = False, callbacks: Sequence = (), verbose: int = 0,
-          plan=None, origin: str | None = None) -> MelodyRun:
-    """Train (or resume) a melody run in ``out`` and return it.
+def train(data: Sequence[Sequence[str]], out, settings: MelodySettings, *, force: bool = False,
+          callbacks: Sequence = (), verbose: int = 0, plan=None) -> TaskRun:
+    """Train (or resume) a melody run on the melodies ``data`` (a :class:`Corpus` records where they came from) in
+    ``out`` and return it.
 
     Running it again on an unfinished run with the same settings resumes it; on a finished one it refuses
     (``force`` starts over); with other settings it refuses and names them (:meth:`RunDir.prepare`).
     ``plan`` (:class:`mgtutor.distribute.TrainingPlan`) says where and how it trains (notebook 10); it is
-    recorded in config.json but not compared, so a run may resume on other hardware. ``origin`` (e.g. ``"demo"``) is
-    recorded in config.json when given: what made the run, so that it alone replaces its own runs.
+    recorded in config.json but not compared, so a run may resume on other hardware.
+    Returns:
+        the :class:`~mgtutor.tasks.TaskRun`, with its ``vocab``.
     Raises:
         TrainError: fewer than 2 melodies or a bad setting. RunDirError: see above.
     See: notebooks/06_melody_generation.ipynb §2.
@@ -221,24 +211,23 @@ def train(melodies: Sequence[Sequence[str]], out, s: MelodySettings | None = Non
 
     from mgtutor import models
     from mgtutor.metrics import keras_metric
-    from mgtutor.runs import RunDir
     from mgtutor.symbolic import melody_vocabulary
     from mgtutor.train import fit_run
 
     start = time.monotonic()
-    s = s or settings()
+    s = settings
+    corpus = data if isinstance(data, Corpus) else Corpus(data)
     vocab = melody_vocabulary()
-    train_data, valid_data, train_idx, valid_idx = splits(melodies, s, vocab)
+    train_data, valid_data, train_idx, valid_idx = splits(corpus, s, vocab)
     kwargs = s.model_kwargs(len(vocab))
-    with RunDir.prepare(out if plan is None else plan.run_path(out), {
+    with start_run(out, {
         "task": "melody", "builder": BUILDER, "builder_kwargs": kwargs, "seed": s.seed,
-        "data": {"corpus": corpus, "limit": limit, "pieces": len(melodies), "encoding": "melody-grid",
+        "data": {"corpus": corpus.name, "limit": corpus.limit, "pieces": len(corpus), "encoding": "melody-grid",
                  "steps_per_quarter": s.steps_per_quarter, "qpm": s.qpm,
                  "split": {"by": s.split, "seed": s.seed, "valid_fraction": s.valid_fraction,
                            "valid_index": sorted(valid_idx)}},
-        "training": asdict(s), "execution": plan.record() if plan is not None else None,
-        **({"origin": origin} if origin else {}),
-    }, force=force) as run:
+        "training": asdict(s), **({"origin": corpus.origin} if corpus.origin else {}),
+    }, force, plan) as run:
         vocab.save(run.path / VOCAB_FILE)
 
         def build():
@@ -255,14 +244,9 @@ def train(melodies: Sequence[Sequence[str]], out, s: MelodySettings | None = Non
                       callbacks=callbacks, verbose=verbose, plan=plan)
         val_nll = validation_nll(fit.model, valid_data)
         results = {"val_nll": val_nll, "val_perplexity": math.exp(val_nll), "uniform_perplexity": len(vocab),
-                   "epochs_run": fit.epochs_run, "stopped_by_budget": fit.stopped_by_budget,
                    "train_windows": train_data.examples_per_epoch, "valid_windows": valid_data.examples_per_epoch,
-                   "train_pieces": len(train_idx), "valid_pieces": len(valid_idx),
-                   "train_seconds": fit.train_seconds, "wall_seconds": time.monotonic() - start}
-        run.finish(results)
-        if plan is not None:
-            plan.barrier()
-        return MelodyRun(run.path, fit.model, vocab, run.config, results, fit.history)
+                   "train_pieces": len(train_idx), "valid_pieces": len(valid_idx), **fit_results(fit)}
+        return finish_run(run, fit.model, results, start, plan, vocab=vocab)
 
 
 def validation_nll(model, valid) -> float:
@@ -273,19 +257,15 @@ def validation_nll(model, valid) -> float:
     return sequence_nll(model, x, y, w)
 
 
-def load(run_dir) -> MelodyRun:
-    """A finished melody run: its model (rebuilt through the registry), vocabulary, config and results.
+def load(run_dir) -> TaskRun:
+    """A finished melody run: its model (rebuilt through the registry), ``vocab``, config and results.
 
     Raises:
         RunDirError: missing, unfinished or not a melody run (the message says what to do).
     """
-    from mgtutor.runs import RunDir
     from mgtutor.symbolic import Vocabulary
-    from mgtutor.train import read_log
 
-    run = RunDir.open(run_dir, task="melody")
-    return MelodyRun(run.path, run.load_model(), Vocabulary.load(run.artifact(VOCAB_FILE)), run.config, run.results,
-                     read_log(run.log_path))
+    return open_run(run_dir, "melody", lambda run: {"vocab": Vocabulary.load(run.artifact(VOCAB_FILE))})
 
 
 SHIPPED_RUN = "melody-chorales"
@@ -421,12 +401,11 @@ def _run_train(args) -> int:
                  transpose=args.transpose, batch_size=args.batch_size, learning_rate=args.learning_rate)
     out = Path(args.out) if args.out else config.runs_dir() / run_name("melody", "lstm", s.seed)
     check_run_target(plan.run_path(out))  # before the data is loaded: a bad --out fails at once
-    melodies = load_corpus(args.corpus, args.limit)
-    result = train(melodies, out, s, corpus=str(args.corpus), limit=args.limit, force=args.force,
+    result = train(load_corpus(args.corpus, args.limit), out, s, force=args.force,
                    callbacks=progress_callbacks(plan, s.epochs), plan=plan)
     budget = " (time budget reached)" if result.stopped_by_budget else ""
     print(f"{result.run_dir}: {result.epochs_run} epoch(s){budget}, validation NLL {result.val_nll:.4f} nats/token, "
-          f"perplexity {result.val_perplexity:.2f} (uniform {len(result.vocab)}), {result.seconds:.0f} s")
+          f"perplexity {result.val_perplexity:.2f} (uniform {len(result.vocab)}), {result.wall_seconds:.0f} s")
     return 0
 
 
@@ -465,7 +444,7 @@ def _run_evaluate(args) -> int:
         raise RunDirError(f"{run.run_dir}: trained on melodies passed in code; evaluate it with "
                           "mgtutor.tasks.melody.validation_nll in that code")
     melodies = load_corpus(data_spec["corpus"], data_spec["limit"])
-    s = settings_from_config(MelodySettings, run.config["training"], run.run_dir)
+    s = run.settings
     _, valid, _, valid_idx = splits(melodies, s, run.vocab)
     if sorted(valid_idx) != data_spec["split"]["valid_index"]:
         raise RunDirError(f"{run.run_dir}: the corpus no longer gives this run's validation split; train again")
@@ -479,4 +458,4 @@ register_task(Task("melody", "Embedding + LSTM next-token model on melody-grid t
     "train": (TRAIN_OPTIONS, _run_train),
     "generate": (GENERATE_OPTIONS, _run_generate),
     "evaluate": (EVALUATE_OPTIONS, _run_evaluate),
-}))
+}, MelodySettings, train, load, training_data))

@@ -32,12 +32,17 @@ from mgtutor.errors import DatasetError, TrainError
 from mgtutor.tasks import (
     SCALE_OPTIONS,
     Task,
+    TaskRun,
+    finish_run,
+    fit_results,
     make_settings,
+    open_run,
     option,
     progress_callbacks,
     register_task,
     run_dir_option,
     run_options,
+    start_run,
     training_plan,
 )
 
@@ -111,8 +116,18 @@ def settings(**overrides) -> PianoRollSettings:
 
 
 # --------------------------------------------------------------------------- data
-def load_data(spec: str = "chorales", seed: int = 0, limit: int | None = None) -> dict[str, list[np.ndarray]]:
-    """``{"train", "valid", "test"}`` lists of (T, 88) uint8 rolls for ``spec`` (see the module docstring).
+class Split(dict):
+    """``{"train", "valid", "test"}`` lists of (T, 88) uint8 rolls that know their data set: ``spec`` (``--data``),
+    recorded in a run's config.json (``evaluate pianoroll`` reloads it from there). A plain dict of rolls trains as
+    ``chorales``."""
+
+    def __init__(self, parts: dict, spec: str = "chorales") -> None:
+        super().__init__(parts)
+        self.spec = spec
+
+
+def load_data(spec: str = "chorales", seed: int = 0, limit: int | None = None) -> Split:
+    """The :class:`Split` of ``spec`` (see the module docstring).
 
     Raises:
         DatasetError, FileNotFoundError: an unknown, unfetched, missing or malformed data set.
@@ -122,9 +137,14 @@ def load_data(spec: str = "chorales", seed: int = 0, limit: int | None = None) -
     from mgtutor.symbolic import sample_piano_roll
 
     if spec != "chorales":
-        return data.load_benchmark(spec)
-    return {part: [sample_piano_roll(data.chorale(name).notes, 1) for name in names]
-            for part, names in data.chorale_split(seed, limit).items()}
+        return Split(data.load_benchmark(spec), spec)
+    return Split({part: [sample_piano_roll(data.chorale(name).notes, 1) for name in names]
+                  for part, names in data.chorale_split(seed, limit).items()}, spec)
+
+
+def training_data(s: PianoRollSettings, spec: dict) -> Split:
+    """The split of a run whose config.json's ``data`` is ``spec`` (its data set; the chorales split by the seed)."""
+    return load_data(spec["spec"], s.seed)
 
 
 def _framed(rolls) -> list[np.ndarray]:
@@ -152,19 +172,10 @@ def score(model, rolls) -> dict:
     return {"frame_nll": nll, "frame_nll_skip_first": skip, "frames": frames, "pieces": len(rolls)}
 
 
-@dataclass
-class PianoRollRun:
-    """A trained or loaded piano-roll run."""
-
-    run_dir: Path
-    model: object
-    config: dict
-    results: dict
-
-
-def train(split: dict, out, s: PianoRollSettings | None = None, data_spec: str = "chorales", force: bool = False,
-          callbacks=(), verbose: int = 0, plan=None) -> PianoRollRun:
-    """Train (or resume) a piano-roll run on ``split["train"]``, keeping the epoch with the best validation NLL.
+def train(data: dict, out, settings: PianoRollSettings, *, force: bool = False, callbacks=(), verbose: int = 0,
+          plan=None) -> TaskRun:
+    """Train (or resume) a piano-roll run on ``data["train"]`` (a :class:`Split` records its data set), keeping the
+    epoch with the best validation NLL.
 
     ``plan`` (:class:`mgtutor.distribute.TrainingPlan`): where and how the Keras models train (notebook 10);
     recorded in config.json, not compared.
@@ -175,36 +186,38 @@ def train(split: dict, out, s: PianoRollSettings | None = None, data_spec: str =
     """
     import keras
 
-    from mgtutor import data, models
+    from mgtutor import data as datasets
+    from mgtutor import models
     from mgtutor.metrics import keras_metric
-    from mgtutor.runs import RunDir
     from mgtutor.train import BestCheckpoint, fit_run
 
     start = time.monotonic()
-    s = s or settings()
+    s, split = settings, data
+    data_spec = split.spec if isinstance(split, Split) else "chorales"
     builder = MODELS[s.model]
     if s.model not in NUMPY_MODELS:  # the windows first: a split too short for one fails before the run directory
         shifts = list(range(-s.transpose, s.transpose + 1)) if s.transpose else []
         try:
-            train_data = data.NextStepData(_framed(split["train"]), s.window, s.stride, s.batch_size, shuffle=True,
-                                           seed=s.seed, shifts=shifts,
-                                           transposer=data.roll_transposer(shifts) if shifts else None, dtype="float32")
-            valid_data = data.NextStepData(_framed(split["valid"]), s.window, s.window, s.batch_size, dtype="float32")
+            train_data = datasets.NextStepData(_framed(split["train"]), s.window, s.stride, s.batch_size,
+                                               shuffle=True, seed=s.seed, shifts=shifts,
+                                               transposer=datasets.roll_transposer(shifts) if shifts else None,
+                                               dtype="float32")
+            valid_data = datasets.NextStepData(_framed(split["valid"]), s.window, s.window, s.batch_size,
+                                               dtype="float32")
         except DatasetError as exc:
             raise DatasetError(f"{data_spec}: {exc}") from None
         if s.model == "nade":
-            train_data, valid_data = data.TeacherForced(train_data), data.TeacherForced(valid_data)
-    with RunDir.prepare(out if plan is None else plan.run_path(out), {
-        "task": "pianoroll", "builder": builder, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
-        "data": {"spec": data_spec, "pieces": {k: len(v) for k, v in split.items()}}, "training": asdict(s),
-        "execution": plan.record() if plan is not None else None}, force=force) as run:
+            train_data, valid_data = datasets.TeacherForced(train_data), datasets.TeacherForced(valid_data)
+    with start_run(out, {"task": "pianoroll", "builder": builder, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
+                         "data": {"spec": data_spec, "pieces": {k: len(v) for k, v in split.items()}},
+                         "training": asdict(s)}, force, plan) as run:
         if s.model in NUMPY_MODELS:
             try:
                 model = models.build(builder, **s.builder_kwargs()).fit(split["train"])
             except ValueError as exc:
                 raise DatasetError(f"{data_spec}: {exc}") from None
             run.save_model(model)
-            epochs, budget_hit, seconds = 0, False, time.monotonic() - start
+            times = {"epochs_run": 0, "stopped_by_budget": False, "train_seconds": time.monotonic() - start}
         else:
             rate = s.learning_rate if s.schedule == "constant" else keras.optimizers.schedules.CosineDecay(
                 s.learning_rate, s.epochs * train_data.steps_per_epoch, alpha=FINAL_LR_FRACTION)
@@ -220,26 +233,17 @@ def train(split: dict, out, s: PianoRollSettings | None = None, data_spec: str =
             fit = fit_run(run, build, train_data, valid_data, epochs=s.epochs, callbacks=[best, *callbacks],
                           time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min, verbose=verbose,
                           plan=plan)
-            model, epochs, budget_hit, seconds = fit.model, fit.epochs_run, fit.stopped_by_budget, fit.train_seconds
-        valid = score(model, split["valid"])
-        results = {"model": s.model, "valid": valid, "epochs_run": epochs, "stopped_by_budget": budget_hit,
-                   "train_seconds": seconds, "wall_seconds": time.monotonic() - start}
-        run.finish(results)
-        if plan is not None:
-            plan.barrier()
-        return PianoRollRun(run.path, model, run.config, results)
+            model, times = fit.model, fit_results(fit)
+        return finish_run(run, model, {"model": s.model, "valid": score(model, split["valid"]), **times}, start, plan)
 
 
-def load(run_dir) -> PianoRollRun:
+def load(run_dir) -> TaskRun:
     """A finished piano-roll run (the model rebuilt through the registry).
 
     Raises:
         RunDirError: missing, unfinished, or not a piano-roll run.
     """
-    from mgtutor.runs import RunDir
-
-    run = RunDir.open(run_dir, task="pianoroll")
-    return PianoRollRun(run.path, run.load_model(), run.config, run.results)
+    return open_run(run_dir, "pianoroll")
 
 
 def sample(model, frames: int, seed: int = 0) -> np.ndarray:
@@ -331,8 +335,7 @@ def _run_train(args) -> int:
     out = Path(args.out) if args.out else config.runs_dir() / run_name("pianoroll", s.model, s.seed)
     check_run_target(plan.run_path(out))  # before the data is loaded: a bad --out fails at once
     callbacks = [] if s.model in NUMPY_MODELS else progress_callbacks(plan, s.epochs)
-    result = train(load_data(args.data, s.seed), out, s, data_spec=args.data, force=args.force, callbacks=callbacks,
-                   plan=plan)
+    result = train(load_data(args.data, s.seed), out, s, force=args.force, callbacks=callbacks, plan=plan)
     v = result.results["valid"]
     print(f"{result.run_dir}: {s.model}, {result.results['epochs_run']} epoch(s), validation frame NLL "
           f"{v['frame_nll']:.3f} nats/frame ({v['frame_nll_skip_first']:.3f} without first frames) on "
@@ -373,4 +376,4 @@ register_task(Task("pianoroll", "polyphonic next-frame models on piano rolls, wi
     "train": (TRAIN_OPTIONS, _run_train),
     "evaluate": (EVALUATE_OPTIONS, _run_evaluate),
     "generate": (GENERATE_OPTIONS, _run_generate),
-}))
+}, PianoRollSettings, train, load, training_data))
