@@ -28,13 +28,11 @@ import math
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
 from mgtutor.runs import CONFIG_FILE, DONE_FILE, RESULTS_FILE, RunDir, RunDirError
 
-__all__ = ["RunCostError", "RunCost", "read_run_cost", "shipped_run_dirs", "energy_kwh", "JOULES_PER_KWH",
-           "TIMESTAMP_FORMAT"]
+__all__ = ["RunCostError", "RunCost", "read_run_cost", "energy_kwh", "JOULES_PER_KWH", "TIMESTAMP_FORMAT"]
 
 JOULES_PER_KWH = 3.6e6
 """1 kWh = 1000 W · 3600 s."""
@@ -139,15 +137,6 @@ def read_run_cost(path: str | os.PathLike) -> RunCost:
         epochs=int(_number(results["epochs_run"], "epochs_run", folder / RESULTS_FILE)),
         cpu_seconds=(_number(results["train_cpu_seconds"], "train_cpu_seconds", folder / RESULTS_FILE)
                      if "train_cpu_seconds" in results else None))
-
-
-def shipped_run_dirs() -> list[Path]:
-    """The run directories shipped with the package (``mgtutor/shipped/*/``), sorted by name.
-
-    See: notebooks/12_applications_and_ethics.ipynb §5.
-    """
-    root = Path(str(resources.files("mgtutor").joinpath("shipped")))
-    return sorted(p for p in root.iterdir() if (p / CONFIG_FILE).is_file())
 
 
 def energy_kwh(seconds: float, watts: float, pue: float = 1.0) -> float:

@@ -43,7 +43,7 @@ from mgtutor.errors import MgtutorError
 from mgtutor.files import FileLock, atomic_path, atomic_write_text
 
 __all__ = ["RunDirError", "RunDir", "run_name", "check_run_target", "check_out_folder", "free_bytes", "MIN_FREE_BYTES",
-           "write_manifest", "read_manifest", "read_json_object", "write_json", "is_run_config", "run_config",
+           "read_json_object", "write_json", "is_run_config", "run_config",
            "RUN_TASKS", "CONFIG_FILE", "LOG_FILE", "RESULTS_FILE", "DONE_FILE", "LOCK_FILE", "RUN_ENTRIES",
            "WEIGHTS_FILE", "PARAMS_FILE", "STATE_DIR", "MODEL", "environment_record"]
 
@@ -569,22 +569,3 @@ def _non_finite(value, prefix: str = "") -> list[str]:
 def _has_files(folder: Path) -> bool:
     return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
 
-
-MANIFEST = "SHA256SUMS"
-
-
-def write_manifest(folder: str | os.PathLike) -> Path:
-    """Write ``SHA256SUMS`` in ``folder``: one ``<sha256>  <relative path>`` line per file below it (sorted), the
-    format ``sha256sum -c`` reads. Used for the run directories shipped with the package."""
-    import hashlib
-
-    folder = Path(folder)
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
-    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(folder).as_posix()}" for p in files]
-    return atomic_write_text(folder / MANIFEST, "\n".join(lines) + "\n")
-
-
-def read_manifest(folder: str | os.PathLike) -> dict[str, str]:
-    """``{relative path: sha256}`` from ``folder``'s ``SHA256SUMS``."""
-    text = (Path(folder) / MANIFEST).read_text(encoding="utf-8")
-    return {path: digest for digest, path in (line.split("  ", 1) for line in text.splitlines() if line.strip())}

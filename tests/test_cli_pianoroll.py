@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from fixtures_rolls import tcn_mat
 
-from mgtutor import cli, data, metrics
+from mgtutor import cli, data, metrics, shipped
 from mgtutor.tasks import pianoroll
 
 keras = pytest.importorskip("keras")
@@ -107,14 +107,14 @@ def test_chorales_are_split_by_tune():
 def test_the_shipped_runs_were_trained_on_the_full_tune_split():
     full = data.chorale_split(0, limit=350)
     for model in ("lstm", "nade"):
-        run = pianoroll.load(pianoroll.shipped_run_dir(model))
+        run = pianoroll.load(shipped.path(f"pianoroll-chorales-{model}"))
         assert run.config["data"] == {"spec": "chorales", "pieces": {k: len(v) for k, v in full.items()}}
         assert run.config["training"]["model"] == model and run.results["valid"]["pieces"] == len(full["valid"]) == 31
         roll = np.zeros((8, 88), np.uint8)
         roll[:, [39, 43, 46, 51]] = 1
         probs = pianoroll.probs_over(run.model, roll)
         assert probs.shape == (8, 88) and ((probs > 0) & (probs < 1)).all()
-    lines = pianoroll.benchmark_results()
+    lines = shipped.jsonl("benchmarks")
     assert {line["model"] for line in lines} >= {"bernoulli", "markov", "lstm"}
     assert all(line["split"] == "test" and "bench_poly.py" in line["command"] for line in lines)
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from mgtutor import costs
+from mgtutor import costs, shipped
 from mgtutor.costs import RunCostError
 from mgtutor.runs import RunDirError
 
@@ -38,7 +38,7 @@ def test_clock_seconds_cross_midnight_and_time_zones(tmp_path):
 
 
 def test_every_shipped_run_is_read_and_its_two_clocks_agree():
-    dirs = costs.shipped_run_dirs()
+    dirs = shipped.runs()
     assert {d.name for d in dirs} >= {"melody-chorales", "pianoroll-chorales-lstm", "gan-toy-ring-gan"}
     for d in dirs:
         cost = costs.read_run_cost(d)
@@ -46,7 +46,7 @@ def test_every_shipped_run_is_read_and_its_two_clocks_agree():
         assert abs(cost.clock_seconds - cost.wall_seconds) <= 2.0, cost
         assert 0 < cost.train_seconds <= cost.wall_seconds and cost.epochs >= 1 and cost.cpus >= 1
         assert cost.cpu_seconds is None or cost.cpu_seconds <= cost.core_seconds, cost
-    assert costs.read_run_cost(costs.shipped_run_dirs()[0].parent / "gan-spec").cpu_seconds > 0
+    assert costs.read_run_cost(shipped.path("gan-spec")).cpu_seconds > 0
 
 
 @pytest.mark.parametrize(("seconds", "watts", "pue", "kwh"), [

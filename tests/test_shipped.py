@@ -1,11 +1,16 @@
-"""The package data a notebook relies on in smoke mode: the shipped melody run and the chorale table.
+"""The package data a notebook relies on in smoke mode: the shipped runs (:mod:`mgtutor.shipped`) and the chorale
+table.
 
-The shipped run is never retrained here (CPU numerics differ between machines): its files are checked
-against their recorded hashes, the wheel must contain them, and the run is scored on its own held-out tunes.
+The shipped runs are never retrained here (CPU numerics differ between machines): their files are checked against
+their recorded hashes and COURSE.md's size limits, the wheel must contain them, the command recorded for each gives
+the settings in its config.json, and every run is loaded and scored again against its recorded results.
 """
 
+import dataclasses
 import hashlib
+import inspect
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -14,33 +19,78 @@ from pathlib import Path
 
 import pytest
 
-from mgtutor import data
-from mgtutor.runs import read_manifest
-from mgtutor.tasks import melody
+from mgtutor import data, shipped
+from mgtutor.tasks import melody, settings_from_config, tasks
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "mgtutor" / "shipped"
+RESCORED: set[str] = set()
+"""The shipped runs a test below loads and scores again (every one must be)."""
 
 
-def test_shipped_files_match_their_hashes_and_sizes():
-    manifest = read_manifest(SHIPPED)
+def rescores(*names):
+    """Mark a test as the one that loads the shipped runs ``names`` and scores them against their results."""
+    RESCORED.update(names)
+    return lambda test: test
+
+
+def test_shipped_files_match_their_hashes_and_the_size_limits():
+    manifest = shipped.read_manifest()
     files = {p.relative_to(SHIPPED).as_posix() for p in SHIPPED.rglob("*") if p.is_file() and p.name != "SHA256SUMS"}
-    assert set(manifest) == files and {f"{melody.SHIPPED_RUN}/{name}" for name in
-                                       ("config.json", "model.weights.h5", "vocab.json", "COMPLETE")} <= files
+    assert set(manifest) == files
     sizes = {}
     for rel, digest in manifest.items():
         blob = (SHIPPED / rel).read_bytes()
-        assert hashlib.sha256(blob).hexdigest() == digest, f"{rel} changed; remake it with SHIPPED_COMMAND"
+        assert hashlib.sha256(blob).hexdigest() == digest, f"{rel} changed; remake it with shipped.SHIPPED[…].command"
         sizes[rel] = len(blob)
-    package_data = sum(sizes.values()) + sum((ROOT / "mgtutor" / "data" / name).stat().st_size
-                                             for name in ("chorale_tunes.json", "corpus_bundle.json.gz"))
-    assert max(sizes.values()) <= 1_000_000 and package_data <= 5_000_000, sizes
+    per_run = {name: sum(size for rel, size in sizes.items() if rel.startswith(f"{name}/")) for name in shipped.SHIPPED}
+    assert max(per_run.values()) <= shipped.MAX_RUN_BYTES == 2_000_000, per_run
+    assert sum(sizes.values()) <= shipped.MAX_TOTAL_BYTES == 12_000_000, sum(sizes.values())
 
 
+def test_every_shipped_run_is_an_entry_read_from_its_own_config():
+    folders = sorted(p.name for p in SHIPPED.iterdir() if (p / "config.json").is_file())
+    assert sorted(shipped.SHIPPED) == folders and [p.name for p in shipped.runs()] == folders
+    for name, entry in shipped.SHIPPED.items():
+        config = json.loads((SHIPPED / name / "config.json").read_text(encoding="utf-8"))
+        assert shipped.path(name) == SHIPPED / name and entry.name == name
+        assert (entry.task, entry.settings, entry.data) == (config["task"], config["training"], config["data"])
+        assert entry.dtype == "float32" and entry.command.endswith(f"--out mgtutor/shipped/{name}")
+    assert shipped.SHIPPED["melody-chorales"].split == {"by": "tune", "seed": 0, "valid_fraction": 0.1}
+    assert shipped.SHIPPED["pianoroll-chorales-nade"].split == {"by": "tune", "seed": 0}
+    assert shipped.SHIPPED["gan-spec"].split == {"held_out_seeds": [1000, 1001]}
+    assert shipped.SHIPPED["gan-toy-ring-gan"].split is None
+    with pytest.raises(KeyError, match="no shipped run 'melody'; shipped: gan-pianoroll"):
+        shipped.path("melody")
+
+
+@pytest.mark.parametrize("name", sorted(shipped.SHIPPED))
+def test_each_shipped_command_gives_the_settings_its_run_recorded(name, monkeypatch):
+    """The command is the one place a shipped run's settings are written by hand: parsed by the command line in full
+    mode, it must give what the run's config.json holds."""
+    from mgtutor import cli
+
+    monkeypatch.setenv("MGTUTOR_MODE", "full")
+    entry = shipped.SHIPPED[name]
+    words = shlex.split(entry.command)
+    assert words[:4] == ["MGTUTOR_MODE=full", "python", "-m", "mgtutor"]
+    args = cli.build_parser().parse_args(words[4:])
+    task = tasks()[entry.task]
+    names = {f.name for f in dataclasses.fields(task.settings)}
+    given = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    settings = inspect.getmodule(task.train).settings(**given)
+    assert settings == settings_from_config(task.settings, entry.settings, name)
+
+
+def test_every_shipped_run_is_scored_again_by_a_test():
+    assert RESCORED == set(shipped.SHIPPED)
+
+
+@rescores("melody-chorales")
 def test_the_shipped_run_records_its_split_and_beats_the_bigram_on_its_held_out_tunes():
     from mgtutor.models import NGram
 
-    run = melody.load(melody.shipped_run_dir())
+    run = melody.load(shipped.path("melody-chorales"))
     cfg = run.config
     assert cfg["data"]["corpus"] == "chorales" and cfg["data"]["split"]["by"] == "tune"
     s = melody.MelodySettings(**cfg["training"])
@@ -69,12 +119,13 @@ def test_the_wheel_contains_the_package_data(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     wanted = {"mgtutor/data/chorale_tunes.json", "mgtutor/data/copying_calibration.json", "mgtutor/shipped/SHA256SUMS",
               "mgtutor/data/corpus_bundle.json.gz"}
-    wanted |= {f"mgtutor/shipped/{rel}" for rel in read_manifest(SHIPPED)}
+    wanted |= {f"mgtutor/shipped/{rel}" for rel in shipped.read_manifest()} | {"mgtutor/shipped.py"}
     assert wanted <= names, sorted(wanted - names)
-    config = json.loads(zipfile.ZipFile(wheel).read(f"mgtutor/shipped/{melody.SHIPPED_RUN}/config.json"))
+    config = json.loads(zipfile.ZipFile(wheel).read("mgtutor/shipped/melody-chorales/config.json"))
     assert config["builder"] == "melody_lstm"
 
 
+@rescores(*(f"gan-toy-{data}-{model}" for data in ("ring", "grid") for model in ("gan", "pacgan")))
 @pytest.mark.parametrize("data_name", ["ring", "grid"])
 def test_the_shipped_toy_gans_reload_and_packing_covers_more_modes(data_name):
     """Notebook 08's shipped runs (seed 0): PacGAN meets the full-mode targets, the plain GAN covers fewer modes."""
@@ -82,7 +133,7 @@ def test_the_shipped_toy_gans_reload_and_packing_covers_more_modes(data_name):
 
     scores = {}
     for model in ("gan", "pacgan"):
-        run = gan_toy.load(gan_toy.shipped_run_dir(data_name, model))
+        run = gan_toy.load(shipped.path(f"gan-toy-{data_name}-{model}"))
         assert run.config["training"]["model"] == model and run.config["seed"] == 0
         assert run.config["builder_kwargs"].get("pack", 1) == (2 if model == "pacgan" else 1)
         scores[model] = gan_toy.scores(run.model, data_name, seed=0)
@@ -91,19 +142,21 @@ def test_the_shipped_toy_gans_reload_and_packing_covers_more_modes(data_name):
     target_modes, target_hq = {"ring": (8, 0.90), "grid": (24, 0.80)}[data_name]
     assert scores["pacgan"]["modes"] >= target_modes and scores["pacgan"]["high_quality"] >= target_hq
     assert scores["gan"]["modes"] < scores["pacgan"]["modes"]
-    means = [r for r in gan_toy.benchmark_results() if r["data"] == data_name and r.get("seeds") == [0, 1, 2]]
+    means = [r for r in shipped.jsonl("gan-toy-benchmarks") if r["data"] == data_name and r.get("seeds") == [0, 1, 2]]
     assert {r["model"] for r in means} == {"gan", "pacgan"}
 
 
+@rescores("gan-pianoroll")
 def test_the_shipped_bar_gan_reloads_keeps_its_split_and_meets_its_targets():
     """Notebook 09's shipped bar GAN (full mode, seed 0): its bars are the tune split's, its recorded evaluation
-    holds every bar metric within tolerance with no copy, and the same seed draws the same bars again."""
+    holds every bar metric within tolerance with no copy, evaluating it again gives the same numbers, and the same
+    seed draws the same bars again."""
     import numpy as np
 
     from mgtutor.metrics import bar_metrics
     from mgtutor.tasks import gan_pianoroll
 
-    run = gan_pianoroll.load(gan_pianoroll.shipped_run_dir())
+    run = gan_pianoroll.load(shipped.path("gan-pianoroll"))
     cfg = run.config
     assert cfg["task"] == "gan-pianoroll" and cfg["seed"] == 0 and cfg["training"]["chorales"] is None
     bars = run.bars
@@ -112,11 +165,14 @@ def test_the_shipped_bar_gan_reloads_keeps_its_split_and_meets_its_targets():
     assert ev["within"] == 5 and ev["generated"]["copies"] == 0 and ev["baseline_within"] < 5
     assert run.results["train_cpu_seconds"] <= 15 * 60
     assert bar_metrics(bars["train"], 30)["used_pitch_classes"] == pytest.approx(ev["training"]["used_pitch_classes"])
+    again = gan_pianoroll.evaluate(run.model, bars, run.settings)
+    assert again["generated"] == pytest.approx(ev["generated"], rel=1e-6) and again["within"] == ev["within"]
     sample = gan_pianoroll.sample_bars(run.model, 200, seed=0)
     np.testing.assert_array_equal(sample, gan_pianoroll.sample_bars(run.model, 200, seed=0))
     assert bar_metrics(sample, 30, training=bars["train"])["copies"] == 0
 
 
+@rescores("gan-spec")
 def test_the_shipped_spectrogram_gan_reloads_and_reproduces_its_frechet_distance():
     """Notebook 09's shipped spectrogram GAN (full mode, seed 0): its recorded evaluation meets the targets (pitch
     accuracy ≥ 80 %, FD ≤ 3× the real-vs-real floor, far below an untrained generator), and the Fréchet distance
@@ -125,7 +181,7 @@ def test_the_shipped_spectrogram_gan_reloads_and_reproduces_its_frechet_distance
     from mgtutor.models.gan_music import note_features
     from mgtutor.tasks import gan_spec
 
-    run = gan_spec.load(gan_spec.shipped_run_dir())
+    run = gan_spec.load(shipped.path("gan-spec"))
     assert run.config["task"] == "gan-spec" and run.config["seed"] == 0
     ev = run.results["evaluation"]
     assert ev["pitch_accuracy"] >= 0.8 and ev["pitch_accuracy_ceiling"] >= ev["pitch_accuracy"]
@@ -138,3 +194,16 @@ def test_the_shipped_spectrogram_gan_reloads_and_reproduces_its_frechet_distance
     fake = gan_spec.generate_spectrograms(run.model, notes["label"][held["B"]], seed=1)
     fd = frechet_distance(note_features(run.classifier, fake), feats_a)
     assert [fd, floor] == pytest.approx([ev["fd"], ev["fd_floor"]], rel=1e-3)
+
+
+@rescores("pianoroll-chorales-lstm", "pianoroll-chorales-nade")
+@pytest.mark.parametrize("model", ["lstm", "nade"])
+def test_the_shipped_piano_roll_runs_score_their_recorded_validation_nll(model):
+    """Notebook 07's shipped runs, trained on the whole tune split of the chorales: scored again on its validation
+    tunes."""
+    from mgtutor.tasks import pianoroll
+
+    run = pianoroll.load(shipped.path(f"pianoroll-chorales-{model}"))
+    split = pianoroll.load_data("chorales", run.settings.seed, limit=len(data.chorale_names()))
+    valid = pianoroll.score(run.model, split["valid"])
+    assert valid == pytest.approx(run.results["valid"], abs=1e-4)

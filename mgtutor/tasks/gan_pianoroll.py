@@ -247,22 +247,6 @@ def training_data(s: BarGanSettings, spec: dict) -> dict[str, np.ndarray]:
     return load_bars(s.seed, s.chorales, s.stride)
 
 
-SHIPPED_COMMAND = "MGTUTOR_MODE=full python -m mgtutor train gan-pianoroll --seed 0 --out mgtutor/shipped/gan-pianoroll"
-"""The command that made the shipped bar-GAN run; then
-``python -c "from mgtutor.runs import write_manifest; write_manifest('mgtutor/shipped')"``."""
-
-
-def shipped_run_dir() -> Path:
-    """The trained bar-GAN run that ships with the package (full mode, all chorales split by tune): what notebook
-    09 shows in smoke mode. Never retrained by the tests.
-
-    See: notebook 09 §2.
-    """
-    from importlib import resources
-
-    return Path(str(resources.files("mgtutor").joinpath("shipped", "gan-pianoroll")))
-
-
 def write_bars(bars: np.ndarray, out_dir, qpm: float = 80.0) -> list[Path]:
     """Write bars (N, 16, 56) to ``out_dir``: ``bars.npy``, and the bars end to end as ``bars.mid`` and
     ``bars.wav`` (numpy synthesis). Returns the paths.

@@ -301,22 +301,6 @@ def training_data(s: SpecGanSettings, spec: dict) -> dict[str, np.ndarray]:
     return training_notes(s)
 
 
-SHIPPED_COMMAND = "MGTUTOR_MODE=full python -m mgtutor train gan-spec --seed 0 --out mgtutor/shipped/gan-spec"
-"""The command that made the shipped spectrogram-GAN run; then
-``python -c "from mgtutor.runs import write_manifest; write_manifest('mgtutor/shipped')"``."""
-
-
-def shipped_run_dir() -> Path:
-    """The trained spectrogram-GAN run that ships with the package (full mode): what notebook 09 shows in smoke
-    mode. Never retrained by the tests.
-
-    See: notebook 09 §3.
-    """
-    from importlib import resources
-
-    return Path(str(resources.files("mgtutor").joinpath("shipped", "gan-spec")))
-
-
 # --------------------------------------------------------------------------- command line
 _D = SpecGanSettings()
 TRAIN_OPTIONS = (

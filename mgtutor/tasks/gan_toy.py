@@ -206,37 +206,6 @@ def load(run_dir) -> TaskRun:
     return open_run(run_dir, TASK)
 
 
-SHIPPED_COMMAND = ("MGTUTOR_MODE=full python -m mgtutor train gan-toy --data {data} --model {model} --seed 0 "
-                   "--out mgtutor/shipped/gan-toy-{data}-{model}")
-"""The command that makes each shipped toy run (``data`` ring or grid, ``model`` gan or pacgan); then
-``python -c "from mgtutor.runs import write_manifest; write_manifest('mgtutor/shipped')"``. The shipped runs are
-the seed-0 runs of ``benchmarks/bench_gan_toy.py``, which calls :func:`train` with these same settings."""
-BENCHMARK_FILE = "gan-toy-benchmarks.jsonl"
-
-
-def shipped_run_dir(data: str, model: str) -> Path:
-    """The small trained toy run (``data`` ring or grid, ``model`` gan or pacgan, seed 0) that ships with the
-    package: what notebook 08 shows in smoke mode. Never retrained by the tests.
-
-    See: notebook 08 §4.
-    """
-    from importlib import resources
-
-    return Path(str(resources.files("mgtutor").joinpath("shipped", f"gan-toy-{data}-{model}")))
-
-
-def benchmark_results() -> list[dict]:
-    """The JSON lines ``benchmarks/bench_gan_toy.py`` printed (per seed, then the mean over the seeds with the
-    command that made them), shipped as ``mgtutor/shipped/gan-toy-benchmarks.jsonl`` for notebook 08's table.
-
-    See: notebook 08 §4.
-    """
-    from importlib import resources
-
-    text = resources.files("mgtutor").joinpath("shipped", BENCHMARK_FILE).read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
 # --------------------------------------------------------------------------- command line
 _D = GanToySettings()
 TRAIN_OPTIONS = (

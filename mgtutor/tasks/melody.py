@@ -268,25 +268,6 @@ def load(run_dir) -> TaskRun:
     return open_run(run_dir, "melody", lambda run: {"vocab": Vocabulary.load(run.artifact(VOCAB_FILE))})
 
 
-SHIPPED_RUN = "melody-chorales"
-SHIPPED_COMMAND = ("MGTUTOR_MODE=full python -m mgtutor train melody --corpus chorales --out "
-                   "mgtutor/shipped/melody-chorales --units 128 --layers 1 --embed-dim 32 --transpose 5 --epochs 80 "
-                   "--time-budget 15 --seed 0")
-"""The one command that made the shipped run (then ``python -c "from mgtutor.runs import write_manifest;
-write_manifest('mgtutor/shipped')"`` records its hashes)."""
-
-
-def shipped_run_dir() -> Path:
-    """The small trained melody run that ships with the package (chorale soprano lines, split by tune):
-    what notebook 06 shows in smoke mode. Made by :data:`SHIPPED_COMMAND`; never retrained by the tests.
-
-    See: notebooks/06_melody_generation.ipynb §2.
-    """
-    from importlib import resources
-
-    return Path(str(resources.files("mgtutor").joinpath("shipped", SHIPPED_RUN)))
-
-
 # --------------------------------------------------------------------------- generation
 def parse_primer(text: str | None, vocab):
     """Token ids for a primer written as space-separated tokens, e.g. ``"60 _ 62 _"``.

@@ -256,37 +256,6 @@ def sample(model, frames: int, seed: int = 0) -> np.ndarray:
     return PianoRollSampler.from_keras(model).sample(frames, rng)
 
 
-SHIPPED_COMMAND = ("MGTUTOR_MODE=full python -m mgtutor train pianoroll --data chorales --model {model} "
-                   "--units 128 --hidden 64 --transpose 3 --time-budget 7 --seed 0 "
-                   "--out mgtutor/shipped/pianoroll-chorales-{model}")
-"""The command that made each shipped piano-roll run (``model`` = ``lstm`` or ``nade``); then
-``python -c "from mgtutor.runs import write_manifest; write_manifest('mgtutor/shipped')"``."""
-BENCHMARK_FILE = "benchmarks.jsonl"
-
-
-def shipped_run_dir(model: str) -> Path:
-    """The small trained piano-roll run (``lstm`` or ``nade``) that ships with the package, trained on the chorales
-    split by tune: what notebook 07 shows in smoke mode. Never retrained by the tests.
-
-    See: notebook 07 (piano rolls).
-    """
-    from importlib import resources
-
-    return Path(str(resources.files("mgtutor").joinpath("shipped", f"pianoroll-chorales-{model}")))
-
-
-def benchmark_results() -> list[dict]:
-    """The course's own benchmark numbers: the JSON lines ``benchmarks/bench_poly.py`` printed (each with the
-    command that made it), shipped as ``mgtutor/shipped/benchmarks.jsonl`` for notebook 07's table.
-
-    See: notebook 07 (piano rolls).
-    """
-    from importlib import resources
-
-    text = resources.files("mgtutor").joinpath("shipped", BENCHMARK_FILE).read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
 # --------------------------------------------------------------------------- command line
 _D = PianoRollSettings()
 DATA_HELP = ("chorales (music21's Bach chorales split by tune; default), a registry name such as jsb_chorales "
