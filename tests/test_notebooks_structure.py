@@ -270,3 +270,29 @@ def stub_names(text: str) -> set[str]:
         elif (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is Ellipsis):
             names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return names
+
+
+RETIRED = re.compile(r"\b(trained_run|toy_run|bar_gan_run|spec_gan_run|shipped_run_dirs?|benchmark_results|"
+                     r"SHIPPED_COMMAND)\b")
+"""The names of the helpers `mgtutor.tasks.shipped_or_trained` and `mgtutor.shipped` replaced: a notebook that
+decides between the shipped run and training it again calls `shipped_or_trained`, which reads the settings from
+the shipped run instead of typing them."""
+SHIPPED_COMMAND = re.compile(r"MGTUTOR_MODE=full python -m mgtutor train \S+ (?:[^`\n]|\\\n)*?--out "
+                             r"mgtutor/shipped/(\S+)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_notebook_writes_its_own_shipped_or_trained_helper(path):
+    cells = load(path)["cells"]
+    found = {name for cell in cells if cell["cell_type"] == "code" for name in RETIRED.findall(source(cell))}
+    assert not found, f"{path.name}: uses {sorted(found)}; call mgtutor.tasks.shipped_or_trained / mgtutor.shipped"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_shipped_command_quoted_in_a_notebook_is_the_one_that_made_the_run(path):
+    from mgtutor import shipped
+
+    for cell in load(path)["cells"]:
+        for match in SHIPPED_COMMAND.finditer(source(cell)):
+            quoted = " ".join(match.group(0).replace("\\\n", " ").split())
+            assert quoted == shipped.SHIPPED[match.group(1)].command, f"{path.name}: {quoted}"

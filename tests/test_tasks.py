@@ -69,3 +69,44 @@ def test_a_run_saves_and_loads_a_second_model_by_name(tmp_path):
     assert not np.array_equal(first.p, second.p)
     with pytest.raises(RunDirError, match="names no builder for the model 'third'"):
         loaded.load_model(name="third")
+
+
+def test_shipped_or_trained_loads_the_shipped_run_in_smoke_mode():
+    from mgtutor import shipped
+    from mgtutor.tasks import shipped_or_trained
+
+    run = shipped_or_trained("gan-toy", "gan-toy-ring-pacgan", "/nonexistent")
+    assert isinstance(run, TaskRun) and run.run_dir == shipped.path("gan-toy-ring-pacgan") and run.modes == 8
+    with pytest.raises(ValueError, match="'gan-spec' is a gan-spec run, not a melody run"):
+        shipped_or_trained("melody", "gan-spec", "/nonexistent")
+    with pytest.raises(KeyError, match="no shipped run 'melody-folk'"):
+        shipped_or_trained("melody", "melody-folk", "/nonexistent")
+
+
+def test_shipped_or_trained_trains_the_shipped_settings_in_full_mode_and_then_loads_them(tmp_path, monkeypatch):
+    """In full mode it trains, in ``workdir / name``, the settings and data the shipped run's config.json records
+    (nothing typed in the notebook), and a second call loads the finished run."""
+    import dataclasses
+
+    from mgtutor import shipped
+    from mgtutor.tasks import TASKS, shipped_or_trained
+
+    calls = []
+
+    def train(data, out, settings, *, force=False, callbacks=(), verbose=0, plan=None):
+        calls.append((data, out, settings, verbose))
+        return "trained"
+
+    real = TASKS["melody"]
+    monkeypatch.setitem(TASKS, "melody", dataclasses.replace(real, train=train, load=lambda run_dir: run_dir,
+                                                             data=lambda s, spec: ("data", spec["corpus"])))
+    monkeypatch.setenv("MGTUTOR_MODE", "full")
+    assert shipped_or_trained("melody", "melody-chorales", tmp_path) == "trained"
+    assert shipped_or_trained("melody", "melody-chorales", tmp_path, data=["given"], verbose=0) == "trained"
+    (data, out, s, verbose), (given, _, _, quiet) = calls
+    entry = shipped.SHIPPED["melody-chorales"]
+    assert data == ("data", "chorales") and out == tmp_path / "melody-chorales" and verbose == 2
+    assert dataclasses.asdict(s) == entry.settings and (given, quiet) == (["given"], 0)
+    (out / "COMPLETE").parent.mkdir()
+    (out / "COMPLETE").write_text("done\n")
+    assert shipped_or_trained("melody", "melody-chorales", tmp_path) == out and len(calls) == 2

@@ -266,6 +266,31 @@ def open_run(run_dir, task: str, parts: Callable[[RunDir], dict] | None = None) 
     return TaskRun(run.path, run.load_model(), run.config, run.results, parts(run) if parts else {})
 
 
+def shipped_or_trained(task: str, name: str, workdir, data=None, verbose: int = 2) -> TaskRun:
+    """The run a notebook shows: in smoke mode the run ``name`` that ships with the package
+    (:data:`mgtutor.shipped.SHIPPED`), loaded; in full mode the same settings (its config.json's) trained here, in
+    ``workdir / name``, on ``data`` or, when None, on the data its config.json describes (:attr:`Task.data`). A
+    full-mode run that an earlier call finished is loaded; an unfinished one resumes.
+
+    Raises:
+        KeyError: no shipped run ``name``. ValueError: the shipped run is another task's.
+    See: notebooks 06–09 (the model each shows).
+    """
+    from mgtutor import config, shipped
+
+    folder = shipped.path(name)
+    entry, spec = shipped.SHIPPED[name], tasks()[task]
+    if entry.task != task:
+        raise ValueError(f"the shipped run {name!r} is a {entry.task} run, not a {task} run")
+    if config.is_smoke():
+        return spec.load(folder)
+    out = Path(workdir) / name
+    if RunDir(out).is_complete:
+        return spec.load(out)
+    s = settings_from_config(spec.settings, entry.settings, folder)
+    return spec.train(spec.data(s, entry.data) if data is None else data, out, s, verbose=verbose)
+
+
 def tasks() -> dict[str, Task]:
     """:data:`TASKS`, after importing every module of this package (each registers its task; no task module
     imports another)."""
