@@ -43,7 +43,8 @@ ARGUMENTS = {
     "gan-pianoroll": "--seed 0",
     "gan-spec": "--seed 0",
 }
-"""The options of the ``train`` command that made each shipped run, by its folder name (:attr:`Entry.command`)."""
+"""The options of the ``train`` command that made each shipped run, by its folder name (:attr:`Entry.command`). The
+2-D GAN runs are also the seed-0 runs of ``benchmarks/bench_gan_toy.py``, which trains with the same settings."""
 
 
 def root() -> Path:
