@@ -3,14 +3,14 @@
 Part of mgtutor. Modules:
 
 * :mod:`~mgtutor.metrics.likelihood` — token NLL and frame NLL in NumPy, and :func:`keras_metric` (notebooks 06 §2
-  and 07);
+  and 07 §2–§5);
 * :mod:`~mgtutor.metrics.keras_metrics` — ``TokenNLL`` and ``FrameNLL``, plain Keras metric classes, and
   ``frame_nll_ops``, the frame NLL the piano-roll loss shares (this module imports Keras; it is loaded on first
   use);
 * :mod:`~mgtutor.metrics.gan` — mode coverage on the 2-D toy benchmarks (notebook 08 §4), bar metrics, pitch
   accuracy and the Fréchet distance (notebook 09 §2–§4);
 * :mod:`~mgtutor.metrics.music` — the mgeval features of a piece, set statistics, KDE, overlap area and KL
-  divergence, :func:`compare_sets` and its bootstrap (notebook 11 §1–§2).
+  divergence, :func:`compare_sets` and its bootstrap (notebook 11 §1–§4).
 
 Every public name is importable from ``mgtutor.metrics`` directly. Importing it does not import Keras:
 ``metrics.TokenNLL``, ``metrics.FrameNLL`` and ``metrics.frame_nll_ops`` load :mod:`~mgtutor.metrics.keras_metrics`

@@ -1,9 +1,9 @@
 """The likelihood metrics as Keras metrics: token NLL and frame NLL accumulated over an epoch, and the frame NLL
 of each frame that the piano-roll loss shares.
 
-Part of mgtutor. Serves notebooks/06_melody_generation.ipynb §2 and notebook 07 (frame NLL). Built by
-:func:`mgtutor.metrics.keras_metric`; written in ``keras.ops``, so they run on every backend. This module imports
-Keras.
+Part of mgtutor. Serves notebooks/06_melody_generation.ipynb §2 and notebooks/07_polyphonic_piano_rolls.ipynb §4–§5.
+Built by :func:`mgtutor.metrics.keras_metric`; written in ``keras.ops``, so they run on every backend. This module
+imports Keras.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Likelihood metrics, defined once: token NLL for categorical models, frame NLL for piano rolls.
 
 Part of mgtutor. Serves notebooks/06_melody_generation.ipynb §2 (token NLL, perplexity, the Keras metric) and
-notebook 07 (frame NLL, the piano-roll loss).
+notebooks/07_polyphonic_piano_rolls.ipynb §2 (frame NLL) to §5 (the piano-roll models' metric).
 
 * **Token NLL** (nats per real token): −Σ_t w_t log p(y_t | y_<t) / Σ_t w_t, where w_t is 1 on a
   real target and 0 on padding. Perplexity is e^NLL: a uniform model over V tokens has NLL = log V.

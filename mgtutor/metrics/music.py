@@ -1,7 +1,8 @@
 """Objective metrics of generated music: per-piece features, per-set statistics, and the comparison of sets.
 
-Part of mgtutor. Serves notebooks/11_evaluating_generated_music.ipynb §1 (features of one piece) and §2 (comparing
-sets: intra- and inter-set distances, their KDEs, overlap area and KL divergence, bootstrap intervals, tables).
+Part of mgtutor. Serves notebooks/11_evaluating_generated_music.ipynb §1 (features of one piece), §2–§3 (comparing
+sets: intra- and inter-set distances, their KDEs, overlap area and KL divergence, bootstrap intervals, tables) and
+§4 (a blurred roll's notes against the target's).
 
 Features of one piece after Yang & Lerch (2018), "On the evaluation of generative models in music" (the mgeval
 toolbox), per-set statistics, and the intra-/inter-set distance distributions with their KDE, overlap area and
