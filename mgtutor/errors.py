@@ -39,6 +39,10 @@ class TrainError(MgtutorError, ValueError):
     """A training setting or corpus cannot be used (the message says which and how to fix it)."""
 
 
+class DistributeError(MgtutorError, ValueError):
+    """A distribution setting that cannot work (the message says which and how to fix it)."""
+
+
 class MetricError(MgtutorError, ValueError):
     """Arrays a metric cannot score (shapes that do not match, nothing to score)."""
 
