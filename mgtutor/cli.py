@@ -545,6 +545,9 @@ def add_probe_parser(sub) -> argparse.ArgumentParser:
                         "tf-mwms-fit, tf-mwms-loop, jax-multiprocess, tf-mirrored, jax-data-parallel)")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds per engine (default 180)")
     p.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    p.add_argument("--record", metavar="FILE", default=None,
+                   help="also append the result to FILE as one JSON line, the form of the course's record "
+                        "(mgtutor/shipped/distribute-probe.jsonl, shown as distribute.PROBED)")
     return p
 
 
@@ -554,10 +557,14 @@ def run_probe(args) -> int:
     from dataclasses import asdict
 
     from mgtutor import distribute
+    from mgtutor.distribute import probing
 
     results = distribute.probe(args.engine, timeout=args.timeout)
-    chosen = {"multi-worker": distribute.chosen_engine(results),
-              "one-host": {b: distribute.chosen_engine(results, "one-host", b) for b in ("tensorflow", "jax")}}
+    chosen = probing.choices(results)
+    if args.record:
+        command = " ".join(["python -m mgtutor probe", *(f"--engine {e}" for e in args.engine or ())])
+        with open(args.record, "a", encoding="utf-8") as f:
+            f.write(json.dumps(probing.record(results, command), ensure_ascii=False) + "\n")
     if args.json:
         print(json.dumps({"versions": distribute.versions(), "results": [asdict(r) for r in results],
                           "chosen": chosen}))

@@ -39,6 +39,14 @@ class TrainError(MgtutorError, ValueError):
     """A training setting or corpus cannot be used (the message says which and how to fix it)."""
 
 
+class DistributeError(MgtutorError, ValueError):
+    """A distribution setting that cannot work (the message says which and how to fix it)."""
+
+
+class MetricError(MgtutorError, ValueError):
+    """Arrays a metric cannot score (shapes that do not match, nothing to score)."""
+
+
 class CheckpointWarning(UserWarning):
     """A checkpoint could not be used (missing, checksum mismatch, unreadable); training resumes from the one
     before. The command line prints it as one line."""

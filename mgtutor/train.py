@@ -40,6 +40,7 @@ import keras
 import numpy as np
 
 from mgtutor.data.windows import EpochData
+from mgtutor.distribute import TrainingPlan
 from mgtutor.errors import CheckpointWarning, TrainError
 from mgtutor.files import atomic_path, atomic_write_text
 from mgtutor.runs import RunDir, RunDirError
@@ -502,7 +503,8 @@ def fit_run(run: RunDir, build: Callable[[], object], train: EpochData, valid: E
         callbacks: more Keras callbacks.
         verbose: ``fit`` verbosity (2 = a line per epoch).
         deterministic: ask TensorFlow for deterministic kernels (same seed ⇒ same weights, also after a resume).
-        plan: a :class:`mgtutor.distribute.TrainingPlan` (mixed precision, XLA, several devices or machines);
+        plan: a :class:`mgtutor.distribute.TrainingPlan` (mixed precision, XLA, several devices or machines),
+            which builds the model in its scope and trains it with its engine (:meth:`TrainingPlan.fit`);
             None = this device, Keras' defaults. Under ``multi-worker`` each worker passes its own run directory
             (:meth:`TrainingPlan.run_path`) and sees its share of every global batch
             (:class:`mgtutor.distribute.WorkerShard`).
@@ -513,14 +515,12 @@ def fit_run(run: RunDir, build: Callable[[], object], train: EpochData, valid: E
         TrainError: ``epochs`` < 1. RunDirError: unreadable resume state.
     See: notebooks/06_melody_generation.ipynb §2; notebooks/10_full_training.ipynb.
     """
-    from mgtutor.distribute import TrainingPlan, WorkerShard, fit_loop
-
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise TrainError(f"epochs must be a positive integer, got {epochs!r}")
     explicit, plan = plan is not None, plan or TrainingPlan(backend=keras.backend.backend())
     budget = TimeBudget(time_budget_s)
     checkpoint = RunCheckpoint(run.state_dir, budget)
-    with plan.scope() as strategy:
+    with plan.scope():
         model = build()
         if explicit:
             model.jit_compile = plan.jit_compile
@@ -530,21 +530,7 @@ def fit_run(run: RunDir, build: Callable[[], object], train: EpochData, valid: E
             log = keras.callbacks.CSVLogger(str(run.log_path), append=True)
             every = [StopOnNonFinite(), budget, log, *callbacks, checkpoint]  # the checkpoint's commit comes last
             with _op_determinism(deterministic):
-                if plan.engine in ("tf-mwms-loop", "jax-multiprocess"):
-                    local = max(plan.replicas // plan.cluster.size, 1)
-                    shard = WorkerShard(train, plan.cluster.index, plan.cluster.size, local)
-                    check = None if valid is None else WorkerShard(valid, plan.cluster.index, plan.cluster.size,
-                                                                   local, pad=True)
-                    if plan.engine == "tf-mwms-loop":
-                        fit_loop(model, strategy, shard, epochs, first, check, every)
-                    else:
-                        model.fit(shard.dataset(first, epochs), steps_per_epoch=shard.steps_per_epoch,
-                                  epochs=epochs, initial_epoch=first, shuffle=False, verbose=verbose,
-                                  validation_data=check.dataset() if check is not None else None, callbacks=every)
-                else:
-                    model.fit(train.dataset(first, epochs), steps_per_epoch=train.steps_per_epoch, epochs=epochs,
-                              initial_epoch=first, validation_data=valid.dataset() if valid is not None else None,
-                              shuffle=False, verbose=verbose, callbacks=every)
+                plan.fit(model, train, valid, first, epochs, every, verbose)
     if plan.engine is not None:
         model = run.plain_model(model)
     run.save_model(model)

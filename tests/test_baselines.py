@@ -1,5 +1,5 @@
 """Baselines: the Witten–Bell n-gram, the independent-Bernoulli and per-key Markov frame models (hand-computed
-cases), and the frame NLL over the pieces of a split."""
+cases), scored by the frame NLL over the pieces of a split."""
 
 import math
 
@@ -46,36 +46,6 @@ def test_bad_ngram_input():
         NGram(2, 5).fit([[1, 7]])
     with pytest.raises(ModelConfigError, match="no targets"):
         NGram(2, 5).fit([[1, 2]]).nll([[1]])
-
-
-# ------------------------------------------------------------------ frame NLL over pieces
-def test_frame_nll_pieces_hand_computed_with_and_without_the_first_frame():
-    # two keys; piece a has two frames, piece b one
-    p_a, y_a = np.array([[0.9, 0.2], [0.5, 0.5]]), np.array([[1, 0], [0, 1]])
-    p_b, y_b = np.array([[0.1, 0.7]]), np.array([[0, 1]])
-    nll_a0 = -(math.log(0.9) + math.log(0.8))
-    nll_a1 = -(math.log(0.5) + math.log(0.5))
-    nll_b0 = -(math.log(0.9) + math.log(0.7))
-    mean, count = metrics.frame_nll_pieces([p_a, p_b], [y_a, y_b])
-    assert count == 3 and mean == pytest.approx((nll_a0 + nll_a1 + nll_b0) / 3)
-    # a mean over frames, not a mean of the pieces' means
-    assert mean != pytest.approx(((nll_a0 + nll_a1) / 2 + nll_b0) / 2)
-    mean, count = metrics.frame_nll_pieces([p_a, p_b], [y_a, y_b], skip_first=True)
-    assert count == 1 and mean == pytest.approx(nll_a1)  # b's only frame is its first
-
-
-def test_frame_nll_pieces_bad_input():
-    y = np.zeros((3, 88), np.uint8)
-    with pytest.raises(metrics.MetricError, match="1 arrays of probabilities for 2 piano rolls"):
-        metrics.frame_nll_pieces([np.full((3, 88), 0.5)], [y, y])
-    with pytest.raises(metrics.MetricError, match=r"piece 1: probabilities \(2, 88\) and roll \(3, 88\)"):
-        metrics.frame_nll_pieces([np.full((3, 88), 0.5), np.full((2, 88), 0.5)], [y, y])
-    with pytest.raises(metrics.MetricError, match="must both be"):
-        metrics.frame_nll_pieces([np.full(88, 0.5)], [np.zeros(88)])
-    with pytest.raises(metrics.MetricError, match="no frame to score"):
-        metrics.frame_nll_pieces([], [])
-    with pytest.raises(metrics.MetricError, match="skip_first"):
-        metrics.frame_nll_pieces([np.full((1, 88), 0.5)], [y[:1]], skip_first=True)
 
 
 # ------------------------------------------------------------------ frame baselines

@@ -1,5 +1,6 @@
-"""Distribution: the global batch and learning-rate rules, clusters, worker shards, the probe's verdicts and the
-decisions a run makes on a machine with GPUs (faked device lists: the GPU path cannot run here)."""
+"""Distribution: the global batch and learning-rate rules, clusters, worker shards, the engines and the decisions a
+run makes on a machine with GPUs (faked device lists: the GPU path cannot run here). The probe is in
+test_distribute_probe.py."""
 
 import json
 import math
@@ -75,47 +76,15 @@ def test_worker_shards_split_every_global_batch_and_drop_or_pad_the_rest():
         d.WorkerShard(ArrayData([x], 16), 0, 2)
 
 
-def test_numpy_sgd_one_step_by_hand():
-    x, y = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0], [0.0]])
-    w, b = np.array([[0.5], [-0.5]]), np.array([0.1])
-    # errors: 1·0.5 − 2·0.5 + 0.1 − 1 = −1.4 and 3·0.5 − 4·0.5 + 0.1 − 0 = −0.4
-    # ∂w = (2/2)·[1·(−1.4) + 3·(−0.4), 2·(−1.4) + 4·(−0.4)] = [−2.6, −4.4]; ∂b = −1.8
-    w1, b1 = d.numpy_sgd(w, b, x, y, batch=2, lr=0.1)
-    np.testing.assert_allclose(w1.ravel(), [0.76, -0.06])
-    np.testing.assert_allclose(b1, [0.28])
-
-
-def test_the_probe_calls_an_engine_working_only_when_workers_agree_with_numpy_sgd():
-    x, y = d._probe_data()
-    w0, b0 = np.array([[0.1], [0.2], [0.3], [0.4]]), np.array([0.0])
-    w, b = d.numpy_sgd(w0, b0, x, y, d.PROBE_BATCH, d.PROBE_LR)
-    good = {"initial": [w0.tolist(), b0.tolist()], "final": [w.tolist(), b.tolist()], "replicas": 2}
-    works, detail = d._judge("tf-mwms-loop", [good, dict(good)], [])
-    assert works and detail.startswith("works: 2 workers equal")
-    other = {**good, "final": [(w + 1e-3).tolist(), b.tolist()]}
-    assert d._judge("tf-mwms-loop", [good, other], []) == (False, "fails: the workers end with different weights")
-    assert not d._judge("tf-mwms-loop", [other, other], [])[0]  # equal, but not what SGD gives
-    failed = d._judge("tf-mwms-fit", [{"error": "ValueError: PerReplica"}, good], [])
-    assert failed == (False, "fails: ValueError: PerReplica")
-    assert d._judge("jax-multiprocess", [None, good], ["killed after the timeout"])[1] == \
-        "fails: killed after the timeout"
-    one = {**good, "replicas": 1}  # the right numbers, but on one device: the engine did not distribute
-    assert d._judge("jax-data-parallel", [one], []) == (False, "fails: trained on 1 device(s), not 2")
-
-
-def test_chosen_engine_is_the_first_that_works_in_order():
-    results = [d.ProbeResult("tf-mwms-fit", "multi-worker", False, "fails", 1.0),
-               d.ProbeResult("tf-mwms-loop", "multi-worker", True, "works", 1.0),
-               d.ProbeResult("jax-multiprocess", "multi-worker", True, "works", 1.0),
-               d.ProbeResult("tf-mirrored", "one-host", True, "works", 1.0)]
-    assert d.chosen_engine(results) == "tf-mwms-loop"
-    assert d.chosen_engine(results, backend="jax") == "jax-multiprocess"
-    assert d.chosen_engine(results, "one-host") == "tf-mirrored"
-    assert d.chosen_engine(results[:1]) is None
-    assert d.PROBED["chosen"]["multi-worker"] == "tf-mwms-loop"
-    assert set(d.PROBED["results"]) == set(d.ENGINES)
-    with pytest.raises(DistributeError, match="unknown engine"):
-        d.probe(["horovod"])
+def test_an_engine_is_its_name():
+    assert d.Engine("tf-mwms-loop") is d.Engine.TF_MWMS_LOOP == "tf-mwms-loop"
+    assert f"{d.Engine.TF_MIRRORED}: {d.ENGINES['tf-mirrored']}" == "tf-mirrored: " + d.ENGINES[d.Engine.TF_MIRRORED]
+    assert d.Engine.JAX_MULTIPROCESS.backend == "jax" and d.Engine.JAX_MULTIPROCESS.multi_worker
+    assert d.Engine.TF_MIRRORED.backend == "tensorflow" and not d.Engine.TF_MIRRORED.multi_worker
+    assert d.TrainingPlan(engine="jax-data-parallel").engine is d.Engine.JAX_DATA_PARALLEL
+    assert json.dumps(d.TrainingPlan(engine="tf-mirrored").record()["engine"]) == '"tf-mirrored"'
+    with pytest.raises(DistributeError, match="unknown engine 'horovod'; known: tf-mwms-fit, tf-mwms-loop"):
+        d.TrainingPlan(engine="horovod")
 
 
 CPU = [Device("CPU", "/cpu:0")]
@@ -205,20 +174,3 @@ def test_the_command_line_refuses_what_cannot_work_here_in_one_line(capsys, monk
     assert "TF_CONFIG must be JSON like" in capsys.readouterr().err
     assert cli.main(["probe", "--engine", "horovod"]) == 2
     assert "unknown engine(s) ['horovod']" in capsys.readouterr().err
-
-
-def test_the_probe_command_prints_a_line_per_engine_and_the_choice(capsys, monkeypatch):
-    from mgtutor import cli
-
-    fake = [d.ProbeResult("tf-mwms-fit", "multi-worker", False, "fails: ValueError: PerReplica", 3.0),
-            d.ProbeResult("tf-mwms-loop", "multi-worker", True, "works: 2 workers equal", 4.0),
-            d.ProbeResult("tf-mirrored", "one-host", True, "works: 2 devices", 2.0)]
-    monkeypatch.setattr(d, "probe", lambda engines=None, timeout=180.0: fake)
-    assert cli.main(["probe"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("versions: tensorflow ")
-    assert lines[1].split() == ["tf-mwms-fit", "multi-worker", "fails:", "ValueError:", "PerReplica", "(3", "s)"]
-    assert lines[-1] == "chosen: several machines → tf-mwms-loop; one machine → tf-mirrored (tensorflow), None (jax)"
-    assert cli.main(["probe", "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert report["chosen"]["multi-worker"] == "tf-mwms-loop" and len(report["results"]) == 3

@@ -38,6 +38,7 @@ from mgtutor.symbolic import (
     notes_to_seconds,
     notes_to_tuples,
     piano_roll_to_notes,
+    pitch_class_histogram,
     quantize_notes,
     sample_piano_roll,
     skyline,
@@ -339,6 +340,15 @@ def test_key_normalisation_shifts():
     assert shift == -2 and [n.pitch for n in out] == [58, 60, 62]
     with pytest.raises(SymbolicError, match="must look like 'G major'"):
         key_normalizing_shift("G dorian")
+
+
+def test_pitch_class_histogram_by_duration_or_by_count():
+    notes = [Note(60, 0, 2), Note(72, 2, 2.5), Note(64, 3, 3.25)]  # C for 2 + 0.5 beats, E for 0.25
+    np.testing.assert_allclose(pitch_class_histogram(notes)[[0, 4]], [2.5, 0.25])
+    np.testing.assert_allclose(pitch_class_histogram(notes, weight="count")[[0, 4]], [2, 1])
+    assert pitch_class_histogram(notes).sum() == 2.75 and pitch_class_histogram([], weight="count").sum() == 0
+    with pytest.raises(SymbolicError, match="weight must be 'duration' or 'count'"):
+        pitch_class_histogram(notes, weight="velocity")
 
 
 @pytest.mark.parametrize("name", ["bach/bwv269", "bach/bwv347", "bach/bwv153.1", "bach/bwv86.6"])

@@ -1,7 +1,6 @@
-"""The training core: windows, NLL, run directories, resume after SIGKILL, baselines and GANs in one layout."""
+"""The training core: windows, run directories, resume after SIGKILL, baselines and GANs in one layout."""
 
 import json
-import math
 import os
 import signal
 import subprocess
@@ -53,46 +52,6 @@ def test_next_step_windows_hand_example():
     assert w.sum() == 9  # every target counted once with stride = window
     with pytest.raises(DatasetError, match="stride"):
         data.next_step_windows([np.arange(5)], 3, 0)
-
-
-def test_sequence_nll_equals_keras_cross_entropy_and_uniform_is_log_v():
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(7, 3),
-                              keras.layers.LSTM(5, return_sequences=True), keras.layers.Dense(7)])
-    rng = np.random.default_rng(0)
-    x, y = rng.integers(0, 7, (5, 6)).astype("int32"), rng.integers(0, 7, (5, 6)).astype("int32")
-    ref = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, model(x))
-    ones = np.ones((5, 6), "float32")
-    assert metrics.sequence_nll(model, x, y, ones, batch_size=2) == pytest.approx(float(ref), 1e-5)
-    w = np.zeros((5, 6), "float32")
-    w[:, :2] = 1
-    ref2 = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y[:, :2], model(x)[:, :2])
-    assert metrics.sequence_nll(model, x, y, w) == pytest.approx(float(ref2), 1e-5)
-    uniform = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(7, 2),
-                                keras.layers.Dense(7, kernel_initializer="zeros")])
-    assert metrics.sequence_nll(uniform, x, y, np.ones((5, 6))) == pytest.approx(math.log(7), 1e-6)
-
-
-def test_frame_nll_hand_computed_and_keras_metrics_agree():
-    p = np.array([[0.9, 0.2], [0.5, 0.5]])
-    y = np.array([[1, 0], [0, 1]])
-    hand = -(math.log(0.9) + math.log(0.8) + 2 * math.log(0.5)) / 2  # summed over keys, mean over frames
-    assert metrics.frame_nll(p, y) == pytest.approx(hand)
-    assert metrics.frame_nll(p, y, [1, 0]) == pytest.approx(-(math.log(0.9) + math.log(0.8)))
-    m = metrics.keras_metric("frame")
-    m.update_state(y[None], p[None], np.array([[1.0, 0.0]]))
-    assert float(m.result()) == pytest.approx(-(math.log(0.9) + math.log(0.8)), 1e-6)
-    rng = np.random.default_rng(1)
-    logits, targets = rng.normal(size=(3, 4, 5)), rng.integers(0, 5, (3, 4))
-    w = (rng.random((3, 4)) > 0.3).astype("float32")
-    t = metrics.keras_metric("token")
-    t.update_state(targets[:2], logits[:2], w[:2])  # two batches accumulate Σ w·NLL and Σ w
-    t.update_state(targets[2:], logits[2:], w[2:])
-    assert float(t.result()) == pytest.approx(metrics.token_nll(logits, targets, w), 1e-5)
-    with pytest.raises(metrics.MetricError, match="all weights are zero"):
-        metrics.token_nll(logits, targets, np.zeros((3, 4)))
-    with pytest.raises(metrics.MetricError, match="kind"):
-        metrics.keras_metric("tokens")
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,9 @@
-"""The likelihood metrics as Keras metrics: token NLL and frame NLL accumulated over an epoch.
+"""The likelihood metrics as Keras metrics: token NLL and frame NLL accumulated over an epoch, and the frame NLL
+of each frame that the piano-roll loss shares.
 
-Part of mgtutor. See notebooks/06_melody_generation.ipynb §2. Built by :func:`mgtutor.metrics.keras_metric`; written
-in ``keras.ops``, so they run on every backend. This module imports Keras.
+Part of mgtutor. Serves notebooks/06_melody_generation.ipynb §2 and notebooks/07_polyphonic_piano_rolls.ipynb §4–§5.
+Built by :func:`mgtutor.metrics.keras_metric`; written in ``keras.ops``, so they run on every backend. This module
+imports Keras.
 """
 
 from __future__ import annotations
@@ -9,7 +11,19 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-__all__ = ["TokenNLL", "FrameNLL"]
+__all__ = ["TokenNLL", "FrameNLL", "frame_nll_ops"]
+
+
+def frame_nll_ops(y_true, y_pred):
+    """The frame NLL of each frame: −Σ_j [y_j log p_j + (1 − y_j) log(1 − p_j)] over the last axis, p clipped to
+    [1e-7, 1 − 1e-7] — :func:`mgtutor.metrics.frame_nll` before its weighted mean.
+
+    The Keras metric :class:`FrameNLL` and the piano-roll loss (:func:`mgtutor.models.frame_loss`) both compute it.
+    See: notebook 07 (frame NLL).
+    """
+    p = ops.clip(ops.cast(y_pred, "float32"), 1e-7, 1 - 1e-7)
+    y = ops.cast(y_true, "float32")
+    return -ops.sum(y * ops.log(p) + (1 - y) * ops.log(1 - p), axis=-1)
 
 
 class _WeightedNLL(keras.metrics.Metric):
@@ -49,6 +63,4 @@ class FrameNLL(_WeightedNLL):
     """Frame NLL from probabilities, summed over keys (:func:`mgtutor.metrics.frame_nll`)."""
 
     def per_step(self, y_true, y_pred):
-        p = ops.clip(ops.cast(y_pred, "float32"), 1e-7, 1 - 1e-7)
-        y = ops.cast(y_true, "float32")
-        return -ops.sum(y * ops.log(p) + (1 - y) * ops.log(1 - p), axis=-1)
+        return frame_nll_ops(y_true, y_pred)

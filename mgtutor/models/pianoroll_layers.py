@@ -10,9 +10,9 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-__all__ = ["SplitFrames", "NADEFrames", "FrameNLLLoss"]
+from mgtutor.metrics.keras_metrics import frame_nll_ops
 
-_EPS = 1e-7  # the clipping of keras BCE and of mgtutor.metrics.frame_nll
+__all__ = ["SplitFrames", "NADEFrames", "FrameNLLLoss"]
 
 
 @keras.saving.register_keras_serializable(package="mgtutor")
@@ -77,7 +77,8 @@ class NADEFrames(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="mgtutor")
 class FrameNLLLoss(keras.losses.Loss):
-    """−Σ_j [y_j log p_j + (1 − y_j) log(1 − p_j)] per frame (p clipped to [1e-7, 1 − 1e-7]).
+    """−Σ_j [y_j log p_j + (1 − y_j) log(1 − p_j)] per frame (p clipped to [1e-7, 1 − 1e-7]):
+    :func:`mgtutor.metrics.frame_nll_ops`, the formula of the frame NLL metric.
 
     See: notebook 07 (piano rolls).
     """
@@ -86,6 +87,4 @@ class FrameNLLLoss(keras.losses.Loss):
         super().__init__(reduction=reduction, name=name, **kwargs)
 
     def call(self, y_true, y_pred):
-        p = ops.clip(ops.cast(y_pred, "float32"), _EPS, 1 - _EPS)
-        y = ops.cast(y_true, "float32")
-        return -ops.sum(y * ops.log(p) + (1 - y) * ops.log(1 - p), axis=-1)
+        return frame_nll_ops(y_true, y_pred)

@@ -79,14 +79,21 @@ def transpose_grid(tokens: Sequence[str], semitones: int, low: int = PIANO_LOW, 
     return out
 
 
-def pitch_class_histogram(notes: Iterable[Note]) -> np.ndarray:
-    """Duration-weighted pitch-class histogram h[c] = Σ duration of notes with pitch % 12 == c (12 floats).
+def pitch_class_histogram(notes: Iterable[Note], weight: str = "duration") -> np.ndarray:
+    """Pitch-class histogram h[c], c = 0 (C) … 11 (B), of the notes with pitch % 12 == c (12 floats, not normalised).
 
-    See: notebooks/04_symbolic_music.ipynb §2.
+    ``weight="duration"``: h[c] = Σ their durations (key estimation). ``weight="count"``: h[c] = their number, each
+    note once whatever its length (mgeval's convention; :func:`mgtutor.metrics.pitch_class_histogram` divides it
+    by the number of notes).
+    Raises:
+        SymbolicError: an unknown ``weight``.
+    See: notebooks/04_symbolic_music.ipynb §2; notebooks/11_evaluating_generated_music.ipynb §1.
     """
+    if weight not in ("duration", "count"):
+        raise SymbolicError(f"weight must be 'duration' or 'count', got {weight!r}")
     h = np.zeros(12)
     for n in notes:
-        h[n.pitch % 12] += n.end - n.start
+        h[n.pitch % 12] += n.end - n.start if weight == "duration" else 1
     return h
 
 

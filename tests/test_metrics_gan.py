@@ -1,0 +1,247 @@
+"""The GAN metrics of mgtutor.metrics.gan, each on hand-built inputs with known answers: the toy benchmarks' scores
+(notebook 08) and the music and audio GAN metrics (notebook 09).
+
+References: hand-built 2-D samples around known means; hand counts on small piano rolls; the closed form of the
+Fréchet distance for isotropic and diagonal Gaussians worked out by hand; scipy.linalg.sqrtm for the general case;
+synthesized notes of known pitch for librosa.pyin's pitch accuracy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+from mgtutor import audio, metrics
+from mgtutor.metrics import MetricError
+
+
+# ------------------------------------------------------------------ the toy benchmarks
+def test_modes_covered_and_high_quality_on_hand_built_samples():
+    means, sigma = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), 0.1
+    inside, outside = [0.0, 0.29], [0.0, 0.31]  # 3σ = 0.3 from the first mean
+    samples = [inside] * 20 + [[1.0, 0.0]] * 19 + [[0.5, 0.5]] * 11 + [outside]
+    np.testing.assert_array_equal(metrics.mode_counts(samples, means, sigma), [20, 19, 0])
+    assert metrics.modes_covered(samples, means, sigma) == 1  # 19 < 20
+    assert metrics.modes_covered(samples, means, sigma, min_count=19) == 2
+    assert metrics.high_quality_rate(samples, means, sigma) == pytest.approx(39 / 51)
+    collapsed = np.repeat(means[:1], 2500, axis=0)
+    assert metrics.toy_gan_scores(collapsed, means, sigma) == {"modes": 1, "of": 3, "high_quality": 1.0,
+                                                               "samples": 2500}
+
+
+@pytest.mark.parametrize(("samples", "means", "sigma", "phrase"), [
+    (np.zeros((4, 3)), np.zeros((2, 2)), 0.1, "of one d"),
+    (np.zeros((0, 2)), np.zeros((2, 2)), 0.1, "no samples"),
+    (np.full((2, 2), np.nan), np.zeros((2, 2)), 0.1, "not finite"),
+    (np.zeros((2, 2)), np.zeros((2, 2)), 0.0, "sigma must be > 0"),
+])
+def test_bad_inputs_to_the_toy_scores(samples, means, sigma, phrase):
+    with pytest.raises(MetricError, match=phrase):
+        metrics.toy_gan_scores(samples, means, sigma)
+
+
+# ------------------------------------------------------------------ bars, Fréchet distance, pitch accuracy
+T, K = 16, 12  # one bar of sixteenths, one octave of keys: column j is MIDI pitch 60 + j
+
+
+def bar(*notes, lowest=60):
+    """A (T, K) bar from (pitch, first step, length) triples."""
+    x = np.zeros((T, K), np.uint8)
+    for pitch, start, length in notes:
+        x[start:start + length, pitch - lowest] = 1
+    return x
+
+
+C_MAJOR_CHORD = bar((60, 0, 16), (64, 0, 16), (67, 0, 16))            # a whole-bar C major triad
+MELODY = bar((60, 0, 4), (62, 4, 4), (64, 8, 2), (65, 10, 1), (67, 11, 5))  # one line, five notes
+EMPTY = bar()
+
+
+def test_roll_notes_are_runs_per_key():
+    assert metrics.roll_notes(MELODY) == [(0, 0, 4), (2, 4, 4), (4, 8, 2), (5, 10, 1), (7, 11, 5)]
+    # a key on, off, on again: two notes; a run to the last step is cut at the bar line
+    assert metrics.roll_notes(bar((61, 0, 2), (61, 3, 13))) == [(1, 0, 2), (1, 3, 13)]
+    assert metrics.roll_notes(EMPTY) == []
+
+
+def test_empty_bar_rate_counts_silent_bars():
+    rolls = np.stack([C_MAJOR_CHORD, EMPTY, MELODY, EMPTY])
+    assert metrics.empty_bar_rate(rolls) == 0.5
+    assert metrics.empty_bar_rate(MELODY) == 0.0  # one (T, K) bar is a batch of one
+
+
+def test_used_pitch_classes_folds_octaves():
+    assert metrics.used_pitch_classes(C_MAJOR_CHORD, lowest=60) == 3.0
+    assert metrics.used_pitch_classes(MELODY, lowest=60) == 5.0
+    # C4 and C5 are one pitch class: 60 and 72 in a 24-key roll from 60
+    two_octaves = np.zeros((T, 24), np.uint8)
+    two_octaves[:, [0, 12]] = 1
+    assert metrics.used_pitch_classes(two_octaves, lowest=60) == 1.0
+    # the same roll read from lowest=61 holds C#: still one class; from 21 (A0) the columns are other pitches
+    assert metrics.used_pitch_classes(np.stack([C_MAJOR_CHORD, EMPTY]), lowest=60) == 1.5  # empty bars count 0
+
+
+def test_qualified_note_ratio_by_length():
+    # MELODY's lengths 4, 4, 2, 1, 5: three of five are ≥ 3 steps, four of five ≥ 2
+    assert metrics.qualified_note_ratio(MELODY) == pytest.approx(3 / 5)
+    assert metrics.qualified_note_ratio(MELODY, min_steps=2) == pytest.approx(4 / 5)
+    assert metrics.qualified_note_ratio(np.stack([MELODY, C_MAJOR_CHORD])) == pytest.approx(6 / 8)
+    with pytest.raises(MetricError, match="no note"):
+        metrics.qualified_note_ratio(EMPTY)
+    with pytest.raises(MetricError, match="min_steps"):
+        metrics.qualified_note_ratio(MELODY, min_steps=0)
+
+
+def test_polyphony_is_mean_keys_over_sounding_steps():
+    assert metrics.bar_polyphony(C_MAJOR_CHORD) == 3.0
+    assert metrics.bar_polyphony(MELODY) == 1.0
+    # two keys for 4 steps, one key for 4 more, silence for 8: (2·4 + 1·4) / 8 = 1.5
+    assert metrics.bar_polyphony(bar((60, 0, 8), (64, 0, 4))) == 1.5
+    assert metrics.bar_polyphony(np.stack([C_MAJOR_CHORD, MELODY, EMPTY])) == pytest.approx((3 * 16 + 16) / 32)
+    with pytest.raises(MetricError, match="silent"):
+        metrics.bar_polyphony(EMPTY)
+
+
+def test_in_scale_ratio_picks_the_best_scale_per_bar():
+    assert metrics.in_scale_ratio(MELODY, lowest=60) == 1.0  # C D E F G: in C major
+    # C, C# (16 steps each) and D (8 steps): no major or harmonic minor scale holds three semitones in a row; the
+    # best ones (F harmonic minor, C# major) hold C and C# → 32 / 40
+    chromatic = bar((60, 0, 16), (61, 0, 16), (62, 0, 8))
+    assert metrics.in_scale_ratio(chromatic, lowest=60) == pytest.approx(32 / 40)
+    # A harmonic minor: A B C D E F G# — all in (the raised leading tone needs the harmonic minor)
+    a_minor = bar((69, 0, 4), (71, 4, 4), (60, 8, 2), (68, 10, 6))
+    assert metrics.in_scale_ratio(a_minor, lowest=60) == 1.0
+    assert metrics.in_scale_ratio(a_minor, lowest=60, scale="C major") == pytest.approx(10 / 16)
+    # per bar: a C major bar and an F# major bar are both fully in their own scale
+    f_sharp = bar((66, 0, 16), (70, 0, 16), (61, 0, 16))
+    assert metrics.in_scale_ratio(np.stack([C_MAJOR_CHORD, f_sharp]), lowest=60) == 1.0
+    assert metrics.in_scale_ratio(np.stack([C_MAJOR_CHORD, f_sharp]), lowest=60, scale="C major") == 0.5
+    with pytest.raises(MetricError, match="unknown scale"):
+        metrics.in_scale_ratio(MELODY, scale="H major")
+    with pytest.raises(MetricError, match="no on-step"):
+        metrics.in_scale_ratio(EMPTY)
+
+
+def test_scales_are_seven_note_sets():
+    assert len(metrics.SCALES) == 24 and all(len(s) == 7 for s in metrics.SCALES.values())
+    assert metrics.SCALES["C major"] == {0, 2, 4, 5, 7, 9, 11}
+    assert metrics.SCALES["A harmonic minor"] == {9, 11, 0, 2, 4, 5, 8}
+
+
+def test_nearest_bar_distance_is_hamming_to_the_closest():
+    training = np.stack([C_MAJOR_CHORD, MELODY])
+    moved = MELODY.copy()
+    moved[0, 0] = 0  # one cell off
+    generated = np.stack([MELODY, moved, EMPTY, C_MAJOR_CHORD])
+    d = metrics.nearest_bar_distance(generated, training)
+    brute = [min(int(np.abs(g.astype(int) - r).sum()) for r in training) for g in generated]
+    assert d.tolist() == brute == [0, 1, int(MELODY.sum()), 0]
+    rng = np.random.default_rng(0)
+    a, b = rng.random((7, T, K)) < 0.3, rng.random((11, T, K)) < 0.3
+    brute = [min(int((x != y).sum()) for y in b) for x in a]
+    assert metrics.nearest_bar_distance(a, b, chunk=3).tolist() == brute
+    with pytest.raises(MetricError, match="differ in shape"):
+        metrics.nearest_bar_distance(a, b[:, :8])
+
+
+def test_bar_metrics_collects_everything():
+    out = metrics.bar_metrics(np.stack([MELODY, EMPTY]), lowest=60, training=np.stack([MELODY]))
+    assert out["bars"] == 2 and out["empty_bar_rate"] == 0.5 and out["used_pitch_classes"] == 2.5
+    assert out["copies"] == 1 and out["nearest_distance_min"] == 0
+    assert out["nearest_distance_mean"] == MELODY.sum() / 2
+    assert metrics.bar_metrics(EMPTY)["polyphony"] is None  # undefined, not an error
+
+
+@pytest.mark.parametrize("bad, phrase", [
+    (np.zeros((2, 3, 4, 5)), "expected one bar"),
+    (np.zeros((0, 16, 12)), "expected one bar"),
+    (np.full((16, 12), 0.7), "only 0/1"),
+])
+def test_bad_rolls(bad, phrase):
+    with pytest.raises(MetricError, match=phrase):
+        metrics.empty_bar_rate(bad)
+
+
+# --------------------------------------------------------------------------- Fréchet distance
+
+
+def test_frechet_isotropic_by_hand():
+    # N(μ1, a²I) vs N(μ2, b²I) in d dims: ‖μ1 − μ2‖² + d (a − b)²
+    d, a, b = 5, 2.0, 0.5
+    mu1, mu2 = np.zeros(d), np.full(d, 1.0)
+    fd = metrics.frechet_distance_gaussians(mu1, a * a * np.eye(d), mu2, b * b * np.eye(d))
+    assert fd == pytest.approx(5.0 + 5 * 1.5**2)
+
+
+def test_frechet_diagonal_by_hand():
+    # diagonal: Σ_i (σ1_i − σ2_i)² with σ the standard deviations; here (3−1)² + (2−2)² + (1−4)² = 13, plus ‖Δμ‖² = 1
+    fd = metrics.frechet_distance_gaussians([1, 0, 0], np.diag([9.0, 4.0, 1.0]), [0, 0, 0], np.diag([1.0, 4.0, 16.0]))
+    assert fd == pytest.approx(14.0)
+    assert metrics.frechet_distance_gaussians([2.0], [[4.0]], [2.0], [[4.0]]) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_frechet_general_against_scipy_sqrtm():
+    rng = np.random.default_rng(3)
+    for d in (2, 6, 16):
+        a, b = rng.normal(size=(d, d)), rng.normal(size=(d, d))
+        s1, s2 = a @ a.T + 0.1 * np.eye(d), b @ b.T
+        mu1, mu2 = rng.normal(size=d), rng.normal(size=d)
+        ref = ((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * scipy.linalg.sqrtm(s1 @ s2).real)
+        assert metrics.frechet_distance_gaussians(mu1, s1, mu2, s2) == pytest.approx(ref, rel=1e-8)
+    # a singular covariance (rank 1) is fine too
+    v = rng.normal(size=(4, 1))
+    s1, s2 = v @ v.T, np.eye(4)
+    ref = np.trace(s1 + s2 - 2 * scipy.linalg.sqrtm(s1 @ s2).real)
+    assert metrics.frechet_distance_gaussians(np.zeros(4), s1, np.zeros(4), s2) == pytest.approx(ref, rel=1e-7)
+
+
+def test_frechet_of_feature_sets_uses_the_unbiased_covariance():
+    # the four points μ ± e_i (d = 2) have mean μ and sample covariance (ddof 1) 2/3 · I; scaled by s: s² · 2/3 · I
+    cross = np.array([[1, 0], [-1, 0], [0, 1], [0, -1]], float)
+    x, y = cross + [3, 0], 2 * cross
+    # ‖(3, 0)‖² + 2 · (√(2/3) − 2√(2/3))² = 9 + 2 · 2/3
+    assert metrics.frechet_distance(x, y) == pytest.approx(9 + 4 / 3)
+    assert metrics.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(MetricError, match="same d"):
+        metrics.frechet_distance(x, y[:, :1])
+    with pytest.raises(MetricError, match="n ≥ 2"):
+        metrics.frechet_distance(x[:1], y)
+
+
+def test_frechet_bad_covariances():
+    with pytest.raises(MetricError, match="do not fit"):
+        metrics.frechet_distance_gaussians([0, 0], np.eye(3), [0, 0], np.eye(2))
+    with pytest.raises(MetricError, match="not symmetric"):
+        metrics.frechet_distance_gaussians([0, 0], [[1, 1], [0, 1]], [0, 0], np.eye(2))
+
+
+# --------------------------------------------------------------------------- pitch accuracy
+
+
+def test_pitch_of_synthesized_notes():
+    sr = 16000
+    for pitch, timbre in ((45, "clarinet"), (60, "soft-piano"), (76, "strings")):
+        y = audio.synth_note(pitch, 100, 0.5, sr, timbre)
+        assert metrics.estimate_note_pitch(y, sr, 80.0, 1000.0) == pytest.approx(pitch, abs=0.1)
+    assert np.isnan(metrics.estimate_note_pitch(np.zeros(8000), sr))
+    with pytest.raises(MetricError, match="1-D signal"):
+        metrics.estimate_note_pitch(np.zeros((2, 8000)), sr)
+    with pytest.raises(MetricError, match="fmin"):
+        metrics.estimate_note_pitch(np.ones(8000), sr, fmin=500, fmax=100)
+
+
+def test_pitch_accuracy_counts_notes_within_50_cents():
+    sr = 16000
+    notes = np.stack([audio.synth_note(57, 100, 0.5, sr, "organ"),       # right
+                      audio.synth_note(60.3, 100, 0.5, sr, "organ"),     # 30 cents sharp: right
+                      audio.synth_note(64.7, 100, 0.5, sr, "organ"),     # 70 cents flat of 65.4…: asked 64 → wrong
+                      np.zeros(8000, np.float32)])                       # silence: wrong
+    acc, est = metrics.pitch_accuracy(notes, [57, 60, 64, 62], sr)
+    assert acc == 0.5
+    assert est[:3] == pytest.approx([57.0, 60.3, 64.7], abs=0.1) and np.isnan(est[3])
+    # asked an octave lower or higher, the right notes are wrong (pyin searches an octave beyond the asked pitches)
+    assert metrics.pitch_accuracy(notes[:2], [45, 48], sr)[0] == 0.0
+    assert metrics.pitch_accuracy(notes[:2], [69, 72], sr)[0] == 0.0
+    with pytest.raises(MetricError, match="need"):
+        metrics.pitch_accuracy(notes, [57, 60], sr)
