@@ -60,9 +60,9 @@ def test_markov_frames_closed_form_on_a_hand_made_roll():
                          [(1 + 1) / (2 + 2), (1 + 1) / (1 + 2)]])
     np.testing.assert_allclose(model.p, expected, rtol=1e-15)
     off, on = expected
-    np.testing.assert_allclose(model.probs(a), [[off[0], off[1]], [on[0], off[1]], [on[0], off[1]],
+    np.testing.assert_allclose(model.probs_over(a), [[off[0], off[1]], [on[0], off[1]], [on[0], off[1]],
                                                 [off[0], on[1]]], rtol=1e-15)
-    assert model.probs(np.zeros((0, 2))).shape == (0, 2)
+    assert model.probs_over(np.zeros((0, 2))).shape == (0, 2)
     np.testing.assert_array_equal(MarkovFrames(keys=2).fit([a, np.zeros((0, 2)), b]).p, expected)
 
 
@@ -88,7 +88,7 @@ def test_markov_frames_beat_bernoulli_on_held_notes_and_not_on_independent_frame
 
     def nlls(rolls):
         train, test = rolls[:10], rolls[10:]
-        return [metrics.frame_nll_pieces([m.fit(train).probs(r) for r in test], test)[0]
+        return [metrics.frame_nll_pieces([m.fit(train).probs_over(r) for r in test], test)[0]
                 for m in (BernoulliFrames(), MarkovFrames())]
 
     bernoulli, markov = nlls(sticky)
@@ -118,7 +118,7 @@ def test_markov_frames_params_round_trip_and_run_directory(tmp_path):
     model = build("markov_frames", alpha=0.5).fit(rolls)
     copy = MarkovFrames(alpha=0.5)
     copy.set_params(model.get_params())
-    np.testing.assert_array_equal(copy.probs(rolls[0]), model.probs(rolls[0]))
+    np.testing.assert_array_equal(copy.probs_over(rolls[0]), model.probs_over(rolls[0]))
     run = RunDir.prepare(tmp_path / "m", {"task": "pianoroll", "builder": "markov_frames",
                                           "builder_kwargs": {"alpha": 0.5}, "seed": 0})
     run.save_model(model)
@@ -133,10 +133,11 @@ def test_frame_baselines_are_used_the_same_way(cls):
     rng = np.random.default_rng(3)
     rolls = [(rng.random((t, 88)) < 0.1).astype(np.uint8) for t in (5, 9)]
     model = cls().fit(rolls)
-    assert model.probs(rolls[1]).shape == (9, 88) and ((model.probs(rolls[1]) > 0) & (model.probs(rolls[1]) < 1)).all()
+    probs = model.probs_over(rolls[1])
+    assert probs.shape == (9, 88) and ((probs > 0) & (probs < 1)).all()
     sample = model.sample(7, rng)
     assert sample.shape == (7, 88) and sample.dtype == np.uint8
-    mean, count = metrics.frame_nll_pieces([model.probs(r) for r in rolls], rolls)
+    mean, count = metrics.frame_nll_pieces([model.probs_over(r) for r in rolls], rolls)
     assert count == 14 and 0 < mean < 88 * math.log(2)
 
 
@@ -154,7 +155,7 @@ def test_frame_baselines_bad_input(cls):
     with pytest.raises(ModelConfigError, match="no frames to fit"):
         model.fit([])
     with pytest.raises(ModelConfigError, match=r"has shape \(88,\); expected \(T, 88\)"):
-        model.probs(np.zeros(88))
+        model.probs_over(np.zeros(88))
     with pytest.raises(ModelConfigError, match="values outside"):
         model.set_params({"p": np.ones_like(model.p)})
     with pytest.raises(ModelConfigError, match="values outside"):

@@ -37,7 +37,7 @@ def test_baselines_train_and_evaluate_with_the_frame_nll_by_hand(bench, tmp_path
         assert line["split"] == "test" and line["model"] == model and line["pieces"] == 2
         assert line["frames"] == sum(len(r) for r in split["test"])
         fitted = pianoroll.load(out).model
-        by_hand = metrics.frame_nll(np.concatenate([fitted.probs(r) for r in split["test"]]),
+        by_hand = metrics.frame_nll(np.concatenate([fitted.probs_over(r) for r in split["test"]]),
                                     np.concatenate(split["test"]))
         assert line["frame_nll"] == pytest.approx(by_hand)
     bern = json.loads((tmp_path / "bernoulli" / "results.json").read_text())["valid"]["frame_nll"]

@@ -106,7 +106,7 @@ def test_shipped_or_trained_trains_the_shipped_settings_in_full_mode_and_then_lo
     (data, out, s, verbose), (given, _, _, quiet) = calls
     entry = shipped.SHIPPED["melody-chorales"]
     assert data == ("data", "chorales") and out == tmp_path / "melody-chorales" and verbose == 2
-    assert dataclasses.asdict(s) == entry.settings and (given, quiet) == (["given"], 0)
+    assert dataclasses.asdict(s) == {"model": "lstm", **entry.settings} and (given, quiet) == (["given"], 0)
     (out / "COMPLETE").parent.mkdir()
     (out / "COMPLETE").write_text("done\n")
     assert shipped_or_trained("melody", "melody-chorales", tmp_path) == out and len(calls) == 2

@@ -212,13 +212,13 @@ def test_a_numpy_baseline_uses_the_same_run_directory(tmp_path):
     model = build("bernoulli_frames", alpha=0.5).fit(rolls[:3])
     frames = np.concatenate(rolls[:3])
     np.testing.assert_allclose(model.p, (frames.sum(0) + 0.5) / (len(frames) + 1.0))
-    nll = metrics.frame_nll(model.probs(rolls[3]), rolls[3])
+    nll = metrics.frame_nll(model.probs_over(rolls[3]), rolls[3])
     run.save_model(model)
     run.finish({"valid_frame_nll": nll})
     assert sorted(p.name for p in run.path.iterdir()) == ["COMPLETE", "config.json", "params.npz", "results.json"]
     loaded = RunDir.open(run.path).load_model()
     np.testing.assert_array_equal(loaded.p, model.p)
-    assert metrics.frame_nll(loaded.probs(rolls[3]), rolls[3]) == pytest.approx(nll)
+    assert metrics.frame_nll(loaded.probs_over(rolls[3]), rolls[3]) == pytest.approx(nll)
     with pytest.raises(RunDirError, match="already complete"):
         RunDir.prepare(run.path, cfg)
     with pytest.raises(RunDirError, match="a 'pianoroll' run, not a melody run"):

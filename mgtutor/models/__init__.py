@@ -40,14 +40,25 @@ from mgtutor.models.numpy_rnn import (
     sigmoid,
 )
 from mgtutor.models.pianoroll import PianoRollSampler, frame_loss, frame_lstm, rnn_nade
-from mgtutor.models.registry import BUILDERS, build, builder, register
+from mgtutor.models.registry import (
+    BUILDERS,
+    KINDS,
+    ModelKind,
+    build,
+    builder,
+    builder_kwargs,
+    kind_of,
+    register,
+    sampler,
+)
 from mgtutor.models.wavenet import dilated_causal_stack, input_dependence, measured_receptive_field, receptive_field
 
 __all__ = [
     "ModelConfigError", "RNNGrads", "sigmoid", "rnn_forward", "rnn_backward", "lstm_step", "lstm_forward",
     "gru_step", "gru_forward", "default_lstm_weights", "LSTMStack", "melody_lstm", "StatefulLSTM", "frame_lstm",
     "rnn_nade", "frame_loss", "PianoRollSampler",
-    "NGram", "BernoulliFrames", "MarkovFrames", "BUILDERS", "register", "builder", "build",
+    "NGram", "BernoulliFrames", "MarkovFrames", "BUILDERS", "KINDS", "ModelKind", "register", "builder", "build",
+    "builder_kwargs", "kind_of", "sampler",
     "GAN_LOSSES", "gan_class", "toy_gan", "discriminator_loss", "generator_loss", "SplitFrames", "NADEFrames",
     "FrameNLLLoss",
     "bar_gan", "spec_gan", "note_classifier", "note_features", "interpolate_noise",

@@ -58,7 +58,7 @@ class BernoulliFrames:
     Fit (add-α smoothing): p_j = (n_j + α) / (N + 2α), where n_j counts the training frames in which
     key j sounds and N counts all training frames. The frame NLL of a frame y is
     −Σ_j [y_j log p_j + (1 − y_j) log(1 − p_j)] (:func:`mgtutor.metrics.frame_nll`).
-    Used like :class:`MarkovFrames`: ``fit(rolls)``, ``probs(roll)``, ``sample(steps, rng)``.
+    Used like :class:`MarkovFrames`: ``fit(rolls)``, ``probs_over(roll)``, ``sample(steps, rng)``.
     See: notebook 07 (piano rolls).
     """
 
@@ -76,7 +76,7 @@ class BernoulliFrames:
         self.p = (frames.sum(axis=0) + self.alpha) / (len(frames) + 2 * self.alpha)
         return self
 
-    def probs(self, roll) -> np.ndarray:
+    def probs_over(self, roll) -> np.ndarray:
         """p_t for every frame of ``roll`` (T, K): the same vector p each time, shape (T, K).
 
         Raises:
@@ -146,7 +146,7 @@ class MarkovFrames:
         self.p = (n_on + self.alpha) / (n + 2 * self.alpha)
         return self
 
-    def probs(self, roll) -> np.ndarray:
+    def probs_over(self, roll) -> np.ndarray:
         """p_t for every frame of ``roll`` (T, K), each from the previous frame of that roll (frame 0 from
         zeros): ``p[t, j] = p_j(on | roll[t − 1, j])``, shape (T, K).
 

@@ -47,7 +47,11 @@ from mgtutor.tasks import (
 )
 
 VOCAB_FILE = "vocab.json"
-BUILDER = "melody_lstm"
+MODELS = {"lstm": "melody_lstm"}
+"""``--model`` → the registered builder (:mod:`mgtutor.models.registry`) of a next-token model: any builder whose
+model maps token ids (B, T) to logits (B, T, V) trains here. Its keyword arguments are the settings its signature
+names, with ``vocab_size`` (:func:`mgtutor.models.builder_kwargs`); generation uses the sampler registered beside it,
+else :func:`mgtutor.sampling.generate_refeed`."""
 RUN_FILES = ("COMPLETE", "config.json", "log.csv", "model.weights.h5", "results.json", VOCAB_FILE)
 """The files of a finished melody run directory (``COMPLETE`` is written last)."""
 
@@ -56,7 +60,8 @@ RUN_FILES = ("COMPLETE", "config.json", "log.csv", "model.weights.h5", "results.
 class MelodySettings:
     """Everything a melody run depends on; recorded in its config.json.
 
-    Model: ``embed_dim``, ``units``, ``layers``, ``dropout`` (:func:`mgtutor.models.melody_lstm`).
+    Model: ``model`` (a key of :data:`MODELS`) and, for the LSTM, ``embed_dim``, ``units``, ``layers``, ``dropout``
+    (:func:`mgtutor.models.melody_lstm`).
     Data: ``window`` tokens per window, training ``stride``, ``valid_fraction`` of pieces held out
     (``split="tune"``: whole tunes — pieces with the same :func:`mgtutor.data.tune_key` — stay on one side;
     ``"piece"``: by piece; shuffled by ``seed``), ``transpose`` = N draws a shift in −N…+N semitones per
@@ -65,6 +70,7 @@ class MelodySettings:
     ``time_budget_min`` over the run's whole training time (None = no limit), ``seed``.
     """
 
+    model: str = "lstm"
     embed_dim: int = 64
     units: int = 256
     layers: int = 2
@@ -82,9 +88,11 @@ class MelodySettings:
     steps_per_quarter: int = 4
     qpm: float = 100.0
 
-    def model_kwargs(self, vocab_size: int) -> dict:
-        return {"vocab_size": vocab_size, "embed_dim": self.embed_dim, "units": self.units, "layers": self.layers,
-                "dropout": self.dropout}
+    def builder_kwargs(self, vocab_size: int) -> dict:
+        """The keyword arguments of the model's builder: the settings it names, and ``vocab_size``."""
+        from mgtutor import models
+
+        return models.builder_kwargs(MODELS[self.model], {**asdict(self), "vocab_size": vocab_size})
 
 
 SMOKE = {"embed_dim": 16, "units": 32, "epochs": 1, "stride": 64}
@@ -99,6 +107,8 @@ def settings(**overrides) -> MelodySettings:
     """
     s = make_settings(MelodySettings, SMOKE, overrides, ("embed_dim", "units", "layers", "window", "stride", "epochs",
                                                           "batch_size", "steps_per_quarter"), "melody")
+    if s.model not in MODELS:
+        raise TrainError(f"--model {s.model!r}: use one of {', '.join(MODELS)}")
     if s.split not in ("tune", "piece"):
         raise TrainError(f"split must be 'tune' or 'piece', got {s.split!r}")
     if not 0 < s.valid_fraction < 1:
@@ -219,9 +229,9 @@ def train(data: Sequence[Sequence[str]], out, settings: MelodySettings, *, force
     corpus = data if isinstance(data, Corpus) else Corpus(data)
     vocab = melody_vocabulary()
     train_data, valid_data, train_idx, valid_idx = splits(corpus, s, vocab)
-    kwargs = s.model_kwargs(len(vocab))
+    builder, kwargs = MODELS[s.model], s.builder_kwargs(len(vocab))
     with start_run(out, {
-        "task": "melody", "builder": BUILDER, "builder_kwargs": kwargs, "seed": s.seed,
+        "task": "melody", "builder": builder, "builder_kwargs": kwargs, "seed": s.seed,
         "data": {"corpus": corpus.name, "limit": corpus.limit, "pieces": len(corpus), "encoding": "melody-grid",
                  "steps_per_quarter": s.steps_per_quarter, "qpm": s.qpm,
                  "split": {"by": s.split, "seed": s.seed, "valid_fraction": s.valid_fraction,
@@ -232,7 +242,7 @@ def train(data: Sequence[Sequence[str]], out, settings: MelodySettings, *, force
 
         def build():
             config.seed_everything(s.seed)
-            model = models.build(BUILDER, **kwargs)
+            model = models.build(builder, **kwargs)
             model.compile(optimizer=keras.optimizers.Adam(s.learning_rate, clipnorm=1.0),
                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True,
                                                                           reduction="mean_with_sample_weight"),
@@ -304,7 +314,12 @@ class GeneratedMelody:
 
 def generate_melody(run_dir, length: int, out, temperature: float = 1.0, top_k: int | None = None,
                     top_p: float | None = None, primer: str | None = None, seed: int = 0) -> GeneratedMelody:
-    """Load a finished melody run, sample a melody with the stateful generator and write it to ``out``.
+    """Load a finished melody run, sample a melody and write it to ``out``.
+
+    The tokens come from the sampler registered beside the run's builder (:func:`mgtutor.models.sampler`; the
+    LSTM's is :class:`~mgtutor.models.StatefulLSTM`) through :func:`mgtutor.sampling.generate_stateful`, or, for a
+    model kind without one, from :func:`mgtutor.sampling.generate_refeed` over the whole history — the same
+    distribution, one forward pass of the history per token.
 
     The output type follows the suffix (:func:`mgtutor.render.write`): MIDI (``.mid``), MusicXML
     (``.musicxml``) or WAV (``.wav``, the course's NumPy synthesizer). Same run + same arguments ⇒ the
@@ -315,16 +330,18 @@ def generate_melody(run_dir, length: int, out, temperature: float = 1.0, top_k: 
         GenerationError, RenderError: a bad length, temperature, top-k, top-p, primer or output suffix.
     See: notebooks/06_melody_generation.ipynb §5.
     """
-    from mgtutor.models import StatefulLSTM
+    from mgtutor import models
     from mgtutor.render import check_output
-    from mgtutor.sampling import check_length, generate_stateful
+    from mgtutor.sampling import check_length, generate_refeed, generate_stateful
 
     out = check_output(out)
     check_length(length)  # before the run is loaded: a bad argument fails at once
     run = load(run_dir)
     ids = parse_primer(primer, run.vocab)
-    new = generate_stateful(StatefulLSTM.from_keras(run.model), ids, length, seed=seed, temperature=temperature,
-                            top_k=top_k, top_p=top_p)
+    how = {"seed": seed, "temperature": temperature, "top_k": top_k, "top_p": top_p}
+    stepper = models.sampler(run.model)
+    new = (generate_stateful(stepper, ids, length, **how) if stepper is not None
+           else generate_refeed(run.model, ids, length, window=None, **how))
     tokens = run.vocab.decode([*ids.tolist(), *new[0].tolist()])
     spec = run.config["data"]
     notes = write_melody(tokens, out, steps_per_quarter=spec["steps_per_quarter"], qpm=spec["qpm"])
@@ -357,7 +374,8 @@ _D = MelodySettings()
 TRAIN_OPTIONS = (
     option("--corpus", default="chorales", help="chorales (default), folk, or a folder of MIDI files"),
     option("--limit", type=int, default=None, help="use only the first N pieces"),
-    *run_options("runs/melody-lstm-<seed>",
+    option("--model", default=None, help=f"the next-token model: {', '.join(MODELS)} (default {_D.model})"),
+    *run_options("runs/melody-<model>-<seed>",
                  f"epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
     option("--seed", type=int, default=None, help="seed for weights, shuffling and the split (default 0)"),
     option("--units", type=int, default=None, help=f"LSTM size (default {_D.units}; {SMOKE['units']} in smoke)"),
@@ -377,10 +395,10 @@ def _run_train(args) -> int:
     from mgtutor.runs import check_run_target, run_name
 
     plan = training_plan(args)  # first: splitting a CPU must precede the backend's start
-    s = settings(epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed, units=args.units,
-                 layers=args.layers, embed_dim=args.embed_dim, window=args.window, stride=args.stride,
+    s = settings(model=args.model, epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed,
+                 units=args.units, layers=args.layers, embed_dim=args.embed_dim, window=args.window, stride=args.stride,
                  transpose=args.transpose, batch_size=args.batch_size, learning_rate=args.learning_rate)
-    out = Path(args.out) if args.out else config.runs_dir() / run_name("melody", "lstm", s.seed)
+    out = Path(args.out) if args.out else config.runs_dir() / run_name("melody", s.model, s.seed)
     check_run_target(plan.run_path(out))  # before the data is loaded: a bad --out fails at once
     result = train(load_corpus(args.corpus, args.limit), out, s, force=args.force,
                    callbacks=progress_callbacks(plan, s.epochs), plan=plan)

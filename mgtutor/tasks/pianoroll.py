@@ -153,20 +153,33 @@ def _framed(rolls) -> list[np.ndarray]:
     return [np.concatenate([np.zeros((1, r.shape[1]), np.uint8), np.asarray(r, np.uint8)]) for r in rolls]
 
 
+def frame_sampler(model):
+    """The NumPy sampler of a frame model (``probs_over(roll)``, ``sample(steps, rng)``): the one registered beside
+    its builder (:func:`mgtutor.models.sampler`), or the model itself (a NumPy baseline is its own).
+
+    Raises:
+        ModelConfigError: neither (a Keras model that no registered builder made).
+    """
+    from mgtutor import models
+
+    found = models.sampler(model) or model
+    if not (hasattr(found, "probs_over") and hasattr(found, "sample")):
+        raise models.ModelConfigError(f"{type(model).__name__}: no frame sampler; build the model with a registered "
+                                      "builder (mgtutor.models.frame_lstm, rnn_nade) or give it probs_over and sample")
+    return found
+
+
 def probs_over(model, roll: np.ndarray) -> np.ndarray:
     """p(key on) for every frame of ``roll`` given the frames before it (frame 0 from silence): (T, 88)."""
-    if hasattr(model, "get_params"):
-        return model.probs(roll)
-    from mgtutor.models.pianoroll import PianoRollSampler
-
-    return PianoRollSampler.from_keras(model).probs_over(roll)
+    return frame_sampler(model).probs_over(roll)
 
 
 def score(model, rolls) -> dict:
     """Frame NLL of ``model`` on ``rolls`` in both conventions, with the frame and piece counts."""
     from mgtutor.metrics import frame_nll_pieces
 
-    probs = [probs_over(model, r) for r in rolls]
+    sampler = frame_sampler(model)
+    probs = [sampler.probs_over(r) for r in rolls]
     nll, frames = frame_nll_pieces(probs, rolls)
     skip, _ = frame_nll_pieces(probs, rolls, skip_first=True)
     return {"frame_nll": nll, "frame_nll_skip_first": skip, "frames": frames, "pieces": len(rolls)}
@@ -248,12 +261,7 @@ def load(run_dir) -> TaskRun:
 
 def sample(model, frames: int, seed: int = 0) -> np.ndarray:
     """``frames`` frames drawn from ``model`` (each given the ones before it): uint8 (frames, 88)."""
-    rng = np.random.default_rng(seed)
-    if hasattr(model, "get_params"):
-        return model.sample(frames, rng)
-    from mgtutor.models.pianoroll import PianoRollSampler
-
-    return PianoRollSampler.from_keras(model).sample(frames, rng)
+    return frame_sampler(model).sample(frames, np.random.default_rng(seed))
 
 
 # --------------------------------------------------------------------------- command line
