@@ -238,7 +238,8 @@ def generate_stateful(stepper, primer, length: int, seed: int | None = 0,
     token is sampled and fed back. All B sequences advance together.
 
     Args:
-        stepper: a :class:`mgtutor.models.StatefulLSTM` (``step``, ``initial_state``, ``vocab_size``).
+        stepper: a NumPy sampler of a next-token model (``step``, ``initial_state``, ``vocab_size``): the one
+            registered beside its builder (:func:`mgtutor.models.sampler`), e.g. :class:`mgtutor.models.StatefulLSTM`.
         primer: token ids (P,) — shared by ``batch`` sequences — or (B, P).
         length: number of new tokens (> 0).
         seed: seed of the ``numpy.random.Generator`` that draws the tokens.

@@ -302,7 +302,7 @@ def tasks() -> dict[str, Task]:
     return TASKS
 
 
-SCALE_OPTIONS = (
+DEVICE_OPTIONS = (
     option("--batch-size", type=int, default=None,
            help="the global batch: examples per step over every device and worker"),
     option("--learning-rate", type=float, default=None,
@@ -320,7 +320,7 @@ SCALE_OPTIONS = (
 
 
 def training_plan(args):
-    """The :class:`mgtutor.distribute.TrainingPlan` of a ``train`` command's parsed :data:`SCALE_OPTIONS`, for the
+    """The :class:`mgtutor.distribute.TrainingPlan` of a ``train`` command's parsed :data:`DEVICE_OPTIONS`, for the
     backend the command chose. Call it before anything starts the backend's runtime.
 
     Raises:

@@ -30,7 +30,7 @@ from pathlib import Path
 from mgtutor import config
 from mgtutor.errors import GenerationError, TrainError
 from mgtutor.tasks import (
-    SCALE_OPTIONS,
+    DEVICE_OPTIONS,
     Task,
     TaskRun,
     finish_run,
@@ -387,7 +387,7 @@ TRAIN_OPTIONS = (
            help=f"tokens between training windows, ≤ window (default {_D.stride}; {SMOKE['stride']} in smoke)"),
     option("--transpose", type=int, default=None, metavar="N",
            help="transpose each training piece by a random shift in -N…+N semitones per epoch (default 0)"),
-    *SCALE_OPTIONS,
+    *DEVICE_OPTIONS,
 )
 
 

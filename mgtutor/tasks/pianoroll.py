@@ -30,7 +30,7 @@ import numpy as np
 from mgtutor import config
 from mgtutor.errors import DatasetError, TrainError
 from mgtutor.tasks import (
-    SCALE_OPTIONS,
+    DEVICE_OPTIONS,
     Task,
     TaskRun,
     finish_run,
@@ -285,7 +285,7 @@ TRAIN_OPTIONS = (
     option("--schedule", default=None, choices=list(SCHEDULES),
            help=f"the learning rate: constant, or a cosine decay to {FINAL_LR_FRACTION * 100:g} %% of it over --epochs "
                 f"(default {_D.schedule})"),
-    *SCALE_OPTIONS,
+    *DEVICE_OPTIONS,
 )
 EVALUATE_OPTIONS = (
     run_dir_option("pianoroll"),
