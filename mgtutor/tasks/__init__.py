@@ -168,10 +168,12 @@ def settings_from_config(cls, training: dict, source):
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in training.items() if k in known})
 
 
-def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], what: str):
-    """A settings dataclass ``cls`` with the mode's defaults (``smoke`` in smoke mode), then ``overrides`` (``None``
-    values ignored), after the checks every training task shares: no unknown name, the ``positive`` fields are
-    integers ≥ 1, and :func:`check_settings`.
+def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], what: str,
+                  defaults: dict | None = None):
+    """A settings dataclass ``cls`` with ``defaults`` (those that depend on another setting, e.g. a data set's),
+    then the mode's defaults (``smoke`` in smoke mode), then ``overrides`` (``None`` values ignored), after the checks
+    every training task shares: no unknown name, the ``positive`` fields are integers ≥ 1, and
+    :func:`check_settings`.
 
     Raises:
         TrainError: the first failed check (the message names the setting).
@@ -182,7 +184,8 @@ def make_settings(cls, smoke: dict, overrides: dict, positive: Sequence[str], wh
     unknown = sorted(set(overrides) - names)
     if unknown:
         raise TrainError(f"unknown {what} setting(s) {unknown}; known: {', '.join(sorted(names))}")
-    s = cls(**{**(smoke if config.is_smoke() else {}), **{k: v for k, v in overrides.items() if v is not None}})
+    s = cls(**{**(defaults or {}), **(smoke if config.is_smoke() else {}),
+               **{k: v for k, v in overrides.items() if v is not None}})
     for name in positive:
         value = getattr(s, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

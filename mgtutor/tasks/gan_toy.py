@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +30,9 @@ from mgtutor.errors import TrainError
 from mgtutor.tasks import (
     Task,
     TaskRun,
-    check_settings,
     finish_run,
     fit_results,
+    make_settings,
     open_run,
     option,
     register_task,
@@ -100,22 +100,14 @@ def settings(**overrides) -> GanToySettings:
     Raises:
         TrainError: an unknown setting, data set or model, or a value out of range (the message names it).
     """
-    names = {f.name for f in fields(GanToySettings)}
-    unknown = sorted(set(overrides) - names)
-    if unknown:
-        raise TrainError(f"unknown gan-toy setting(s) {unknown}; known: {', '.join(sorted(names))}")
-    given = {k: v for k, v in overrides.items() if v is not None}
-    name = given.get("data", GanToySettings.data)
+    name = overrides.get("data") or GanToySettings.data
     if name not in DATA:
         raise TrainError(f"--data {name!r}: use ring or grid")
-    s = GanToySettings(**{**DATA_DEFAULTS[name], **(SMOKE if config.is_smoke() else {}), **given})
+    s = make_settings(GanToySettings, SMOKE, overrides, ("units", "layers", "noise_dim", "pack", "n_critic", "epochs",
+                                                         "steps_per_epoch", "batch_size"), "gan-toy",
+                      DATA_DEFAULTS[name])
     if s.model not in MODELS:
         raise TrainError(f"--model {s.model!r}: use one of {', '.join(MODELS)}")
-    for name in ("units", "layers", "noise_dim", "pack", "n_critic", "epochs", "steps_per_epoch", "batch_size"):
-        value = getattr(s, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise TrainError(f"{name} must be a positive integer, got {value!r}")
-    check_settings(s)
     if s.model == "pacgan" and s.batch_size % s.pack:
         raise TrainError(f"batch_size {s.batch_size} is not a multiple of pack {s.pack}")
     if not (s.learning_rate > 0 and 0 < s.final_lr_fraction <= 1 and s.gp_weight >= 0):
