@@ -76,13 +76,14 @@ from mgtutor.data.note_spectrograms import SpecConfig, note_spectrograms, one_sh
 from mgtutor.data.splits import chorale_split, split_by_piece
 from mgtutor.data.toy2d import TOY_SETS, ToyData, ToySet, toy_sample, toy_set
 from mgtutor.data.tunes import (
-    CANDIDATE_NGRAM,
     KEY_INTERVALS,
     SAME_TUNE_SIMILARITY,
     chorale_soprano_lines,
     chorale_tunes,
+    edit_distances,
     line_similarity,
     roll_tune_key,
+    similar_pairs,
     split_by_group,
     tune_groups,
     tune_key,
@@ -121,8 +122,8 @@ __all__ = [
     "MAX_POLYPHONY", "MELODY_NAME_WORDS", "MelodyChoice", "MelodyCorpusReport", "MelodyCorpusWarning",
     "choose_melody_voice", "describe_voice", "fold_notes", "fold_pitch", "folder_melodies", "is_mostly_monophonic",
     "melody_name_word", "name_words", "polyphonic_fraction", "voice_info",
-    "KEY_INTERVALS", "SAME_TUNE_SIMILARITY", "CANDIDATE_NGRAM", "chorale_tunes", "chorale_soprano_lines",
-    "split_by_group", "tune_key", "tune_groups", "line_similarity", "roll_tune_key",
+    "KEY_INTERVALS", "SAME_TUNE_SIMILARITY", "edit_distances", "similar_pairs", "chorale_tunes",
+    "chorale_soprano_lines", "split_by_group", "tune_key", "tune_groups", "line_similarity", "roll_tune_key",
     "BAR_STEPS", "BAR_LOWEST", "BAR_KEYS", "roll_bars", "chorale_bars", "bars_to_roll",
     "SpecConfig", "note_spectrograms", "spectrograms_to_audio", "one_shot_notes",
     "TOY_SETS", "ToySet", "ToyData", "toy_set", "toy_sample",

@@ -12,10 +12,11 @@ The course's tune key is transposition-invariant: the first :data:`KEY_INTERVALS
 (semitones between consecutive note onsets) of the melody. Alone it finds 258 tunes among music21's
 350 distinct chorales, and misses variants whose openings differ (an added passing note, another
 pick-up). :func:`tune_groups` therefore also joins melodies whose whole interval strings are at least
-55 % alike (:func:`line_similarity`, an edit distance), transitively: 218 tunes, and 194 chorales share their
-tune with at least one other (e.g. bwv13.6, 244.10, 244.37, 245.11, 392, 393, 395 and 44.7 are all the *Innsbruck*
-tune; nine chorales carry the Passion chorale). The grouping of the whole
-chorale corpus is shipped as package data (``chorale_tunes.json``, made by
+60 % alike (:func:`line_similarity`, an edit distance, every pair compared), transitively: 207 tunes (e.g. bwv13.6,
+244.10, 244.37, 245.11, 392, 393, 394, 395 and 44.7 are all the *Innsbruck* tune; nine chorales carry the Passion
+chorale). Music21's Riemenschneider titles agree: every
+title is one tune, except nine hymn texts that Bach set to more than one melody (``tests/test_tunes.py`` lists them).
+The grouping of the whole chorale corpus is shipped as package data (``chorale_tunes.json``, made by
 :func:`write_chorale_tunes`), with the soprano line of every chorale as melody-grid tokens, so smoke
 mode, which parses only a few chorales, knows the whole corpus too (:func:`chorale_soprano_lines`). The copying
 check (:mod:`mgtutor.copying`) is calibrated on the same tunes (notebook 11 §5).
@@ -39,10 +40,10 @@ T = TypeVar("T")
 KEY_INTERVALS = 12
 """Intervals in a tune key: enough to tell hymn tunes apart, few enough to survive a changed ending."""
 TUNES_FILE = "chorale_tunes.json"
-SAME_TUNE_SIMILARITY = 0.55
-"""Two chorale lines at least this similar (:func:`line_similarity`) are variants of one tune."""
-CANDIDATE_NGRAM = 12
-"""Only pairs sharing a stretch of this many intervals are compared whole (the others cannot reach a threshold)."""
+SAME_TUNE_SIMILARITY = 0.60
+"""Two chorale lines at least this similar (:func:`line_similarity`) are variants of one tune: among the 350
+chorales, the similarities of pairs with the same Riemenschneider title and those of unrelated hymns leave a gap
+around this value (``tests/test_tunes.py`` cross-checks the groups against the titles)."""
 
 
 def tune_key(tokens: Sequence[str], intervals: int = KEY_INTERVALS) -> tuple[int, ...]:
@@ -149,16 +150,70 @@ def line_similarity(a: Sequence, b: Sequence) -> float:
     return 1 - previous[-1] / max(len(a), len(b))
 
 
-def tune_groups(lines: Sequence[Sequence[str]], similarity: float = SAME_TUNE_SIMILARITY,
-                ngram: int = CANDIDATE_NGRAM) -> list[int]:
+def edit_distances(a: Sequence[Sequence[Hashable]], b: Sequence[Sequence[Hashable]]) -> np.ndarray:
+    """The edit distance (Levenshtein, :func:`line_similarity`'s) between every line of ``a`` and every line of
+    ``b``: an (len(a), len(b)) int array, all pairs at once.
+
+    Rule: the dynamic programme D[r, c] = min(D[r−1, c] + 1, D[r, c−1] + 1, D[r−1, c−1] + [a_r ≠ b_c]), row by row
+    for every pair together. Within a row the insertion chain D[r, c] = min(U[c], D[r, c−1] + 1), with U the
+    other two terms, is c + cumulative-min(U[k] − k): one NumPy pass instead of a loop over columns. The answer of a
+    pair is D[len(a_i), len(b_j)].
+    """
+    vocab: dict[Hashable, int] = {}
+    lens_a, lens_b = np.array([len(x) for x in a], int), np.array([len(x) for x in b], int)
+
+    def padded(lines: Sequence[Sequence[Hashable]], fill: int) -> np.ndarray:
+        out = np.full((len(lines), max((len(x) for x in lines), default=0) or 1), fill, np.int32)
+        for k, line in enumerate(lines):
+            out[k, :len(line)] = [vocab.setdefault(sym, len(vocab)) for sym in line]
+        return out
+
+    pa, pb = padded(a, -1), padded(b, -2)  # pads never equal a symbol or each other
+    cols = np.arange(pb.shape[1] + 1)
+    row = np.broadcast_to(cols, (len(a), len(b), len(cols))).copy()  # D[0, c] = c
+    dist = np.broadcast_to(lens_b, (len(a), len(b))).copy()  # for the empty lines of a
+    step = np.empty_like(row)
+    for r in range(1, int(lens_a.max(initial=0)) + 1):
+        step[..., 0] = r
+        np.minimum(row[..., :-1] + (pa[:, r - 1, None, None] != pb[None]), row[..., 1:] + 1, out=step[..., 1:])
+        row = np.minimum.accumulate(step - cols, axis=-1) + cols
+        ending = np.flatnonzero(lens_a == r)
+        dist[ending] = row[ending][:, np.arange(len(b)), lens_b]
+    return dist
+
+
+def similar_pairs(lines: Sequence[Sequence[Hashable]], similarity: float = SAME_TUNE_SIMILARITY,
+                  block: int = 32) -> list[tuple[int, int]]:
+    """Every pair (i, j), i < j, of ``lines`` (symbol strings) with :func:`line_similarity` ≥ ``similarity``.
+
+    Exhaustive: no pair is skipped that could reach the cut. Only the length bound prunes — the edit distance is at
+    least the difference of the lengths, so a pair whose shorter line is under ``similarity`` × the longer cannot
+    reach it — and the rest are computed exactly by :func:`edit_distances`, ``block`` lines at a time in order of
+    length (a few seconds for the 61,075 pairs of the 350 chorales).
+    """
+    lens = np.array([len(x) for x in lines], int)
+    order = np.argsort(lens, kind="stable")
+    found = set()
+    for start in range(0, len(order), block):
+        rows, cols = order[start:start + block], order[start:]
+        cols = cols[lens[cols] * similarity <= lens[rows].max()]
+        dist = edit_distances([lines[i] for i in rows], [lines[j] for j in cols])
+        longer = np.maximum(np.maximum(lens[rows][:, None], lens[cols][None, :]), 1)
+        for x, y in zip(*np.nonzero(1 - dist / longer >= similarity), strict=True):
+            i, j = int(rows[x]), int(cols[y])
+            if i != j:
+                found.add((min(i, j), max(i, j)))
+    return sorted(found)
+
+
+def tune_groups(lines: Sequence[Sequence[str]], similarity: float = SAME_TUNE_SIMILARITY) -> list[int]:
     """A tune label for every line (melody-grid tokens, or a list of notes: any piece
     :func:`mgtutor.copying.line_of` reads): lines with the same first :data:`KEY_INTERVALS` intervals (the tune key,
     :func:`tune_key` for grid tokens), or whose interval strings are at least ``similarity`` alike
-    (:func:`line_similarity`), are one tune (joined transitively).
+    (:func:`line_similarity`, every pair compared: :func:`similar_pairs`), are one tune (joined transitively).
 
-    Only pairs that share a stretch of ``ngram`` intervals are compared whole; the label of a tune is the index of
-    one of its lines. The tune key alone misses a tune harmonised twice with a changed opening (an added passing
-    note, a different pick-up): such variants would land on both sides of a split.
+    The label of a tune is the index of one of its lines. The tune key alone misses a tune harmonised twice with a
+    changed opening (an added passing note, a different pick-up): such variants would land on both sides of a split.
     See: notebooks/04_symbolic_music.ipynb §6; notebooks/11_evaluating_generated_music.ipynb §5.
     """
     parent = list(range(len(lines)))
@@ -173,14 +228,8 @@ def tune_groups(lines: Sequence[Sequence[str]], similarity: float = SAME_TUNE_SI
     first: dict[tuple, int] = {}
     for i, s in enumerate(symbols):  # the tune key: the first intervals (= tune_key for grid tokens)
         parent[find(i)] = find(first.setdefault(tuple(s[:KEY_INTERVALS]), i))
-    sharing: dict[tuple, set[int]] = {}
-    for i, s in enumerate(symbols):
-        for k in range(len(s) - ngram + 1):
-            sharing.setdefault(tuple(s[k:k + ngram]), set()).add(i)
-    pairs = {(i, j) for members in sharing.values() for i in members for j in members if i < j}
-    for i, j in sorted(pairs):
-        if find(i) != find(j) and line_similarity(symbols[i], symbols[j]) >= similarity:
-            parent[find(i)] = find(j)
+    for i, j in similar_pairs(symbols, similarity):
+        parent[find(i)] = find(j)
     return [find(i) for i in range(len(lines))]
 
 
