@@ -328,8 +328,8 @@ class RunDir:
             task = config["task"]
             if not force:
                 if task_name(old["task"]) != task_name(task):
-                    state = "finished" if self.is_complete else "unfinished"
-                    raise RunDirError(f"{self.path}: holds a {state} {old['task']} run, not a {task} run; choose "
+                    state = "a finished" if self.is_complete else "an unfinished"
+                    raise RunDirError(f"{self.path}: holds {state} {old['task']} run, not a {task} run; choose "
                                       f"another --out (--force deletes that {old['task']} run)")
                 if self.is_complete:
                     raise RunDirError(f"{self.path}: this {task} run is already complete; use --force to train it "

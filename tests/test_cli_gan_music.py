@@ -141,7 +141,7 @@ def test_an_unfinished_run_under_the_former_name_resumes_under_the_name(tmp_path
         assert run.config["task"] == "gan-pianoroll"
     with pytest.raises(ValueError, match="other settings"):
         RunDir.prepare(tmp_path / "run", {**config, "task": "bar-gan", "seed": 1})
-    with pytest.raises(ValueError, match="unfinished gan-pianoroll run, not a gan-spec run"):
+    with pytest.raises(ValueError, match="holds an unfinished gan-pianoroll run, not a gan-spec run"):
         RunDir.prepare(tmp_path / "run", {**config, "task": "gan-spec"})
 
 
