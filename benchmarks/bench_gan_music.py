@@ -2,7 +2,7 @@
 
 Part of mgtutor's benchmarks (training lengths and scores live here, not in the tests). See notebook 09.
 
-Each line holds the full-mode figures notebook 09 reports: for ``gan-pianoroll`` every bar metric of 1,000
+Each line holds the full-mode figures notebook 09 reports: for ``bar-gan`` every bar metric of 1,000
 generated bars beside the training value and its tolerance, the copies of training bars and the Bernoulli
 baseline; for ``gan-spec`` the pitch accuracy beside its ceiling and the Fréchet distance beside its real-vs-real
 floor and the untrained baseline; for both the epochs, the CPU and wall minutes of training, and the command that
@@ -23,7 +23,7 @@ from pathlib import Path
 
 def bar_line(run, evaluation: dict) -> dict:
     checks = evaluation["checks"]
-    return {"task": "gan-pianoroll", "bars_train": evaluation["bars"],
+    return {"task": "bar-gan", "bars_train": evaluation["bars"],
             **{name: {k: round(v, 4) if isinstance(v, float) else v for k, v in c.items()}
                for name, c in checks.items()},
             "within": evaluation["within"], "copies": evaluation["generated"]["copies"],
@@ -41,22 +41,21 @@ def spec_line(run, evaluation: dict) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", nargs="+", default=["gan-pianoroll", "gan-spec"],
-                        choices=["gan-pianoroll", "gan-spec"])
+    parser.add_argument("--tasks", nargs="+", default=["bar-gan", "gan-spec"], choices=["bar-gan", "gan-spec"])
     parser.add_argument("--runs", nargs="+", default=None, metavar="RUN_DIR",
                         help="evaluate these finished runs instead of training (their task is read from them)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/bench-gan-music", help="folder of the run directories and results")
     args = parser.parse_args(argv)
 
-    from mgtutor.runs import RunDir
-    from mgtutor.tasks import gan_pianoroll, gan_spec
+    from mgtutor.runs import RunDir, task_name
+    from mgtutor.tasks import bar_gan, gan_spec
 
-    modules = {"gan-pianoroll": (gan_pianoroll, bar_line), "gan-spec": (gan_spec, spec_line)}
+    modules = {"bar-gan": (bar_gan, bar_line), "gan-spec": (gan_spec, spec_line)}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.runs:
-        jobs = [(RunDir.open(path).config["task"], Path(path)) for path in args.runs]
+        jobs = [(task_name(RunDir.open(path).config["task"]), Path(path)) for path in args.runs]
     else:
         jobs = [(task, out / f"{task}-{args.seed}") for task in args.tasks]
     for task, path in jobs:
@@ -64,7 +63,7 @@ def main(argv=None) -> int:
         start = time.monotonic()
         if args.runs:
             run = module.load(path)
-            evaluation = (module.evaluate(run.model, run.bars, run.settings) if task == "gan-pianoroll"
+            evaluation = (module.evaluate(run.model, run.bars, run.settings) if task == "bar-gan"
                           else module.evaluate(run.model, run.classifier, run.settings))
         else:
             s = module.settings(seed=args.seed)

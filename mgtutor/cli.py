@@ -439,7 +439,7 @@ def add_task_verb_parser(sub, verb: str) -> argparse.ArgumentParser:
     for name in names:
         task = tasks()[name]
         options, run = task.verbs[verb]
-        q = by_task.add_parser(name, help=task.help, description=task.help)
+        q = by_task.add_parser(name, aliases=list(task.aliases), help=task.help, description=task.help)
         q.add_argument("--backend", choices=BACKENDS, default=argparse.SUPPRESS,
                        help="the same as --backend before the task")
         for o in options:

@@ -43,8 +43,9 @@ from mgtutor.errors import MgtutorError
 from mgtutor.files import FileLock, atomic_path, atomic_write_text
 
 __all__ = ["RunDirError", "RunDir", "run_name", "check_run_target", "check_out_folder", "free_bytes", "MIN_FREE_BYTES",
-           "read_json_object", "write_json", "is_run_config", "run_config",
-           "RUN_TASKS", "CONFIG_FILE", "LOG_FILE", "RESULTS_FILE", "DONE_FILE", "LOCK_FILE", "RUN_ENTRIES",
+           "read_json_object", "write_json", "is_run_config", "run_config", "task_name",
+           "RUN_TASKS", "RUN_TASK_ALIASES", "CONFIG_FILE", "LOG_FILE", "RESULTS_FILE", "DONE_FILE", "LOCK_FILE",
+           "RUN_ENTRIES",
            "WEIGHTS_FILE", "PARAMS_FILE", "STATE_DIR", "MODEL", "environment_record"]
 
 CONFIG_FILE = "config.json"
@@ -63,9 +64,12 @@ RUN_ENTRIES = frozenset({CONFIG_FILE, LOG_FILE, RESULTS_FILE, DONE_FILE, WEIGHTS
 that ``--force`` ever deletes. A task that writes a new artifact adds its name here."""
 CONFIG_KEYS = ("task", "builder", "environment", "created")
 """The keys every config.json this package writes holds (:func:`is_run_config`)."""
-RUN_TASKS = frozenset({"melody", "pianoroll", "gan-pianoroll", "gan-toy", "gan-spec"})
+RUN_TASKS = frozenset({"melody", "pianoroll", "bar-gan", "gan-toy", "gan-spec"})
 """The tasks of the command line that write run directories (those with a ``train`` verb, :mod:`mgtutor.tasks`): a
 new training task adds its name here (``tests/test_user_files.py`` compares the two)."""
+RUN_TASK_ALIASES = {"gan-pianoroll": "bar-gan"}
+"""A training task's former name → its name (:attr:`mgtutor.tasks.Task.aliases`): a run whose config.json names a
+task by an alias (one made before the task was renamed) is that task's run."""
 MAX_LISTED = 8
 """How many of a folder's other files a refusal names."""
 RECORD_KEYS = ("environment", "created", "execution")
@@ -117,6 +121,12 @@ def check_run_target(path: str | os.PathLike, min_free_bytes: int = MIN_FREE_BYT
                           f"{min_free_bytes / 2**20:.0f} MiB (checkpoints, log, weights); free some space or choose "
                           "another --out")
     return path
+
+
+def task_name(task: str) -> str:
+    """The name of the training task ``task`` names, an alias (:data:`RUN_TASK_ALIASES`) or not: what a run's
+    ``task`` in config.json is compared by."""
+    return RUN_TASK_ALIASES.get(task, task)
 
 
 def run_name(task: str, model: str, seed: int) -> str:
@@ -184,9 +194,9 @@ def read_json_object(path: str | os.PathLike, what: str = "train again") -> dict
 
 def is_run_config(value) -> bool:
     """Whether ``value`` (a parsed config.json) is one this package wrote: a dict with :data:`CONFIG_KEYS` whose
-    ``task`` is a training task of the command line (:data:`RUN_TASKS`)."""
+    ``task`` is a training task of the command line (:data:`RUN_TASKS`, or an alias of one)."""
     return (isinstance(value, dict) and all(key in value for key in CONFIG_KEYS)
-            and isinstance(value["task"], str) and value["task"] in RUN_TASKS)
+            and isinstance(value["task"], str) and task_name(value["task"]) in RUN_TASKS)
 
 
 def run_config(folder: str | os.PathLike) -> dict | None:
@@ -317,14 +327,14 @@ class RunDir:
             old = self._existing_config(names)
             task = config["task"]
             if not force:
-                if old["task"] != task:
-                    state = "finished" if self.is_complete else "unfinished"
-                    raise RunDirError(f"{self.path}: holds a {state} {old['task']} run, not a {task} run; choose "
+                if task_name(old["task"]) != task_name(task):
+                    state = "a finished" if self.is_complete else "an unfinished"
+                    raise RunDirError(f"{self.path}: holds {state} {old['task']} run, not a {task} run; choose "
                                       f"another --out (--force deletes that {old['task']} run)")
                 if self.is_complete:
                     raise RunDirError(f"{self.path}: this {task} run is already complete; use --force to train it "
                                       "again from scratch, or another --out")
-                diff = _differences(old, config)
+                diff = _differences({**old, "task": task_name(old["task"])}, {**config, "task": task_name(task)})
                 if diff:
                     shown = "; ".join(diff[:MAX_LISTED]) + (f"; and {len(diff) - MAX_LISTED} more" if len(diff) >
                                                              MAX_LISTED else "")
@@ -399,7 +409,8 @@ class RunDir:
 
     @classmethod
     def open(cls, path: str | os.PathLike, task: str | None = None) -> RunDir:
-        """An existing, finished run directory (of ``task``, when given).
+        """An existing, finished run directory (of ``task``, when given: its config.json may name the task by an
+        alias, :func:`task_name`).
 
         Raises:
             RunDirError: no such folder, the run is unfinished, or it is another task's run (the message says
@@ -412,10 +423,11 @@ class RunDir:
         if not run.is_complete:
             raise RunDirError(f"{run.path}: unfinished run (no {DONE_FILE} marker: training was interrupted or is "
                               "still running); run the same train command again to resume it")
-        if task is not None and run.config.get("task") != task:
+        if task is not None:
             other = run.config.get("task")
-            raise RunDirError(f"{run.path}: a {other!r} run, not a {task} run" if isinstance(other, str) else
-                              f"{run.path}: its {CONFIG_FILE} names no task, so it is not a {task} run")
+            if not isinstance(other, str) or task_name(other) != task_name(task):
+                raise RunDirError(f"{run.path}: a {other!r} run, not a {task} run" if isinstance(other, str) else
+                                  f"{run.path}: its {CONFIG_FILE} names no task, so it is not a {task} run")
         return run
 
     # ------------------------------------------------------------------ reading

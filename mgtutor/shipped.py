@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from mgtutor.files import atomic_write_text
-from mgtutor.runs import CONFIG_FILE, read_json_object
+from mgtutor.runs import CONFIG_FILE, read_json_object, task_name
 
 __all__ = ["Entry", "SHIPPED", "ARGUMENTS", "MANIFEST", "MAX_RUN_BYTES", "MAX_TOTAL_BYTES", "root", "path", "runs",
            "jsonl", "write_manifest", "read_manifest"]
@@ -44,7 +44,8 @@ ARGUMENTS = {
     "gan-spec": "--seed 0",
 }
 """The options of the ``train`` command that made each shipped run, by its folder name (:attr:`Entry.command`). The
-2-D GAN runs are also the seed-0 runs of ``benchmarks/bench_gan_toy.py``, which trains with the same settings."""
+2-D GAN runs are also the seed-0 runs of ``benchmarks/bench_gan_toy.py``, which trains with the same settings. The
+folder ``gan-pianoroll`` keeps the former name of its task, ``bar-gan``."""
 
 
 def root() -> Path:
@@ -85,7 +86,8 @@ class Entry:
 
     Attributes:
         name: its folder under ``mgtutor/shipped/``.
-        task: the training task (:mod:`mgtutor.tasks`).
+        task: the training task (:mod:`mgtutor.tasks`), by its name even where config.json gives an alias (the
+            ``gan-pianoroll`` run is a ``bar-gan`` run: :func:`mgtutor.runs.task_name`).
         settings: config.json's ``training``: every setting it trained with.
         data: config.json's ``data``: what it trained on (:attr:`mgtutor.tasks.Task.data` loads it again).
         split: how its held-out data was chosen (``{"by": "tune", "seed": …}`` for the chorales; the held-out jitter
@@ -116,10 +118,10 @@ def _split(config: dict) -> dict | None:
 
 def _entry(name: str) -> Entry:
     config = read_json_object(path(name) / CONFIG_FILE, "reinstall the package")
-    execution = config.get("execution") or {}
-    return Entry(name=name, task=config["task"], settings=config["training"], data=config["data"],
+    execution, task = config.get("execution") or {}, task_name(config["task"])
+    return Entry(name=name, task=task, settings=config["training"], data=config["data"],
                  split=_split(config), dtype=execution.get("policy", "float32"),
-                 command=f"MGTUTOR_MODE=full python -m mgtutor train {config['task']} {ARGUMENTS[name]} "
+                 command=f"MGTUTOR_MODE=full python -m mgtutor train {task} {ARGUMENTS[name]} "
                          f"--out mgtutor/shipped/{name}")
 
 

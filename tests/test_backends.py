@@ -28,9 +28,9 @@ def test_a_settings_error_imports_neither_keras_nor_tensorflow():
     code = """
 import sys
 from mgtutor.errors import TrainError
-from mgtutor.tasks import gan_pianoroll, gan_spec, gan_toy, melody, pianoroll
+from mgtutor.tasks import bar_gan, gan_spec, gan_toy, melody, pianoroll
 
-for task in (gan_pianoroll, gan_spec, gan_toy, melody, pianoroll):
+for task in (bar_gan, gan_spec, gan_toy, melody, pianoroll):
     try:
         task.settings(learning_rate=-1.0)
     except TrainError as error:

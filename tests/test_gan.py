@@ -1,5 +1,6 @@
-"""The GAN core (mgtutor.models.gan): losses against hand-computed values, one train step per backend (TensorFlow
-here, JAX in a subprocess: the backend is fixed at Keras' first import), the gradient penalty, seeds, options."""
+"""The GAN core (mgtutor.models.gan, gan_keras): losses against hand-computed values, one train step per backend
+(TensorFlow here, JAX in a subprocess: the backend is fixed at Keras' first import), the gradient penalty, seeds,
+options."""
 
 import json
 import os
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from mgtutor import data, train
-from mgtutor.models import ModelConfigError, build, discriminator_loss, gan_class, generator_loss
+from mgtutor.models import GAN, ModelConfigError, build, discriminator_loss, generator_loss
 from mgtutor.runs import RunDir
 
 keras = pytest.importorskip("keras")
@@ -71,7 +72,6 @@ def test_a_train_step_changes_both_networks_under_tensorflow(options):
 
 
 def test_the_gradient_penalty_matches_hand_computed_cases():
-    GAN = gan_class()
     gen = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
     squares = keras.Sequential([keras.Input((2,)),
                                 keras.layers.Lambda(lambda x: keras.ops.sum(x ** 2, axis=-1, keepdims=True))])
@@ -90,7 +90,7 @@ def test_a_wgan_gp_critic_step_follows_the_hand_computed_gradient():
     linear = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     w = np.array([[3.0], [4.0]], "float32")
     linear.set_weights([w, np.zeros(1, "float32")])
-    gan = gan_class()(gan.generator, linear, 2, loss="wgan-gp", gp_weight=10.0, n_critic=1)
+    gan = GAN(gan.generator, linear, 2, loss="wgan-gp", gp_weight=10.0, n_critic=1)
     gan.compile(d_optimizer=keras.optimizers.SGD(0.01), g_optimizer=keras.optimizers.SGD(0.0))
     real = _points(8)
     fake = gan._g_inputs(gan._noise(0, 0, 8), None)
@@ -162,7 +162,7 @@ def test_bad_compile_and_sampling_calls_raise_model_config_error():
     with pytest.raises(ModelConfigError, match="needs labels"):
         build("toy_gan", n_labels=2).sample(3)
     with pytest.raises(ModelConfigError, match="seed must be a non-negative integer"):
-        gan_class()(gan.generator, gan.discriminator, 2, seed=-1)
+        GAN(gan.generator, gan.discriminator, 2, seed=-1)
     packed = _compiled(pack=4)
     with pytest.raises(ModelConfigError, match="not a multiple of pack=4"):
         packed.train_on_batch(_points(6))
@@ -176,7 +176,7 @@ JAX_SCRIPT = textwrap.dedent("""
     import keras
     import numpy as np
     from mgtutor import data, train
-    from mgtutor.models import build, gan_class
+    from mgtutor.models import GAN, build
     from mgtutor.runs import RunDir
 
     assert keras.backend.backend() == "jax"
@@ -222,8 +222,7 @@ JAX_SCRIPT = textwrap.dedent("""
         }
     squares = keras.Sequential([keras.Input((2,)),
                                 keras.layers.Lambda(lambda x: keras.ops.sum(x ** 2, axis=-1, keepdims=True))])
-    gan = gan_class()(keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)]), squares, 2, loss="wgan-gp",
-                      gp_weight=1.0)
+    gan = GAN(keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)]), squares, 2, loss="wgan-gp", gp_weight=1.0)
     report["penalty"] = float(gan.gradient_penalty(np.array([[0.3, 0.4], [1.0, 0.0]], "float32")))
     print(json.dumps(report))
 """)

@@ -16,6 +16,7 @@ from mgtutor.symbolic.midi import load_midi
 from mgtutor.tasks import melody
 
 keras = pytest.importorskip("keras")
+pytestmark = pytest.mark.slow  # trains four small runs (about a minute)
 
 
 # --------------------------------------------------------------------------- the new kind: a builder …

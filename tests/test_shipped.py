@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from mgtutor import data, shipped
+from mgtutor.runs import task_name
 from mgtutor.tasks import melody, settings_from_config, tasks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +55,8 @@ def test_every_shipped_run_is_an_entry_read_from_its_own_config():
     for name, entry in shipped.SHIPPED.items():
         config = json.loads((SHIPPED / name / "config.json").read_text(encoding="utf-8"))
         assert shipped.path(name) == SHIPPED / name and entry.name == name
-        assert (entry.task, entry.settings, entry.data) == (config["task"], config["training"], config["data"])
+        assert (entry.task, entry.settings, entry.data) == (task_name(config["task"]), config["training"],
+                                                            config["data"])
         assert entry.dtype == "float32" and entry.command.endswith(f"--out mgtutor/shipped/{name}")
     assert shipped.SHIPPED["melody-chorales"].split == {"by": "tune", "seed": 0, "valid_fraction": 0.1}
     assert shipped.SHIPPED["pianoroll-chorales-nade"].split == {"by": "tune", "seed": 0}
@@ -154,21 +156,22 @@ def test_the_shipped_bar_gan_reloads_keeps_its_split_and_meets_its_targets():
     import numpy as np
 
     from mgtutor.metrics import bar_metrics
-    from mgtutor.tasks import gan_pianoroll
+    from mgtutor.tasks import bar_gan
 
-    run = gan_pianoroll.load(shipped.path("gan-pianoroll"))
+    run = bar_gan.load(shipped.path("gan-pianoroll"))
     cfg = run.config
-    assert cfg["task"] == "gan-pianoroll" and cfg["seed"] == 0 and cfg["training"]["chorales"] is None
+    assert cfg["task"] == "gan-pianoroll" and cfg["seed"] == 0 and cfg["training"]["chorales"] is None  # an alias
+    assert shipped.SHIPPED["gan-pianoroll"].task == "bar-gan" and run.settings.seed == 0
     bars = run.bars
     assert {k: len(v) for k, v in bars.items()} == {k: cfg["data"]["bars"][k] for k in ("train", "valid")}
     ev = run.results["evaluation"]
     assert ev["within"] == 5 and ev["generated"]["copies"] == 0 and ev["baseline_within"] < 5
     assert run.results["train_cpu_seconds"] <= 15 * 60
     assert bar_metrics(bars["train"], 30)["used_pitch_classes"] == pytest.approx(ev["training"]["used_pitch_classes"])
-    again = gan_pianoroll.evaluate(run.model, bars, run.settings)
+    again = bar_gan.evaluate(run.model, bars, run.settings)
     assert again["generated"] == pytest.approx(ev["generated"], rel=1e-6) and again["within"] == ev["within"]
-    sample = gan_pianoroll.sample_bars(run.model, 200, seed=0)
-    np.testing.assert_array_equal(sample, gan_pianoroll.sample_bars(run.model, 200, seed=0))
+    sample = bar_gan.sample_bars(run.model, 200, seed=0)
+    np.testing.assert_array_equal(sample, bar_gan.sample_bars(run.model, 200, seed=0))
     assert bar_metrics(sample, 30, training=bars["train"])["copies"] == 0
 
 

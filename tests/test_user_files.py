@@ -146,6 +146,8 @@ def test_the_run_tasks_are_the_training_tasks_of_the_command_line():
     from mgtutor.tasks import tasks
 
     assert runs.RUN_TASKS == {name for name, task in tasks().items() if "train" in task.verbs}
+    assert runs.RUN_TASK_ALIASES == {alias: task.name for task in tasks().values() if "train" in task.verbs
+                                     for alias in task.aliases}
 
 
 def test_2_5_a_projects_own_config_json_is_not_called_a_run(bench, tmp_path, capsys):
@@ -497,7 +499,7 @@ def test_4_3_a_huge_batch_size_is_one_line_and_leaves_no_run_directory(bench, tm
 
 @pytest.fixture(scope="module")
 def shipped_copies(tmp_path_factory):
-    """Copies of the shipped melody, gan-pianoroll, gan-spec and gan-toy runs (never written to)."""
+    """Copies of the shipped melody, bar-GAN (``gan-pianoroll``), gan-spec and gan-toy runs (never written to)."""
     root = tmp_path_factory.mktemp("shipped")
     for name in ("melody-chorales", "gan-pianoroll", "gan-spec", "gan-toy-ring-gan"):
         _copy_shipped(name, root / name)
@@ -511,8 +513,8 @@ def test_4_18_and_4_26_every_seed_option_follows_one_rule(bench, shipped_copies,
     out.mkdir()
     commands = [
         ["generate", "melody", "--run", shipped_copies / "melody-chorales", "--length", "16", "--out", out / "m.mid"],
-        ["generate", "gan-pianoroll", "--run", shipped_copies / "gan-pianoroll", "--n", "2", "--out", out / "g.mid"],
-        ["evaluate", "gan-pianoroll", "--run", shipped_copies / "gan-pianoroll"],
+        ["generate", "bar-gan", "--run", shipped_copies / "gan-pianoroll", "--n", "2", "--out", out / "g.mid"],
+        ["evaluate", "bar-gan", "--run", shipped_copies / "gan-pianoroll"],
         ["generate", "gan-spec", "--run", shipped_copies / "gan-spec", "--n", "2", "--out", out / "s.wav"],
         ["evaluate", "gan-toy", "--run", shipped_copies / "gan-toy-ring-gan"],
         ["generate", "pianoroll", "--run", pianoroll_run, "--frames", "8", "--out", out / "p.mid"],
@@ -530,7 +532,7 @@ def test_4_21_and_4_25_huge_sizes_to_generate_are_one_line(bench, shipped_copies
     for size in (str(10**12), "100001"):
         refused(capsys, ["generate", "pianoroll", "--run", pianoroll_run, "--frames", size, "--out", out / "p.mid"],
                 "--frames must be at most 100,000", unchanged=[tmp_path])
-        refused(capsys, ["generate", "gan-pianoroll", "--run", shipped_copies / "gan-pianoroll", "--n", size, "--out",
+        refused(capsys, ["generate", "bar-gan", "--run", shipped_copies / "gan-pianoroll", "--n", size, "--out",
                          out / "g.mid"], "--n must be at most 100,000", unchanged=[tmp_path, shipped_copies])
         refused(capsys, ["generate", "gan-spec", "--run", shipped_copies / "gan-spec", "--n", size, "--out",
                          out / "s.wav"], "--n must be at most 100,000", unchanged=[tmp_path, shipped_copies])

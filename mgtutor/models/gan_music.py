@@ -14,7 +14,7 @@ Part of mgtutor. See notebook 09 (GANs for music and audio).
 * :func:`note_classifier` — a small CNN trained on real notes to tell their pitch and timbre, whose penultimate
   layer (``features``, a fixed size) is the embedding the Fréchet distance compares (:func:`note_features`).
 
-Both GANs are the course's :class:`~mgtutor.models.gan.GAN` (two optimizers, one ``train_step`` per backend),
+Both GANs are the course's :class:`~mgtutor.models.gan_keras.GAN` (two optimizers, one ``train_step`` per backend),
 trained with WGAN-GP by default. Every builder is registered by name, so a run directory rebuilds it.
 """
 
@@ -46,11 +46,12 @@ def _upsample_block(x, channels: int, name: str):
 
 
 def _gan(generator, discriminator, noise_dim, loss, n_critic, gp_weight, conditional, seed, name):
-    from mgtutor.models.gan import check_gan_options, gan_class
+    from mgtutor.models.gan import check_gan_options
+    from mgtutor.models.gan_keras import GAN
 
     n_critic = check_gan_options(noise_dim, loss, n_critic, gp_weight, 1)
-    return gan_class()(generator, discriminator, noise_dim, loss=loss, n_critic=n_critic, gp_weight=gp_weight,
-                       conditional=conditional, seed=seed, name=name)
+    return GAN(generator, discriminator, noise_dim, loss=loss, n_critic=n_critic, gp_weight=gp_weight,
+               conditional=conditional, seed=seed, name=name)
 
 
 def _straight_through(p):

@@ -73,6 +73,8 @@ class Task:
         load: ``load(run_dir) -> TaskRun``.
         data: ``training_data(settings, spec) -> data``: the data ``train`` takes, as config.json's ``data``
             (``spec``) describes it.
+        aliases: former names, still accepted on the command line and by :func:`tasks`' lookups (a run's
+            config.json may name its task by one: :data:`mgtutor.runs.RUN_TASK_ALIASES`).
     """
 
     name: str
@@ -82,10 +84,28 @@ class Task:
     train: Callable | None = None
     load: Callable | None = None
     data: Callable | None = None
+    aliases: tuple[str, ...] = ()
 
 
-TASKS: dict[str, Task] = {}
-"""Every task, by name (filled by :func:`tasks`)."""
+class _Tasks(dict):
+    """Tasks by name; a lookup by a task's alias (``TASKS["gan-pianoroll"]``, ``in``, ``get``) finds it too, while
+    iterating lists each task once, by its name."""
+
+    def __missing__(self, name):
+        for task in self.values():
+            if name in task.aliases:
+                return task
+        raise KeyError(name)
+
+    def __contains__(self, name) -> bool:
+        return dict.__contains__(self, name) or any(name in task.aliases for task in self.values())
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+
+TASKS: dict[str, Task] = _Tasks()
+"""Every task, by name (filled by :func:`tasks`); its aliases look it up too."""
 
 
 def register_task(task: Task) -> Task:
@@ -283,7 +303,7 @@ def shipped_or_trained(task: str, name: str, workdir, data=None, verbose: int = 
 
     folder = shipped.path(name)
     entry, spec = shipped.SHIPPED[name], tasks()[task]
-    if entry.task != task:
+    if entry.task != spec.name:
         raise ValueError(f"the shipped run {name!r} is a {entry.task} run, not a {task} run")
     if config.is_smoke():
         return spec.load(folder)

@@ -2,9 +2,12 @@
 
 Part of mgtutor. See notebook 09 §2::
 
-    python -m mgtutor train gan-pianoroll --out RUN_DIR [--epochs N] [--time-budget MIN] [--seed S]
-    python -m mgtutor generate gan-pianoroll --run RUN_DIR --n K --out DIR [--seed S]
-    python -m mgtutor evaluate gan-pianoroll --run RUN_DIR
+    python -m mgtutor train bar-gan --out RUN_DIR [--epochs N] [--time-budget MIN] [--seed S]
+    python -m mgtutor generate bar-gan --run RUN_DIR --n K --out DIR [--seed S]
+    python -m mgtutor evaluate bar-gan --run RUN_DIR
+
+``gan-pianoroll``, its former name, is an alias (:attr:`mgtutor.tasks.Task.aliases`): the old commands still work, and
+a run whose config.json names it (the shipped ``mgtutor/shipped/gan-pianoroll/``) loads as a bar-GAN run.
 
 Data: music21's Bach chorales split **by tune** (:func:`mgtutor.data.chorale_split`, 80/10/10 of the
 tunes, shuffled by the seed); the 4/4 chorales of the training tunes give the training bars
@@ -43,7 +46,9 @@ from mgtutor.tasks import (
     start_run,
 )
 
-TASK = "gan-pianoroll"
+TASK = "bar-gan"
+ALIASES = ("gan-pianoroll",)
+"""The task's former name, still accepted on the command line and in a run's config.json."""
 BUILDER = "bar_gan"
 RATES = ("empty_bar_rate", "qualified_note_ratio", "in_scale_ratio")
 """Bar metrics that are rates (tolerance 0.02 absolute); the others are counts (0.2)."""
@@ -275,16 +280,16 @@ def write_bars(bars: np.ndarray, out_dir, qpm: float = 80.0) -> list[Path]:
 # --------------------------------------------------------------------------- command line
 _D = BarGanSettings()
 TRAIN_OPTIONS = (
-    *run_options("runs/gan-pianoroll-bar_gan-<seed>",
+    *run_options("runs/bar-gan-bar_gan-<seed>",
                  f"epochs (default {_D.epochs}; {SMOKE['epochs']} in smoke)"),
     option("--seed", type=int, default=None, help="seed for weights, noise, batches and the chorale split (default 0)"),
 )
 EVALUATE_OPTIONS = (
-    run_dir_option("gan-pianoroll"),
+    run_dir_option(TASK),
     option("--seed", type=int, default=0, help="seed of the generated bars (default 0)"),
 )
 GENERATE_OPTIONS = (
-    run_dir_option("gan-pianoroll"),
+    run_dir_option(TASK),
     option("--n", type=int, required=True, help="number of bars to generate"),
     option("--out", required=True, help="output folder (bars.npy, bars.mid, bars.wav)"),
     option("--seed", type=int, default=0, help="sampling seed (same run + seed ⇒ same bars)"),
@@ -325,4 +330,4 @@ register_task(Task(TASK, "a convolutional GAN of one-bar chorale fragments, with
     "train": (TRAIN_OPTIONS, _run_train),
     "evaluate": (EVALUATE_OPTIONS, _run_evaluate),
     "generate": (GENERATE_OPTIONS, _run_generate),
-}, BarGanSettings, train, load, training_data))
+}, BarGanSettings, train, load, training_data, aliases=ALIASES))
