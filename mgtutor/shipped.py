@@ -108,7 +108,7 @@ class Entry:
 def _split(config: dict) -> dict | None:
     data = config["data"]
     if "split" in data:
-        return {k: v for k, v in data["split"].items() if k != "valid_index"}
+        return {k: v for k, v in data["split"].items() if k not in ("valid_index", "test_index")}
     if data.get("spec") == "chorales":
         return {"by": "tune", "seed": config["seed"]}
     if "held_out_seeds" in data:

@@ -68,7 +68,7 @@ def test_melody_trains_saves_reloads_and_generates_under_jax(tmp_path):
     from mgtutor import data
 
     melodies = data.folder_melodies(midi, warn=False)[0]
-    _, valid, _, _ = melody.splits(melodies, s, run.vocab)
+    valid = melody.splits(melodies, s, run.vocab).valid
     assert melody.validation_nll(run.model, valid) == pytest.approx(run.results["val_nll"], abs=1e-4)
 
 

@@ -177,3 +177,14 @@ def test_ngram_sampling_follows_its_probabilities_and_stops():
     assert np.mean(np.array(follows) == motif[15]) > 0.5
     with pytest.raises(ModelConfigError, match="positive number of tokens"):
         model.sample(0, rng)
+
+
+def test_one_ngram_fit_scores_every_lower_order_as_its_own_fit():
+    rng = np.random.default_rng(4)
+    train = [list(rng.integers(0, 6, rng.integers(5, 30))) for _ in range(12)]
+    test = [list(rng.integers(0, 6, 20)) for _ in range(3)]
+    big = NGram(5, 6).fit(train)
+    for order in range(1, 6):
+        assert big.nll(test, order=order) == pytest.approx(NGram(order, 6).fit(train).nll(test), rel=1e-12)
+    with pytest.raises(ModelConfigError, match="order must be an integer from 1 to the fitted 5"):
+        big.nll(test, order=6)

@@ -110,7 +110,8 @@ def test_train_on_a_real_world_midi_folder(tmp_path, capsys):
     for name, data in FILES.items():
         (folder / name).write_bytes(data)
     code = cli.main(["train", "melody", "--corpus", str(folder), "--out", str(tmp_path / "r"), "--epochs", "1",
-                     "--units", "4", "--embed-dim", "2", "--layers", "1", "--window", "8", "--stride", "8"])
+                     "--units", "4", "--embed-dim", "2", "--layers", "1", "--window", "8", "--stride", "8",
+                     "--test-fraction", "0"])
     err = capsys.readouterr().err
     assert code == 0, err
     lines = err.strip().splitlines()

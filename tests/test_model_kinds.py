@@ -71,7 +71,7 @@ def test_a_kind_without_a_sampler_is_a_melody_model(kinds, tmp_path, capsys):
     assert run.config["builder"] == "test_bigram" and run.config["builder_kwargs"] == {"vocab_size": len(run.vocab)}
     assert run.settings.model == "bigram" and models.sampler(run.model) is None
     # the task's score is the bigram's NLL computed by hand from its table
-    _, valid, _, _ = melody.splits(melody.load_corpus("chorales", 8), run.settings, run.vocab)
+    valid = melody.splits(melody.load_corpus("chorales", 8), run.settings, run.vocab).valid
     table = run.model.get_layer("logits").get_weights()[0]
     assert run.val_nll == pytest.approx(_bigram_nll(table, *valid.epoch(0)), abs=1e-5)
     capsys.readouterr()

@@ -1,5 +1,6 @@
 """The training core: windows, run directories, resume after SIGKILL, baselines and GANs in one layout."""
 
+import itertools
 import json
 import os
 import signal
@@ -76,9 +77,11 @@ def test_a_finished_run_directory(tiny_run):
     assert log["val_nll"][-1] == pytest.approx(results["val_nll"], abs=1e-4)
     loaded = melody.load(run_dir)
     s = melody.MelodySettings(**cfg["training"])
-    _, valid, _, valid_idx = melody.splits(_melodies(), s, loaded.vocab)
-    assert sorted(valid_idx) == cfg["data"]["split"]["valid_index"]
-    assert melody.validation_nll(loaded.model, valid) == pytest.approx(results["val_nll"], abs=1e-5)
+    split = melody.splits(_melodies(), s, loaded.vocab)
+    assert split.index["valid"] == cfg["data"]["split"]["valid_index"]
+    assert split.index["test"] == cfg["data"]["split"]["test_index"]
+    assert melody.validation_nll(loaded.model, split.valid) == pytest.approx(results["val_nll"], abs=1e-5)
+    assert melody.validation_nll(loaded.model, split.test) == pytest.approx(results["test_nll"], abs=1e-5)
     for a, b in zip(_weights(loaded.model), _weights(tiny_run.model), strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -103,7 +106,7 @@ def test_time_budget_stops_training_and_counts_across_resumes(tmp_path):
 def test_bad_training_settings(tmp_path, kwargs, phrase):
     with pytest.raises(TrainError, match=phrase):
         _train(_melodies(), tmp_path / "r", **kwargs)
-    with pytest.raises(TrainError, match="at least 2 melodies"):
+    with pytest.raises(TrainError, match="at least 3 melodies"):
         _train(_melodies(1), tmp_path / "r")
 
 
@@ -293,15 +296,18 @@ def test_the_tune_split_keeps_every_tune_on_one_side():
 
     base = _melodies(8, seed=3)
     melodies = base + [transpose_grid(m, 5) for m in base[:4]]  # four tunes appear twice, transposed
-    s = melody.settings(valid_fraction=0.3, seed=1)
-    train_idx, valid_idx = melody.split_indices(melodies, s)
-    keys = [data.tune_key(m) for m in melodies]
-    assert valid_idx and not {keys[i] for i in train_idx} & {keys[i] for i in valid_idx}
-    tunes = data.tune_groups(melodies)
-    assert not {tunes[i] for i in train_idx} & {tunes[i] for i in valid_idx}
+    s = melody.settings(valid_fraction=0.3, test_fraction=0.2, seed=1)
+    index = melody.split_indices(melodies, s)
+    keys, tunes = [data.tune_key(m) for m in melodies], data.tune_groups(melodies)
+    for a, b in itertools.combinations(index.values(), 2):
+        assert a and b and not {keys[i] for i in a} & {keys[i] for i in b}
+        assert not {tunes[i] for i in a} & {tunes[i] for i in b}
+    assert sorted(sum(index.values(), [])) == list(range(12))
+    two = melody.split_indices(melodies, melody.settings(valid_fraction=0.3, test_fraction=0, seed=1))
+    assert two["test"] == [] and sorted(two["train"] + two["valid"]) == list(range(12))
     by_piece = melody.split_indices(melodies, melody.settings(valid_fraction=0.3, seed=1, split="piece"))
-    assert sorted(by_piece[0] + by_piece[1]) == list(range(12))
+    assert sorted(sum(by_piece.values(), [])) == list(range(12))
     with pytest.raises(TrainError, match="split must be 'tune' or 'piece'"):
         melody.settings(split="file")
-    with pytest.raises(TrainError, match="share one tune"):
-        melody.split_indices([base[0], transpose_grid(base[0], 2)], s)
+    with pytest.raises(TrainError, match="hold 1 tune"):
+        melody.split_indices([base[0], transpose_grid(base[0], 2)], melody.settings(test_fraction=0))

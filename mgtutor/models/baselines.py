@@ -219,9 +219,21 @@ class NGram:
                     table[seq[t]] = table.get(seq[t], 0) + 1
         return self
 
-    def probs(self, history) -> np.ndarray:
-        """P(· | history) over the whole vocabulary (V,), summing to 1."""
-        history = tuple(int(s) for s in history)[-(self.order - 1):] if self.order > 1 else ()
+    def _order(self, order: int | None) -> int:
+        if order is None:
+            return self.order
+        if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or not 1 <= order <= self.order:
+            raise ModelConfigError(f"order must be an integer from 1 to the fitted {self.order}, got {order!r}")
+        return int(order)
+
+    def probs(self, history, order: int | None = None) -> np.ndarray:
+        """P(· | history) over the whole vocabulary (V,), summing to 1.
+
+        ``order`` (≤ the fitted order; default: it) scores as the n-gram of that order: an order-n fit holds the
+        counts of every lower order, so one fit gives all of them, each equal to a fit of its own order.
+        """
+        order = self._order(order)
+        history = tuple(int(s) for s in history)[-(order - 1):] if order > 1 else ()
         unigram = self.counts[0].get((), {})
         total, types = sum(unigram.values()), len(unigram)
         p = np.full(self.vocab_size, types / self.vocab_size if types else 1.0)
@@ -256,13 +268,15 @@ class NGram:
                 break
         return out
 
-    def nll(self, sequences) -> float:
-        """Mean negative log-likelihood (nats) per target token over ``sequences`` (targets at positions ≥ 1)."""
+    def nll(self, sequences, order: int | None = None) -> float:
+        """Mean negative log-likelihood (nats) per target token over ``sequences`` (targets at positions ≥ 1), as
+        the n-gram of ``order`` (default: the fitted order; see :meth:`probs`)."""
+        order = self._order(order)
         total = count = 0
         for seq in sequences:
             seq = [int(s) for s in seq]
             for t in range(1, len(seq)):
-                total -= math.log(self.probs(seq[max(0, t - self.order + 1):t])[seq[t]])
+                total -= math.log(self.probs(seq[max(0, t - order + 1):t], order)[seq[t]])
                 count += 1
         if count == 0:
             raise ModelConfigError("no targets to score: every sequence is shorter than 2 tokens")

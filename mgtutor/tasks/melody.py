@@ -62,12 +62,14 @@ class MelodySettings:
 
     Model: ``model`` (a key of :data:`MODELS`) and, for the LSTM, ``embed_dim``, ``units``, ``layers``, ``dropout``
     (:func:`mgtutor.models.melody_lstm`).
-    Data: ``window`` tokens per window, training ``stride``, ``valid_fraction`` of pieces held out
-    (``split="tune"``: whole tunes — pieces with the same :func:`mgtutor.data.tune_key` — stay on one side;
-    ``"piece"``: by piece; shuffled by ``seed``), ``transpose`` = N draws a shift in −N…+N semitones per
-    training piece and epoch (0 = none), ``steps_per_quarter`` and ``qpm`` for writing files.
-    Training: ``epochs``, ``batch_size``, ``learning_rate`` (Adam, gradient norm clipped at 1),
-    ``time_budget_min`` over the run's whole training time (None = no limit), ``seed``.
+    Data: ``window`` tokens per window, training ``stride``, ``valid_fraction`` and ``test_fraction`` of pieces
+    held out (``split="tune"``: whole tunes — :func:`mgtutor.data.tune_groups` — stay on one side; ``"piece"``: by
+    piece; shuffled by ``seed``): validation chooses (the best epoch, the baselines' order), test reports, ``transpose``
+    = N draws a shift in −N…+N semitones per training piece and epoch (0 = none), ``steps_per_quarter`` and ``qpm``
+    for writing files.
+    Training: ``epochs``, ``batch_size``, ``learning_rate`` (Adam, gradient norm clipped at 1), ``patience`` (stop
+    after this many epochs without a better validation NLL; None = never), ``time_budget_min`` over the run's whole
+    training time (None = no limit), ``seed``. The run keeps its best epoch's weights.
     """
 
     model: str = "lstm"
@@ -78,11 +80,13 @@ class MelodySettings:
     window: int = 64
     stride: int = 16
     valid_fraction: float = 0.1
+    test_fraction: float = 0.1
     split: str = "tune"
     transpose: int = 0
     epochs: int = 30
     batch_size: int = 64
     learning_rate: float = 2e-3
+    patience: int | None = None
     time_budget_min: float | None = None
     seed: int = 0
     steps_per_quarter: int = 4
@@ -111,8 +115,11 @@ def settings(**overrides) -> MelodySettings:
         raise TrainError(f"--model {s.model!r}: use one of {', '.join(MODELS)}")
     if s.split not in ("tune", "piece"):
         raise TrainError(f"split must be 'tune' or 'piece', got {s.split!r}")
-    if not 0 < s.valid_fraction < 1:
-        raise TrainError(f"valid_fraction must be in (0, 1), got {s.valid_fraction!r}")
+    if not (0 < s.valid_fraction < 1 and 0 <= s.test_fraction and s.valid_fraction + s.test_fraction < 1):
+        raise TrainError(f"need 0 < valid_fraction, 0 ≤ test_fraction and valid_fraction + test_fraction < 1; got "
+                         f"{s.valid_fraction!r} and {s.test_fraction!r}")
+    if s.patience is not None and (isinstance(s.patience, bool) or not isinstance(s.patience, int) or s.patience < 1):
+        raise TrainError(f"patience must be a positive integer or None, got {s.patience!r}")
     if s.transpose < 0:
         raise TrainError(f"transpose must be ≥ 0 semitones, got {s.transpose!r}")
     return s
@@ -167,45 +174,105 @@ def _warn_line(message: str) -> None:
 
 
 # --------------------------------------------------------------------------- training
-def split_indices(melodies: Sequence[Sequence[str]], s: MelodySettings) -> tuple[list[int], list[int]]:
-    """Training and validation indices of ``melodies`` by the settings' split rule (``s.split``, ``s.seed``,
-    ``s.valid_fraction``): by tune, every melody of a tune on one side (:func:`mgtutor.data.split_by_group`).
+SIDES = ("train", "valid", "test")
+
+
+def split_indices(melodies: Sequence[Sequence[str]], s: MelodySettings) -> dict[str, list[int]]:
+    """The indices of ``melodies`` on each side of a run (``train``, ``valid``, ``test``; test empty when
+    ``s.test_fraction`` is 0) by the settings' split rule (``s.split``, ``s.seed``, the fractions): by tune, every
+    melody of a tune on one side (:func:`mgtutor.data.split_by_group`).
 
     Raises:
-        TrainError: fewer than 2 melodies, or a single tune.
+        TrainError: fewer melodies or tunes than sides.
     See: notebooks/06_melody_generation.ipynb §1.
     """
     from mgtutor import data
 
-    if len(melodies) < 2:
-        raise TrainError(f"need at least 2 melodies to hold one out for validation, got {len(melodies)}")
+    sides = 3 if s.test_fraction else 2
+    if len(melodies) < sides:
+        raise TrainError(f"need at least {sides} melodies to hold {sides - 1} out (validation"
+                         f"{' and test' if sides == 3 else ''}), got {len(melodies)}")
     index = list(range(len(melodies)))
     groups = data.tune_groups(melodies) if s.split == "tune" else index
-    train_idx, valid_idx = data.split_by_group(index, groups, (1 - s.valid_fraction, s.valid_fraction), seed=s.seed,
-                                               fill_empty=True)
-    if not valid_idx:
-        raise TrainError(f"all {len(melodies)} melodies share one tune: nothing is left to train on")
-    return train_idx, valid_idx
+    fractions = (1 - s.valid_fraction - s.test_fraction, s.valid_fraction, s.test_fraction)[:sides]
+    parts = data.split_by_group(index, groups, fractions, seed=s.seed, fill_empty=True)
+    if not all(parts):
+        raise TrainError(f"the {len(melodies)} melodies hold {len(set(groups))} tune(s): too few for "
+                         f"{', '.join(SIDES[:sides])}" + ("; --test-fraction 0 trains without a test split"
+                                                          if sides == 3 else ""))
+    return {side: sorted(part) for side, part in zip(SIDES, (*parts, [])[:3], strict=True)}
 
 
-def splits(melodies: Sequence[Sequence[str]], s: MelodySettings, vocab):
-    """The training and validation :class:`~mgtutor.data.NextStepData` of a melody run, and the split indices."""
+@dataclass(frozen=True)
+class MelodySplit:
+    """A melody run's data: the :class:`~mgtutor.data.NextStepData` of each side (``test`` None without a test
+    split), and the melodies' ``index`` on each side (:func:`split_indices`)."""
+
+    train: object
+    valid: object
+    test: object | None
+    index: dict[str, list[int]]
+
+
+def splits(melodies: Sequence[Sequence[str]], s: MelodySettings, vocab) -> MelodySplit:
+    """The windows of a melody run: training windows overlap (``s.stride``) and are transposed per piece and epoch
+    (``s.transpose``); validation and test windows do not overlap, so each target counts once."""
     from mgtutor import data
 
-    train_idx, valid_idx = split_indices(melodies, s)
+    index = split_indices(melodies, s)
     encode = [vocab.encode(m, add_start_end=True) for m in melodies]
     shifts = [k for k in range(-s.transpose, s.transpose + 1)] if s.transpose else []
-    train = data.NextStepData([encode[i] for i in train_idx], s.window, s.stride, s.batch_size, shuffle=True,
+    train = data.NextStepData([encode[i] for i in index["train"]], s.window, s.stride, s.batch_size, shuffle=True,
                               seed=s.seed, shifts=shifts, transposer=data.token_transposer(vocab, shifts) if shifts
                               else None)
-    valid = data.NextStepData([encode[i] for i in valid_idx], s.window, s.window, s.batch_size)
-    return train, valid, train_idx, valid_idx
+    held = {side: data.NextStepData([encode[i] for i in index[side]], s.window, s.window, s.batch_size)
+            for side in ("valid", "test") if index[side]}
+    return MelodySplit(train, held["valid"], held.get("test"), index)
+
+
+NGRAM_ORDERS = tuple(range(1, 12))
+"""The n-gram orders a melody run is compared with (:func:`ngram_baselines`)."""
+
+
+def ngram_baselines(melodies: Sequence[Sequence[str]], s: MelodySettings, vocab,
+                    orders: Sequence[int] = NGRAM_ORDERS) -> dict:
+    """What a melody model must beat, on its own split: Witten–Bell n-grams (:class:`mgtutor.models.NGram`) of
+    every order in ``orders``, trained on the run's training melodies as written (``plain``) and, when the run
+    transposes (``s.transpose`` = N), on every transposition by −N…+N that fits the vocabulary's range
+    (``transposed``: the data the model sees over its epochs). Each is scored, like the model, on every target of
+    the validation and test melodies (framed ``<start>`` … ``<end>``).
+
+    Returns:
+        ``{"orders": [...], "valid": {variant: [NLL per order]}, "test": {...}, "best": {"variant", "order",
+        "valid_nll", "test_nll"}}`` — the best chosen on validation, reported on test (test entries absent without
+        a test split).
+    See: notebooks/06_melody_generation.ipynb §2 (baselines).
+    """
+    from mgtutor import data, models
+
+    index = split_indices(melodies, s)
+    framed = {side: [vocab.encode(melodies[i], add_start_end=True) for i in index[side]] for side in SIDES}
+    variants = {"plain": framed["train"]}
+    if s.transpose:
+        shift = data.token_transposer(vocab, range(-s.transpose, s.transpose + 1))
+        variants["transposed"] = [t for seq in framed["train"] for k in range(-s.transpose, s.transpose + 1)
+                                  if (t := shift(seq, k)) is not None]
+    fitted = {name: models.NGram(max(orders), len(vocab)).fit(seqs) for name, seqs in variants.items()}
+    out: dict = {"orders": list(orders)}
+    for side in ("valid", "test"):
+        if framed[side]:
+            out[side] = {name: [ngram.nll(framed[side], order=n) for n in orders] for name, ngram in fitted.items()}
+    variant, k = min(((name, k) for name in fitted for k in range(len(orders))), key=lambda v: out["valid"][v[0]][v[1]])
+    out["best"] = {"variant": variant, "order": orders[k], "valid_nll": out["valid"][variant][k],
+                   **({"test_nll": out["test"][variant][k]} if "test" in out else {})}
+    return out
 
 
 def train(data: Sequence[Sequence[str]], out, settings: MelodySettings, *, force: bool = False,
           callbacks: Sequence = (), verbose: int = 0, plan=None) -> TaskRun:
     """Train (or resume) a melody run on the melodies ``data`` (a :class:`Corpus` records where they came from) in
-    ``out`` and return it.
+    ``out`` and return it, with the weights of its best validation epoch, its validation and test NLL, and the
+    n-gram baselines on the same split (:func:`ngram_baselines`).
 
     Running it again on an unfinished run with the same settings resumes it; on a finished one it refuses
     (``force`` starts over); with other settings it refuses and names them (:meth:`RunDir.prepare`).
@@ -214,7 +281,7 @@ def train(data: Sequence[Sequence[str]], out, settings: MelodySettings, *, force
     Returns:
         the :class:`~mgtutor.tasks.TaskRun`, with its ``vocab``.
     Raises:
-        TrainError: fewer than 2 melodies or a bad setting. RunDirError: see above.
+        TrainError: too few melodies or a bad setting. RunDirError: see above.
     See: notebooks/06_melody_generation.ipynb §2.
     """
     import keras
@@ -222,20 +289,21 @@ def train(data: Sequence[Sequence[str]], out, settings: MelodySettings, *, force
     from mgtutor import models
     from mgtutor.metrics import keras_metric
     from mgtutor.symbolic import melody_vocabulary
-    from mgtutor.train import fit_run
+    from mgtutor.train import BestCheckpoint, fit_run
 
     start = time.monotonic()
     s = settings
     corpus = data if isinstance(data, Corpus) else Corpus(data)
     vocab = melody_vocabulary()
-    train_data, valid_data, train_idx, valid_idx = splits(corpus, s, vocab)
+    split = splits(corpus, s, vocab)
     builder, kwargs = MODELS[s.model], s.builder_kwargs(len(vocab))
     with start_run(out, {
         "task": "melody", "builder": builder, "builder_kwargs": kwargs, "seed": s.seed,
         "data": {"corpus": corpus.name, "limit": corpus.limit, "pieces": len(corpus), "encoding": "melody-grid",
                  "steps_per_quarter": s.steps_per_quarter, "qpm": s.qpm,
                  "split": {"by": s.split, "seed": s.seed, "valid_fraction": s.valid_fraction,
-                           "valid_index": sorted(valid_idx)}},
+                           "test_fraction": s.test_fraction, "valid_index": split.index["valid"],
+                           "test_index": split.index["test"]}},
         "training": asdict(s), **({"origin": corpus.origin} if corpus.origin else {}),
     }, force, plan) as run:
         vocab.save(run.path / VOCAB_FILE)
@@ -249,18 +317,24 @@ def train(data: Sequence[Sequence[str]], out, settings: MelodySettings, *, force
                           weighted_metrics=[keras_metric("token")])
             return model
 
-        fit = fit_run(run, build, train_data, valid_data, epochs=s.epochs,
+        best = BestCheckpoint(run.state_dir, run.log_path, monitor="val_nll", patience=s.patience)
+        fit = fit_run(run, build, split.train, split.valid, epochs=s.epochs,
                       time_budget_s=None if s.time_budget_min is None else 60 * s.time_budget_min,
-                      callbacks=callbacks, verbose=verbose, plan=plan)
-        val_nll = validation_nll(fit.model, valid_data)
-        results = {"val_nll": val_nll, "val_perplexity": math.exp(val_nll), "uniform_perplexity": len(vocab),
-                   "train_windows": train_data.examples_per_epoch, "valid_windows": valid_data.examples_per_epoch,
-                   "train_pieces": len(train_idx), "valid_pieces": len(valid_idx), **fit_results(fit)}
+                      callbacks=[best, *callbacks], verbose=verbose, plan=plan)
+        scores = {f"{side}_nll": validation_nll(fit.model, windows)
+                  for side, windows in (("val", split.valid), ("test", split.test)) if windows is not None}
+        results = {**scores, **{k.replace("_nll", "_perplexity"): math.exp(v) for k, v in scores.items()},
+                   "uniform_perplexity": len(vocab), "best_epoch": best.best_epoch,
+                   "baselines": ngram_baselines(corpus, s, vocab),
+                   **{f"{side}_windows": w.examples_per_epoch for side, w in
+                      (("train", split.train), ("valid", split.valid), ("test", split.test)) if w is not None},
+                   **{f"{side}_pieces": len(split.index[side]) for side in SIDES}, **fit_results(fit)}
         return finish_run(run, fit.model, results, start, plan, vocab=vocab)
 
 
 def validation_nll(model, valid) -> float:
-    """Token NLL of ``model`` over every validation target, each scored once (:func:`mgtutor.metrics.sequence_nll`)."""
+    """Token NLL of ``model`` over every target of held-out windows ``valid`` (validation or test), each scored once
+    (:func:`mgtutor.metrics.sequence_nll`)."""
     from mgtutor.metrics import sequence_nll
 
     x, y, w = valid.epoch(0)
@@ -387,6 +461,12 @@ TRAIN_OPTIONS = (
            help=f"tokens between training windows, ≤ window (default {_D.stride}; {SMOKE['stride']} in smoke)"),
     option("--transpose", type=int, default=None, metavar="N",
            help="transpose each training piece by a random shift in -N…+N semitones per epoch (default 0)"),
+    option("--dropout", type=float, default=None, help=f"dropout after each LSTM (default {_D.dropout})"),
+    option("--test-fraction", type=float, default=None,
+           help=f"fraction of the pieces held out, by tune, for the test split (default {_D.test_fraction}; 0: none)"),
+    option("--patience", type=int, default=None,
+           help="stop after this many epochs without a better validation NLL (default: train every epoch); the run "
+                "keeps its best epoch's weights either way"),
     *DEVICE_OPTIONS,
 )
 
@@ -397,14 +477,18 @@ def _run_train(args) -> int:
     plan = training_plan(args)  # first: splitting a CPU must precede the backend's start
     s = settings(model=args.model, epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed,
                  units=args.units, layers=args.layers, embed_dim=args.embed_dim, window=args.window, stride=args.stride,
-                 transpose=args.transpose, batch_size=args.batch_size, learning_rate=args.learning_rate)
+                 transpose=args.transpose, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                 dropout=args.dropout, patience=args.patience, test_fraction=args.test_fraction)
     out = Path(args.out) if args.out else config.runs_dir() / run_name("melody", s.model, s.seed)
     check_run_target(plan.run_path(out))  # before the data is loaded: a bad --out fails at once
     result = train(load_corpus(args.corpus, args.limit), out, s, force=args.force,
                    callbacks=progress_callbacks(plan, s.epochs), plan=plan)
     budget = " (time budget reached)" if result.stopped_by_budget else ""
-    print(f"{result.run_dir}: {result.epochs_run} epoch(s){budget}, validation NLL {result.val_nll:.4f} nats/token, "
-          f"perplexity {result.val_perplexity:.2f} (uniform {len(result.vocab)}), {result.wall_seconds:.0f} s")
+    best = f", best {result.best_epoch + 1}" if result.best_epoch is not None else ""
+    print(f"{result.run_dir}: {result.epochs_run} epoch(s){budget}{best}, validation NLL "
+          f"{result.val_nll:.4f} nats/token, perplexity {result.val_perplexity:.2f} (uniform {len(result.vocab)}), "
+          f"{result.wall_seconds:.0f} s")
+    print(f"{result.run_dir}: {baseline_line(result.results)}")
     return 0
 
 
@@ -444,13 +528,27 @@ def _run_evaluate(args) -> int:
                           "mgtutor.tasks.melody.validation_nll in that code")
     melodies = load_corpus(data_spec["corpus"], data_spec["limit"])
     s = run.settings
-    _, valid, _, valid_idx = splits(melodies, s, run.vocab)
-    if sorted(valid_idx) != data_spec["split"]["valid_index"]:
-        raise RunDirError(f"{run.run_dir}: the corpus no longer gives this run's validation split; train again")
-    nll = validation_nll(run.model, valid)
-    print(f"{run.run_dir}: validation NLL {nll:.4f} nats/token, perplexity {math.exp(nll):.2f} on "
-          f"{len(valid_idx)} held-out pieces ({valid.examples_per_epoch} windows)")
+    split = splits(melodies, s, run.vocab)
+    if any(split.index[side] != data_spec["split"].get(f"{side}_index", []) for side in ("valid", "test")):
+        raise RunDirError(f"{run.run_dir}: the corpus no longer gives this run's split; train again")
+    for name, windows in (("validation", split.valid), ("test", split.test)):
+        if windows is not None:
+            nll = validation_nll(run.model, windows)
+            side = "valid" if name == "validation" else "test"
+            print(f"{run.run_dir}: {name} NLL {nll:.4f} nats/token, perplexity {math.exp(nll):.2f} on "
+                  f"{len(split.index[side])} held-out pieces ({windows.examples_per_epoch} windows)")
+    print(f"{run.run_dir}: {baseline_line(run.results)}")
     return 0
+
+
+def baseline_line(results: dict) -> str:
+    """One line: the run's held-out perplexity beside the best n-gram's (:func:`ngram_baselines`), on test when the
+    run has a test split, else on validation."""
+    side = "test" if "test_nll" in results else "val"
+    best = results["baselines"]["best"]
+    ngram, model = math.exp(best[f"{'test' if side == 'test' else 'valid'}_nll"]), results[f"{side}_perplexity"]
+    return (f"{'test' if side == 'test' else 'validation'} perplexity {model:.3f} against the best n-gram's "
+            f"{ngram:.3f} ({best['order']}-gram, {best['variant']}): ratio {model / ngram:.3f}")
 
 
 register_task(Task("melody", "Embedding + LSTM next-token model on melody-grid tokens (notebook 06)", {
