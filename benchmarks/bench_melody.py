@@ -39,6 +39,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/bench-melody", help="folder of the run directories and results")
     args = parser.parse_args(argv)
+    from mgtutor.tasks import melody  # first: it quiets TensorFlow's start-up
+
     if args.threads is not None:
         import tensorflow as tf
 
@@ -46,8 +48,6 @@ def main(argv=None) -> int:
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 
     import math
-
-    from mgtutor.tasks import melody
 
     given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None}
     s = melody.settings(**given, time_budget_min=args.time_budget_min, seed=args.seed)
