@@ -148,3 +148,20 @@ def test_the_tunes_agree_with_the_riemenschneider_titles():
         for a, b in itertools.combinations(groups, 2):
             best = max(data.line_similarity(symbols[x], symbols[y]) for x in a for y in b)
             assert best < data.SAME_TUNE_SIMILARITY - 0.1, (title, best)
+
+
+def test_the_leak_check_fires_on_a_planted_variant():
+    """bwv360 (Jesu, meiner Seelen Wonne, sung to Werde munter) held out while its variants bwv154.3, bwv55.5 and
+    bwv359 train: the check names it, and nothing else; the course's split by tune leaks none."""
+    from mgtutor.tasks import melody
+
+    lines = data.chorale_soprano_lines()
+    names, melodies = list(lines), list(lines.values())
+    at = {name: i for i, name in enumerate(names)}
+    variants = [at[f"bach/bwv{n}"] for n in ("154.3", "55.5", "359")]
+    others = [at[f"bach/bwv{n}"] for n in ("269", "347", "153.1")]  # other tunes
+    assert data.held_out_variants(melodies, variants, [at["bach/bwv360"], *others]) == [at["bach/bwv360"]]
+    assert data.held_out_variants(melodies, others, [at["bach/bwv360"]]) == []
+    index = melody.split_indices(melodies, melody.settings(seed=0))
+    for side in ("valid", "test"):
+        assert data.held_out_variants(melodies, index["train"], index[side]) == [], side

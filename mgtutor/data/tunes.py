@@ -206,6 +206,24 @@ def similar_pairs(lines: Sequence[Sequence[Hashable]], similarity: float = SAME_
     return sorted(found)
 
 
+def held_out_variants(lines: Sequence, train: Sequence[int], held: Sequence[int],
+                      similarity: float = SAME_TUNE_SIMILARITY) -> list[int]:
+    """The held-out lines (indices from ``held``) whose interval strings are at least ``similarity`` alike
+    (:func:`line_similarity`) to some training line (indices from ``train``): variants of a training tune that a
+    split by tune should have kept on the training side. Empty for a split that holds out whole tunes.
+
+    ``lines`` are melody-grid tokens or note lists (:func:`mgtutor.copying.line_of`).
+    See: notebooks/06_melody_generation.ipynb §1 (the leak check).
+    """
+    symbols = {i: line_symbols(line_of(lines[i])) for i in {*train, *held}}
+    if not train or not held:
+        return []
+    dist = edit_distances([symbols[i] for i in held], [symbols[j] for j in train])
+    longer = np.maximum.outer([len(symbols[i]) for i in held], [len(symbols[j]) for j in train])
+    alike = (1 - dist / np.maximum(longer, 1) >= similarity).any(axis=1)
+    return [i for i, hit in zip(held, alike, strict=True) if hit]
+
+
 def tune_groups(lines: Sequence[Sequence[str]], similarity: float = SAME_TUNE_SIMILARITY) -> list[int]:
     """A tune label for every line (melody-grid tokens, or a list of notes: any piece
     :func:`mgtutor.copying.line_of` reads): lines with the same first :data:`KEY_INTERVALS` intervals (the tune key,
