@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from mgtutor import __version__
 from mgtutor.colab import REPO_URL
 from mgtutor.errors import MgtutorError
 from mgtutor.files import FileLock
@@ -91,7 +92,7 @@ __all__ = [
 ]
 
 CHUNK = 1 << 16
-USER_AGENT = f"mgtutor-data-fetch/0.1 (+{REPO_URL})"
+USER_AGENT = f"mgtutor-data-fetch/{__version__} (+{REPO_URL})"
 DEFAULT_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds
 TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_REDIRECTS = 8

@@ -51,6 +51,15 @@ def test_python_range_and_extras():
     assert {"pytest", "nbval", "hypothesis", "ruff", "playwright", "import-linter"} <= names
 
 
+def test_the_version_is_pyprojects_and_downloads_name_it():
+    import mgtutor
+    from mgtutor import fetch
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert mgtutor.__version__ == version
+    assert fetch.USER_AGENT.startswith(f"mgtutor-data-fetch/{version} ")
+
+
 def test_the_test_extra_holds_the_build_tools_so_the_wheel_builds_offline():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     build = normalised(pyproject["build-system"]["requires"])
