@@ -143,6 +143,21 @@ def test_the_colab_check_fails_on_a_narrowed_range(change, problem):
     assert any(problem in p for p in problems), problems
 
 
+def test_the_colab_check_fails_when_pyproject_drops_an_extra():
+    text = (ROOT / "pyproject.toml").read_text()
+    assert '    "pretty_midi>=0.2.10",\n' in text
+    project = tomllib.loads(text.replace('    "pretty_midi>=0.2.10",\n', "", 1))["project"]
+    problems = colab_problems(project, CONSTRAINTS.read_text())
+    assert problems == ["COLAB_EXTRAS: pretty_midi>=0.2.10 is not a requirement in pyproject.toml"], problems
+
+
+def test_the_colab_check_fails_when_colab_extras_drops_what_colab_lacks():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = tuple(e for e in colab.COLAB_EXTRAS if not e.startswith("mido"))
+    problems = colab_problems(project, CONSTRAINTS.read_text(), extras=extras)
+    assert problems == ["mido>=1.3: not in Colab's list (pin it in the constraints) nor in COLAB_EXTRAS"], problems
+
+
 def test_an_extra_that_would_replace_colabs_version_is_refused():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text().replace('"soxr>=0.3"', '"soxr>=2"'))["project"]
     extras = tuple("soxr>=2" if e.startswith("soxr") else e for e in colab.COLAB_EXTRAS)
