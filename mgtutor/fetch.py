@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import hashlib
 import http.client
 import itertools
 import os
@@ -61,7 +60,7 @@ from urllib.parse import urljoin, urlsplit
 from mgtutor import __version__
 from mgtutor.colab import REPO_URL
 from mgtutor.errors import MgtutorError
-from mgtutor.files import FileLock
+from mgtutor.files import FileLock, sha256_file
 
 __all__ = [
     "REGISTRY",
@@ -87,7 +86,6 @@ __all__ = [
     "is_fetched",
     "offline_message",
     "remove",
-    "sha256_file",
     "verify",
 ]
 
@@ -517,23 +515,6 @@ def is_fetched(name: str | Dataset, dest: str | os.PathLike | None = None) -> bo
 
 
 # --------------------------------------------------------------------------- hashing
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """SHA-256 of a file as lower-case hex, read in 64 KiB chunks.
-
-    Args:
-        path: the file.
-    Returns:
-        64 hex digits, equal to ``hashlib.sha256(data).hexdigest()`` and to ``sha256sum``.
-    Raises:
-        FileNotFoundError: the file does not exist.
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _sidecar(path: Path) -> Path:

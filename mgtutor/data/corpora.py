@@ -55,7 +55,7 @@ import numpy as np
 
 from mgtutor import config
 from mgtutor.errors import DatasetError
-from mgtutor.files import atomic_write_text
+from mgtutor.files import atomic_write_text, sha256_file
 from mgtutor.symbolic import (
     Piece,
     melody_to_grid,
@@ -150,7 +150,7 @@ def _bundle() -> dict:
 @lru_cache(maxsize=1024)
 def _file_digest(path: str, stamp: str) -> str:
     """SHA-256 of a corpus file (memoised per size and modification time)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return sha256_file(path)
 
 
 def _source_record(source: Path) -> dict:
