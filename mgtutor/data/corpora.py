@@ -270,6 +270,9 @@ def chorale_names(unique: bool = True) -> list[str]:
     return list(dict.fromkeys(names)) if unique else names
 
 
+_FOLDER_FILES: dict[str, dict[str, list[Path]]] = {}
+
+
 def _corpus_folder_files(folder: str) -> dict[str, list[Path]]:
     """Files of one music21 corpus folder by stem (``bwv269`` → [bwv269.mxl, ...]); listed once per process."""
     if folder not in _FOLDER_FILES:
@@ -281,9 +284,6 @@ def _corpus_folder_files(folder: str) -> dict[str, list[Path]]:
             by_stem.setdefault(f.name.rsplit(".", 1)[0], []).append(f)
         _FOLDER_FILES[folder] = by_stem
     return _FOLDER_FILES[folder]
-
-
-_FOLDER_FILES: dict[str, dict[str, list[Path]]] = {}
 
 
 def chorale_file(name: str) -> Path:
