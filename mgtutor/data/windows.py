@@ -19,7 +19,7 @@ real step and 0 on padding. So
 is transposed, each epoch, by a shift drawn uniformly from the requested shifts that keep all
 its notes in range. The shifts and the window order of epoch e are drawn from
 ``numpy.random.default_rng([seed, e])``, so epoch e is the same whether a run goes straight
-through or is resumed at e (:mod:`mgtutor.training`).
+through or is resumed at e (:mod:`mgtutor.train`).
 
 One transposition function per encoding does the shifting: token ids through a table built from
 :func:`mgtutor.symbolic.transpose_token` (:func:`transposition_table`), piano rolls through
@@ -36,9 +36,6 @@ import numpy as np
 from mgtutor.errors import DatasetError
 from mgtutor.symbolic import transpose_token
 from mgtutor.symbolic.pianoroll import check_roll, roll_shift_range, transpose_roll
-
-shift_token = transpose_token
-"""Transpose one token (an alias of :func:`mgtutor.symbolic.transpose_token`)."""
 
 
 def _check_sizes(window: int, stride: int, batch_size: int = 1) -> None:
