@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -461,23 +462,13 @@ def piece_view(piece, beats: float = 12.0, sr: int = 16000, backend: str = "nump
     opening = [n for n in piece.notes if n.start < beats]
     if not opening:
         raise RenderError(f"piece {piece.name!r} has no notes in its first {beats:g} quarter notes")
-    cut = [replace_end(n, min(n.end, beats)) for n in opening]
+    cut = [replace(n, end=min(n.end, beats)) for n in opening]
     svg = score_svg(cut, time_signature=piece.time_signature, key=piece.key)
     roll = notes_to_piano_roll(quantize_notes(cut, 4)[0], 4, allow_merge=True)
     title = f"{piece.name} ({piece.key or 'key unknown'}, {piece.time_signature[0]}/{piece.time_signature[1]})"
     fig = plot_piano_roll(roll, 4, title=title)
     y, _ = synthesize(cut, tempo=piece.qpm, sr=sr, backend=backend)
     return {"svg": svg, "figure": fig, "audio": y, "sr": sr, "title": title}
-
-
-def replace_end(note: Note, end: float) -> Note:
-    """A copy of ``note`` ending at ``end`` (quarter notes).
-
-    See: notebooks/04_symbolic_music.ipynb §2.
-    """
-    from dataclasses import replace
-
-    return replace(note, end=end)
 
 
 def piece_browser(pieces, beats: float = 12.0, display_fn=None):
