@@ -34,6 +34,13 @@ from mgtutor.symbolic import (
     sort_notes,
 )
 
+__all__ = [
+    "FluidSynthFallbackWarning", "RenderError", "VEROVIO_OPTIONS", "as_notes", "fluidsynth_available",
+    "musicxml_string", "piece_browser", "piece_view", "plot_histograms", "plot_piano_roll", "show_piece_view",
+    "save_piano_roll_png", "score_svg", "soundfont_path", "synthesize", "to_music21", "to_pretty_midi",
+    "write_midi", "write_musicxml", "OUTPUT_SUFFIXES", "check_output", "write",
+]
+
 VEROVIO_OPTIONS = {
     "xmlIdSeed": 1,
     "pageWidth": 1800,
@@ -520,11 +527,3 @@ def show_piece_view(view: dict, display_fn=None) -> None:
     display_fn(view["figure"])
     plt.close(view["figure"])
     display_fn(Audio(view["audio"], rate=view["sr"]))
-
-
-__all__ = [
-    "FluidSynthFallbackWarning", "RenderError", "VEROVIO_OPTIONS", "as_notes", "fluidsynth_available",
-    "musicxml_string", "piece_browser", "piece_view", "plot_histograms", "plot_piano_roll", "show_piece_view",
-    "save_piano_roll_png", "score_svg", "soundfont_path", "synthesize", "to_music21", "to_pretty_midi",
-    "write_midi", "write_musicxml", "OUTPUT_SUFFIXES", "check_output", "write",
-]

@@ -43,6 +43,13 @@ from mgtutor.symbolic.core import (
 from mgtutor.symbolic.pianoroll import notes_to_piano_roll, piano_roll_to_notes, sample_piano_roll
 from mgtutor.symbolic.vocab import END, PAD, SPECIALS, START, Vocabulary
 
+__all__ = [
+    "END", "HOLD", "PAD", "REST", "START", "EncodingError", "QuantizationReport", "event_vocabulary",
+    "events_to_notes", "grid_to_melody", "melody_to_grid", "melody_vocabulary", "notes_to_events",
+    "notes_to_piano_roll", "notes_to_tuples", "sample_piano_roll", "piano_roll_to_notes", "quantize_notes",
+    "tuples_to_notes", "velocity_of_bin",
+]
+
 HOLD = "_"
 """Melody-grid token: the previous note keeps sounding."""
 REST = "r"
@@ -375,11 +382,3 @@ def events_to_notes(tokens: Iterable[str], steps_per_quarter: int = 4, velocity_
             if now > a:
                 notes.append(Note(p, a / s, now / s, vel))
     return sort_notes(notes)
-
-
-__all__ = [
-    "END", "HOLD", "PAD", "REST", "START", "EncodingError", "QuantizationReport", "event_vocabulary",
-    "events_to_notes", "grid_to_melody", "melody_to_grid", "melody_vocabulary", "notes_to_events",
-    "notes_to_piano_roll", "notes_to_tuples", "sample_piano_roll", "piano_roll_to_notes", "quantize_notes",
-    "tuples_to_notes", "velocity_of_bin",
-]

@@ -36,6 +36,12 @@ from mgtutor.symbolic.core import (
     sort_notes,
 )
 
+__all__ = [
+    "PIANO_HIGH", "PIANO_KEYS", "PIANO_LOW", "RollShapeError", "check_roll", "notes_to_piano_roll",
+    "piano_roll_to_notes", "piano_roll_to_steps", "roll_shift_range", "sample_piano_roll", "steps_to_piano_roll",
+    "transpose_roll",
+]
+
 PIANO_KEYS = PIANO_HIGH - PIANO_LOW + 1
 """Columns of a piano roll: 88 keys, MIDI 21 (A0) … 108 (C8)."""
 
@@ -242,10 +248,3 @@ def transpose_roll(roll, semitones: int) -> np.ndarray:
     else:
         out[:, :semitones] = roll[:, -semitones:]
     return out
-
-
-__all__ = [
-    "PIANO_HIGH", "PIANO_KEYS", "PIANO_LOW", "RollShapeError", "check_roll", "notes_to_piano_roll",
-    "piano_roll_to_notes", "piano_roll_to_steps", "roll_shift_range", "sample_piano_roll", "steps_to_piano_roll",
-    "transpose_roll",
-]
