@@ -79,7 +79,7 @@ def as_notes(music) -> list[Note]:
     raise RenderError("expected a list of mgtutor.symbolic.Note or of melody-grid tokens (str)")
 
 
-# ------------------------------------------------------------------ MIDI / MusicXML export
+# --------------------------------------------------------------------------- MIDI / MusicXML export
 def to_pretty_midi(music, tempo: float = 120.0):
     """Build a ``pretty_midi.PrettyMIDI`` from notes/tokens: one instrument per (voice, program).
 
@@ -235,7 +235,7 @@ def write(music, path: str | os.PathLike, tempo: float = 120.0, sr: int = 22050)
     return path
 
 
-# ------------------------------------------------------------------ score SVG (verovio)
+# --------------------------------------------------------------------------- score SVG (verovio)
 def musicxml_string(music, time_signature: tuple[int, int] = (4, 4), key: str | None = None) -> str:
     """The MusicXML text of notes/tokens (via music21, written to a temporary file).
 
@@ -288,7 +288,7 @@ def score_svg(source, page: int = 1, options: dict | None = None, time_signature
     return tk.renderToSVG(page)
 
 
-# ------------------------------------------------------------------ audio
+# --------------------------------------------------------------------------- audio
 SOUNDFONT_NAME = "TimGM6mb.sf2"
 
 
@@ -349,7 +349,7 @@ def synthesize(music, tempo: float = 120.0, sr: int = 22050, backend: str = "aut
     return y, "numpy"
 
 
-# ------------------------------------------------------------------ plots
+# --------------------------------------------------------------------------- plots
 def plot_piano_roll(roll, steps_per_quarter: int = 4, title: str = "Piano roll", ax=None, pitch_range=None,
                     figsize=(8, 3), dpi: int = 80):
     """Plot a (T, 88) piano roll: time (quarter notes) across, MIDI pitch up.
@@ -449,7 +449,7 @@ def plot_histograms(pieces_notes: Sequence[Sequence[Note]], title: str = "Corpus
     return fig
 
 
-# ------------------------------------------------------------------ a piece browser
+# --------------------------------------------------------------------------- a piece browser
 def piece_view(piece, beats: float = 12.0, sr: int = 16000, backend: str = "numpy") -> dict:
     """Everything the browser shows for one piece: score SVG, piano-roll figure and audio of its opening.
 

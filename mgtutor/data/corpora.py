@@ -83,7 +83,7 @@ BUNDLE_FOLK_FILES = ("essenFolksong/altdeu10.abc", "oneills1850/0001-0050.abc", 
 (notebook 04 shows up to 200 of each collection, the melody tasks 40 Essen songs in smoke mode)."""
 
 
-# ------------------------------------------------------------------ cache
+# --------------------------------------------------------------------------- cache
 def corpus_cache_dir() -> Path:
     """The versioned folder of parsed-corpus caches: ``config.cache_dir()/symbolic-v<CACHE_VERSION>``.
 
@@ -130,7 +130,7 @@ def _key(name: str) -> str:
     return f"{safe}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
 
 
-# ------------------------------------------------------------------ shipped bundle
+# --------------------------------------------------------------------------- shipped bundle
 USE_BUNDLE = os.environ.get("MGTUTOR_CORPUS_BUNDLE", "1").strip() != "0"
 """False makes every loader parse (or read the disk cache) as if no bundle were shipped (tests, rebuilding it);
 ``MGTUTOR_CORPUS_BUNDLE=0`` in the environment sets it for a new process."""
@@ -254,7 +254,7 @@ def write_bundle(path: str | Path | None = None) -> Path:
     return target
 
 
-# ------------------------------------------------------------------ chorales
+# --------------------------------------------------------------------------- chorales
 def chorale_names(unique: bool = True) -> list[str]:
     """Corpus names of music21's Bach chorales in Riemenschneider order, e.g. ``"bach/bwv269"``.
 
@@ -434,7 +434,7 @@ def chorale_piano_rolls(limit: int | None = None, steps_per_quarter: int = 1,
     return [sample_piano_roll(p.notes, steps_per_quarter) for p in chorales(limit, unique)]
 
 
-# ------------------------------------------------------------------ folk songs
+# --------------------------------------------------------------------------- folk songs
 def folk_files(collections: Sequence[str] = ("essenFolksong",)) -> list[Path]:
     """The abc files of the chosen music21 corpus folders (``"essenFolksong"``, ``"oneills1850"``), sorted.
 

@@ -46,7 +46,7 @@ def _check_sizes(window: int, stride: int, batch_size: int = 1) -> None:
         raise DatasetError(f"stride {stride} > window {window} would skip targets; use stride ≤ window")
 
 
-# ------------------------------------------------------------------ the window rule (NumPy)
+# --------------------------------------------------------------------------- the window rule (NumPy)
 def next_step_windows(pieces: Sequence[np.ndarray], window: int, stride: int = 1,
                       pad: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut pieces into next-step (input, target, weight) windows by the module's window rule.
@@ -109,7 +109,7 @@ def roll_windows(rolls: Sequence[np.ndarray], window: int, stride: int = 1) -> n
     return np.concatenate([x[:, :1], y], axis=1)
 
 
-# ------------------------------------------------------------------ one transposition function per encoding
+# --------------------------------------------------------------------------- one transposition function per encoding
 def transposition_table(vocab, shifts: Sequence[int]) -> np.ndarray:
     """``table[k, i]`` = id of token i transposed by ``shifts[k]`` (:func:`transpose_token`), −1 if not in ``vocab``.
 
@@ -150,7 +150,7 @@ def roll_transposer(shifts: Sequence[int]) -> Callable[[np.ndarray, int], np.nda
     return transpose
 
 
-# ------------------------------------------------------------------ epochs of data, and the tf.data adapter
+# --------------------------------------------------------------------------- epochs of data, and the tf.data adapter
 class EpochData:
     """A split served epoch by epoch: epoch e is a deterministic function of (seed, e).
 

@@ -56,7 +56,7 @@ REST = "r"
 """Melody-grid token: silence."""
 
 
-# ------------------------------------------------------------------ quantisation
+# --------------------------------------------------------------------------- quantisation
 @dataclass(frozen=True)
 class QuantizationReport:
     """What :func:`quantize_notes` changed.
@@ -113,7 +113,7 @@ def quantize_notes(notes: Iterable[Note], steps_per_quarter: int = 4) -> tuple[l
     return sort_notes(out), QuantizationReport(len(out), moved, lengthened, float(err.max()), float(err.mean()))
 
 
-# ------------------------------------------------------------------ melody grid
+# --------------------------------------------------------------------------- melody grid
 def melody_vocabulary(low: int = PIANO_LOW, high: int = PIANO_HIGH) -> Vocabulary:
     """The melody-grid vocabulary: specials, ``"_"``, ``"r"``, then pitches ``low`` … ``high`` as strings.
 
@@ -214,7 +214,7 @@ def grid_to_melody(tokens: Iterable[str], steps_per_quarter: int = 4, velocity: 
     return notes
 
 
-# ------------------------------------------------------------------ note tuples
+# --------------------------------------------------------------------------- note tuples
 def notes_to_tuples(notes: Iterable[Note]) -> np.ndarray:
     """Encode notes as an (N, 3) float array of (pitch, step, duration), times in quarter notes.
 
@@ -247,7 +247,7 @@ def tuples_to_notes(tuples: np.ndarray, velocity: int = DEFAULT_VELOCITY) -> lis
     return sort_notes(Note(int(p), float(a), float(a + d), velocity) for (p, _, d), a in zip(t, starts, strict=True))
 
 
-# ------------------------------------------------------------------ event tokens
+# --------------------------------------------------------------------------- event tokens
 def _velocity_bin(v: int, bins: int) -> int:
     return min(bins - 1, (v - 1) * bins // 127)
 
