@@ -32,7 +32,21 @@ def test_quiet_tensorflow_environment_is_set_before_import():
     import os
 
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] in {"1", "2", "3"}
-    assert os.environ["KERAS_BACKEND"]
+    assert all(os.environ.get(name) for name in config.ENV), config.ENV
+
+
+def test_notebooks_are_re_executed_in_the_course_environment():
+    from mgtutor.notebooks import REFERENCE_ENV
+
+    assert config.ENV.items() <= REFERENCE_ENV.items()
+    assert not set(config.DROPPED_ENV) & set(REFERENCE_ENV)
+
+
+def test_backend_is_keras_backend_else_tensorflow(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert config.backend() == "jax"
+    monkeypatch.delenv("KERAS_BACKEND")
+    assert config.backend() == "tensorflow"
 
 
 def test_seed_everything_reproduces_python_numpy_and_keras():
