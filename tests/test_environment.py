@@ -75,7 +75,7 @@ def colab_versions() -> dict[str, str]:
 
 def checkout_requires() -> list[str]:
     """This checkout's requirements as package metadata lists them (the installed metadata may be older)."""
-    import tomllib
+    from toml_compat import tomllib
 
     project = tomllib.loads((CONSTRAINTS.parent.parent.parent / "pyproject.toml").read_text())["project"]
     lines = list(project["dependencies"])
