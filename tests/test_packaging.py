@@ -11,10 +11,10 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+from toml_compat import tomllib
 
 from mgtutor import colab
 
-tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -58,6 +58,22 @@ def test_the_version_is_pyprojects_and_downloads_name_it():
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert mgtutor.__version__ == version
     assert fetch.USER_AGENT.startswith(f"mgtutor-data-fetch/{version} ")
+
+
+def test_every_admitted_python_gets_a_toml_parser_for_the_tests():
+    """tests/toml_compat.py uses tomllib from Python 3.11 and the tomli package before: the [test] extra installs
+    tomli on every admitted Python that lacks tomllib, and nowhere else."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (tomli,) = [Requirement(r) for r in project["optional-dependencies"]["test"] if Requirement(r).name == "tomli"]
+    admitted = SpecifierSet(project["requires-python"])
+    for minor in range(0, 20):
+        version = f"3.{minor}"
+        if not admitted.contains(f"{version}.0"):
+            continue
+        wanted = minor < 11  # tomllib joined the standard library in Python 3.11
+        env = {**default_environment(), "python_version": version, "python_full_version": f"{version}.0",
+               "extra": "test"}
+        assert tomli.marker.evaluate(env) == wanted, version
 
 
 def test_the_test_extra_holds_the_build_tools_so_the_wheel_builds_offline():

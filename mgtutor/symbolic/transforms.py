@@ -78,7 +78,7 @@ def transpose_grid(tokens: Sequence[str], semitones: int, low: int = PIANO_LOW, 
     """
     out = [transpose_token(t, semitones) for t in tokens]
     for i, (before, after) in enumerate(zip(tokens, out, strict=True)):
-        if after.isdigit() and not low <= int(after) <= high:
+        if before.isdigit() and not low <= int(after) <= high:  # not ``after``: a pitch below 0 reads "-3"
             raise PitchRangeError(f"token {i} = {before!r} transposed by {semitones:+d} gives {after}, "
                                   f"outside {low}–{high}")
     return out
