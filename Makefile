@@ -9,7 +9,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course demo test test-fast test-colab test-colab-ci notebooks bench bench-poly bench-gan-toy bench-gan-music clean
+.PHONY: course demo test test-fast test-colab test-colab-ci notebooks clean
+.PHONY: bench bench-suite bench-poly bench-gan-toy bench-gan-music
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,9 +64,17 @@ test-colab-ci:
 notebooks: $(STAMP)
 	$(PY) -m mgtutor execute notebooks/[0-9][0-9]_*.ipynb
 
+# The benchmarks that have no target of their own below (those take minutes to an hour).
+BENCH_LONG := benchmarks/bench_suite.py benchmarks/bench_poly.py benchmarks/bench_gan_toy.py \
+	benchmarks/bench_gan_music.py
+
 bench: $(STAMP)
-	for b in $(filter-out benchmarks/bench_poly.py benchmarks/bench_gan_toy.py benchmarks/bench_gan_music.py,$(wildcard benchmarks/bench_*.py)); do \
+	for b in $(filter-out $(BENCH_LONG),$(wildcard benchmarks/bench_*.py)); do \
 		echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Wall time and peak memory of the whole nbval run (every notebook in smoke mode, one kernel at a time).
+bench-suite: $(STAMP)
+	$(PY) benchmarks/bench_suite.py
 
 # The polyphonic benchmark trains for about an hour in full mode (fetch the data first: python -m mgtutor data get
 # boulanger_tcn_mat).

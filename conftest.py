@@ -4,9 +4,10 @@
   outputs are smoke-mode outputs, so the mode is forced here and inherited by the kernels.
 * nbval runs against the current environment's kernel, with notebooks/sanitize.cfg
   masking volatile text (addresses, timings, temporary paths).
-* tqdm stays silent and TensorFlow quiet (the kernels inherit this process's environment).
-* ``CI`` is not passed on: pyfluidsynth (imported by pretty_midi) prints a debug line to stdout
-  at import whenever ``CI`` is set, which would differ from the stored outputs on CI services.
+* tqdm stays silent and TensorFlow quiet (``mgtutor.config.ENV``; the kernels inherit this process's
+  environment).
+* ``CI`` is not passed on (``mgtutor.config.DROPPED_ENV``): pyfluidsynth (imported by pretty_midi) prints a debug
+  line to stdout at import whenever ``CI`` is set, which would differ from the stored outputs on CI services.
 * Every session starts cold, as a fresh Colab runtime or a learner's new laptop does: ``TMPDIR`` (so
   ``tempfile.gettempdir()``, and with it music21's scratch folder ``<tmp>/music21`` where music21 keeps
   the scores it has parsed) and ``MGTUTOR_CACHE`` (the course's parsed-corpus cache) point at new, empty
@@ -21,14 +22,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from mgtutor.config import DROPPED_ENV, ENV
+
 HERE = Path(__file__).resolve().parent
 
 os.environ["MGTUTOR_MODE"] = "smoke"
-os.environ.pop("CI", None)
+for _name in DROPPED_ENV:
+    os.environ.pop(_name, None)
 os.environ.setdefault("TQDM_DISABLE", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+for _name, _value in ENV.items():
+    os.environ.setdefault(_name, _value)
 
 
 _OUTER_TMPDIR = os.environ.get("TMPDIR")

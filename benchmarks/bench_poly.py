@@ -53,11 +53,12 @@ def main(argv=None) -> int:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 
-    from mgtutor import config, data, fetch
+    from mgtutor import config, data
+    from mgtutor.files import sha256_file
     from mgtutor.tasks import pianoroll
 
     split = pianoroll.load_data(args.data, args.seed)
-    data_sha256 = None if args.data == "chorales" else fetch.sha256_file(data.benchmark_file(args.data))
+    data_sha256 = None if args.data == "chorales" else sha256_file(data.benchmark_file(args.data))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for model in args.models:

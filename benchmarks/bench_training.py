@@ -141,9 +141,9 @@ def main(argv=None) -> int:
 
 def gpu_section(steps: int, repeats: int) -> None:
     """(4): float32 against mixed_float16 (and mixed_bfloat16) on this process's backend, when it sees a GPU."""
-    from mgtutor import distribute
+    from mgtutor import config, distribute
 
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    backend = config.backend()
     gpus = [d for d in distribute.local_devices(backend) if d.kind == "GPU"]
     if not gpus:
         print(f"(4) GPU: none here ({backend}), mixed precision not measured")

@@ -11,8 +11,14 @@ inside the modules that need them. Importing it does set the environment variabl
 TensorFlow's start-up notices off stderr (see :mod:`mgtutor.config`).
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from mgtutor import config as _config  # noqa: F401  (sets the quiet TF environment first)
 from mgtutor.errors import MgtutorError
 
-__version__ = "0.1.0"
 __all__ = ["MgtutorError", "__version__"]
+
+try:
+    __version__ = version("mgtutor")  # pyproject.toml's, as pip installed it (editable locally, from git on Colab)
+except PackageNotFoundError:  # imported from a source folder that was never installed (a clone on PYTHONPATH)
+    __version__ = "0+unknown"

@@ -44,9 +44,7 @@ class AudioError(MgtutorError, ValueError):
     """Bad input to an audio function (a pitch, a duration, a signal, a WAV file)."""
 
 
-# --------------------------------------------------------------------------------------------
-# Pitch and frequency
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------- pitch and frequency
 
 
 def midi_to_hz(m):
@@ -88,9 +86,7 @@ def hz_to_midi(f):
     return float(m) if m.ndim == 0 else m
 
 
-# --------------------------------------------------------------------------------------------
-# Synthesis
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------- synthesis
 
 
 def _check_sr(sr) -> int:
@@ -403,9 +399,7 @@ def quantize(x: np.ndarray, bits: int) -> np.ndarray:
     return (index + 0.5) / levels
 
 
-# --------------------------------------------------------------------------------------------
-# Files, resampling, playback
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------- files, resampling, playback
 
 
 def _check_signal(y, what: str = "y") -> np.ndarray:
@@ -522,9 +516,7 @@ def play(y: np.ndarray, sr: int, normalize: bool = True):
     return Audio(np.asarray(arr, dtype=np.float64), rate=_check_sr(sr), normalize=normalize)
 
 
-# --------------------------------------------------------------------------------------------
-# A small dataset of one-shot notes
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------- A small dataset of one-shot notes
 
 
 def one_shot_dataset(n_pitches: int = 24, timbres: Sequence[str] | None = None,

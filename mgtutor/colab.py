@@ -57,6 +57,8 @@ COLAB_EXTRAS = (
     "soxr>=0.3",
     "muspy>=0.5",
 )
+"""What :func:`setup` pip-installs on Colab: requirements of ``pyproject.toml`` with the same ranges, among them
+every runtime requirement Colab lacks (tests/test_packaging.py checks both against tests/colab/constraints.txt)."""
 APT_PACKAGES = ("fluidsynth",)
 DRIVE_MOUNT = "/content/drive"
 DRIVE_RUNS = f"{DRIVE_MOUNT}/MyDrive/mgtutor/runs"

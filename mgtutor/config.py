@@ -8,10 +8,11 @@ Mode
     :class:`~mgtutor.errors.ConfigError`.
 
 Quiet TensorFlow
-    Importing this module sets ``TF_CPP_MIN_LOG_LEVEL=2`` (no INFO/WARNING lines from the C++
+    Importing this module sets :data:`ENV`: ``TF_CPP_MIN_LOG_LEVEL=2`` (no INFO/WARNING lines from the C++
     runtime, e.g. the oneDNN and CUDA notices) and ``TF_ENABLE_ONEDNN_OPTS=0`` unless the
     environment already sets them, *before* TensorFlow is imported anywhere. Errors still reach
-    stderr. It also selects the TensorFlow backend for Keras unless ``KERAS_BACKEND`` is set.
+    stderr. It also selects the TensorFlow backend for Keras unless ``KERAS_BACKEND`` is set
+    (:func:`backend` reads it).
 """
 
 from __future__ import annotations
@@ -23,14 +24,22 @@ from pathlib import Path
 
 from mgtutor.errors import ConfigError
 
-QUIET_ENV = {
+ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "TF_ENABLE_ONEDNN_OPTS": "0",
     "KERAS_BACKEND": "tensorflow",
     "TQDM_MININTERVAL": "1",
 }
-for _name, _value in QUIET_ENV.items():
+"""The environment of a quiet run on the default backend, set at import where the environment does not set it.
+
+The course's other runs start from it: the tests (``conftest.py``) and the re-execution of notebooks
+(:data:`mgtutor.notebooks.REFERENCE_ENV`)."""
+for _name, _value in ENV.items():
     os.environ.setdefault(_name, _value)
+
+DROPPED_ENV = ("CI",)
+"""Variables removed before a run whose output is compared with stored outputs (nbval, re-executing or grading a
+notebook): pyfluidsynth, imported by pretty_midi, prints a debug line at import whenever ``CI`` is set."""
 
 MODES = ("full", "smoke")
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +68,11 @@ def is_smoke() -> bool:
 def pick(full, smoke):
     """Return ``smoke`` in smoke mode and ``full`` otherwise: ``epochs = pick(30, 1)``."""
     return smoke if is_smoke() else full
+
+
+def backend() -> str:
+    """The Keras backend: ``$KERAS_BACKEND``, which importing this module sets to ``"tensorflow"`` when unset."""
+    return os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
 def data_dir() -> Path:

@@ -64,9 +64,7 @@ class FeatureError(MgtutorError, ValueError):
     """Bad input to a feature function: a signal or a parameter it cannot use (the message says how to fix it)."""
 
 
-# --------------------------------------------------------------------------------------------
-# Input checks
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------- input checks
 
 
 def _check_audio(y, what: str = "y") -> np.ndarray:
@@ -100,9 +98,7 @@ def _check_sr(sr) -> float:
     return float(sr)
 
 
-# --------------------------------------------------------------------------------------------
-# Framing, windows, STFT
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------- framing, windows, STFT
 
 
 def frame(x: np.ndarray, frame_length: int, hop_length: int) -> np.ndarray:
@@ -369,9 +365,7 @@ def griffin_lim(S: np.ndarray, *, n_iter: int = 32, hop_length: int | None = Non
     return istft(S * angles, **inv)
 
 
-# --------------------------------------------------------------------------------------------
-# Mel scale and filterbank
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------- mel scale and filterbank
 
 _F_SP = 200.0 / 3  # Slaney: 66.67 Hz per mel below 1 kHz
 _MIN_LOG_HZ = 1000.0
@@ -570,9 +564,7 @@ def _mel_frames(y, n_fft, hop_length, win_length, window, center, pad_mode, powe
     return P if fb is None else P @ fb.T.astype(y.dtype, copy=False)
 
 
-# --------------------------------------------------------------------------------------------
-# DCT, MFCC, deltas
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------- DCT, MFCC, deltas
 
 
 def dct_ii(x: np.ndarray, *, axis: int = -1, norm: str | None = "ortho") -> np.ndarray:

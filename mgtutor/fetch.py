@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import hashlib
 import http.client
 import itertools
 import os
@@ -58,9 +57,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from mgtutor import __version__
 from mgtutor.colab import REPO_URL
 from mgtutor.errors import MgtutorError
-from mgtutor.files import FileLock
+from mgtutor.files import FileLock, sha256_file
 
 __all__ = [
     "REGISTRY",
@@ -86,12 +86,11 @@ __all__ = [
     "is_fetched",
     "offline_message",
     "remove",
-    "sha256_file",
     "verify",
 ]
 
 CHUNK = 1 << 16
-USER_AGENT = f"mgtutor-data-fetch/0.1 (+{REPO_URL})"
+USER_AGENT = f"mgtutor-data-fetch/{__version__} (+{REPO_URL})"
 DEFAULT_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds
 TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_REDIRECTS = 8
@@ -516,23 +515,6 @@ def is_fetched(name: str | Dataset, dest: str | os.PathLike | None = None) -> bo
 
 
 # --------------------------------------------------------------------------- hashing
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """SHA-256 of a file as lower-case hex, read in 64 KiB chunks.
-
-    Args:
-        path: the file.
-    Returns:
-        64 hex digits, equal to ``hashlib.sha256(data).hexdigest()`` and to ``sha256sum``.
-    Raises:
-        FileNotFoundError: the file does not exist.
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _sidecar(path: Path) -> Path:

@@ -4,7 +4,8 @@ Part of mgtutor. Used for every file the course writes that someone may read whi
 being written or after a crash: WAV files, corpus caches, vocabularies, run directories
 (weights, config, the completion marker) and saved datasets. Downloads have their own
 resumable variant in :mod:`mgtutor.fetch`. :class:`FileLock` is the one exclusive lock the course takes
-(a download, an extraction, a run directory while it trains).
+(a download, an extraction, a run directory while it trains), and :func:`sha256_file` the one file hash (a
+download's checksum, a checkpoint's).
 
 The rule: write to a temporary file in the *same folder* (so the final rename stays on one
 file system, where ``os.replace`` is atomic), give it the permissions a plain ``open`` would
@@ -15,6 +16,7 @@ destination. On any exception the temporary file is removed and the destination 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 import time
@@ -23,11 +25,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def default_file_mode() -> int:
-    """The mode ``open(path, "w")`` would give a new file: ``0o666`` minus the process umask."""
-    mask = os.umask(0)
+def _umasked_mode() -> int:
+    mask = os.umask(0)  # the umask can only be read by setting it: done once, at import, and put back at once
     os.umask(mask)
     return 0o666 & ~mask
+
+
+DEFAULT_FILE_MODE = _umasked_mode()
+"""The mode ``open(path, "w")`` gives a new file: ``0o666`` minus the process umask (read at import)."""
 
 
 @contextmanager
@@ -47,7 +52,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, default_file_mode())
+        os.chmod(tmp, DEFAULT_FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -66,6 +71,21 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes as lower-case hex, read in 1 MiB blocks.
+
+    Returns:
+        64 hex digits, equal to ``hashlib.sha256(data).hexdigest()`` and to ``sha256sum``.
+    Raises:
+        FileNotFoundError: the file does not exist.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class FileLock:

@@ -174,13 +174,13 @@ def kernel_env(mode: str, log: Path) -> dict[str, str]:
     and, when this mgtutor is a clone's rather than an installed one, its folder on ``PYTHONPATH`` (so the kernel
     imports the same checkers)."""
     from mgtutor.checks import GRADE_LOG
+    from mgtutor.config import DROPPED_ENV
     from mgtutor.notebooks import REFERENCE_ENV
 
-    env = dict(os.environ)
+    env = {name: value for name, value in os.environ.items() if name not in DROPPED_ENV}
     env.update(REFERENCE_ENV)
     env["MGTUTOR_MODE"] = mode
     env[GRADE_LOG] = str(log)
-    env.pop("CI", None)  # pyfluidsynth prints a debug line at import when CI is set
     home = Path(__file__).resolve().parent.parent
     paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     if str(home) not in paths and not {"site-packages", "dist-packages"} & set(home.parts):  # a clone: not installed

@@ -18,6 +18,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+__all__ = ["describe_pitch", "explore_tone", "melody_callback", "melody_sketch", "pitch_widget", "show_melody",
+           "show_spectrogram", "spectrogram_callback", "spectrogram_view", "tone_view"]
+
 A4_MIDI, A4_HZ = 69, 440.0
 
 
@@ -211,7 +214,3 @@ def _display(obj) -> None:
     from IPython.display import display
 
     display(obj)
-
-
-__all__ = ["describe_pitch", "explore_tone", "melody_callback", "melody_sketch", "pitch_widget", "show_melody",
-           "show_spectrogram", "spectrogram_callback", "spectrogram_view", "tone_view"]

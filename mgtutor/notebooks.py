@@ -17,9 +17,11 @@ import os
 import re
 from pathlib import Path
 
+from mgtutor.config import DROPPED_ENV, ENV
 from mgtutor.errors import MgtutorError
 
 REFERENCE_ENV = {
+    **ENV,
     "MGTUTOR_MODE": "smoke",
     "TQDM_DISABLE": "1",
     "OMP_NUM_THREADS": "1",
@@ -27,10 +29,9 @@ REFERENCE_ENV = {
     "MKL_NUM_THREADS": "1",
     "TF_NUM_INTRAOP_THREADS": "1",
     "TF_NUM_INTEROP_THREADS": "1",
-    "TF_CPP_MIN_LOG_LEVEL": "2",
-    "TF_ENABLE_ONEDNN_OPTS": "0",
-    "KERAS_BACKEND": "tensorflow",
 }
+"""The environment notebooks are re-executed in: :data:`mgtutor.config.ENV` (forced, not defaulted), smoke mode,
+no progress bars and one thread for TensorFlow, BLAS and OpenMP."""
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -101,9 +102,10 @@ def execute_notebook(path: str | os.PathLike, timeout: int = 900) -> float:
 
     path = Path(path)
     nb = read_notebook(path)
-    saved = {k: os.environ.get(k) for k in (*REFERENCE_ENV, "CI")}
+    saved = {k: os.environ.get(k) for k in (*REFERENCE_ENV, *DROPPED_ENV)}
     os.environ.update(REFERENCE_ENV)
-    os.environ.pop("CI", None)  # pyfluidsynth prints a debug line at import when CI is set
+    for name in DROPPED_ENV:
+        os.environ.pop(name, None)
     start = time.perf_counter()
     try:
         client = NotebookClient(

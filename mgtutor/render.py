@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,13 @@ from mgtutor.symbolic import (
     notes_to_seconds,
     sort_notes,
 )
+
+__all__ = [
+    "FluidSynthFallbackWarning", "RenderError", "VEROVIO_OPTIONS", "as_notes", "fluidsynth_available",
+    "musicxml_string", "piece_browser", "piece_view", "plot_histograms", "plot_piano_roll", "show_piece_view",
+    "save_piano_roll_png", "score_svg", "soundfont_path", "synthesize", "to_music21", "to_pretty_midi",
+    "write_midi", "write_musicxml", "OUTPUT_SUFFIXES", "check_output", "write",
+]
 
 VEROVIO_OPTIONS = {
     "xmlIdSeed": 1,
@@ -71,7 +79,7 @@ def as_notes(music) -> list[Note]:
     raise RenderError("expected a list of mgtutor.symbolic.Note or of melody-grid tokens (str)")
 
 
-# ------------------------------------------------------------------ MIDI / MusicXML export
+# --------------------------------------------------------------------------- MIDI / MusicXML export
 def to_pretty_midi(music, tempo: float = 120.0):
     """Build a ``pretty_midi.PrettyMIDI`` from notes/tokens: one instrument per (voice, program).
 
@@ -227,7 +235,7 @@ def write(music, path: str | os.PathLike, tempo: float = 120.0, sr: int = 22050)
     return path
 
 
-# ------------------------------------------------------------------ score SVG (verovio)
+# --------------------------------------------------------------------------- score SVG (verovio)
 def musicxml_string(music, time_signature: tuple[int, int] = (4, 4), key: str | None = None) -> str:
     """The MusicXML text of notes/tokens (via music21, written to a temporary file).
 
@@ -280,7 +288,7 @@ def score_svg(source, page: int = 1, options: dict | None = None, time_signature
     return tk.renderToSVG(page)
 
 
-# ------------------------------------------------------------------ audio
+# --------------------------------------------------------------------------- audio
 SOUNDFONT_NAME = "TimGM6mb.sf2"
 
 
@@ -341,7 +349,7 @@ def synthesize(music, tempo: float = 120.0, sr: int = 22050, backend: str = "aut
     return y, "numpy"
 
 
-# ------------------------------------------------------------------ plots
+# --------------------------------------------------------------------------- plots
 def plot_piano_roll(roll, steps_per_quarter: int = 4, title: str = "Piano roll", ax=None, pitch_range=None,
                     figsize=(8, 3), dpi: int = 80):
     """Plot a (T, 88) piano roll: time (quarter notes) across, MIDI pitch up.
@@ -441,7 +449,7 @@ def plot_histograms(pieces_notes: Sequence[Sequence[Note]], title: str = "Corpus
     return fig
 
 
-# ------------------------------------------------------------------ a piece browser
+# --------------------------------------------------------------------------- a piece browser
 def piece_view(piece, beats: float = 12.0, sr: int = 16000, backend: str = "numpy") -> dict:
     """Everything the browser shows for one piece: score SVG, piano-roll figure and audio of its opening.
 
@@ -461,23 +469,13 @@ def piece_view(piece, beats: float = 12.0, sr: int = 16000, backend: str = "nump
     opening = [n for n in piece.notes if n.start < beats]
     if not opening:
         raise RenderError(f"piece {piece.name!r} has no notes in its first {beats:g} quarter notes")
-    cut = [replace_end(n, min(n.end, beats)) for n in opening]
+    cut = [replace(n, end=min(n.end, beats)) for n in opening]
     svg = score_svg(cut, time_signature=piece.time_signature, key=piece.key)
     roll = notes_to_piano_roll(quantize_notes(cut, 4)[0], 4, allow_merge=True)
     title = f"{piece.name} ({piece.key or 'key unknown'}, {piece.time_signature[0]}/{piece.time_signature[1]})"
     fig = plot_piano_roll(roll, 4, title=title)
     y, _ = synthesize(cut, tempo=piece.qpm, sr=sr, backend=backend)
     return {"svg": svg, "figure": fig, "audio": y, "sr": sr, "title": title}
-
-
-def replace_end(note: Note, end: float) -> Note:
-    """A copy of ``note`` ending at ``end`` (quarter notes).
-
-    See: notebooks/04_symbolic_music.ipynb §2.
-    """
-    from dataclasses import replace
-
-    return replace(note, end=end)
 
 
 def piece_browser(pieces, beats: float = 12.0, display_fn=None):
@@ -529,11 +527,3 @@ def show_piece_view(view: dict, display_fn=None) -> None:
     display_fn(view["figure"])
     plt.close(view["figure"])
     display_fn(Audio(view["audio"], rate=view["sr"]))
-
-
-__all__ = [
-    "FluidSynthFallbackWarning", "RenderError", "VEROVIO_OPTIONS", "as_notes", "fluidsynth_available",
-    "musicxml_string", "piece_browser", "piece_view", "plot_histograms", "plot_piano_roll", "show_piece_view",
-    "save_piano_roll_png", "score_svg", "soundfont_path", "synthesize", "to_music21", "to_pretty_midi",
-    "write_midi", "write_musicxml", "OUTPUT_SUFFIXES", "check_output", "write",
-]

@@ -39,6 +39,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mgtutor.config import backend
 from mgtutor.errors import MgtutorError
 from mgtutor.files import FileLock, atomic_path, atomic_write_text
 
@@ -144,7 +145,7 @@ def environment_record() -> dict:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             continue
-    return {"keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow"), "versions": versions,
+    return {"keras_backend": backend(), "versions": versions,
             "hardware": {"machine": platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version()}}
 
 

@@ -42,11 +42,11 @@ import numpy as np
 from mgtutor.data.windows import EpochData
 from mgtutor.distribute import TrainingPlan
 from mgtutor.errors import CheckpointWarning, TrainError
-from mgtutor.files import atomic_path, atomic_write_text
+from mgtutor.files import atomic_path, atomic_write_text, sha256_file
 from mgtutor.runs import RunDir, RunDirError
 
 __all__ = ["TrainError", "TimeBudget", "CpuClock", "ProgressLine", "format_seconds", "RunCheckpoint",
-           "CheckpointWarning", "BestCheckpoint", "sha256_file", "warmup_cosine", "EventLog", "read_events",
+           "CheckpointWarning", "BestCheckpoint", "warmup_cosine", "EventLog", "read_events",
            "FitResult", "fit_run", "read_log", "StopOnNonFinite", "reconcile_log"]
 
 
@@ -404,17 +404,6 @@ def read_events(folder: str | Path) -> dict[str, list[tuple[int, float]]]:
                 number = float(tf.make_ndarray(value.tensor)) if value.HasField("tensor") else value.simple_value
                 out.setdefault(value.tag, []).append((int(event.step), number))
     return out
-
-
-def sha256_file(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes, as hex (read in 1 MiB blocks)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _checkpoint_problem(path: Path, sha256: str | None) -> str | None:

@@ -121,16 +121,40 @@ def test_unverified_download_warns_in_one_line(capsys, monkeypatch, server, tmp_
 
 
 @pytest.mark.parametrize("front", ["mgtutor", "data_fetch"])
-def test_interrupt_exits_130_with_one_line(capsys, monkeypatch, tmp_path, front):
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
+def test_ctrl_c_mid_download_keeps_the_part_file_and_the_next_run_resumes_it(capsys, monkeypatch, server, tmp_path,
+                                                                             front):
+    """Ctrl-C while the download waits for its third block: exit 130 with one line, the two blocks received kept in
+    data.bin.part, and the next run asks only for the rest and ends with the published SHA-256."""
+    import http.client
 
-    monkeypatch.setattr(fetch, "get", interrupted)
-    argv = ["get", "jsb_chorales", "--dest", str(tmp_path)]
-    code = cli.main(["data", *argv]) if front == "mgtutor" else load_script().main(argv)
+    register(monkeypatch, server.url("ok", "data.bin"))
+    block = 4096
+    monkeypatch.setattr(fetch, "CHUNK", block)
+    read, reads = http.client.HTTPResponse.read, []
+
+    def read_until_ctrl_c(self, amt=None):
+        reads.append(amt)
+        if len(reads) == 3:
+            raise KeyboardInterrupt  # what Python raises in the main thread when SIGINT arrives during a read
+        return read(self, amt)
+
+    monkeypatch.setattr(http.client.HTTPResponse, "read", read_until_ctrl_c)
+    argv = ["get", "toy", "--dest", str(tmp_path)]
+    main = cli.main if front == "mgtutor" else load_script().main
+    code = main(["data", *argv] if front == "mgtutor" else argv)
     out, err = capsys.readouterr()
     assert code == cli.EXIT_INTERRUPTED == 130 and out == ""
     assert err == f"{front}: interrupted; a partial download is kept and resumed next time\n"
+    folder = tmp_path / "toy"
+    assert not (folder / "data.bin").exists()
+    assert (folder / "data.bin.part").read_bytes() == DATA[:2 * block]
+
+    monkeypatch.setattr(http.client.HTTPResponse, "read", read)
+    code = main(["data", *argv] if front == "mgtutor" else argv)
+    assert code == 0, capsys.readouterr().err
+    assert server.requests_for("ok", "data.bin") == [None, f"bytes={2 * block}-"]
+    assert hashlib.sha256((folder / "data.bin").read_bytes()).hexdigest() == SHA
+    assert not (folder / "data.bin.part").exists()
 
 
 def test_every_exception_maps_to_its_documented_code():

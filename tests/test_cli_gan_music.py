@@ -1,17 +1,20 @@
 """`python -m mgtutor train|evaluate|generate bar-gan|gan-spec`: tiny smoke-mode runs, fixed seeds, bad input.
 
-References: the bar metrics recomputed from the run's own samples; the tolerance rule worked out by hand; the
-Bernoulli baseline's cell frequencies against the training bars'.
+References: hand-built bars and a generator made constant (its output layer's kernel zeroed), whose bar metrics,
+tolerance checks, copies, baseline and pitch accuracy are counted by hand; the Fréchet distance of a constant
+generator in closed form; the tolerance rule worked out by hand; the Bernoulli baseline's cell frequencies against
+the training bars'; generator outputs of the same weights under JAX and TensorFlow.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
 
-from mgtutor import cli, metrics
+from mgtutor import cli
 from mgtutor.tasks import bar_gan, gan_spec
 
 keras = pytest.importorskip("keras")
@@ -73,19 +76,15 @@ def test_bar_gan_trains_evaluates_and_generates(bar_run, tmp_path, capsys):
     assert cli.main(["evaluate", "bar-gan", "--run", str(bar_run)]) == 0
     line = _json_line(capsys)
     assert line["task"] == "bar-gan" and set(line["checks"]) == {*bar_gan.RATES, *bar_gan.COUNTS}
-    assert line["generated"]["bars"] == 200 and 0 <= line["within"] <= 5
-    # the numbers are the bar metrics of the run's own samples (seed 0), against the training bars
+    assert line["generated"]["bars"] == 200 and line["bars"] == len(bar_gan.load_bars(0)["train"])
     run = bar_gan.load(bar_run)
-    bars = bar_gan.sample_bars(run.model, 200, seed=0)
     split = bar_gan.load_bars(0)
     np.testing.assert_array_equal(run.bars["train"], split["train"])  # the run keeps its own bars
     np.testing.assert_array_equal(run.bars["valid"], split["valid"])
-    assert line["generated"] == metrics.bar_metrics(bars, 30, 3, training=split["train"])
-    assert line["training"]["empty_bar_rate"] == metrics.empty_bar_rate(split["train"])
-    assert line["held_out"] == metrics.bar_metrics(split["valid"], 30, 3, training=split["train"])
     assert cli.main(["evaluate", "bar-gan", "--run", str(bar_run)]) == 0
     assert _json_line(capsys) == line  # a fixed seed gives the same samples
 
+    bars = bar_gan.sample_bars(run.model, 200, seed=0)
     assert cli.main(["generate", "bar-gan", "--run", str(bar_run), "--n", "3", "--out", str(tmp_path / "a")]) == 0
     assert "3 bar(s)" in capsys.readouterr().out
     assert {p.name for p in (tmp_path / "a").iterdir()} == {"bars.npy", "bars.mid", "bars.wav"}
@@ -95,10 +94,87 @@ def test_bar_gan_trains_evaluates_and_generates(bar_run, tmp_path, capsys):
     assert not np.array_equal(np.load(tmp_path / "b" / "bars.npy"), bars[:3])
 
 
+def _constant_output(run_dir, load, bias) -> None:
+    """Make the generator of the run in ``run_dir`` constant: its output layer ``g_out`` gets a zero kernel and
+    the bias ``bias`` (whatever the noise, the output is the activation of the bias), saved as the run's weights."""
+    from mgtutor.runs import RunDir
+
+    model = load(run_dir).model
+    layer = model.generator.get_layer("g_out")
+    kernel, old = layer.get_weights()
+    layer.set_weights([np.zeros_like(kernel), np.broadcast_to(np.asarray(bias, old.dtype), old.shape).copy()])
+    RunDir.open(run_dir).save_model(model)
+
+
+def _hand_bar():
+    """Notebook 09 §2's bar built by hand (16 steps × 56 keys from MIDI 30)."""
+    bar = np.zeros((16, 56), np.uint8)
+    col = lambda midi: midi - 30  # noqa: E731
+    bar[0:8, col(60)] = bar[0:8, col(64)] = bar[0:8, col(67)] = 1   # C major triad, a half note
+    bar[8:16, col(62)] = bar[8:16, col(65)] = 1                     # D and F, a half note
+    bar[8:10, col(71)] = 1                                          # B, an eighth
+    bar[10:11, col(73)] = 1                                         # C#, a sixteenth (out of C major)
+    return bar
+
+
+# 7 notes of 8, 8, 8, 8, 8, 2 and 1 steps (5 last ≥ 3 steps); pitch classes C E G D F B C#; 43 on-steps over 16
+# sounding steps, all but the C# step in C major
+HAND = {"empty_bar_rate": 0.0, "used_pitch_classes": 7.0, "qualified_note_ratio": 5 / 7, "polyphony": 43 / 16,
+        "in_scale_ratio": 42 / 43}
+# every cell on: 56 keys from MIDI 30 (F#) hold 16 steps each; the pitch classes F# … C# have 5 keys, D … F 4;
+# a major or harmonic minor scale has at least 2 of any 4 consecutive pitch classes, so at most 5 of the eight
+# 5-key classes: 5·5 + 2·4 = 33 keys of 56 in the best scale
+ALL_ON = {"empty_bar_rate": 0.0, "used_pitch_classes": 12.0, "qualified_note_ratio": 1.0, "polyphony": 56.0,
+          "in_scale_ratio": 33 / 56}
+ALL_OFF = {"empty_bar_rate": 1.0, "used_pitch_classes": 0.0, "qualified_note_ratio": None, "polyphony": None,
+           "in_scale_ratio": None}
+
+
+def _same(got: dict, want: dict) -> None:
+    """The same keys; an undefined metric (None) where one is wanted, the value to 1e-12 elsewhere."""
+    assert set(got) == set(want), (got, want)
+    for key, value in want.items():
+        assert got[key] is None if value is None else got[key] == pytest.approx(value, rel=1e-12, abs=1e-12), (
+            key, got[key], value)
+
+
+@pytest.mark.parametrize(("bias", "generated", "within", "nearest"), [
+    (0.1, ALL_ON, {"empty_bar_rate": True}, 16 * 56 - 43),   # σ(0.1) = 0.525: every cell on after the threshold
+    (-0.1, ALL_OFF, {}, 43),                                 # σ(−0.1) = 0.475: every cell off
+])
+def test_evaluate_gives_the_known_answer_on_hand_built_bars(bar_run, tmp_path, capsys, bias, generated, within,
+                                                            nearest):
+    """A copy of the smoke run whose training bars are three copies of the hand-built bar, whose held-out bars are
+    that bar and an empty one, and whose generator is constant (every cell σ(±0.1)): every number of ``evaluate``
+    is known by hand. The Bernoulli baseline, with cell frequencies 0 or 1, draws the hand-built bar itself."""
+    run_dir = tmp_path / "hand"
+    shutil.copytree(bar_run, run_dir)
+    hand = _hand_bar()
+    bar_gan.save_bars({"train": np.stack([hand] * 3), "valid": np.stack([hand, np.zeros_like(hand)])},
+                      run_dir / bar_gan.BARS_FILE)
+    _constant_output(run_dir, bar_gan.load, bias)
+    capsys.readouterr()
+    assert cli.main(["evaluate", "bar-gan", "--run", str(run_dir)]) == 0
+    line = _json_line(capsys)
+
+    names = [*HAND]
+    assert line["bars"] == 3
+    _same(line["training"], {"bars": 3, **HAND})
+    _same(line["generated"], {"bars": 200, **generated, "nearest_distance_mean": nearest,
+                              "nearest_distance_min": nearest, "copies": 0})
+    assert {k: c["within"] for k, c in line["checks"].items()} == {k: within.get(k, False) for k in names}
+    assert line["within"] == len(within)
+    _same(line["bernoulli"], {"bars": 200, **HAND, "nearest_distance_mean": 0, "nearest_distance_min": 0,
+                              "copies": 200})
+    assert line["baseline_within"] == 5 and all(c["within"] for c in line["baseline_checks"].values())
+    _same(line["held_out"], {"bars": 2, "empty_bar_rate": 0.5, "used_pitch_classes": 3.5, "qualified_note_ratio": 5 / 7,
+                             "polyphony": 43 / 16, "in_scale_ratio": 42 / 43, "nearest_distance_mean": 43 / 2,
+                             "nearest_distance_min": 0, "copies": 1})
+
+
 def test_the_former_name_gan_pianoroll_is_an_alias(bar_run, tmp_path, capsys):
     """`gan-pianoroll`, the task's name before it became `bar-gan`: still a command, listed beside the name, and a run
     whose config.json names it (one made before the rename, as the shipped run was) is a bar-gan run."""
-    import shutil
 
     from mgtutor import runs
     from mgtutor.tasks import tasks
@@ -147,15 +223,11 @@ def test_an_unfinished_run_under_the_former_name_resumes_under_the_name(tmp_path
 
 def test_spec_gan_trains_evaluates_and_generates(spec_run, tmp_path, capsys):
     results = json.loads((spec_run / "results.json").read_text())["evaluation"]
-    assert 0 <= results["pitch_accuracy"] <= 1 and results["pitch_notes"] == 24
+    assert results["pitch_notes"] == 24 and results["fd_n"] == 48
     assert results["fd_floor"] > 0 and results["fd_ratio"] == pytest.approx(results["fd"] / results["fd_floor"])
     capsys.readouterr()
     assert cli.main(["evaluate", "gan-spec", "--run", str(spec_run)]) == 0
-    line = _json_line(capsys)
-    flat = {k: v for k, v in results.items() if k != "classifier_accuracy"}
-    assert {k: line[k] for k in flat} == pytest.approx(flat)  # evaluation at the end of training = evaluate
-    assert line["classifier_accuracy"] == pytest.approx(results["classifier_accuracy"])
-    assert line["pitch_accuracy_ceiling"] >= 0.9  # real notes survive the Griffin-Lim round trip
+    assert _json_line(capsys)["pitch_accuracy_ceiling"] >= 0.9  # real notes survive the Griffin-Lim round trip
 
     out = tmp_path / "notes"
     assert cli.main(["generate", "gan-spec", "--run", str(spec_run), "--n", "2", "--pitch", "60",
@@ -167,6 +239,53 @@ def test_spec_gan_trains_evaluates_and_generates(spec_run, tmp_path, capsys):
     assert cli.main(["generate", "gan-spec", "--run", str(spec_run), "--n", "2", "--pitch", "60",
                      "--out", str(tmp_path / "again")]) == 0
     np.testing.assert_array_equal(np.load(tmp_path / "again" / "spectrograms.npy"), first)
+
+
+def _tone_profile(midi: int) -> np.ndarray:
+    """One frame (128 bins, scaled to [−1, 1] as the task's spectrograms are) of a steady tone of ``midi``: five
+    harmonics of amplitude 4/h."""
+    from mgtutor.data import note_spectrograms
+
+    cfg = gan_spec.spec_config()
+    t = np.arange(cfg.samples) / cfg.sr
+    f0 = 440.0 * 2 ** ((midi - 69) / 12)
+    y = sum(4 / h * np.sin(2 * np.pi * h * f0 * t) for h in range(1, 6))
+    return note_spectrograms(y[None], cfg)[0, cfg.frames // 2]
+
+
+@pytest.mark.parametrize(("bias", "accuracy"), [
+    (np.arctanh(np.clip(_tone_profile(48), -0.999, 0.999)), 1 / 24),  # every note is the lowest pitch, MIDI 48
+    (np.arctanh(np.clip(_tone_profile(71), -0.999, 0.999)), 1 / 24),  # every note is the highest, MIDI 71
+    (-20.0, 0.0),                                                      # tanh(−20) = −1: every note is silent
+])
+def test_evaluate_scores_a_constant_generator_as_known(spec_run, tmp_path, capsys, bias, accuracy):
+    """A copy of the smoke run whose generator is constant (its output layer's kernel zeroed, the bias chosen):
+    a steady tone at the lowest (or highest) pitch of the run's range in every frame, whatever pitch is asked, is
+    right for exactly one of the 24 asked pitches (one note per pitch in smoke mode: MIDI 48 … 71, so pitches
+    asked off by any shift miss one of the two edges); silence for none. The Fréchet distance of identical
+    generated features f has the closed form |f − μ_A|² + tr Σ_A (the generated covariance is 0), and the
+    real-vs-real floor does not depend on the generator: it is the one recorded when the run finished."""
+    from mgtutor.models.gan_music import note_features
+
+    run_dir = tmp_path / "constant"
+    shutil.copytree(spec_run, run_dir)
+    _constant_output(run_dir, gan_spec.load, np.asarray(bias, np.float32))
+    capsys.readouterr()
+    assert cli.main(["evaluate", "gan-spec", "--run", str(run_dir)]) == 0
+    line = _json_line(capsys)
+    assert line["pitch_notes"] == 24 and line["pitch_accuracy"] == pytest.approx(accuracy, abs=1e-12)
+    recorded = json.loads((spec_run / "results.json").read_text())["evaluation"]
+    assert line["fd_floor"] == pytest.approx(recorded["fd_floor"], rel=1e-9)
+    assert line["pitch_accuracy_ceiling"] == pytest.approx(recorded["pitch_accuracy_ceiling"], abs=1e-12)
+
+    run = gan_spec.load(run_dir)
+    held = gan_spec.held_out_sets(run.settings, seed=0)
+    feats_a = note_features(run.classifier, held["notes"]["spec"][held["A"]]).astype(np.float64)
+    constant = np.repeat(np.tanh(np.asarray(bias, np.float32))[None] * np.ones((64, 128), np.float32)[None], 2, 0)
+    f = note_features(run.classifier, constant).astype(np.float64)
+    np.testing.assert_allclose(f[0], f[1])
+    closed_form = ((f[0] - feats_a.mean(0)) ** 2).sum() + np.trace(np.cov(feats_a, rowvar=False))
+    assert line["fd"] == pytest.approx(closed_form, rel=1e-4)
 
 
 @pytest.mark.parametrize("argv, phrase", [
@@ -205,24 +324,47 @@ def test_settings_refuse_bad_values():
         gan_spec.settings(units=3)
 
 
+JAX_SCRIPT = """
+import sys
+import numpy as np
+from mgtutor import cli
+from mgtutor.tasks import bar_gan, gan_spec
+
+out = sys.argv[1]
+code = max(cli.main(['train', '--backend', 'jax', t, '--out', out + '/' + t]) for t in ('bar-gan', 'gan-spec'))
+import keras
+assert keras.backend.backend() == 'jax'
+for task, load in (('bar-gan', bar_gan.load), ('gan-spec', gan_spec.load)):
+    model = load(out + '/' + task).model
+    noise = np.linspace(-2, 2, 6 * model.noise_dim, dtype='float32').reshape(6, model.noise_dim)
+    inputs = [noise, np.arange(6, dtype='int32') * 4] if task == 'gan-spec' else noise
+    np.save(out + '/' + task + '-jax.npy', np.asarray(model.generator(inputs, training=False)))
+sys.exit(code)
+"""
+
+
 @pytest.mark.slow
 def test_both_tasks_train_under_jax_and_reload_under_tensorflow(tmp_path):
-    """`train --backend jax` in a subprocess (Keras' backend is fixed at its first import); the runs it writes load
-    here, under TensorFlow, and sample."""
+    """`train --backend jax` in a subprocess (Keras' backend is fixed at its first import), which also writes each
+    generator's output on fixed noise (and pitches); the runs it wrote load here, under TensorFlow, and the same
+    weights give the same outputs on the same inputs (float tolerance). (``sample`` draws its noise with the
+    backend's own generator, so the comparison feeds the noise.)"""
     import os
     import subprocess
     import sys
 
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "KERAS_BACKEND")}
-    script = ("import sys; from mgtutor import cli; "
-              "sys.exit(max(cli.main(['train', '--backend', 'jax', t, '--out', sys.argv[1] + '/' + t]) "
-              "for t in ('bar-gan', 'gan-spec')))")
-    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", JAX_SCRIPT, str(tmp_path)], capture_output=True, text=True,
                           timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for task in ("bar-gan", "gan-spec"):
+    assert keras.backend.backend() == "tensorflow"
+    for task, load, shape in (("bar-gan", bar_gan.load, (6, 16, 56, 1)), ("gan-spec", gan_spec.load, (6, 64, 128))):
         assert json.loads((tmp_path / task / "config.json").read_text())["environment"]["keras_backend"] == "jax"
-    bars = bar_gan.load(tmp_path / "bar-gan")
-    assert bar_gan.sample_bars(bars.model, 3, seed=0).shape == (3, 16, 56)
-    notes = gan_spec.load(tmp_path / "gan-spec")
-    assert gan_spec.generate_spectrograms(notes.model, [0, 5], seed=0).shape == (2, 64, 128)
+        model = load(tmp_path / task).model
+        noise = np.linspace(-2, 2, 6 * model.noise_dim, dtype="float32").reshape(6, model.noise_dim)
+        inputs = [noise, np.arange(6, dtype="int32") * 4] if task == "gan-spec" else noise
+        here = np.asarray(model.generator(inputs, training=False))
+        there = np.load(tmp_path / f"{task}-jax.npy")
+        assert here.shape == there.shape == shape
+        assert np.ptp(here) > 1e-3  # not a constant output: the weights matter
+        np.testing.assert_allclose(here, there, atol=1e-5)

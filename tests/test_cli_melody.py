@@ -11,16 +11,24 @@ from mgtutor import cli
 pytest.importorskip("keras")
 
 
+def songs() -> list[list[str]]:
+    """The five training melodies, as melody-grid tokens: 12 quarter notes each."""
+    rng = np.random.default_rng(0)
+    out = []
+    for _ in range(5):
+        tokens = []
+        for _ in range(12):
+            tokens += [str(int(rng.choice([60, 62, 64, 65, 67, 69]))), "_", "_", "_"]
+        out.append(tokens)
+    return out
+
+
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     from mgtutor.render import write_midi
 
     midi = tmp_path_factory.mktemp("midi")
-    rng = np.random.default_rng(0)
-    for k in range(5):
-        tokens = []
-        for _ in range(12):
-            tokens += [str(int(rng.choice([60, 62, 64, 65, 67, 69]))), "_", "_", "_"]
+    for k, tokens in enumerate(songs()):
         write_midi(tokens, midi / f"song{k}.mid")
     out = tmp_path_factory.mktemp("runs") / "melody-lstm-0"
     code = cli.main(["train", "melody", "--corpus", str(midi), "--out", str(out), "--epochs", "1",
@@ -127,13 +135,41 @@ def test_stride_longer_than_the_window_is_refused(tmp_path, capsys):
     assert "would skip training targets" in capsys.readouterr().err
 
 
-def test_evaluate_scores_the_held_out_pieces_as_training_reported(run_dir, capsys):
+def held_out_nll_by_hand(run_dir) -> float:
+    """The mean NLL of every held-out target, from the songs as written, the run's vocabulary file and its model's
+    logits, one window at a time: windows of ``window`` inputs that do not overlap, the last one shorter."""
     import json
 
+    from mgtutor.tasks import melody
+
+    config = json.loads((run_dir / "config.json").read_text())
+    window = config["training"]["window"]
+    ids = {t: i for i, t in enumerate(json.loads((run_dir / "vocab.json").read_text())["tokens"])}
+    model = melody.load(run_dir).model
+    total = count = 0.0
+    for k in config["data"]["split"]["valid_index"]:
+        seq = [ids[t] for t in ["<start>", *songs()[k], "<end>"]]
+        for a in range(0, len(seq) - 1, window):
+            x, y = seq[a:a + window], seq[a + 1:a + window + 1]
+            logits = np.asarray(model(np.array([x[:len(y)]], "int32"), training=False), np.float64)[0]
+            top = logits.max(axis=1, keepdims=True)
+            log_p = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+            total -= log_p[np.arange(len(y)), y].sum()
+            count += len(y)
+    assert count == sum(len(songs()[k]) + 1 for k in config["data"]["split"]["valid_index"])  # each target once
+    return total / count
+
+
+def test_evaluate_scores_the_held_out_pieces_as_computed_by_hand(run_dir, capsys):
+    import json
+    import re
+
+    expected = held_out_nll_by_hand(run_dir)
     assert cli.main(["evaluate", "melody", "--run", str(run_dir)]) == 0
     out = capsys.readouterr().out
-    results = json.loads((run_dir / "results.json").read_text())
-    assert f"validation NLL {results['val_nll']:.4f} nats/token" in out
+    printed = float(re.search(r"validation NLL (\d+\.\d{4}) nats/token", out).group(1))
+    assert printed == pytest.approx(expected, abs=6e-5)
+    assert json.loads((run_dir / "results.json").read_text())["val_nll"] == pytest.approx(expected, abs=1e-5)
 
 
 def test_help_lists_the_tasks(capsys):

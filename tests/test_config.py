@@ -1,4 +1,9 @@
+import json
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,11 +33,60 @@ def test_unknown_mode_names_the_allowed_values(monkeypatch, value):
     assert repr(value) in str(info.value)
 
 
-def test_quiet_tensorflow_environment_is_set_before_import():
-    import os
+QUIET = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "KERAS_BACKEND": "tensorflow"}
+PROBE_QUIET = """
+import json, os, sys
+names = {names!r}
+before = {{k: os.environ.get(k) for k in names}}
+import mgtutor
+after = {{k: os.environ.get(k) for k in names}}
+heavy = sorted(m for m in ("tensorflow", "keras", "jax") if m in sys.modules)
+print(json.dumps({{"before": before, "after": after, "heavy": heavy, "file": mgtutor.__file__}}), flush=True)
+if {then_tensorflow!r}:
+    import tensorflow
+"""
 
-    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] in {"1", "2", "3"}
-    assert os.environ["KERAS_BACKEND"]
+
+def _import_in_a_clean_process(extra_env=None, then_tensorflow=False):
+    """Import mgtutor (then TensorFlow if asked) in a process whose environment is built from nothing, not inherited
+    from this one (which the root conftest.py has already made quiet)."""
+    root = Path(__file__).resolve().parent.parent
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", str(root)),
+           "PYTHONPATH": str(root), **(extra_env or {})}
+    code = PROBE_QUIET.format(names=sorted(QUIET), then_tensorflow=then_tensorflow)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.splitlines()[0])
+    assert Path(report["file"]).resolve() == root / "mgtutor" / "__init__.py"
+    return report, proc.stderr
+
+
+def test_importing_mgtutor_sets_the_quiet_tensorflow_environment_before_tensorflow_loads():
+    report, stderr = _import_in_a_clean_process(then_tensorflow=True)
+    assert report["before"] == dict.fromkeys(QUIET)  # nothing inherited
+    assert report["after"] == QUIET and report["heavy"] == []  # set by the import, and TensorFlow not loaded yet
+    # TensorFlow imported afterwards prints none of its INFO start-up lines (oneDNN, CPU features)
+    assert "oneDNN custom operations" not in stderr and "cpu_feature_guard" not in stderr, stderr
+
+
+def test_importing_mgtutor_keeps_the_settings_a_learner_made():
+    mine = {"TF_CPP_MIN_LOG_LEVEL": "0", "TF_ENABLE_ONEDNN_OPTS": "1", "KERAS_BACKEND": "jax"}
+    report, _ = _import_in_a_clean_process(mine)
+    assert report["before"] == report["after"] == mine
+
+
+def test_notebooks_are_re_executed_in_the_course_environment():
+    from mgtutor.notebooks import REFERENCE_ENV
+
+    assert config.ENV.items() <= REFERENCE_ENV.items()
+    assert not set(config.DROPPED_ENV) & set(REFERENCE_ENV)
+
+
+def test_backend_is_keras_backend_else_tensorflow(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert config.backend() == "jax"
+    monkeypatch.delenv("KERAS_BACKEND")
+    assert config.backend() == "tensorflow"
 
 
 def test_seed_everything_reproduces_python_numpy_and_keras():

@@ -1,7 +1,9 @@
 """mgtutor.costs: the times of a run directory (tmp run dirs written here, and the shipped runs), the energy formula
 against hand-computed values, and a typed error for each way a run directory can be missing or garbled."""
 
+import calendar
 import json
+import re
 
 import pytest
 
@@ -37,16 +39,38 @@ def test_clock_seconds_cross_midnight_and_time_zones(tmp_path):
     assert costs.read_run_cost(run).clock_seconds == 40.0  # 22:59:30 UTC → 23:00:10 UTC
 
 
-def test_every_shipped_run_is_read_and_its_two_clocks_agree():
+def seconds_since_epoch(stamp: str) -> int:
+    """A time written as 2026-11-30T13:34:29+0100, to seconds since 1970 UTC, by hand (no strptime)."""
+    date, clock, sign, zone_h, zone_m = re.fullmatch(
+        r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)([+-])(\d\d)(\d\d)", stamp.strip()).groups()
+    local = calendar.timegm(tuple(map(int, date.split("-") + clock.split(":"))) + (0, 0, 0))
+    return local - (1 if sign == "+" else -1) * (3600 * int(zone_h) + 60 * int(zone_m))
+
+
+def test_seconds_since_epoch_by_hand():
+    assert seconds_since_epoch("1970-01-01T01:00:00+0100") == 0
+    assert seconds_since_epoch("1970-01-02T00:00:00-0030\n") == 86400 + 1800
+
+
+def test_every_shipped_run_is_read_as_its_files_say():
+    """Each shipped run's costs against its three files read by hand; and its two clocks agree."""
     dirs = shipped.runs()
     assert {d.name for d in dirs} >= {"melody-chorales", "pianoroll-chorales-lstm", "gan-toy-ring-gan"}
     for d in dirs:
+        config = json.loads((d / "config.json").read_text(encoding="utf-8"))
+        results = json.loads((d / "results.json").read_text(encoding="utf-8"))
+        clock = seconds_since_epoch((d / "COMPLETE").read_text()) - seconds_since_epoch(config["created"])
+        cpus = config["environment"]["hardware"]["cpus"]
         cost = costs.read_run_cost(d)
+        assert cost == costs.RunCost(d.name, config["task"], config["builder"], results["wall_seconds"],
+                                     results["train_seconds"], clock, cpus, results["epochs_run"],
+                                     results.get("train_cpu_seconds")), d.name
+        assert cost.core_seconds == pytest.approx(cpus * results["wall_seconds"])
         # the monotonic timer (results.json) and the wall clock (config.json → COMPLETE, to the second)
-        assert abs(cost.clock_seconds - cost.wall_seconds) <= 2.0, cost
-        assert 0 < cost.train_seconds <= cost.wall_seconds and cost.epochs >= 1 and cost.cpus >= 1
-        assert cost.cpu_seconds is None or cost.cpu_seconds <= cost.core_seconds, cost
-    assert costs.read_run_cost(shipped.path("gan-spec")).cpu_seconds > 0
+        assert abs(clock - results["wall_seconds"]) <= 2.0, cost
+    gan = shipped.path("gan-spec")
+    recorded = json.loads((gan / "results.json").read_text(encoding="utf-8"))["train_cpu_seconds"]
+    assert recorded > 0 and costs.read_run_cost(gan).cpu_seconds == recorded
 
 
 @pytest.mark.parametrize(("seconds", "watts", "pue", "kwh"), [

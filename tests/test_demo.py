@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pretty_midi
 import pytest
 
@@ -16,16 +17,41 @@ def run(out, seed, capsys):
     return capsys.readouterr().out
 
 
-def test_demo_with_its_real_settings_writes_a_melody_of_more_than_16_notes(tmp_path, capsys, monkeypatch):
+def test_demo_with_its_real_settings_writes_the_melody_its_run_generates(tmp_path, capsys, monkeypatch):
+    """Each file read back with another library than the one that wrote it, against the melody that the library
+    path (tasks.melody.generate_melody) samples from the demo's run with the demo's documented settings and seed."""
+    import json
+
+    import music21
+    import soundfile
+    from PIL import Image
+
+    from mgtutor.tasks import melody
+
     monkeypatch.setenv("MGTUTOR_MODE", "full")
     printed = run(tmp_path, 0, capsys)
-    for name in ("melody.mid", "melody.musicxml", "melody.wav", "melody.png"):
-        assert (tmp_path / name).stat().st_size > 100
-        assert name in printed
-    midi = pretty_midi.PrettyMIDI(str(tmp_path / "melody.mid"))
-    assert len(midi.instruments[0].notes) > 16
-    assert summarize(tmp_path / "melody.wav").startswith("WAV, ")
+    lines = {line.split()[0]: line for line in printed.splitlines()[1:]}
+    assert set(lines) == {"melody.mid", "melody.musicxml", "melody.wav", "melody.png", "run"}, printed
     assert (tmp_path / "run" / "COMPLETE").exists()
+
+    # 128 sixteenth-note tokens at temperature 0.9 among the 8 likeliest, seed 0: mgtutor.demo.DEMO
+    again = melody.generate_melody(tmp_path / "run", 128, tmp_path / "again.mid", seed=0, temperature=0.9, top_k=8)
+    qpm = json.loads((tmp_path / "run" / "config.json").read_text())["data"]["qpm"]
+    expected = [(n.pitch, n.start * 60 / qpm, n.end * 60 / qpm) for n in again.notes]  # quarters → seconds
+    assert len(expected) > 16  # the real settings write a melody, not a few notes
+
+    (inst,) = pretty_midi.PrettyMIDI(str(tmp_path / "melody.mid")).instruments
+    got = [(n.pitch, n.start, n.end) for n in inst.notes]
+    assert [p for p, _, _ in got] == [p for p, _, _ in expected]
+    assert f"MIDI, {len(expected)} notes" in lines["melody.mid"]
+    np.testing.assert_allclose([t for _, *se in got for t in se], [t for _, *se in expected for t in se], atol=2e-3)
+
+    score = music21.converter.parse(str(tmp_path / "melody.musicxml")).stripTies()
+    assert [n.pitch.midi for n in score.flatten().notes] == [p for p, _, _ in expected]
+    info = soundfile.info(str(tmp_path / "melody.wav"))
+    assert info.frames == pytest.approx(expected[-1][2] * info.samplerate, abs=2)  # lasts until the last note ends
+    with Image.open(tmp_path / "melody.png") as image:
+        assert image.format == "PNG"
 
 
 def test_same_seed_same_midi_bytes_in_smoke_mode(tmp_path, capsys):

@@ -47,7 +47,6 @@ def test_chosen_engine_is_the_first_that_works_in_order():
     assert d.chosen_engine(results, backend="jax") == "jax-multiprocess"
     assert d.chosen_engine(results, "one-host") == "tf-mirrored"
     assert d.chosen_engine(results[:1]) is None
-    assert d.PROBED["chosen"]["multi-worker"] == "tf-mwms-loop"
     assert set(d.PROBED["results"]) == set(d.ENGINES)
     with pytest.raises(DistributeError, match="unknown engine"):
         d.probe(["horovod"])
@@ -68,6 +67,30 @@ def test_the_probe_command_prints_a_line_per_engine_and_the_choice(capsys, monke
     assert cli.main(["probe", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["chosen"]["multi-worker"] == "tf-mwms-loop" and len(report["results"]) == 3
+
+
+@pytest.mark.slow
+def test_the_probe_run_here_finds_the_engine_the_plan_uses_and_what_the_record_says(capsys):
+    """The real probe of the two TensorFlow multi-worker engines, through the command line: two worker processes on
+    127.0.0.1 each, their weights compared with NumPy SGD. The engine the plan runs for several machines works here,
+    it is the one chosen, and with the record's versions each verdict is the record's."""
+    from mgtutor import cli
+
+    engines = ["tf-mwms-fit", "tf-mwms-loop"]  # the probe's order
+    assert cli.main(["probe", *(a for e in engines for a in ("--engine", e))]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "versions: " + ", ".join(f"{k} {v}" for k, v in d.versions().items())
+    verdicts = {}
+    for engine, line in zip(engines, lines[1:3], strict=True):
+        name, kind, verdict = line.split(maxsplit=2)
+        assert (name, kind) == (engine, "multi-worker") and verdict.startswith(("works: ", "fails: ")), line
+        verdicts[engine] = verdict.startswith("works: ")
+    assert verdicts[d.MULTI_WORKER_DEFAULT["tensorflow"]], lines
+    first_working = next(e for e in engines if verdicts[e])
+    assert lines[3].startswith(f"chosen: several machines → {first_working};"), lines[3]
+    assert first_working == d.MULTI_WORKER_DEFAULT["tensorflow"]
+    if d.versions() == d.PROBED["versions"]:  # the record holds for the versions it names
+        assert verdicts == {e: d.PROBED["results"][e].startswith("works") for e in engines}
 
 
 def test_the_probe_is_loaded_on_first_use_and_its_record_is_what_the_plan_uses():

@@ -33,8 +33,31 @@ def test_verdicts_and_html():
     assert html.startswith('<table class="mgtutor-env">') and "b&lt;x&gt;" in html and "—" in html
 
 
-def test_gpu_line_and_tools():
-    assert environment.gpu_report().startswith("GPU:")
+def test_gpu_line_names_each_gpu_tensorflow_lists(monkeypatch):
+    """The GPU branch with a faked device list (no GPU here): one name per device, from its details or its name."""
+    import tensorflow as tf
+
+    gpus = [tf.config.PhysicalDevice("/physical_device:GPU:0", "GPU"),
+            tf.config.PhysicalDevice("/physical_device:GPU:1", "GPU")]
+    details = {gpus[0].name: {"device_name": "NVIDIA H100 80GB HBM3", "compute_capability": (9, 0)}, gpus[1].name: {}}
+    asked = []
+
+    def list_devices(device_type=None):
+        asked.append(device_type)
+        return list(gpus) if device_type == "GPU" else []
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", list_devices)
+    monkeypatch.setattr(tf.config.experimental, "get_device_details", lambda device: details[device.name])
+    line = environment.gpu_report()
+    assert asked == ["GPU"]
+    assert line.startswith("GPU: 2 × ") and "none" not in line
+    assert "NVIDIA H100 80GB HBM3" in line and "/physical_device:GPU:1" in line  # no details: the device's own name
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda device_type=None: [])
+    line = environment.gpu_report()
+    assert line == "GPU: none (CPU only). On Colab: Runtime → Change runtime type → GPU."
+
+
+def test_system_tools():
     assert set(environment.system_tools()) == {"libfluidsynth", "chromium"}
 
 
@@ -75,7 +98,7 @@ def colab_versions() -> dict[str, str]:
 
 def checkout_requires() -> list[str]:
     """This checkout's requirements as package metadata lists them (the installed metadata may be older)."""
-    import tomllib
+    from toml_compat import tomllib
 
     project = tomllib.loads((CONSTRAINTS.parent.parent.parent / "pyproject.toml").read_text())["project"]
     lines = list(project["dependencies"])

@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from toml_compat import tomllib
 
 import mgtutor
-
-tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"

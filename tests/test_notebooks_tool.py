@@ -322,7 +322,7 @@ def test_repo_url_reads_the_package_metadata(monkeypatch):
 
 
 def test_pyproject_names_the_repository():
-    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    from toml_compat import tomllib
 
     from mgtutor import colab
     from mgtutor.config import ROOT

@@ -11,10 +11,10 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+from toml_compat import tomllib
 
 from mgtutor import colab
 
-tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,6 +49,31 @@ def test_python_range_and_extras():
     assert project["requires-python"] == ">=3.10"
     names = {Requirement(r).name for r in project["optional-dependencies"]["test"]}
     assert {"pytest", "nbval", "hypothesis", "ruff", "playwright", "import-linter"} <= names
+
+
+def test_the_version_is_pyprojects_and_downloads_name_it():
+    import mgtutor
+    from mgtutor import fetch
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert mgtutor.__version__ == version
+    assert fetch.USER_AGENT.startswith(f"mgtutor-data-fetch/{version} ")
+
+
+def test_every_admitted_python_gets_a_toml_parser_for_the_tests():
+    """tests/toml_compat.py uses tomllib from Python 3.11 and the tomli package before: the [test] extra installs
+    tomli on every admitted Python that lacks tomllib, and nowhere else."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (tomli,) = [Requirement(r) for r in project["optional-dependencies"]["test"] if Requirement(r).name == "tomli"]
+    admitted = SpecifierSet(project["requires-python"])
+    for minor in range(0, 20):
+        version = f"3.{minor}"
+        if not admitted.contains(f"{version}.0"):
+            continue
+        wanted = minor < 11  # tomllib joined the standard library in Python 3.11
+        env = {**default_environment(), "python_version": version, "python_full_version": f"{version}.0",
+               "extra": "test"}
+        assert tomli.marker.evaluate(env) == wanted, version
 
 
 def test_the_test_extra_holds_the_build_tools_so_the_wheel_builds_offline():
@@ -132,6 +157,21 @@ def test_the_colab_check_fails_on_a_narrowed_range(change, problem):
     project = tomllib.loads(text.replace(change[0], change[1], 1))["project"]
     problems = colab_problems(project, CONSTRAINTS.read_text())
     assert any(problem in p for p in problems), problems
+
+
+def test_the_colab_check_fails_when_pyproject_drops_an_extra():
+    text = (ROOT / "pyproject.toml").read_text()
+    assert '    "pretty_midi>=0.2.10",\n' in text
+    project = tomllib.loads(text.replace('    "pretty_midi>=0.2.10",\n', "", 1))["project"]
+    problems = colab_problems(project, CONSTRAINTS.read_text())
+    assert problems == ["COLAB_EXTRAS: pretty_midi>=0.2.10 is not a requirement in pyproject.toml"], problems
+
+
+def test_the_colab_check_fails_when_colab_extras_drops_what_colab_lacks():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = tuple(e for e in colab.COLAB_EXTRAS if not e.startswith("mido"))
+    problems = colab_problems(project, CONSTRAINTS.read_text(), extras=extras)
+    assert problems == ["mido>=1.3: not in Colab's list (pin it in the constraints) nor in COLAB_EXTRAS"], problems
 
 
 def test_an_extra_that_would_replace_colabs_version_is_refused():

@@ -1,5 +1,7 @@
 """The measured input pipelines: tf.data and the plain-Python generator serve the same examples."""
 
+import types
+
 import numpy as np
 import pytest
 
@@ -43,8 +45,30 @@ def test_tf_data_and_the_naive_generator_serve_the_same_epoch():
     np.testing.assert_array_equal(np.concatenate([np.asarray(x) for x, _ in serial])[:, 0],
                                   pipeline.transpose_rows(windows, table, pipeline.shift_index(
                                       np.arange(37), 3, 0, 3))[:, 0])  # no shuffle: the original order
-    rate, count = pipeline.samples_per_second(pipeline.naive_batches(windows, table, 8))
-    assert count == 37 and rate > 0
+
+
+def test_samples_per_second_on_a_fake_clock(monkeypatch):
+    """Drawing each batch takes 0.1 s and each simulated training step 0.5 s: 37 examples in 5 × 0.6 s."""
+    clock = types.SimpleNamespace(now=100.0, slept=[])
+
+    def sleep(seconds):
+        clock.slept.append(seconds)
+        clock.now += seconds
+
+    monkeypatch.setattr(pipeline, "time", types.SimpleNamespace(perf_counter=lambda: clock.now, sleep=sleep))
+
+    def batches():
+        windows, table = _toy()
+        for batch in pipeline.naive_batches(windows, table, 8):
+            clock.now += 0.1
+            yield batch
+
+    rate, count = pipeline.samples_per_second(batches(), seconds_per_batch=0.5)
+    assert count == 37 and clock.slept == [0.5] * 5
+    assert rate == pytest.approx(37 / (5 * 0.6))
+    clock.slept.clear()
+    rate, count = pipeline.samples_per_second(batches())  # no training step: only the draws take time
+    assert count == 37 and clock.slept == [] and rate == pytest.approx(37 / 0.5)
 
 
 @pytest.mark.parametrize(("windows", "table", "batch", "phrase"), [

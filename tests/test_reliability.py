@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from mgtutor import cli, distribute, runs, train
+from mgtutor.files import sha256_file
 
 keras = pytest.importorskip("keras")
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +124,7 @@ def test_sigkill_mid_epoch_then_the_same_command_resumes_with_its_log_continuing
     assert state["epoch"] == 2 and state["previous"]["epoch"] == 1
     latest = melody_dir / "state" / state["weights"]
     _flip_a_weight_byte(latest)
-    assert train.sha256_file(latest) != state["sha256"]
+    assert sha256_file(latest) != state["sha256"]
     assert len(_weights(latest)) > 0  # yet every array still reads: only the checksum tells
 
     for kind, argv in jobs.items():

@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mgtutor.symbolic import (
@@ -318,16 +318,28 @@ def test_transpose_and_range_error():
     assert transpose_grid(["60", "_", "r", START], 3) == ["63", "_", "r", START]
     with pytest.raises(PitchRangeError, match="token 0 = '108'"):
         transpose_grid(["108"], 1)
+    with pytest.raises(PitchRangeError, match="token 1 = '21' transposed by -30 gives -9"):
+        transpose_grid(["_", "21"], -30)
 
 
-@settings(max_examples=40, deadline=None)
-@given(monophonic_lines(), st.integers(-12, 12))
-def test_transpose_commutes_with_grid(notes, k):
-    try:
-        moved = transpose(notes, k)
-    except PitchRangeError:
+@settings(max_examples=80, deadline=None)
+@given(monophonic_lines(), st.integers(-40, 40))
+@example([Note(21, 0, 0.25), Note(60, 0.25, 0.5)], -30)  # below 0: "-9" is no digit string, still out of range
+@example([Note(100, 0, 0.25)], 8)
+@example([Note(100, 0, 0.25)], 9)
+def test_transpose_refuses_exactly_the_shifts_that_leave_the_piano_and_commutes_with_grid(notes, k):
+    leaves = any(not 21 <= n.pitch + k <= 108 for n in notes)  # the piano's keys, by hand
+    grid = melody_to_grid(notes)
+    if leaves:
+        with pytest.raises(PitchRangeError):
+            transpose(notes, k)
+        with pytest.raises(PitchRangeError):
+            transpose_grid(grid, k)
         return
-    assert melody_to_grid(moved) == transpose_grid(melody_to_grid(notes), k)
+    moved = transpose(notes, k)
+    assert [n.pitch for n in moved] == [n.pitch + k for n in notes]
+    assert [(n.start, n.end) for n in moved] == [(n.start, n.end) for n in notes]
+    assert melody_to_grid(moved) == transpose_grid(grid, k)
     assert transpose(moved, -k) == notes
 
 

@@ -294,7 +294,7 @@ def save_boulanger(splits: dict, path: str | os.PathLike) -> Path:
     return atomic_write_bytes(path, pickle.dumps(plain, protocol=2))
 
 
-# ------------------------------------------------------------------ the benchmarks by name or path
+# --------------------------------------------------------------------------- the benchmarks by name or path
 TCN_MAT_KEYS = {"train": "traindata", "valid": "validdata", "test": "testdata"}
 """The variables of a TCN-repository ``.mat`` file, by split."""
 BENCHMARKS = ("jsb_chorales", "jsb_chorales_quarter", "nottingham", "piano_midi", "musedata", "boulanger_tcn_mat")

@@ -55,7 +55,7 @@ import numpy as np
 
 from mgtutor import config
 from mgtutor.errors import DatasetError
-from mgtutor.files import atomic_write_text
+from mgtutor.files import atomic_write_text, sha256_file
 from mgtutor.symbolic import (
     Piece,
     melody_to_grid,
@@ -83,7 +83,7 @@ BUNDLE_FOLK_FILES = ("essenFolksong/altdeu10.abc", "oneills1850/0001-0050.abc", 
 (notebook 04 shows up to 200 of each collection, the melody tasks 40 Essen songs in smoke mode)."""
 
 
-# ------------------------------------------------------------------ cache
+# --------------------------------------------------------------------------- cache
 def corpus_cache_dir() -> Path:
     """The versioned folder of parsed-corpus caches: ``config.cache_dir()/symbolic-v<CACHE_VERSION>``.
 
@@ -130,7 +130,7 @@ def _key(name: str) -> str:
     return f"{safe}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
 
 
-# ------------------------------------------------------------------ shipped bundle
+# --------------------------------------------------------------------------- shipped bundle
 USE_BUNDLE = os.environ.get("MGTUTOR_CORPUS_BUNDLE", "1").strip() != "0"
 """False makes every loader parse (or read the disk cache) as if no bundle were shipped (tests, rebuilding it);
 ``MGTUTOR_CORPUS_BUNDLE=0`` in the environment sets it for a new process."""
@@ -150,7 +150,7 @@ def _bundle() -> dict:
 @lru_cache(maxsize=1024)
 def _file_digest(path: str, stamp: str) -> str:
     """SHA-256 of a corpus file (memoised per size and modification time)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return sha256_file(path)
 
 
 def _source_record(source: Path) -> dict:
@@ -254,7 +254,7 @@ def write_bundle(path: str | Path | None = None) -> Path:
     return target
 
 
-# ------------------------------------------------------------------ chorales
+# --------------------------------------------------------------------------- chorales
 def chorale_names(unique: bool = True) -> list[str]:
     """Corpus names of music21's Bach chorales in Riemenschneider order, e.g. ``"bach/bwv269"``.
 
@@ -270,6 +270,9 @@ def chorale_names(unique: bool = True) -> list[str]:
     return list(dict.fromkeys(names)) if unique else names
 
 
+_FOLDER_FILES: dict[str, dict[str, list[Path]]] = {}
+
+
 def _corpus_folder_files(folder: str) -> dict[str, list[Path]]:
     """Files of one music21 corpus folder by stem (``bwv269`` → [bwv269.mxl, ...]); listed once per process."""
     if folder not in _FOLDER_FILES:
@@ -281,9 +284,6 @@ def _corpus_folder_files(folder: str) -> dict[str, list[Path]]:
             by_stem.setdefault(f.name.rsplit(".", 1)[0], []).append(f)
         _FOLDER_FILES[folder] = by_stem
     return _FOLDER_FILES[folder]
-
-
-_FOLDER_FILES: dict[str, dict[str, list[Path]]] = {}
 
 
 def chorale_file(name: str) -> Path:
@@ -434,7 +434,7 @@ def chorale_piano_rolls(limit: int | None = None, steps_per_quarter: int = 1,
     return [sample_piano_roll(p.notes, steps_per_quarter) for p in chorales(limit, unique)]
 
 
-# ------------------------------------------------------------------ folk songs
+# --------------------------------------------------------------------------- folk songs
 def folk_files(collections: Sequence[str] = ("essenFolksong",)) -> list[Path]:
     """The abc files of the chosen music21 corpus folders (``"essenFolksong"``, ``"oneills1850"``), sorted.
 

@@ -36,6 +36,12 @@ from mgtutor.errors import DatasetError, display_path
 from mgtutor.symbolic import PIANO_HIGH, PIANO_LOW, REST, Note, Piece, SequenceTooLongError, skyline
 from mgtutor.symbolic.midi import load_midi_folder
 
+__all__ = [
+    "MAX_POLYPHONY", "MELODY_NAME_WORDS", "MelodyChoice", "MelodyCorpusReport", "MelodyCorpusWarning",
+    "choose_melody_voice", "describe_voice", "fold_notes", "fold_pitch", "folder_melodies", "is_mostly_monophonic",
+    "melody_name_word", "name_words", "polyphonic_fraction", "voice_info",
+]
+
 MAX_POLYPHONY = 0.10
 """A voice is mostly monophonic when two or more notes sound during at most this fraction of its sounding time."""
 MELODY_NAME_WORDS = ("melody", "melodie", "vocal", "vocals", "voice", "vox", "lead", "singer", "tune")
@@ -352,10 +358,3 @@ def folder_melodies(folder: str | os.PathLike, steps_per_quarter: int = 4, low: 
         raise DatasetError(f"{folder}: no usable melody in its MIDI files ({report}); each skipped file and its "
                            "reason is named in a line above")
     return melodies, report
-
-
-__all__ = [
-    "MAX_POLYPHONY", "MELODY_NAME_WORDS", "MelodyChoice", "MelodyCorpusReport", "MelodyCorpusWarning",
-    "choose_melody_voice", "describe_voice", "fold_notes", "fold_pitch", "folder_melodies", "is_mostly_monophonic",
-    "melody_name_word", "name_words", "polyphonic_fraction", "voice_info",
-]

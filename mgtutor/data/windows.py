@@ -19,7 +19,7 @@ real step and 0 on padding. So
 is transposed, each epoch, by a shift drawn uniformly from the requested shifts that keep all
 its notes in range. The shifts and the window order of epoch e are drawn from
 ``numpy.random.default_rng([seed, e])``, so epoch e is the same whether a run goes straight
-through or is resumed at e (:mod:`mgtutor.training`).
+through or is resumed at e (:mod:`mgtutor.train`).
 
 One transposition function per encoding does the shifting: token ids through a table built from
 :func:`mgtutor.symbolic.transpose_token` (:func:`transposition_table`), piano rolls through
@@ -37,9 +37,6 @@ from mgtutor.errors import DatasetError
 from mgtutor.symbolic import transpose_token
 from mgtutor.symbolic.pianoroll import check_roll, roll_shift_range, transpose_roll
 
-shift_token = transpose_token
-"""Transpose one token (an alias of :func:`mgtutor.symbolic.transpose_token`)."""
-
 
 def _check_sizes(window: int, stride: int, batch_size: int = 1) -> None:
     for name, value in (("window", window), ("stride", stride), ("batch_size", batch_size)):
@@ -49,7 +46,7 @@ def _check_sizes(window: int, stride: int, batch_size: int = 1) -> None:
         raise DatasetError(f"stride {stride} > window {window} would skip targets; use stride ≤ window")
 
 
-# ------------------------------------------------------------------ the window rule (NumPy)
+# --------------------------------------------------------------------------- the window rule (NumPy)
 def next_step_windows(pieces: Sequence[np.ndarray], window: int, stride: int = 1,
                       pad: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut pieces into next-step (input, target, weight) windows by the module's window rule.
@@ -112,7 +109,7 @@ def roll_windows(rolls: Sequence[np.ndarray], window: int, stride: int = 1) -> n
     return np.concatenate([x[:, :1], y], axis=1)
 
 
-# ------------------------------------------------------------------ one transposition function per encoding
+# --------------------------------------------------------------------------- one transposition function per encoding
 def transposition_table(vocab, shifts: Sequence[int]) -> np.ndarray:
     """``table[k, i]`` = id of token i transposed by ``shifts[k]`` (:func:`transpose_token`), −1 if not in ``vocab``.
 
@@ -153,7 +150,7 @@ def roll_transposer(shifts: Sequence[int]) -> Callable[[np.ndarray, int], np.nda
     return transpose
 
 
-# ------------------------------------------------------------------ epochs of data, and the tf.data adapter
+# --------------------------------------------------------------------------- epochs of data, and the tf.data adapter
 class EpochData:
     """A split served epoch by epoch: epoch e is a deterministic function of (seed, e).
 

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
+from mgtutor import config
 from mgtutor.data.windows import EpochData
 from mgtutor.distribute.batch import _positive_int
 from mgtutor.distribute.multiworker import WorkerShard, fit_loop
@@ -158,7 +159,7 @@ def local_devices(backend: str | None = None) -> list[Device]:
     """The devices the Keras backend will train on, on this machine: GPUs, and the CPU (split into as many logical
     devices as :func:`use_cpu_devices` asked for). Listing them does not start TensorFlow's runtime, so a
     ``MultiWorkerMirroredStrategy`` can still be created afterwards."""
-    backend = backend or os.environ.get("KERAS_BACKEND", "tensorflow")
+    backend = backend or config.backend()
     if backend == "jax":
         import jax
 
@@ -188,7 +189,7 @@ def use_cpu_devices(n: int, backend: str | None = None) -> None:
     See: notebooks/10_full_training.ipynb §6.
     """
     n = _positive_int("cpu devices", n)
-    backend = backend or os.environ.get("KERAS_BACKEND", "tensorflow")
+    backend = backend or config.backend()
     if backend == "jax":
         if "jax" in sys.modules:
             raise DistributeError("split the CPU before JAX is imported: run in a fresh process")
@@ -344,7 +345,7 @@ def join_cluster(cluster: Cluster, backend: str | None = None) -> None:
     """Connect this process to the other workers before the backend's runtime starts: JAX needs
     ``keras.distribution.initialize`` before any device is listed; TensorFlow's strategy connects when it is
     created (nothing to do here). Call it once per process."""
-    if (backend or os.environ.get("KERAS_BACKEND", "tensorflow")) == "jax":
+    if (backend or config.backend()) == "jax":
         _jax_initialize(cluster)
 
 

@@ -17,7 +17,7 @@ __all__ = ["TOY_SAMPLES", "TOY_MIN_COUNT", "mode_counts", "modes_covered", "high
            "frechet_distance", "estimate_note_pitch", "pitch_accuracy", "SCALES"]
 
 
-# ---- GAN toy benchmarks (notebook 08)
+# --------------------------------------------------------------------------- GAN toy benchmarks (notebook 08)
 # Mode collapse on the 2-D ring and grid (mgtutor.data.toy2d), measured as the unrolled-GAN, VEEGAN and PacGAN
 # papers do: 2,500 samples; a mode is covered when ≥ 20 samples lie within 3σ of its mean; a sample is
 # high-quality when it lies within 3σ of some mean.
@@ -80,7 +80,7 @@ def toy_gan_scores(samples, means, sigma: float) -> dict:
             "high_quality": high_quality_rate(samples, means, sigma), "samples": len(np.asarray(samples))}
 
 
-# ---- music and audio GAN metrics (notebook 09)
+# --------------------------------------------------------------------------- music and audio GAN metrics (notebook 09)
 #
 # A batch of one-bar piano rolls is an array (N, T, K) of 0/1: N bars, T time steps (16 sixteenths for a bar of
 # 4/4), K keys; column j is MIDI pitch ``lowest + j``. A *note* is a maximal run of consecutive on-steps of one

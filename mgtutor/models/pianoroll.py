@@ -31,10 +31,9 @@ import numpy as np
 from mgtutor.errors import GenerationError
 from mgtutor.models.numpy_rnn import LSTMStack, ModelConfigError, sigmoid
 from mgtutor.models.registry import register
+from mgtutor.symbolic.pianoroll import PIANO_KEYS
 
 __all__ = ["frame_lstm", "rnn_nade", "frame_loss", "PianoRollSampler"]
-
-PIANO_KEYS = 88
 
 
 def _check_sizes(dropout: float, **sizes: int) -> None:

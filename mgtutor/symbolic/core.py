@@ -254,7 +254,7 @@ def skyline(notes: Iterable[Note]) -> list[Note]:
     return out
 
 
-# ------------------------------------------------------------------ music21 conversion
+# --------------------------------------------------------------------------- music21 conversion
 def _float(x) -> float:
     return float(Fraction(x)) if not isinstance(x, float) else x
 

@@ -43,13 +43,20 @@ from mgtutor.symbolic.core import (
 from mgtutor.symbolic.pianoroll import notes_to_piano_roll, piano_roll_to_notes, sample_piano_roll
 from mgtutor.symbolic.vocab import END, PAD, SPECIALS, START, Vocabulary
 
+__all__ = [
+    "END", "HOLD", "PAD", "REST", "START", "EncodingError", "QuantizationReport", "event_vocabulary",
+    "events_to_notes", "grid_to_melody", "melody_to_grid", "melody_vocabulary", "notes_to_events",
+    "notes_to_piano_roll", "notes_to_tuples", "sample_piano_roll", "piano_roll_to_notes", "quantize_notes",
+    "tuples_to_notes", "velocity_of_bin",
+]
+
 HOLD = "_"
 """Melody-grid token: the previous note keeps sounding."""
 REST = "r"
 """Melody-grid token: silence."""
 
 
-# ------------------------------------------------------------------ quantisation
+# --------------------------------------------------------------------------- quantisation
 @dataclass(frozen=True)
 class QuantizationReport:
     """What :func:`quantize_notes` changed.
@@ -106,7 +113,7 @@ def quantize_notes(notes: Iterable[Note], steps_per_quarter: int = 4) -> tuple[l
     return sort_notes(out), QuantizationReport(len(out), moved, lengthened, float(err.max()), float(err.mean()))
 
 
-# ------------------------------------------------------------------ melody grid
+# --------------------------------------------------------------------------- melody grid
 def melody_vocabulary(low: int = PIANO_LOW, high: int = PIANO_HIGH) -> Vocabulary:
     """The melody-grid vocabulary: specials, ``"_"``, ``"r"``, then pitches ``low`` … ``high`` as strings.
 
@@ -207,7 +214,7 @@ def grid_to_melody(tokens: Iterable[str], steps_per_quarter: int = 4, velocity: 
     return notes
 
 
-# ------------------------------------------------------------------ note tuples
+# --------------------------------------------------------------------------- note tuples
 def notes_to_tuples(notes: Iterable[Note]) -> np.ndarray:
     """Encode notes as an (N, 3) float array of (pitch, step, duration), times in quarter notes.
 
@@ -240,7 +247,7 @@ def tuples_to_notes(tuples: np.ndarray, velocity: int = DEFAULT_VELOCITY) -> lis
     return sort_notes(Note(int(p), float(a), float(a + d), velocity) for (p, _, d), a in zip(t, starts, strict=True))
 
 
-# ------------------------------------------------------------------ event tokens
+# --------------------------------------------------------------------------- event tokens
 def _velocity_bin(v: int, bins: int) -> int:
     return min(bins - 1, (v - 1) * bins // 127)
 
@@ -375,11 +382,3 @@ def events_to_notes(tokens: Iterable[str], steps_per_quarter: int = 4, velocity_
             if now > a:
                 notes.append(Note(p, a / s, now / s, vel))
     return sort_notes(notes)
-
-
-__all__ = [
-    "END", "HOLD", "PAD", "REST", "START", "EncodingError", "QuantizationReport", "event_vocabulary",
-    "events_to_notes", "grid_to_melody", "melody_to_grid", "melody_vocabulary", "notes_to_events",
-    "notes_to_piano_roll", "notes_to_tuples", "sample_piano_roll", "piano_roll_to_notes", "quantize_notes",
-    "tuples_to_notes", "velocity_of_bin",
-]

@@ -35,6 +35,12 @@ from pathlib import Path
 from mgtutor.errors import display_path
 from mgtutor.symbolic.core import Note, Piece, SymbolicError
 
+__all__ = [
+    "DEFAULT_MAX_BYTES", "DEFAULT_MAX_NOTES", "DRUM_CHANNEL", "MAX_NAME_CHARS", "FolderReport", "MidiLoadError",
+    "MidiSkippedWarning",
+    "check_midi_header", "load_midi", "load_midi_folder",
+]
+
 DEFAULT_MAX_BYTES = 8 * 2**20
 """Default size limit of a MIDI file: 8 MiB (the largest piano pieces are a few hundred KiB)."""
 DEFAULT_MAX_NOTES = 200_000
@@ -352,10 +358,3 @@ def load_midi_folder(folder: str | os.PathLike, pattern: str = "*.mid*", recursi
             if warn:
                 warnings.warn(f"skipped {display_path(f)}: {reason}", MidiSkippedWarning, stacklevel=2)
     return pieces, report
-
-
-__all__ = [
-    "DEFAULT_MAX_BYTES", "DEFAULT_MAX_NOTES", "DRUM_CHANNEL", "MAX_NAME_CHARS", "FolderReport", "MidiLoadError",
-    "MidiSkippedWarning",
-    "check_midi_header", "load_midi", "load_midi_folder",
-]

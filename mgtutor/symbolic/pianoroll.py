@@ -36,6 +36,12 @@ from mgtutor.symbolic.core import (
     sort_notes,
 )
 
+__all__ = [
+    "PIANO_HIGH", "PIANO_KEYS", "PIANO_LOW", "RollShapeError", "check_roll", "notes_to_piano_roll",
+    "piano_roll_to_notes", "piano_roll_to_steps", "roll_shift_range", "sample_piano_roll", "steps_to_piano_roll",
+    "transpose_roll",
+]
+
 PIANO_KEYS = PIANO_HIGH - PIANO_LOW + 1
 """Columns of a piano roll: 88 keys, MIDI 21 (A0) … 108 (C8)."""
 
@@ -65,7 +71,7 @@ def _check_pitch(pitch: int, where: str) -> None:
         raise PitchRangeError(f"pitch {pitch} {where} is outside the piano roll's {PIANO_LOW}–{PIANO_HIGH}")
 
 
-# ------------------------------------------------------------------ notes ↔ roll
+# --------------------------------------------------------------------------- notes ↔ roll
 def notes_to_piano_roll(notes: Iterable[Note], steps_per_quarter: int = 4, total_steps: int | None = None,
                         allow_merge: bool = False) -> np.ndarray:
     """Encode notes as a (T, 88) uint8 piano roll: ``roll[t, p - 21] = 1`` while pitch p sounds in step t.
@@ -171,7 +177,7 @@ def piano_roll_to_notes(roll: np.ndarray, steps_per_quarter: int = 4, velocity: 
     return sort_notes(notes)
 
 
-# ------------------------------------------------------------------ Boulanger-Lewandowski steps ↔ roll
+# --------------------------------------------------------------------------- Boulanger-Lewandowski steps ↔ roll
 def steps_to_piano_roll(piece: Sequence[Sequence[float]]) -> np.ndarray:
     """One Boulanger-Lewandowski piece (list of pitch tuples) → (T, 88) uint8 piano roll.
 
@@ -205,7 +211,7 @@ def piano_roll_to_steps(roll: np.ndarray) -> list[tuple[int, ...]]:
     return [tuple(int(j) + PIANO_LOW for j in np.flatnonzero(row)) for row in roll]
 
 
-# ------------------------------------------------------------------ transposition
+# --------------------------------------------------------------------------- transposition
 def roll_shift_range(roll) -> tuple[int, int]:
     """The semitone shifts (lo, hi), inclusive, that keep every sounding note of ``roll`` on the keyboard.
 
@@ -242,10 +248,3 @@ def transpose_roll(roll, semitones: int) -> np.ndarray:
     else:
         out[:, :semitones] = roll[:, -semitones:]
     return out
-
-
-__all__ = [
-    "PIANO_HIGH", "PIANO_KEYS", "PIANO_LOW", "RollShapeError", "check_roll", "notes_to_piano_roll",
-    "piano_roll_to_notes", "piano_roll_to_steps", "roll_shift_range", "sample_piano_roll", "steps_to_piano_roll",
-    "transpose_roll",
-]

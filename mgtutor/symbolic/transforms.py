@@ -12,6 +12,11 @@ import numpy as np
 
 from mgtutor.symbolic.core import PIANO_HIGH, PIANO_LOW, Note, PitchRangeError, SymbolicError
 
+__all__ = [
+    "KK_MAJOR", "KK_MINOR", "PITCH_CLASSES", "estimate_key", "key_normalizing_shift", "normalize_key", "parse_key",
+    "pitch_class_histogram", "transpose", "transpose_grid", "transpose_token",
+]
+
 PITCH_CLASSES = ("C", "C#", "D", "E-", "E", "F", "F#", "G", "A-", "A", "B-", "B")
 """Pitch-class names as music21 spells them in key names (flats written ``-``)."""
 # Krumhansl & Kessler (1982) probe-tone profiles, tonic first.
@@ -73,7 +78,7 @@ def transpose_grid(tokens: Sequence[str], semitones: int, low: int = PIANO_LOW, 
     """
     out = [transpose_token(t, semitones) for t in tokens]
     for i, (before, after) in enumerate(zip(tokens, out, strict=True)):
-        if after.isdigit() and not low <= int(after) <= high:
+        if before.isdigit() and not low <= int(after) <= high:  # not ``after``: a pitch below 0 reads "-3"
             raise PitchRangeError(f"token {i} = {before!r} transposed by {semitones:+d} gives {after}, "
                                   f"outside {low}–{high}")
     return out
@@ -163,9 +168,3 @@ def normalize_key(notes: Sequence[Note], key: str | None = None, low: int = 0,
     """
     shift = key_normalizing_shift(key if key is not None else estimate_key(notes))
     return transpose(notes, shift, low, high), shift
-
-
-__all__ = [
-    "KK_MAJOR", "KK_MINOR", "PITCH_CLASSES", "estimate_key", "key_normalizing_shift", "normalize_key", "parse_key",
-    "pitch_class_histogram", "transpose", "transpose_grid", "transpose_token",
-]

@@ -350,11 +350,9 @@ def training_plan(args):
         DistributeError: an option that cannot work here (mixed precision without a GPU, multi-worker without
             ``TF_CONFIG``, …).
     """
-    import os
+    from mgtutor import config, distribute
 
-    from mgtutor import distribute
-
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    backend = config.backend()
     if args.cpu_devices is not None:
         distribute.use_cpu_devices(args.cpu_devices, backend)
     cluster = distribute.cluster_from_env() if args.distribute == "multi-worker" else None
