@@ -1,23 +1,26 @@
-"""The headless end-to-end demo: ``python -m mgtutor demo [--out DIR] [--seed S]``.
+"""The headless end-to-end demo: ``python -m mgtutor demo [--out DIR] [--seed S] [--train]``.
 
-Part of mgtutor. Offline, on music21's bundled Bach chorales, in a few minutes on two CPU cores:
+Part of mgtutor. Offline, on music21's bundled Bach chorales:
 
-1. soprano lines of the chorales → melody-grid tokens (notebook 04);
-2. a small Embedding + LSTM next-token model trained for seconds (notebook 06);
-3. a melody sampled with the stateful generator (notebook 06 §4);
-4. written as MIDI, MusicXML, WAV (the course's NumPy synthesizer) and a piano-roll PNG,
-   each followed by a one-line summary read back from the file.
+1. the melody run that ships with the package (notebook 06: an Embedding + LSTM next-token model trained on the
+   chorales' soprano lines, split by tune) — or, with ``--train``, a small one trained here in a few minutes on two
+   CPU cores, with demo-sized settings (:data:`DEMO`; smaller still in smoke mode);
+2. a melody sampled with the stateful generator (notebook 06 §4), in seconds;
+3. written as MIDI, MusicXML, WAV (the course's NumPy synthesizer) and a piano-roll PNG,
+   each followed by a one-line summary read back from the file;
+4. the model's held-out perplexity beside the best n-gram's on the same split (notebook 06 §2).
 
-It is the same code the notebooks and the ``train``/``generate`` commands use, with demo-sized
-settings (:data:`DEMO`; smaller still in smoke mode).
+It is the same code the notebooks and the ``train``/``generate`` commands use.
 
-The demo replaces only what an earlier demo wrote: its run (``OUT/run``, marked ``"origin": "demo"`` in its
-config.json) and the files beside it. Anything else in the way is refused unless ``force`` (:func:`check_out`),
-and even then a folder holding more than a run's own files is left alone (:meth:`mgtutor.runs.RunDir.prepare`).
+The demo replaces only what an earlier demo wrote: the files it lists in ``OUT/demo.json`` (:data:`MARKER`) and its
+run (``OUT/run``, marked ``"origin": "demo"`` in its config.json). Anything else in the way is refused unless
+``force`` (:func:`check_out`), and even then a folder holding more than a run's own files is left alone
+(:meth:`mgtutor.runs.RunDir.prepare`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +33,11 @@ DEMO = {
 SMOKE = {"chorales": 16, "epochs": 1, "units": 32, "embed_dim": 16, "time_budget_min": 0.5}
 RUN_DIR = "run"
 OUTPUTS = ("melody.mid", "melody.musicxml", "melody.wav", "melody.png")
-"""What the demo writes in ``OUT``, beside its run directory ``OUT/run``."""
+"""What the demo writes in ``OUT``, beside its run directory ``OUT/run`` when it trains."""
+MARKER = "demo.json"
+"""The demo's record in ``OUT``: ``{"origin": "demo", "run": …, "files": OUTPUTS}``, written last."""
+SHIPPED_RUN = "melody-chorales"
+"""The shipped run the demo samples from unless it trains (:mod:`mgtutor.shipped`)."""
 ORIGIN = "demo"
 TRAINING = ("epochs", "units", "layers", "embed_dim", "window", "stride", "time_budget_min")
 """The demo settings that are training settings (:class:`mgtutor.tasks.melody.MelodySettings`)."""
@@ -84,6 +91,17 @@ def is_demo_run(folder: str | Path) -> bool:
     return (run_config(folder) or {}).get("origin") == ORIGIN
 
 
+def is_demo_out(out: str | Path) -> bool:
+    """Whether an earlier demo wrote the files in ``out``: its :data:`MARKER` says so, or its run does."""
+    from mgtutor.runs import RunDirError, read_json_object
+
+    try:
+        marker = read_json_object(Path(out) / MARKER)
+    except RunDirError:  # absent or unreadable: then only a demo run beside the files counts
+        marker = {}
+    return marker.get("origin") == ORIGIN or is_demo_run(Path(out) / RUN_DIR)
+
+
 def check_out(out: str | Path, force: bool = False) -> Path:
     """Refuse an ``out`` where the demo would replace something it did not write: a non-empty ``OUT/run`` that is
     not a demo run, or one of :data:`OUTPUTS` with no demo run beside it — unless ``force``.
@@ -97,6 +115,8 @@ def check_out(out: str | Path, force: bool = False) -> Path:
     run_dir = out / RUN_DIR
     if force or is_demo_run(run_dir):
         return out
+    if is_demo_out(out) and not (run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir()))):
+        return out
     if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
         raise RunDirError(f"{run_dir}: holds files an earlier demo did not write; choose another --out (demo --force "
                           "replaces a run there, never other files)")
@@ -107,34 +127,42 @@ def check_out(out: str | Path, force: bool = False) -> Path:
     return out
 
 
-def run_demo(out: str | Path = "demo_out", seed: int = 0, force: bool = False) -> list[DemoFile]:
-    """Train, generate and write the four demo files into ``out``; return them with summaries.
+def run_demo(out: str | Path = "demo_out", seed: int = 0, force: bool = False, train: bool = False) -> list[DemoFile]:
+    """Generate from the shipped melody run (or, with ``train``, from a small run trained into ``out/run``) and
+    write the four demo files into ``out``; return them with summaries, and a last line comparing the model with
+    the best n-gram on its held-out tunes.
 
     An earlier demo's files in ``out`` are replaced; anything else is refused unless ``force`` (:func:`check_out`).
     Raises:
         ConfigError: a bad seed or ``MGTUTOR_MODE``. RunDirError: see :func:`check_out`.
     """
-    from mgtutor import data, render
+    from mgtutor import data, render, shipped
+    from mgtutor.files import atomic_write_text
     from mgtutor.symbolic import notes_to_piano_roll
     from mgtutor.tasks import melody
 
     settings = {**DEMO, **(SMOKE if config.is_smoke() else {})}
     config.seed_everything(seed)
     out = check_out(out, force)
-    melodies = data.chorale_melodies(limit=settings["chorales"])
-    training = melody.settings(**{k: settings[k] for k in TRAINING}, seed=seed)
-    result = melody.train(melody.Corpus(melodies, "chorales", settings["chorales"], origin=ORIGIN), out / RUN_DIR,
-                          training, force=True)
+    out.mkdir(parents=True, exist_ok=True)
+    if train:
+        melodies = data.chorale_melodies(limit=settings["chorales"])
+        training = melody.settings(**{k: settings[k] for k in TRAINING}, seed=seed)
+        run = melody.train(melody.Corpus(melodies, "chorales", settings["chorales"], origin=ORIGIN), out / RUN_DIR,
+                           training, force=True)
+        what = (f"run directory, trained here: {run.epochs_run} epoch(s) in {run.wall_seconds:.0f} s; "
+                f"{melody.baseline_line(run.results)}")
+    else:
+        run = melody.load(shipped.path(SHIPPED_RUN))
+        what = f"the shipped run {SHIPPED_RUN} ({run.epochs_run} epochs); {melody.baseline_line(run.results)}"
     mid, musicxml, wav, png = (out / name for name in OUTPUTS)
-    midi = melody.generate_melody(result.run_dir, settings["length"], mid, seed=seed,
-                                    temperature=settings["temperature"], top_k=settings["top_k"])
+    midi = melody.generate_melody(run.run_dir, settings["length"], mid, seed=seed,
+                                  temperature=settings["temperature"], top_k=settings["top_k"])
     paths = [midi.path]
     for path in (musicxml, wav):
         melody.write_melody(midi.tokens, path)
         paths.append(path)
     roll = notes_to_piano_roll(midi.notes, steps_per_quarter=4, allow_merge=True)
     paths.append(render.save_piano_roll_png(roll, png, title="Generated melody"))
-    files = [DemoFile(p, summarize(p)) for p in paths]
-    files.append(DemoFile(result.run_dir, f"run directory, validation perplexity {result.val_perplexity:.1f} "
-                                          f"after {result.epochs_run} epoch(s) ({result.wall_seconds:.0f} s)"))
-    return files
+    atomic_write_text(out / MARKER, json.dumps({"origin": ORIGIN, "run": str(run.run_dir), "files": OUTPUTS}) + "\n")
+    return [*(DemoFile(p, summarize(p)) for p in paths), DemoFile(run.run_dir, what)]
