@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import shutil
 
+import keras
 import numpy as np
 import pytest
 
 from mgtutor import cli
 from mgtutor.tasks import bar_gan, gan_spec
-
-keras = pytest.importorskip("keras")
 
 
 def _json_line(capsys):

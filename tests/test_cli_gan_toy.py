@@ -10,8 +10,6 @@ from mgtutor import cli, data, metrics, train
 from mgtutor.errors import TrainError
 from mgtutor.tasks import gan_toy
 
-keras = pytest.importorskip("keras")
-
 
 @pytest.fixture(autouse=True)
 def smoke(monkeypatch):

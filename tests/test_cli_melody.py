@@ -8,8 +8,6 @@ import pytest
 
 from mgtutor import cli
 
-pytest.importorskip("keras")
-
 
 def songs() -> list[list[str]]:
     """The five training melodies, as melody-grid tokens: 12 quarter notes each."""

@@ -10,8 +10,6 @@ from fixtures_rolls import alternating_mat, tcn_mat
 from mgtutor import cli, data, metrics, shipped
 from mgtutor.tasks import pianoroll
 
-keras = pytest.importorskip("keras")
-
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):

@@ -12,14 +12,13 @@ from __future__ import annotations
 import itertools
 import warnings
 
+import librosa
 import numpy as np
 import pytest
 import scipy.fft
 
 from mgtutor import features as F
 from mgtutor.features import FeatureError
-
-librosa = pytest.importorskip("librosa")
 
 RTOL = 1e-6
 RNG = np.random.default_rng(1234)

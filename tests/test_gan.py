@@ -8,14 +8,13 @@ import subprocess
 import sys
 import textwrap
 
+import keras
 import numpy as np
 import pytest
 
 from mgtutor import data, train
 from mgtutor.models import GAN, ModelConfigError, build, discriminator_loss, generator_loss
 from mgtutor.runs import RunDir
-
-keras = pytest.importorskip("keras")
 
 
 def _compiled(seed=0, **kwargs):

@@ -7,14 +7,13 @@ hand for orthogonal vectors.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
 from mgtutor import models
 from mgtutor.models import ModelConfigError
 from mgtutor.models.gan_music import interpolate_noise, note_features
-
-keras = pytest.importorskip("keras")
 
 
 def test_bar_gan_shapes_and_ranges():

@@ -3,12 +3,11 @@ the Keras metrics that accumulate them over an epoch, and the frame NLL over the
 
 import math
 
+import keras
 import numpy as np
 import pytest
 
 from mgtutor import metrics
-
-keras = pytest.importorskip("keras")
 
 
 def test_sequence_nll_equals_keras_cross_entropy_and_uniform_is_log_v():

@@ -3,13 +3,12 @@ polyphony, scale consistency and the empty-beat rate (on random polyphonic piece
 
 import math
 
+import muspy
 import numpy as np
 import pytest
 
 from mgtutor import metrics
 from mgtutor.symbolic import Note
-
-muspy = pytest.importorskip("muspy")  # in the [test] extra (muspy 0.5 installs and imports with numpy 2 / Python 3.11)
 
 RESOLUTION = 4  # muspy time steps per quarter note
 

@@ -6,6 +6,7 @@ import json
 import time
 from dataclasses import asdict, dataclass
 
+import keras
 import numpy as np
 import pytest
 
@@ -15,7 +16,6 @@ from mgtutor.symbolic import grid_to_melody, melody_vocabulary
 from mgtutor.symbolic.midi import load_midi
 from mgtutor.tasks import melody
 
-keras = pytest.importorskip("keras")
 pytestmark = pytest.mark.slow  # trains four small runs (about a minute)
 
 

@@ -1,12 +1,11 @@
 """mgtutor.models: NumPy RNN/LSTM/GRU against Keras, BPTT against finite differences, builders."""
 
+import keras
 import numpy as np
 import pytest
 
 from mgtutor import models
 from mgtutor.models import ModelConfigError
-
-keras = pytest.importorskip("keras")
 
 
 def _x(b=3, t=7, d=5, seed=0):

@@ -14,6 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
@@ -21,8 +22,6 @@ from mgtutor import models
 from mgtutor.errors import GenerationError
 from mgtutor.metrics import frame_nll, keras_metric
 from mgtutor.models import ModelConfigError, PianoRollSampler, frame_loss, frame_lstm, rnn_nade, sigmoid
-
-keras = pytest.importorskip("keras")
 
 ROOT = Path(__file__).resolve().parents[1]
 

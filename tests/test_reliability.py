@@ -11,13 +11,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
 from mgtutor import cli, distribute, runs, train
 from mgtutor.files import sha256_file
 
-keras = pytest.importorskip("keras")
 ROOT = Path(__file__).resolve().parent.parent
 
 MELODY = ["--corpus", "chorales", "--limit", "6", "--epochs", "3", "--units", "8", "--embed-dim", "4", "--layers", "1",

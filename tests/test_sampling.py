@@ -1,6 +1,7 @@
 """mgtutor.sampling: sampling filters against hand-computed/scipy values, the stateful NumPy LSTM
 against the Keras model it copies, and bad settings."""
 
+import keras
 import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
@@ -8,8 +9,6 @@ from scipy.special import softmax as scipy_softmax
 from mgtutor import checks, models, sampling
 from mgtutor.errors import GenerationError
 from mgtutor.tasks import melody
-
-keras = pytest.importorskip("keras")
 
 LOGITS = np.array([2.0, -1.0, 0.5, 3.0, 0.0, 1.0])
 

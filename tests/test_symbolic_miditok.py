@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 import warnings
 
+import miditok
 import pretty_midi
 import pytest
+import symusic
 
 from mgtutor import data
 from mgtutor import symbolic as sym
-
-miditok = pytest.importorskip("miditok")
-symusic = pytest.importorskip("symusic")
 
 RES = 4  # positions per beat = our steps per quarter
 

@@ -9,6 +9,7 @@ import sys
 import textwrap
 import warnings
 
+import keras
 import numpy as np
 import pytest
 
@@ -16,8 +17,6 @@ from mgtutor import data, metrics, train
 from mgtutor.errors import DatasetError, TrainError
 from mgtutor.runs import RunDir, RunDirError
 from mgtutor.tasks import melody
-
-keras = pytest.importorskip("keras")
 
 TINY = dict(epochs=3, units=8, embed_dim=4, layers=1, window=16, stride=8, batch_size=8, valid_fraction=0.34,
             dropout=0.3)

@@ -20,6 +20,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from fixtures_rolls import tcn_mat
@@ -31,7 +32,6 @@ from mgtutor import train as train_module
 from mgtutor.files import FileLock
 from mgtutor.runs import RunDir, RunDirError
 
-keras = pytest.importorskip("keras")
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "mgtutor" / "shipped"
 SEED_RULE = "seed must be an integer from 0 to 2**32 - 1"

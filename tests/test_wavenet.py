@@ -6,13 +6,12 @@ out by hand; a non-causal ("same") stack as the model the causality check must r
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
 from mgtutor import models
 from mgtutor.models import ModelConfigError, input_dependence, measured_receptive_field, receptive_field
-
-keras = pytest.importorskip("keras")
 
 
 @pytest.mark.parametrize("layers, kernel, expected", [(1, 2, 2), (3, 2, 8), (5, 2, 32), (3, 3, 15), (2, 4, 10)])
