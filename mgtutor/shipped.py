@@ -34,8 +34,8 @@ MAX_TOTAL_BYTES = 12_000_000
 """The most everything under ``mgtutor/shipped/`` may weigh."""
 
 ARGUMENTS = {
-    "melody-chorales": "--corpus chorales --units 128 --layers 1 --embed-dim 32 --transpose 5 --epochs 80 "
-                       "--time-budget 15 --seed 0",
+    "melody-chorales": "--corpus chorales --units 256 --layers 1 --embed-dim 64 --dropout 0.3 --transpose 6 "
+                       "--epochs 150 --patience 20 --time-budget 20 --seed 0",
     **{f"pianoroll-chorales-{model}": f"--data chorales --model {model} --units 128 --hidden 64 --transpose 3 "
                                       "--time-budget 7 --seed 0" for model in ("lstm", "nade")},
     **{f"gan-toy-{data}-{model}": f"--data {data} --model {model} --seed 0"

@@ -58,7 +58,8 @@ def test_every_shipped_run_is_an_entry_read_from_its_own_config():
         assert (entry.task, entry.settings, entry.data) == (task_name(config["task"]), config["training"],
                                                             config["data"])
         assert entry.dtype == "float32" and entry.command.endswith(f"--out mgtutor/shipped/{name}")
-    assert shipped.SHIPPED["melody-chorales"].split == {"by": "tune", "seed": 0, "valid_fraction": 0.1}
+    assert shipped.SHIPPED["melody-chorales"].split == {"by": "tune", "seed": 0, "valid_fraction": 0.1,
+                                                       "test_fraction": 0.1}
     assert shipped.SHIPPED["pianoroll-chorales-nade"].split == {"by": "tune", "seed": 0}
     assert shipped.SHIPPED["gan-spec"].split == {"held_out_seeds": [1000, 1001]}
     assert shipped.SHIPPED["gan-toy-ring-gan"].split is None
@@ -89,23 +90,39 @@ def test_every_shipped_run_is_scored_again_by_a_test():
 
 
 @rescores("melody-chorales")
-def test_the_shipped_run_records_its_split_and_beats_the_bigram_on_its_held_out_tunes():
+def test_the_shipped_melody_run_keeps_its_split_and_beats_every_ngram_on_its_test_tunes():
     from mgtutor.models import NGram
+    from mgtutor.symbolic import PitchRangeError, transpose_grid
 
     run = melody.load(shipped.path("melody-chorales"))
-    cfg = run.config
+    cfg, s = run.config, run.settings
     assert cfg["data"]["corpus"] == "chorales" and cfg["data"]["split"]["by"] == "tune"
-    s = melody.MelodySettings(**cfg["training"])
     melodies = list(data.chorale_soprano_lines().values())
-    train_data, valid, train_idx, valid_idx = melody.splits(melodies, s, run.vocab)
-    assert sorted(valid_idx) == cfg["data"]["split"]["valid_index"]
+    split = melody.splits(melodies, s, run.vocab)
+    assert [split.index[side] for side in ("valid", "test")] == [cfg["data"]["split"]["valid_index"],
+                                                                 cfg["data"]["split"]["test_index"]]
     tunes = data.tune_groups(melodies)
-    assert not {tunes[i] for i in train_idx} & {tunes[i] for i in valid_idx}  # no tune on both sides
-    nll = melody.validation_nll(run.model, valid)
-    assert nll == pytest.approx(run.results["val_nll"], abs=1e-3)
-    framed = [run.vocab.encode(melodies[i], add_start_end=True) for i in train_idx]
-    bigram = NGram(2, len(run.vocab)).fit(framed)
-    assert nll < bigram.nll([run.vocab.encode(melodies[i], add_start_end=True) for i in valid_idx])
+    train, valid, test = ({tunes[i] for i in split.index[side]} for side in melody.SIDES)
+    assert not (train & valid or train & test or valid & test)  # no tune on two sides
+    test_nll = melody.validation_nll(run.model, split.test)
+    assert test_nll == pytest.approx(run.results["test_nll"], abs=1e-3)
+    assert melody.validation_nll(run.model, split.valid) == pytest.approx(run.results["val_nll"], abs=1e-3)
+
+    def shifted(line, k):  # the line k semitones up, if every pitch stays in the vocabulary (None otherwise)
+        try:
+            line = transpose_grid(line, k)
+        except PitchRangeError:
+            return None
+        return line if all(t in run.vocab for t in line) else None
+
+    best = run.results["baselines"]["best"]
+    lines = [melodies[i] for i in split.index["train"]]
+    if best["variant"] == "transposed":
+        lines = [t for m in lines for k in range(-s.transpose, s.transpose + 1) if (t := shifted(m, k)) is not None]
+    ngram = NGram(best["order"], len(run.vocab)).fit([run.vocab.encode(m, add_start_end=True) for m in lines])
+    ngram_nll = ngram.nll([run.vocab.encode(melodies[i], add_start_end=True) for i in split.index["test"]])
+    assert ngram_nll == pytest.approx(best["test_nll"], rel=1e-9)  # the recorded baseline, refitted independently
+    assert test_nll < ngram_nll
 
 
 def test_the_wheel_contains_the_package_data(tmp_path):

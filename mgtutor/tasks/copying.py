@@ -202,7 +202,7 @@ def calibrate(mode: str = "pitch", rate: float = FALSE_POSITIVE_RATE, folds: int
     :func:`calibrate_lines`, and two reports beside it.
 
     ``limit`` takes the first pieces only (tests). Also reported: the melody task's own split (seed 0, 10 % of the
-    tunes held out, the split of the shipped melody run): how many of its held-out pieces the threshold flags against
+    tunes for validation and 10 % for test, the split of the shipped melody run): how many of its held-out pieces the threshold flags against
     its training pieces; and, for the tune key alone, its threshold and the same split made by tune key — where
     variants of one tune that the key tells apart land on both sides and are flagged.
     Returns:
@@ -219,11 +219,12 @@ def calibrate(mode: str = "pitch", rate: float = FALSE_POSITIVE_RATE, folds: int
     by_key = held_out_longest_matches(lines, keys, mode, folds, seed)
 
     def melody_split(labels) -> np.ndarray:
-        """Longest matches of the held-out pieces of a 90/10 split by ``labels`` (seed 0, as the melody task)."""
+        """Longest matches of the held-out (validation and test) pieces of an 80/10/10 split by ``labels`` (seed 0,
+        as the melody task)."""
         index = list(range(len(lines)))
-        train_idx, valid_idx = data.split_by_group(index, labels, (0.9, 0.1), seed=0, fill_empty=True)
+        train_idx, valid_idx, test_idx = data.split_by_group(index, labels, (0.8, 0.1, 0.1), seed=0, fill_empty=True)
         corpus = CorpusIndex([(str(i), lines[i]) for i in train_idx], mode)
-        return np.array([corpus.longest_match(lines[i]).length for i in valid_idx])
+        return np.array([corpus.longest_match(lines[i]).length for i in valid_idx + test_idx])
 
     split_longest, key_split_longest = melody_split(groups), melody_split(keys)
     return {
