@@ -202,9 +202,9 @@ def calibrate(mode: str = "pitch", rate: float = FALSE_POSITIVE_RATE, folds: int
     :func:`calibrate_lines`, and two reports beside it.
 
     ``limit`` takes the first pieces only (tests). Also reported: the melody task's own split (seed 0, 10 % of the
-    tunes for validation and 10 % for test, the split of the shipped melody run): how many of its held-out pieces the threshold flags against
-    its training pieces; and, for the tune key alone, its threshold and the same split made by tune key — where
-    variants of one tune that the key tells apart land on both sides and are flagged.
+    tunes for validation and 10 % for test, the split of the shipped melody run): how many of its held-out pieces
+    the threshold flags against its training pieces; and, for the tune key alone, its threshold and the same split
+    made by tune key — where variants of one tune that the key tells apart land on both sides and are flagged.
     Returns:
         A JSON-ready dict: :func:`calibrate_lines`' summary, ``tune_key_only``, ``melody_split`` and how it was
         computed.
