@@ -28,7 +28,7 @@ from mgtutor import config
 
 DEMO = {
     "chorales": 120, "epochs": 4, "units": 96, "layers": 1, "embed_dim": 32, "window": 48, "stride": 12,
-    "length": 128, "temperature": 0.9, "top_k": 8, "time_budget_min": 1.5,
+    "length": 256, "temperature": 0.9, "top_k": 8, "time_budget_min": 1.5,
 }
 SMOKE = {"chorales": 16, "epochs": 1, "units": 32, "embed_dim": 16, "time_budget_min": 0.5}
 RUN_DIR = "run"

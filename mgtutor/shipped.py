@@ -74,8 +74,9 @@ def runs() -> list[Path]:
 
 def jsonl(name: str) -> list[dict]:
     """The JSON lines of ``mgtutor/shipped/<name>.jsonl``: ``benchmarks`` (what ``benchmarks/bench_poly.py``
-    printed, for notebook 07's tables) or ``gan-toy-benchmarks`` (``benchmarks/bench_gan_toy.py``, for notebook
-    08's), each line with the command that made it."""
+    printed, for notebook 07's tables), ``gan-toy-benchmarks`` (``benchmarks/bench_gan_toy.py``, for notebook
+    08's) or ``melody-benchmarks`` (``benchmarks/bench_melody.py``: the configurations tried for the shipped melody
+    run, and the run itself, for notebook 06's), each line with the command that made it."""
     text = (root() / f"{name}.jsonl").read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
