@@ -67,7 +67,9 @@ def test_every_shipped_run_is_read_as_its_files_say():
                                      results.get("train_cpu_seconds")), d.name
         assert cost.core_seconds == pytest.approx(cpus * results["wall_seconds"])
         # the monotonic timer (results.json) and the wall clock (config.json → COMPLETE, to the second)
-        assert abs(clock - results["wall_seconds"]) <= 2.0, cost
+        # the timer starts when training is called, the stamp when the run directory is made, after the data are
+        # split: seconds apart for the melody run, which compares every pair of chorale melodies
+        assert abs(clock - results["wall_seconds"]) <= 5.0, cost
     gan = shipped.path("gan-spec")
     recorded = json.loads((gan / "results.json").read_text(encoding="utf-8"))["train_cpu_seconds"]
     assert recorded > 0 and costs.read_run_cost(gan).cpu_seconds == recorded

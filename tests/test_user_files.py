@@ -214,25 +214,27 @@ def test_force_removes_a_symlink_named_like_a_run_entry_not_what_it_points_to(be
 # --------------------------------------------------------------------------- D1: the demo (2.9)
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory):
-    """One smoke-mode demo, shared: each test works on its own copy."""
+    """One smoke-mode demo that trains its run (--train), shared: each test works on its own copy."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MGTUTOR_MODE", "smoke")
         out = tmp_path_factory.mktemp("demo") / "out"
-        assert cli.main(["demo", "--out", str(out)]) == 0
+        assert cli.main(["demo", "--train", "--out", str(out)]) == 0
     return out
 
 
 def test_2_9_demo_keeps_a_users_run_folder_and_melody(tmp_path, capsys):
     user = _write_tree(tmp_path / "demo_user", {"run/config.json": '{"thesis": true}\n', "run/thesis.tex": "\\begin",
                                                 "melody.mid": b"MThd-mine"})
-    refused(capsys, ["demo", "--out", user], "holds files an earlier demo did not write", unchanged=[tmp_path])
-    refused(capsys, ["demo", "--out", user, "--force"], "not a run directory", "nothing in it is touched",
+    refused(capsys, ["demo", "--train", "--out", user], "holds files an earlier demo did not write",
+            unchanged=[tmp_path])
+    refused(capsys, ["demo", "--train", "--out", user, "--force"], "not a run directory", "nothing in it is touched",
             unchanged=[tmp_path])
     (user / "run" / "config.json").unlink()  # no config.json at all: still not the demo's
-    refused(capsys, ["demo", "--out", user], "holds files an earlier demo did not write", unchanged=[tmp_path])
-    refused(capsys, ["demo", "--out", user, "--force"], "not a run directory", unchanged=[tmp_path])
+    refused(capsys, ["demo", "--train", "--out", user], "holds files an earlier demo did not write",
+            unchanged=[tmp_path])
+    refused(capsys, ["demo", "--train", "--out", user, "--force"], "not a run directory", unchanged=[tmp_path])
     only_melody = _write_tree(tmp_path / "only_melody", {"melody.mid": b"MThd-mine", "melody.wav": b"RIFF-mine"})
-    refused(capsys, ["demo", "--out", only_melody], "already holds melody.mid, melody.wav", "demo --force",
+    refused(capsys, ["demo", "--train", "--out", only_melody], "already holds melody.mid, melody.wav", "demo --force",
             unchanged=[tmp_path])
 
 
@@ -243,13 +245,13 @@ def test_2_9_demo_replaces_its_own_run_and_nothing_else(demo_out, tmp_path, caps
     _write_tree(out, {"notes.txt": "mine\n", "mine/melody.mid": b"MThd-mine"})
     mine = {k: v for k, v in snapshot(out).items() if k in ("notes.txt", "mine", "mine/melody.mid")}
     old = snapshot(out / "run")
-    trains(capsys, ["demo", "--out", out])  # an earlier demo's files are replaced freely
+    trains(capsys, ["demo", "--train", "--out", out])  # an earlier demo's files are replaced freely
     assert (out / "run" / "COMPLETE").is_file() and snapshot(out / "run") != old
     assert {k: v for k, v in snapshot(out).items() if k in mine} == mine
     (out / "run" / "thesis.tex").write_text("\\begin")  # the user's file inside the demo's run
     for force in ([], ["--force"]):
-        refused(capsys, ["demo", "--out", out, *force], "--force deletes only a run's own files", "'thesis.tex'",
-                unchanged=[tmp_path])
+        refused(capsys, ["demo", "--train", "--out", out, *force], "--force deletes only a run's own files",
+                "'thesis.tex'", unchanged=[tmp_path])
 
 
 # --------------------------------------------------------------------------- D2: one process per run (6.1–6.3)
