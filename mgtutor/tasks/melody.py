@@ -235,12 +235,13 @@ NGRAM_ORDERS = tuple(range(1, 12))
 
 
 def ngram_baselines(melodies: Sequence[Sequence[str]], s: MelodySettings, vocab,
-                    orders: Sequence[int] = NGRAM_ORDERS) -> dict:
+                    orders: Sequence[int] = NGRAM_ORDERS, index: dict[str, list[int]] | None = None) -> dict:
     """What a melody model must beat, on its own split: Witten–Bell n-grams (:class:`mgtutor.models.NGram`) of
     every order in ``orders``, trained on the run's training melodies as written (``plain``) and, when the run
     transposes (``s.transpose`` = N), on every transposition by −N…+N that fits the vocabulary's range
     (``transposed``: the data the model sees over its epochs). Each is scored, like the model, on every target of
-    the validation and test melodies (framed ``<start>`` … ``<end>``).
+    the validation and test melodies (framed ``<start>`` … ``<end>``). ``index`` is the run's split
+    (:func:`split_indices`, computed when not given).
 
     Returns:
         ``{"orders": [...], "valid": {variant: [NLL per order]}, "test": {...}, "best": {"variant", "order",
@@ -250,7 +251,7 @@ def ngram_baselines(melodies: Sequence[Sequence[str]], s: MelodySettings, vocab,
     """
     from mgtutor import data, models
 
-    index = split_indices(melodies, s)
+    index = index if index is not None else split_indices(melodies, s)
     framed = {side: [vocab.encode(melodies[i], add_start_end=True) for i in index[side]] for side in SIDES}
     variants = {"plain": framed["train"]}
     if s.transpose:
@@ -325,7 +326,7 @@ def train(data: Sequence[Sequence[str]], out, settings: MelodySettings, *, force
                   for side, windows in (("val", split.valid), ("test", split.test)) if windows is not None}
         results = {**scores, **{k.replace("_nll", "_perplexity"): math.exp(v) for k, v in scores.items()},
                    "uniform_perplexity": len(vocab), "best_epoch": best.best_epoch,
-                   "baselines": ngram_baselines(corpus, s, vocab),
+                   "baselines": ngram_baselines(corpus, s, vocab, index=split.index),
                    **{f"{side}_windows": w.examples_per_epoch for side, w in
                       (("train", split.train), ("valid", split.valid), ("test", split.test)) if w is not None},
                    **{f"{side}_pieces": len(split.index[side]) for side in SIDES}, **fit_results(fit)}
