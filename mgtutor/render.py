@@ -38,7 +38,7 @@ __all__ = [
     "FluidSynthFallbackWarning", "RenderError", "VEROVIO_OPTIONS", "as_notes", "fluidsynth_available",
     "musicxml_string", "piece_browser", "piece_view", "plot_histograms", "plot_piano_roll", "show_piece_view",
     "save_piano_roll_png", "score_svg", "soundfont_path", "synthesize", "to_music21", "to_pretty_midi",
-    "write_midi", "write_musicxml", "OUTPUT_SUFFIXES", "check_output", "write",
+    "write_midi", "write_musicxml", "OUTPUT_SUFFIXES", "check_output", "write", "MIDDLE_C", "grand_staff",
 ]
 
 VEROVIO_OPTIONS = {
@@ -139,17 +139,99 @@ def _lanes(notes: Sequence[Note]) -> list[list[list[Note]]]:
     return lanes
 
 
-def to_music21(music, time_signature: tuple[int, int] = (4, 4), tempo: float | None = None, key: str | None = None):
-    """Build a music21 ``Score`` from notes/tokens: a part per voice (extra parts where a voice overlaps itself).
+MIDDLE_C = 60
+"""MIDI pitch of middle C (C4): the default split of :func:`grand_staff`."""
 
-    Notes sharing start and end within a voice become a chord; rests fill the gaps
-    (``makeNotation`` splits notes at bar lines with ties).
-    See: notebooks/04_symbolic_music.ipynb §1.
+
+def _check_split(split) -> int:
+    if isinstance(split, bool) or not isinstance(split, (int, np.integer)) or not PIANO_LOW <= split <= PIANO_HIGH + 1:
+        raise RenderError(f"split must be a MIDI pitch from {PIANO_LOW} to {PIANO_HIGH + 1} (the lowest pitch of the "
+                          f"treble staff; {MIDDLE_C} = middle C), got {split!r}")
+    return int(split)
+
+
+def _element(chord_notes: Sequence[Note]):
+    """A music21 Note (one pitch) or Chord for notes sharing start and end."""
+    from music21 import chord, note
+
+    first = chord_notes[0]
+    el = note.Note(first.pitch) if len(chord_notes) == 1 else chord.Chord([n.pitch for n in chord_notes])
+    el.quarterLength = first.end - first.start
+    el.volume.velocity = first.velocity
+    return el
+
+
+def grand_staff(music, split: int = MIDDLE_C, time_signature: tuple[int, int] = (4, 4), tempo: float | None = None,
+                key: str | None = None):
+    """Build a music21 ``Score`` on a piano's grand staff: pitches ≥ ``split`` on a treble staff, the rest on a bass
+    staff, the two joined by a brace.
+
+    The rule is by register only (a note's ``voice`` is ignored), as for a piano roll, which has no voices: with
+    ``split = 60`` middle C and above go to the treble staff, B3 and below to the bass staff. Within a staff,
+    notes sharing start and end become a chord and notes that overlap otherwise go to separate voices (stems up
+    and down); rests fill every voice to the end of the last bar.
+
+    Args:
+        music: notes (times in quarter notes) or melody-grid tokens.
+        split: the lowest MIDI pitch of the treble staff (default :data:`MIDDLE_C`).
+        time_signature, tempo, key: as for :func:`to_music21`.
+    Returns:
+        A ``music21.stream.Score`` of two ``PartStaff`` parts (treble clef, then bass clef) in a brace
+        ``StaffGroup``.
+    Raises:
+        RenderError: nothing to render, or ``split`` is not a MIDI pitch.
+    See: notebooks/07_polyphonic_piano_rolls.ipynb §7 (sampled piano rolls engraved this way).
     """
-    from music21 import chord, meter, note, stream
+    from music21 import clef, layout, meter, note, stream
     from music21 import key as m21key
     from music21 import tempo as m21tempo
 
+    split = _check_split(split)
+    notes = as_notes(music)
+    bar = 4.0 * time_signature[0] / time_signature[1]
+    total = bar * max(1, int(np.ceil(max(n.end for n in notes) / bar - 1e-9)))
+    score = stream.Score()
+    staves = []
+    for staff_clef, on_staff in ((clef.TrebleClef(), lambda p: p >= split), (clef.BassClef(), lambda p: p < split)):
+        part = stream.PartStaff()
+        part.insert(0, staff_clef)
+        part.insert(0, meter.TimeSignature(f"{time_signature[0]}/{time_signature[1]}"))
+        if key is not None:
+            tonic, mode = key.split()
+            part.insert(0, m21key.Key(tonic, mode.lower()))
+        if tempo is not None and not staves:
+            part.insert(0, m21tempo.MetronomeMark(number=tempo))
+        for number, lane in enumerate(_lanes([n for n in notes if on_staff(n.pitch)]) or [[]], start=1):
+            voice, now = stream.Voice(id=str(number)), 0.0
+            for ch in lane:
+                if ch[0].start > now:
+                    voice.insert(now, note.Rest(quarterLength=ch[0].start - now))
+                voice.insert(ch[0].start, _element(ch))
+                now = ch[0].end
+            if now < total:
+                voice.insert(now, note.Rest(quarterLength=total - now))
+            part.insert(0, voice)
+        staves.append(part)
+        score.insert(0, part)
+    score.insert(0, layout.StaffGroup(staves, symbol="brace", barTogether=True))
+    return score.makeNotation()
+
+
+def to_music21(music, time_signature: tuple[int, int] = (4, 4), tempo: float | None = None, key: str | None = None,
+               grand: bool = False):
+    """Build a music21 ``Score`` from notes/tokens: a part per voice (extra parts where a voice overlaps itself).
+
+    Notes sharing start and end within a voice become a chord; rests fill the gaps
+    (``makeNotation`` splits notes at bar lines with ties). With ``grand=True`` the notes go on a grand staff
+    split at middle C instead (:func:`grand_staff`), the layout for piano rolls.
+    See: notebooks/04_symbolic_music.ipynb §1.
+    """
+    from music21 import key as m21key
+    from music21 import meter, stream
+    from music21 import tempo as m21tempo
+
+    if grand:
+        return grand_staff(music, MIDDLE_C, time_signature, tempo, key)
     notes = as_notes(music)
     score = stream.Score()
     voices = sorted({n.voice for n in notes})
@@ -163,17 +245,13 @@ def to_music21(music, time_signature: tuple[int, int] = (4, 4), tempo: float | N
             if tempo is not None and v == voices[0] and not score.parts:
                 part.insert(0, m21tempo.MetronomeMark(number=tempo))
             for ch in lane:
-                first = ch[0]
-                el = note.Note(first.pitch) if len(ch) == 1 else chord.Chord([n.pitch for n in ch])
-                el.quarterLength = first.end - first.start
-                el.volume.velocity = first.velocity
-                part.insert(first.start, el)
+                part.insert(ch[0].start, _element(ch))
             score.insert(0, part)
     return score.makeNotation()
 
 
 def write_musicxml(music, path: str | os.PathLike, time_signature: tuple[int, int] = (4, 4),
-                   tempo: float | None = None, key: str | None = None) -> Path:
+                   tempo: float | None = None, key: str | None = None, grand: bool = False) -> Path:
     """Write notes (or melody-grid tokens) as a MusicXML score (music21).
 
     music21 embeds random instrument ids: compare files by their parsed notes, never by bytes.
@@ -184,11 +262,12 @@ def write_musicxml(music, path: str | os.PathLike, time_signature: tuple[int, in
         time_signature: (numerator, denominator).
         tempo: a metronome mark to write, in quarter notes per minute (optional).
         key: a key such as ``"G major"`` (optional).
+        grand: engrave on a grand staff split at middle C (:func:`grand_staff`) instead of a staff per voice.
     Returns:
         The path written.
     See: notebooks/04_symbolic_music.ipynb §1.
     """
-    score = to_music21(music, time_signature, tempo, key)
+    score = to_music21(music, time_signature, tempo, key, grand)
     with atomic_path(path, suffix=".musicxml") as tmp:
         score.write("musicxml", fp=str(tmp))
     return Path(path)
@@ -236,19 +315,22 @@ def write(music, path: str | os.PathLike, tempo: float = 120.0, sr: int = 22050)
 
 
 # --------------------------------------------------------------------------- score SVG (verovio)
-def musicxml_string(music, time_signature: tuple[int, int] = (4, 4), key: str | None = None) -> str:
-    """The MusicXML text of notes/tokens (via music21, written to a temporary file).
+def musicxml_string(music, time_signature: tuple[int, int] = (4, 4), key: str | None = None,
+                    grand: bool = False) -> str:
+    """The MusicXML text of notes/tokens (via music21, written to a temporary file); ``grand`` as in
+    :func:`write_musicxml`.
 
     See: notebooks/04_symbolic_music.ipynb §1.
     """
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        return write_musicxml(music, Path(tmp) / "score.musicxml", time_signature, key=key).read_text(encoding="utf-8")
+        return write_musicxml(music, Path(tmp) / "score.musicxml", time_signature, key=key,
+                              grand=grand).read_text(encoding="utf-8")
 
 
 def score_svg(source, page: int = 1, options: dict | None = None, time_signature: tuple[int, int] = (4, 4),
-              key: str | None = None) -> str:
+              key: str | None = None, grand: bool = False) -> str:
     """Engrave a score with verovio and return page ``page`` as SVG text.
 
     The toolkit is created fresh and ``xmlIdSeed`` is reset before each load, so the same input
@@ -259,6 +341,8 @@ def score_svg(source, page: int = 1, options: dict | None = None, time_signature
         page: 1-based page number.
         options: verovio options overriding :data:`VEROVIO_OPTIONS`.
         time_signature, key: used when ``source`` is notes/tokens.
+        grand: when ``source`` is notes/tokens, engrave them on a grand staff split at middle C
+            (:func:`grand_staff`: treble ≥ MIDI 60, bass below), the layout for piano rolls.
     Returns:
         SVG text (display it with ``IPython.display.SVG``).
     Raises:
@@ -275,7 +359,7 @@ def score_svg(source, page: int = 1, options: dict | None = None, time_signature
     elif isinstance(source, str):
         text = source
     else:
-        text = musicxml_string(source, time_signature, key)
+        text = musicxml_string(source, time_signature, key, grand)
     verovio.enableLog(verovio.LOG_OFF)  # failures become a RenderError below, not C++ log lines
     tk = verovio.toolkit()
     opts = {**VEROVIO_OPTIONS, **(options or {})}

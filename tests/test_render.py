@@ -76,6 +76,63 @@ def test_score_svg_is_deterministic_and_checks_input(tmp_path):
         render.score_svg(xml, page=9)
 
 
+# A piano-roll excerpt: a four-voice chord on middle C and B3, a held note across the bar line, overlapping notes of
+# different lengths on one staff (two voices there), and a chord that ends together.
+PIANO = [
+    Note(72, 0, 2), Note(67, 0, 1), Note(65, 1, 2), Note(60, 2, 6), Note(76, 3, 4), Note(79, 3, 4),
+    Note(59, 2, 3), Note(55, 0, 3), Note(48, 0, 1), Note(43, 1, 3), Note(36, 4, 5),
+]
+
+
+def _staves(xml: str):
+    """(clef class, sorted (pitch, onset, quarter length)) per part of MusicXML text, ties joined (music21 reads)."""
+    from music21 import converter
+
+    score = converter.parse(xml, format="musicxml")
+    return [(type(part.recurse().getElementsByClass("Clef")[0]).__name__,
+             sorted((int(p.midi), float(el.getOffsetInHierarchy(score)), float(el.quarterLength))
+                    for el in part.stripTies().recurse().notes for p in el.pitches))
+            for part in score.parts]
+
+
+def test_grand_staff_splits_at_middle_c_and_loses_nothing():
+    staves = _staves(render.musicxml_string(PIANO, grand=True))
+    assert [clef for clef, _ in staves] == ["TrebleClef", "BassClef"]
+    (_, treble), (_, bass) = staves
+    assert treble and min(p for p, _, _ in treble) == 60 and bass and max(p for p, _, _ in bass) == 59
+    expected = sorted((n.pitch, n.start, n.end - n.start) for n in PIANO)
+    assert sorted(treble + bass) == expected  # every note once, with its onset and length (ties across bars joined)
+    assert len(_staves(render.musicxml_string(PIANO))) > 2  # the per-voice layout: a staff per lane of durations
+
+
+def test_grand_staff_other_split_empty_staff_and_svg_clefs():
+    from music21 import layout
+
+    score = render.grand_staff(PIANO, split=55)
+    treble, bass = score.parts
+    assert min(p.midi for el in treble.recurse().notes for p in el.pitches) == 55
+    assert max(p.midi for el in bass.recurse().notes for p in el.pitches) == 48
+    group = score.recurse().getElementsByClass(layout.StaffGroup)[0]
+    assert group.symbol == "brace" and len(group.getSpannedElements()) == 2
+    high = [n for n in PIANO if n.pitch >= 60]
+    _, (clef, bass_notes) = _staves(render.musicxml_string(high, grand=True))
+    assert clef == "BassClef" and bass_notes == []  # an empty staff holds rests only
+    svg = render.score_svg(PIANO, grand=True)
+    assert svg.count('xlink:href="#E050') == 1 and svg.count('xlink:href="#E062') == 1  # one G clef, one F clef
+    assert svg == render.score_svg(PIANO, grand=True)  # deterministic
+
+
+@pytest.mark.parametrize("split", [20, 110, 60.0, True, "C4"])
+def test_grand_staff_rejects_a_bad_split(split):
+    with pytest.raises(render.RenderError, match="split must be a MIDI pitch"):
+        render.grand_staff(PIANO, split=split)
+
+
+def test_grand_staff_rejects_nothing():
+    with pytest.raises(render.RenderError, match="nothing to render"):
+        render.grand_staff([])
+
+
 def _peak_hz(y, sr):
     spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
     return np.fft.rfftfreq(len(y), 1 / sr)[np.argmax(spec)]
