@@ -169,7 +169,7 @@ def grand_staff(music, split: int = MIDDLE_C, time_signature: tuple[int, int] = 
     The rule is by register only (a note's ``voice`` is ignored), as for a piano roll, which has no voices: with
     ``split = 60`` middle C and above go to the treble staff, B3 and below to the bass staff. Within a staff,
     notes sharing start and end become a chord and notes that overlap otherwise go to separate voices (stems up
-    and down); rests fill every voice to the end of the last bar.
+    and down); rests fill every voice to the end of the last bar (hidden in all voices but the first of a staff).
 
     Args:
         music: notes (times in quarter notes) or melody-grid tokens.
@@ -203,13 +203,14 @@ def grand_staff(music, split: int = MIDDLE_C, time_signature: tuple[int, int] = 
             part.insert(0, m21tempo.MetronomeMark(number=tempo))
         for number, lane in enumerate(_lanes([n for n in notes if on_staff(n.pitch)]) or [[]], start=1):
             voice, now = stream.Voice(id=str(number)), 0.0
+            for start, end in [(ch[0].start, ch[0].end) for ch in lane] + [(total, total)]:
+                if start > now:  # a gap: a rest, shown in the first voice and hidden in the others
+                    rest = note.Rest(quarterLength=start - now)
+                    rest.style.hideObjectOnPrint = number > 1
+                    voice.insert(now, rest)
+                now = max(now, end)
             for ch in lane:
-                if ch[0].start > now:
-                    voice.insert(now, note.Rest(quarterLength=ch[0].start - now))
                 voice.insert(ch[0].start, _element(ch))
-                now = ch[0].end
-            if now < total:
-                voice.insert(now, note.Rest(quarterLength=total - now))
             part.insert(0, voice)
         staves.append(part)
         score.insert(0, part)

@@ -76,22 +76,24 @@ def test_score_svg_is_deterministic_and_checks_input(tmp_path):
         render.score_svg(xml, page=9)
 
 
-# A piano-roll excerpt: a four-voice chord on middle C and B3, a held note across the bar line, overlapping notes of
-# different lengths on one staff (two voices there), and a chord that ends together.
+# A piano-roll excerpt: middle C and B3, notes of different lengths overlapping on one staff (voices there), two of
+# them tied across the same bar line, and chords.
 PIANO = [
-    Note(72, 0, 2), Note(67, 0, 1), Note(65, 1, 2), Note(60, 2, 6), Note(76, 3, 4), Note(79, 3, 4),
+    Note(72, 0, 2), Note(67, 0, 1), Note(65, 1, 2), Note(60, 2, 6), Note(76, 3, 4), Note(79, 3, 4), Note(64, 3, 5),
     Note(59, 2, 3), Note(55, 0, 3), Note(48, 0, 1), Note(43, 1, 3), Note(36, 4, 5),
 ]
 
 
 def _staves(xml: str):
-    """(clef class, sorted (pitch, onset, quarter length)) per part of MusicXML text, ties joined (music21 reads)."""
+    """(clef class, sorted (pitch, onset, quarter length)) per part of MusicXML text, as music21 reads it back,
+    the ties of each voice joined (voice by voice: ``stripTies`` on a part with voices can join the wrong notes)."""
     from music21 import converter
 
     score = converter.parse(xml, format="musicxml")
     return [(type(part.recurse().getElementsByClass("Clef")[0]).__name__,
-             sorted((int(p.midi), float(el.getOffsetInHierarchy(score)), float(el.quarterLength))
-                    for el in part.stripTies().recurse().notes for p in el.pitches))
+             sorted((int(p.midi), float(el.offset), float(el.quarterLength))
+                    for voice in part.voicesToParts().parts for el in voice.stripTies().flatten().notes
+                    for p in el.pitches))
             for part in score.parts]
 
 
@@ -112,6 +114,9 @@ def test_grand_staff_other_split_empty_staff_and_svg_clefs():
     treble, bass = score.parts
     assert min(p.midi for el in treble.recurse().notes for p in el.pitches) == 55
     assert max(p.midi for el in bass.recurse().notes for p in el.pitches) == 48
+    for measure in score.recurse().getElementsByClass("Measure"):  # filler rests show in a staff's first voice only
+        for k, voice in enumerate(measure.voices):
+            assert all(r.style.hideObjectOnPrint == (k > 0) for r in voice.notesAndRests if r.isRest)
     group = score.recurse().getElementsByClass(layout.StaffGroup)[0]
     assert group.symbol == "brace" and len(group.getSpannedElements()) == 2
     high = [n for n in PIANO if n.pitch >= 60]
