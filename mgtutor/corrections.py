@@ -19,11 +19,15 @@ CORRECTED = "corrected"
 """An executed cell proves the correct statement and the notebook names the claim."""
 SHOWN = "shown"
 """Executed cells show the correct statement, but the notebook does not yet name the claim."""
+CITED = "cited"
+"""A fact of record (a date, an author): the notebook states the correct fact with its primary source; no executed
+cell can prove it, so none claims to."""
 PENDING = "pending"
 """Not yet corrected; ``notebook`` names the notebook that will correct it."""
 
 STATUS_TEXT = {
     CORRECTED: "✔ corrected, executed proof",
+    CITED: "✔ corrected by its primary source (a fact of record, nothing to execute)",
     SHOWN: "◐ shown by executed cells, claim not yet named",
     PENDING: "… pending",
 }
@@ -36,7 +40,7 @@ class Correction(NamedTuple):
         section: where the claim is in the article (its own section numbers).
         claim: the claim, paraphrased.
         correct: the correct statement.
-        status: :data:`CORRECTED`, :data:`SHOWN` or :data:`PENDING`.
+        status: :data:`CORRECTED`, :data:`CITED`, :data:`SHOWN` or :data:`PENDING`.
         notebook: two-digit number of the notebook that corrects it (or will).
         link: ``notebooks/NN_name.ipynb#Heading-anchor`` of the section holding the proof; ``None`` when pending.
         source: a primary source for the correct statement, as a short citation (authors year, venue or
@@ -114,9 +118,13 @@ CORRECTIONS: tuple[Correction, ...] = (
         CORRECTED, "00", "notebooks/00_welcome.ipynb#Python-is-not-a-pip-package",
         source="Python Packaging User Guide, Installing Packages (packaging.python.org)"),
     Correction(
-        "§5.2", "Prints a GAN training listing that cannot run (unbatched noise, undefined data, a discriminator "
-        "never compiled nor frozen, mismatched labels and batches, an unused optimizer).",
-        "A working Keras 3 GAN, repaired bug by bug, with each fix tested.",
+        "§5.2", "Prints a GAN training listing that cannot run: a Keras 2 `Flatten(input_shape=…)` (Keras 3 warns), "
+        "data never defined, noise without a batch axis, a random choice from a 2-D array, a discriminator never "
+        "compiled nor frozen, a generator step that trains the discriminator with its optimizer (the generator's "
+        "own optimizer unused), labels that do not match the batch, and an inner loop that counts batch_size "
+        "instead of batches.",
+        "A working Keras 3 GAN, repaired bug by bug with each failure shown; the repaired loop takes the same step "
+        "as the course's GAN class (checked weight for weight), each optimizer updating only its own network.",
         CORRECTED, "08", "notebooks/08_gans_first_principles.ipynb#5.-The-article's-listing,-repaired-bug-by-bug",
         source="Keras example DCGAN overriding train_step (keras.io/examples/generative/dcgan_overriding_train_step)"),
     Correction(
@@ -129,7 +137,8 @@ CORRECTIONS: tuple[Correction, ...] = (
     Correction(
         "§7.3.1", "Cites the DCGAN paper as the founding GAN paper of 2014.",
         "GANs were introduced by Goodfellow et al. (2014); DCGAN is Radford et al. (arXiv 2015, ICLR 2016).",
-        CORRECTED, "08", "notebooks/08_gans_first_principles.ipynb#Bug-8:-DCGAN-is-not-the-founding-GAN-paper",
+        CITED, "08",
+        "notebooks/08_gans_first_principles.ipynb#Beyond-the-listing:-DCGAN-is-not-the-founding-GAN-paper",
         source="Goodfellow et al. 2014, NeurIPS, arXiv:1406.2661; Radford, Metz & Chintala 2016, ICLR, "
                "arXiv:1511.06434"),
     Correction(
@@ -264,7 +273,8 @@ def heading_anchor(heading: str) -> str:
 
 
 def rows(status: str | None = None) -> list[Correction]:
-    """The index, optionally only the rows with one status (:data:`CORRECTED`, :data:`SHOWN`, :data:`PENDING`).
+    """The index, optionally only the rows with one status (:data:`CORRECTED`, :data:`CITED`, :data:`SHOWN`,
+    :data:`PENDING`).
 
     Raises:
         ValueError: an unknown status (the message lists the known ones).

@@ -76,10 +76,17 @@ def test_gradient_penalty_second_failure_adds_the_formula():
     assert "Next hint" in checks.gradient_penalty_exercise(wrong).message
 
 
-def covered(samples, means, sigma, radius=3.0, strict=False):
+def covered(samples, means, sigma, radius=3.0, strict=False, strict_radius=False):
     d = np.linalg.norm(samples[:, None] - means[None], axis=-1)
-    counts = (d <= radius * sigma).sum(axis=0)
+    counts = (d < radius * sigma if strict_radius else d <= radius * sigma).sum(axis=0)
     return int((counts > 20).sum() if strict else (counts >= 20).sum())
+
+
+def captured(samples, means, sigma):
+    """VEEGAN's modes captured: modes nearest to at least one sample within 3σ of its nearest mode."""
+    d = np.linalg.norm(samples[:, None] - means[None], axis=-1)
+    nearest, high_quality = d.argmin(axis=1), d.min(axis=1) <= 3 * sigma
+    return len(set(nearest[high_quality].tolist()))
 
 
 def test_modes_covered_accepts_the_definition_and_the_library():
@@ -94,10 +101,26 @@ def test_modes_covered_accepts_the_definition_and_the_library():
     (lambda s, m, sg: covered(s, m, sg, radius=2.0), "radius of 3σ"),
     (lambda s, m, sg: covered(s, m, sg, radius=4.0), "radius of 3σ"),
     (lambda s, m, sg: covered(s, m, sg, strict=True), "use ≥, not >"),
-    (lambda s, m, sg: len(m), "radius of 3σ"),
+    (lambda s, m, sg: covered(s, m, sg, strict_radius=True), "with ≤, not <"),
+    (captured, "VEEGAN's *modes captured*"),
+    (lambda s, m, sg: int(((np.linalg.norm(s[:, None] - m[None], axis=-1) <= 3 * sg).sum(axis=0) >= 1).sum()),
+     "as soon as one sample is near it"),
+    (lambda s, m, sg: len(m), "*near* a mean"),
     (lambda s, m, sg: 0, "For each mean"),
     (lambda s, m, sg: [1, 2], "one integer"),
 ])
 def test_modes_covered_recognises_wrong_answers(wrong, phrase):
     result = checks.modes_covered_exercise(wrong)
     assert not result and phrase in result.message
+
+
+def test_modes_covered_cases_hold_a_sample_exactly_on_the_3_sigma_circle():
+    from mgtutor.checks.gan import _mode_cases
+
+    samples, means, sigma = _mode_cases()
+    d = np.linalg.norm(samples[:, None] - means[None], axis=-1)
+    assert (d == 3 * sigma).sum() == 1  # float-exact: σ = 1/8, coordinates in eighths
+    # the answers the checker tells apart are all different numbers on its cases
+    answers = [covered(samples, means, sigma), covered(samples, means, sigma, strict_radius=True),
+               covered(samples, means, sigma, strict=True), captured(samples, means, sigma)]
+    assert len(set(answers)) == len(answers), answers

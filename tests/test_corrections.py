@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mgtutor import corrections
-from mgtutor.corrections import CORRECTED, CORRECTIONS, PENDING, SHOWN
+from mgtutor.corrections import CITED, CORRECTED, CORRECTIONS, PENDING, SHOWN
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_NOTEBOOKS = {f"{n:02d}" for n in range(13)}
@@ -70,13 +70,29 @@ def test_every_corrected_row_links_to_an_executed_proof(row):
     assert proofs, f"{row.link}: no code cell there both asserts and prints ✔"
 
 
+@pytest.mark.parametrize("row", [c for c in CORRECTIONS if c.status == CITED],
+                         ids=lambda c: f"{c.section} nb{c.notebook}")
+def test_every_cited_row_shows_its_source_and_claims_no_proof(row):
+    """A fact of record is corrected by its source: the linked section names every arXiv identifier of the row's
+    source, and no cell there prints a ✔ (nothing executed could prove it)."""
+    path, _, anchor = row.link.partition("#")
+    section = linked_section(ROOT / path, anchor)
+    text = " ".join("".join(c["source"]) for c in section)
+    for arxiv in re.findall(r"arXiv:(\d{4}\.\d{4,5})", row.source):
+        assert arxiv in text, f"{row.link}: the section does not name arXiv:{arxiv} of the row's source"
+    outputs = " ".join("".join(o.get("text", "")) for c in section if c["cell_type"] == "code" for o in c["outputs"])
+    assert "✔" not in outputs, f"{row.link}: a ✔ claims an executed proof of a fact of record"
+
+
 def test_status_and_link_agree():
     for row in CORRECTIONS:
-        assert row.status in (CORRECTED, SHOWN, PENDING)
+        assert row.status in (CORRECTED, CITED, SHOWN, PENDING)
         assert row.notebook in COURSE_NOTEBOOKS
         assert (row.link is None) == (row.status == PENDING), row
-    # every notebook of the course exists, so every claim must be corrected by one, with an executed proof
-    assert [row for row in CORRECTIONS if row.status != CORRECTED] == []
+    # every notebook of the course exists, so every claim must be corrected by one: with an executed proof, or,
+    # for a fact of record, by its primary source
+    assert [row for row in CORRECTIONS if row.status not in (CORRECTED, CITED)] == []
+    assert [row.section for row in corrections.rows(CITED)] == ["§7.3.1"]
     assert corrections.rows(PENDING) == corrections.rows(SHOWN) == []
     assert len(corrections.rows()) == len(CORRECTIONS)
     with pytest.raises(ValueError, match="unknown status 'done'"):

@@ -70,6 +70,45 @@ def test_a_train_step_changes_both_networks_under_tensorflow(options):
     assert int(gan.g_optimizer.iterations) == 1 and int(gan.d_optimizer.iterations) == options.get("n_critic", 1)
 
 
+class _GStepAlsoMovesD(GAN):
+    """A broken GAN whose generator step also applies its gradient to D's weights, with G's optimizer (what a
+    combined model compiled with a trainable D does): the isolation check below must catch it."""
+
+    def _train_step_tf(self, data):
+        import tensorflow as tf
+
+        real, _ = self._split(data)
+        d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            fake = self.generator(self._noise(self.g_optimizer.iterations, 0, real.shape[0]), training=True)
+            d_loss = self._d_loss(self.discriminator(real, training=True), self.discriminator(fake, training=True))
+        self.d_optimizer.apply(tape.gradient(d_loss, d_vars), d_vars)
+        with tf.GradientTape() as tape:
+            fake = self.generator(self._noise(self.g_optimizer.iterations, 2, real.shape[0]), training=True)
+            g_loss = self._g_loss(self.discriminator(fake, training=True))
+        self.g_optimizer.apply(tape.gradient(g_loss, g_vars + d_vars), g_vars + d_vars)
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+def _moved_with_learning_rates(d_lr, g_lr, leaky=False):
+    """Which networks one step changes when each optimizer has the given learning rate (notebook 08 §3)."""
+    keras.utils.set_random_seed(0)
+    gan = build("toy_gan", data_dim=2, noise_dim=2, units=8, seed=0)
+    if leaky:
+        gan = _GStepAlsoMovesD(gan.generator, gan.discriminator, noise_dim=2)
+    gan.compile(d_optimizer=keras.optimizers.Adam(d_lr), g_optimizer=keras.optimizers.Adam(g_lr), run_eagerly=True)
+    before = {"D": gan.discriminator.get_weights(), "G": gan.generator.get_weights()}
+    gan.train_on_batch(_points())
+    return {"D": any(_changed(before["D"], gan.discriminator)), "G": any(_changed(before["G"], gan.generator))}
+
+
+def test_each_optimizer_changes_only_its_own_network_and_the_check_catches_one_that_does_not():
+    assert _moved_with_learning_rates(1e-2, 0.0) == {"D": True, "G": False}
+    assert _moved_with_learning_rates(0.0, 1e-2) == {"D": False, "G": True}
+    # a generator step that also updates D moves D even with D's own optimizer silenced
+    assert _moved_with_learning_rates(0.0, 1e-2, leaky=True) == {"D": True, "G": True}
+
+
 def test_the_gradient_penalty_matches_hand_computed_cases():
     gen = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
     squares = keras.Sequential([keras.Input((2,)),

@@ -30,6 +30,28 @@ def test_modes_covered_and_high_quality_on_hand_built_samples():
                                                                "samples": 2500}
 
 
+def test_modes_captured_needs_one_high_quality_sample_nearest_to_the_mode():
+    means, sigma = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]), 0.1
+    # one sample near mode 1, twenty near mode 0, one 0.31 from mode 2 (not high-quality), none near mode 3
+    samples = [[0.0, 0.29]] * 20 + [[1.0, 0.05]] + [[0.0, 1.31]]
+    assert metrics.modes_captured(samples, means, sigma) == 2
+    assert metrics.modes_covered(samples, means, sigma) == 1
+    # a sample within 3σ of two overlapping modes counts for the nearer one only
+    close = np.array([[0.0, 0.0], [0.2, 0.0]])
+    assert metrics.modes_captured([[0.05, 0.0]] * 3, close, sigma) == 1
+    assert metrics.modes_captured([[0.15, 0.0]], close, sigma) == 1
+
+
+@pytest.mark.parametrize(("samples", "means", "sigma", "phrase"), [
+    (np.zeros((4, 3)), np.zeros((2, 2)), 0.1, "of one d"),
+    (np.zeros((0, 2)), np.zeros((2, 2)), 0.1, "no samples"),
+    (np.zeros((2, 2)), np.zeros((2, 2)), -1.0, "sigma must be > 0"),
+])
+def test_bad_inputs_to_modes_captured(samples, means, sigma, phrase):
+    with pytest.raises(MetricError, match=phrase):
+        metrics.modes_captured(samples, means, sigma)
+
+
 @pytest.mark.parametrize(("samples", "means", "sigma", "phrase"), [
     (np.zeros((4, 3)), np.zeros((2, 2)), 0.1, "of one d"),
     (np.zeros((0, 2)), np.zeros((2, 2)), 0.1, "no samples"),

@@ -3,7 +3,8 @@
 Each checker calls the learner's function on fixed inputs and compares with a reference written out here
 (the densities from scipy.stats, norms and counts with explicit loops), then recognises the usual wrong answers:
 a swapped or unnormalised ratio, a variance read as a standard deviation, the square or the norm in the wrong
-place, a one-sided penalty, the wrong radius or threshold for a covered mode.
+place, a one-sided penalty, the wrong radius or threshold for a covered mode, a strict < at the 3σ boundary, and
+VEEGAN's "at least one sample" rule in place of the exercise's "at least 20".
 """
 
 from __future__ import annotations
@@ -110,24 +111,45 @@ def gradient_penalty_exercise(fn) -> CheckResult:
 
 
 def _mode_cases():
+    """Samples around 8 modes, σ = 1/8 so that 3σ = 0.375 and every coordinate below is exact in binary floating
+    point: the sample placed on a 3σ circle is at distance exactly 3σ however the distance is computed."""
     rng = np.random.default_rng(9)
-    means, sigma = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0], [4.0, 0.0]]), 0.1
-    parts = [means[0] + rng.normal(scale=sigma, size=(40, 2)),      # covered
+    means = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0],
+                      [4.0, 2.0]])
+    sigma = 0.125
+    on_circle = means[6] + [3 * sigma, 0.0]  # exactly 3σ from its mean: inside "within 3σ"
+    parts = [means[0] + rng.normal(scale=sigma, size=(40, 2)),        # covered
              means[1] + rng.normal(scale=sigma, size=(20, 2)) * 0.5,  # exactly 20, all close: covered
-             means[2] + [0.25, 0.0] + rng.normal(scale=0.01, size=(30, 2)),  # 2.5σ away: covered (within 3σ)
-             means[3] + [0.0, 0.26] + rng.normal(scale=0.01, size=(30, 2)),  # 2.6σ away: covered
-             means[4] + [0.35, 0.0] + rng.normal(scale=0.01, size=(30, 2)),  # 3.5σ away: not covered
+             means[2] + [2.5 * sigma, 0.0] + rng.normal(scale=0.01, size=(30, 2)),  # 2.5σ away: covered
+             means[3] + [0.0, 2.6 * sigma] + rng.normal(scale=0.01, size=(30, 2)),  # 2.6σ away: covered
+             means[4] + [3.5 * sigma, 0.0] + rng.normal(scale=0.01, size=(30, 2)),  # 3.5σ away: not covered
+             means[5] + rng.normal(scale=0.3 * sigma, size=(8, 2)),   # 8 within 3σ: captured (≥ 1), not covered
+             means[6] + rng.normal(scale=0.3 * sigma, size=(19, 2)),  # 19 inside and …
+             on_circle[None],                                          # … 1 on the circle: 20, covered
+             means[7] + rng.normal(scale=0.3 * sigma, size=(3, 2)),   # 3 within 3σ: captured (≥ 1), not covered
              rng.uniform(-1, 3, size=(5, 2))]
     samples = np.concatenate(parts)
     return samples, means, sigma
 
 
-def _covered(samples, means, sigma, radius=3.0, least=20, strict=False):
+def _covered(samples, means, sigma, radius=3.0, least=20, strict=False, strict_radius=False):
     count = 0
     for m in means:
-        near = sum(1 for s in samples if np.hypot(*(s - m)) <= radius * sigma)
+        distances = [np.hypot(*(s - m)) for s in samples]
+        near = sum(1 for d in distances if (d < radius * sigma if strict_radius else d <= radius * sigma))
         count += near > least if strict else near >= least
     return count
+
+
+def _captured(samples, means, sigma):
+    """VEEGAN's count: modes nearest to at least one sample that lies within 3σ of its nearest mean."""
+    hit = set()
+    for s in samples:
+        distances = [np.hypot(*(s - m)) for m in means]
+        nearest = int(np.argmin(distances))
+        if distances[nearest] <= 3 * sigma:
+            hit.add(nearest)
+    return len(hit)
 
 
 @exercise
@@ -152,6 +174,11 @@ def modes_covered_exercise(fn) -> CheckResult:
         (_covered(samples, means, sigma, radius=2.0), "Use a radius of 3σ around each mean.", None),
         (_covered(samples, means, sigma, radius=4.0), "Use a radius of 3σ around each mean.", None),
         (_covered(samples, means, sigma, strict=True), "‘At least 20’ includes 20: use ≥, not >.", None),
+        (_covered(samples, means, sigma, strict_radius=True),
+         "A sample exactly 3σ from a mean is within 3σ: compare the distance with ≤, not <.", None),
+        (_captured(samples, means, sigma),
+         "That counts a mode as soon as one sample is near it (VEEGAN's *modes captured*). This exercise asks for "
+         "at least 20 samples within 3σ of the mean.", None),
         (_covered(samples, means, sigma, radius=np.inf), "Count only the samples *near* a mean (within 3σ).", None),
     ]
     for value, advice, then in wrong:

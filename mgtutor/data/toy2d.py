@@ -2,11 +2,12 @@
 
 Part of mgtutor. See notebook 08 (GANs from first principles) §4.
 
-The definitions the GAN literature's mode-collapse tables use (unrolled GAN, VEEGAN, PacGAN), fixed here so
-results are comparable:
+The benchmarks of the GAN literature's mode-collapse tables (VEEGAN, PacGAN; the unrolled-GAN paper shows the
+ring as figures), as the course fixes them:
 
-* **ring** — 8 equally likely Gaussians with means (cos 2πk/8, sin 2πk/8), k = 0…7, σ = 0.02;
-* **grid** — 25 equally likely Gaussians with means (−4 + 2i, −4 + 2j), i, j ∈ 0…4, σ = 0.05.
+* **ring** — 8 equally likely Gaussians with means (cos 2πk/8, sin 2πk/8), k = 0…7, σ = 0.02 (PacGAN's code uses
+  σ = 0.01, so ring rates are not comparable with its table);
+* **grid** — 25 equally likely Gaussians with means (−4 + 2i, −4 + 2j), i, j ∈ 0…4, σ = 0.05 (as PacGAN's code).
 
 :func:`toy_sample` draws from them; :class:`ToyData` serves a fresh draw every epoch, epoch e from the seed
 (seed, e), so a resumed run sees the data an uninterrupted one would. The scores (modes covered, high-quality

@@ -31,6 +31,7 @@ from mgtutor.metrics.gan import (
     high_quality_rate,
     in_scale_ratio,
     mode_counts,
+    modes_captured,
     modes_covered,
     nearest_bar_distance,
     pitch_accuracy,
@@ -76,7 +77,8 @@ from mgtutor.metrics.music import (
 
 __all__ = [
     "MetricError", "token_nll", "frame_nll", "frame_nll_pieces", "sequence_nll", "keras_metric",
-    "TOY_SAMPLES", "TOY_MIN_COUNT", "mode_counts", "modes_covered", "high_quality_rate", "toy_gan_scores",
+    "TOY_SAMPLES", "TOY_MIN_COUNT", "mode_counts", "modes_covered", "modes_captured", "high_quality_rate",
+    "toy_gan_scores",
     "roll_notes", "empty_bar_rate", "used_pitch_classes", "qualified_note_ratio", "bar_polyphony", "in_scale_ratio",
     "nearest_bar_distance", "bar_metrics", "frechet_distance_gaussians", "frechet_distance", "estimate_note_pitch",
     "pitch_accuracy", "SCALES",
