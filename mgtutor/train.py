@@ -421,13 +421,21 @@ def _seed_states(model) -> list:
 
 
 def read_log(path: str | Path) -> dict[str, list[float]]:
-    """``log.csv`` as columns: ``{"epoch": [...], "loss": [...], ...}`` (empty when there is no log; NaN for NA)."""
+    """``log.csv`` as columns: ``{"epoch": [...], "loss": [...], ...}`` (empty when there is no log; NaN for NA).
+
+    The ``epoch`` column holds integers counted from 0, as Keras' ``CSVLogger`` writes them (epoch e of the log is
+    epoch e + 1 of the progress lines, which count from 1); every other column holds floats.
+    See: notebooks/10_full_training.ipynb §3 and §5.
+    """
     path = Path(path)
     if not path.is_file():
         return {}
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-    return {key: [float("nan") if r[key] in ("", "NA") else float(r[key]) for r in rows] for key in (rows[0] if rows
-                                                                                                   else {})}
+    columns = {key: [float("nan") if r[key] in ("", "NA") else float(r[key]) for r in rows]
+               for key in (rows[0] if rows else {})}
+    if "epoch" in columns:
+        columns["epoch"] = [int(e) for e in columns["epoch"]]
+    return columns
 
 
 def reconcile_log(path: str | Path, first_epoch: int) -> None:

@@ -210,3 +210,23 @@ def test_a_kind_is_a_task_of_its_own_and_resumes(bigram_task, tmp_path, capsys):
     assert load_midi(tmp_path / "g.mid").notes
     assert cli.main(["train", "bigram", "--out", str(resumed)]) == 2  # finished: refuses without --force
     assert "already complete" in capsys.readouterr().err
+
+
+def _keras_lstms(model) -> int:
+    """How many ``keras.layers.LSTM`` layers ``model`` holds, nested ones included (0 for a NumPy model)."""
+    if not isinstance(model, keras.Model):
+        return 0
+    return sum(isinstance(layer, keras.layers.LSTM) for layer in model._flatten_layers(include_self=False))
+
+
+@pytest.mark.parametrize("name", sorted(registry.KINDS))
+def test_each_kind_says_whether_its_model_holds_a_cudnn_lstm(name):
+    # the flag decides whether mixed precision is refused under JAX (distribute.plan_training): read it off the model
+    model = registry.build(name, **({"vocab_size": 12} if name == "melody_lstm" else {}))
+    assert registry.kind(name).cudnn_lstm == (_keras_lstms(model) > 0), name
+
+
+def test_a_kind_registers_without_an_lstm_by_default_and_an_unknown_kind_is_refused(kinds):
+    assert registry.kind("test_bigram").cudnn_lstm is False
+    with pytest.raises(models.ModelConfigError, match="no model builder named 'nope'; known:"):
+        registry.kind("nope")

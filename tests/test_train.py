@@ -310,3 +310,14 @@ def test_the_tune_split_keeps_every_tune_on_one_side():
         melody.settings(split="file")
     with pytest.raises(TrainError, match="hold 1 tune"):
         melody.split_indices([base[0], transpose_grid(base[0], 2)], melody.settings(test_fraction=0))
+
+
+def test_read_log_gives_integer_epochs_counted_from_0_and_float_values(tmp_path):
+    # the rows as Keras' CSVLogger writes them (epoch 0 first), with a missing validation value
+    (tmp_path / "log.csv").write_text("epoch,loss,val_loss\n0,2.5,NA\n1,2.25,2.0\n", encoding="utf-8")
+    log = train.read_log(tmp_path / "log.csv")
+    assert log["epoch"] == [0, 1] and all(type(e) is int for e in log["epoch"])
+    assert log["loss"] == [2.5, 2.25] and np.isnan(log["val_loss"][0]) and log["val_loss"][1] == 2.0
+    (tmp_path / "bad.csv").write_text("epoch,loss\nzero,2.5\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="could not convert string to float: 'zero'"):
+        train.read_log(tmp_path / "bad.csv")

@@ -359,8 +359,8 @@ def _jax_initialize(cluster: Cluster) -> None:
 
 
 def plan_training(devices: Sequence[Device], backend: str = "tensorflow", distribute: str | None = None,
-                  mixed_precision: bool = False, cluster: Cluster | None = None, engine: Engine | str | None = None
-                  ) -> TrainingPlan:
+                  mixed_precision: bool = False, cluster: Cluster | None = None, engine: Engine | str | None = None,
+                  model: str | None = None) -> TrainingPlan:
     """Decide how a run trains on ``devices`` (pure: pass a faked list to see what a GPU machine would do).
 
     * **mixed precision** (asked for, and a GPU present): policy ``mixed_float16`` — layers compute in float16
@@ -368,24 +368,31 @@ def plan_training(devices: Sequence[Device], backend: str = "tensorflow", distri
       float32; the loss is scaled (``LossScaleOptimizer``: multiply the loss by S before backprop, divide the
       gradients by S, halve S on an overflow, double it after 2000 clean steps) so small gradients do not
       underflow float16. A GPU below compute capability 7.0 has no tensor cores: a note says it will not be
-      faster. Without a GPU it is refused: float16 on a CPU is emulated and slower. Under JAX it is refused too:
-      the course's training tasks are recurrent, and Keras' LSTM on a JAX GPU runs cuDNN's kernel, which takes
-      float32 only (jaxlib raises "Unknown output type float16"; notebook 10 §6 gives the measurement).
+      faster. Without a GPU it is refused: float16 on a CPU is emulated and slower. Under JAX it is refused for a
+      ``model`` whose kind has a cuDNN LSTM (``cudnn_lstm`` of :func:`mgtutor.models.registry.register`; every
+      model the course's ``train`` commands offer, and the default when ``model`` is None): Keras' LSTM on a JAX
+      GPU runs cuDNN's kernel, which takes float32 only (jaxlib raises "Unknown output type float16"; notebook 10
+      §6 gives the measurement). A model without one (a convolutional GAN, a WaveNet stack) may use it under JAX.
     * **XLA** (``jit_compile``): on with a GPU on TensorFlow (as Keras' ``"auto"`` decides), except under a
-      ``tf.distribute`` strategy, where Keras turns it off; always on under JAX, which compiles every step.
+      ``tf.distribute`` strategy, where Keras' ``"auto"`` turns it off (its ``_resolve_auto_jit_compile``
+      disables XLA under ``tf.distribute``) and so does the plan; always on under JAX, which compiles every step.
     * **distribution**: ``"mirrored"`` uses every GPU (else every logical CPU device) of this machine with
       ``tf-mirrored`` or ``jax-data-parallel``; ``"multi-worker"`` needs a ``cluster`` (``TF_CONFIG``) and uses
       ``engine`` or the one the probe chose for the backend (:data:`MULTI_WORKER_DEFAULT`).
 
+    ``model`` names the registered builder the run trains (``"melody_lstm"``, ``"spec_gan"``, …); None when it is not
+    known yet, which the plan treats as a model with a cuDNN LSTM.
+
     Raises:
-        DistributeError: mixed precision without a GPU or under JAX, an unknown ``distribute``, ``multi-worker``
-            without a cluster, or an engine for the other backend.
+        DistributeError: mixed precision without a GPU, or under JAX for a model with a cuDNN LSTM; an unknown
+            ``distribute`` or ``model``, ``multi-worker`` without a cluster, or an engine for the other backend.
     See: notebooks/10_full_training.ipynb §6–§7.
     """
     if backend not in ("tensorflow", "jax"):
         raise DistributeError(f"training plans cover the tensorflow and jax backends, not {backend!r}")
     if distribute not in (None, *DISTRIBUTE_CHOICES):
         raise DistributeError(f"--distribute {distribute!r}: use one of {', '.join(DISTRIBUTE_CHOICES)}")
+    has_cudnn_lstm = _has_cudnn_lstm(model)  # an unknown model fails here, whatever the other options
     gpus = [d for d in devices if d.kind == "GPU"]
     cpus = [d for d in devices if d.kind == "CPU"]
     plan, notes = TrainingPlan(backend=backend, distribute=distribute, cluster=cluster), []
@@ -393,7 +400,7 @@ def plan_training(devices: Sequence[Device], backend: str = "tensorflow", distri
         if not gpus:
             raise DistributeError("--mixed-precision needs a GPU: on a CPU float16 arithmetic is emulated and "
                                   "slower than float32; leave the option out here")
-        if backend == "jax":
+        if backend == "jax" and has_cudnn_lstm:
             raise DistributeError("--mixed-precision with --backend jax: the LSTM's cuDNN kernel on a JAX GPU takes "
                                   "float32 only; train in float32 there, or use the tensorflow backend")
         plan.policy, plan.loss_scaling = "mixed_float16", True
@@ -431,3 +438,15 @@ def plan_training(devices: Sequence[Device], backend: str = "tensorflow", distri
     plan.notes = notes
     return plan
 
+
+def _has_cudnn_lstm(model: str | None) -> bool:
+    """Does the registered kind ``model`` hold a Keras LSTM (True when ``model`` is None: not known yet)?"""
+    if model is None:
+        return True
+    from mgtutor.models import registry
+    from mgtutor.models.numpy_rnn import ModelConfigError
+
+    try:
+        return registry.kind(model).cudnn_lstm
+    except ModelConfigError as e:
+        raise DistributeError(f"plan for model {model!r}: {e}") from None

@@ -17,7 +17,7 @@ from mgtutor.models.registry import register
 __all__ = ["melody_lstm", "StatefulLSTM"]
 
 
-@register("melody_lstm", sampler=lambda model: StatefulLSTM.from_keras(model))
+@register("melody_lstm", sampler=lambda model: StatefulLSTM.from_keras(model), cudnn_lstm=True)
 def melody_lstm(vocab_size: int, embed_dim: int = 64, units: int = 256, layers: int = 2,
                 dropout: float = 0.2, name: str = "melody_lstm"):
     """Embedding + stacked LSTM + Dense next-token model (logits at every position).

@@ -64,7 +64,7 @@ def frame_loss():
 # --------------------------------------------------------------------------- builders
 
 
-@register("frame_lstm", sampler=lambda model: PianoRollSampler.from_keras(model))
+@register("frame_lstm", sampler=lambda model: PianoRollSampler.from_keras(model), cudnn_lstm=True)
 def frame_lstm(units: int = 256, layers: int = 1, dropout: float = 0.2, keys: int = PIANO_KEYS,
                name: str = "frame_lstm"):
     """LSTM over the previous frames + sigmoid Dense: keys independent given the past.
@@ -97,7 +97,7 @@ def frame_lstm(units: int = 256, layers: int = 1, dropout: float = 0.2, keys: in
     return keras.Sequential(stack, name=name)
 
 
-@register("rnn_nade", sampler=lambda model: PianoRollSampler.from_keras(model))
+@register("rnn_nade", sampler=lambda model: PianoRollSampler.from_keras(model), cudnn_lstm=True)
 def rnn_nade(units: int = 256, hidden: int = 150, layers: int = 1, dropout: float = 0.3, keys: int = PIANO_KEYS,
              name: str = "rnn_nade"):
     """RNN-NADE: an LSTM over the previous frames sets the biases of a NADE over the keys of the next.

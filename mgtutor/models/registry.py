@@ -17,6 +17,10 @@ by name or branches on a model's type. A kind without one falls back on the gene
 next-token model on :func:`mgtutor.sampling.generate_refeed`, which needs only the Keras model), and a NumPy model
 is its own sampler. Adding a model kind costs a builder and, when it is worth the speed, a sampler.
 
+A kind whose model runs a Keras ``LSTM`` registers ``cudnn_lstm=True``: on a GPU that layer calls cuDNN's fused kernel,
+and under JAX that kernel takes float32 only, so :func:`mgtutor.distribute.plan_training` refuses mixed precision
+for such a kind there (notebook 10 §6); ``tests/test_model_kinds.py`` checks each flag against the built model.
+
 Register a kind with ``@register("name", sampler=…)`` in a module of :mod:`mgtutor.models`, and import that module
 in ``mgtutor/models/__init__.py``: importing this module imports the package first, and with it every builder
 (``tests/test_models.py`` checks that importing the package registers them all).
@@ -32,17 +36,20 @@ from dataclasses import dataclass
 
 from mgtutor.models.numpy_rnn import ModelConfigError
 
-__all__ = ["ModelKind", "KINDS", "BUILDERS", "register", "builder", "build", "builder_kwargs", "kind_of", "sampler"]
+__all__ = ["ModelKind", "KINDS", "BUILDERS", "register", "builder", "build", "builder_kwargs", "kind", "kind_of",
+           "sampler"]
 
 
 @dataclass(frozen=True)
 class ModelKind:
-    """A registered model kind: its ``name``, its builder ``build(**kwargs) -> model``, and ``sampler(model)``
-    (None: the kind has none, and its task's generic path serves it)."""
+    """A registered model kind: its ``name``, its builder ``build(**kwargs) -> model``, ``sampler(model)``
+    (None: the kind has none, and its task's generic path serves it), and ``cudnn_lstm``: does its model hold a
+    Keras ``LSTM`` layer (which runs cuDNN's kernel on a GPU)?"""
 
     name: str
     build: Callable
     sampler: Callable | None = None
+    cudnn_lstm: bool = False
 
 
 KINDS: dict[str, ModelKind] = {}
@@ -53,8 +60,9 @@ _MADE_BY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 """The kind's name of each live model a registered builder made (however it was called)."""
 
 
-def register(name: str, sampler: Callable | None = None) -> Callable[[Callable], Callable]:
-    """Decorator: make ``fn`` the builder of the model kind ``name`` (names are unique), with its ``sampler``.
+def register(name: str, sampler: Callable | None = None, cudnn_lstm: bool = False) -> Callable[[Callable], Callable]:
+    """Decorator: make ``fn`` the builder of the model kind ``name`` (names are unique), with its ``sampler``;
+    ``cudnn_lstm=True`` when its model holds a Keras ``LSTM`` layer.
 
     The builder is returned wrapped (same name, signature and docstring): each model it makes is remembered as
     this kind's, so :func:`sampler` finds the kind of a model built by a direct call as well as through
@@ -72,7 +80,7 @@ def register(name: str, sampler: Callable | None = None) -> Callable[[Callable],
             _MADE_BY[model] = name
             return model
 
-        KINDS[name] = ModelKind(name, make, sampler)
+        KINDS[name] = ModelKind(name, make, sampler, bool(cudnn_lstm))
         BUILDERS[name] = make
         return make
 
@@ -89,6 +97,16 @@ def builder(name: str) -> Callable:
         return BUILDERS[name]
     except KeyError:
         raise ModelConfigError(f"no model builder named {name!r}; known: {', '.join(sorted(BUILDERS))}") from None
+
+
+def kind(name: str) -> ModelKind:
+    """The model kind registered as ``name``.
+
+    Raises:
+        ModelConfigError: no such kind (the message lists the known ones).
+    """
+    builder(name)
+    return KINDS[name]
 
 
 def build(name: str, **kwargs):
