@@ -369,8 +369,8 @@ def plan_training(devices: Sequence[Device], backend: str = "tensorflow", distri
       gradients by S, halve S on an overflow, double it after 2000 clean steps) so small gradients do not
       underflow float16. A GPU below compute capability 7.0 has no tensor cores: a note says it will not be
       faster. Without a GPU it is refused: float16 on a CPU is emulated and slower. Under JAX it is refused for a
-      ``model`` whose kind has a cuDNN LSTM (``cudnn_lstm`` of :func:`mgtutor.models.registry.register`; every
-      model the course's ``train`` commands offer, and the default when ``model`` is None): Keras' LSTM on a JAX
+      ``model`` whose kind has a cuDNN LSTM (``cudnn_lstm`` of :func:`mgtutor.models.registry.register`: the melody
+      LSTM, the frame LSTM and the RNN-NADE, and any model when ``model`` is None): Keras' LSTM on a JAX
       GPU runs cuDNN's kernel, which takes float32 only (jaxlib raises "Unknown output type float16"; notebook 10
       §6 gives the measurement). A model without one (a convolutional GAN, a WaveNet stack) may use it under JAX.
     * **XLA** (``jit_compile``): on with a GPU on TensorFlow (as Keras' ``"auto"`` decides), except under a

@@ -342,9 +342,10 @@ DEVICE_OPTIONS = (
 (:func:`training_plan`). See notebooks/10_full_training.ipynb."""
 
 
-def training_plan(args):
+def training_plan(args, model: str | None = None):
     """The :class:`mgtutor.distribute.TrainingPlan` of a ``train`` command's parsed :data:`DEVICE_OPTIONS`, for the
-    backend the command chose. Call it before anything starts the backend's runtime.
+    backend the command chose and the registered builder ``model`` it trains. Call it before anything starts the
+    backend's runtime.
 
     Raises:
         DistributeError: an option that cannot work here (mixed precision without a GPU, multi-worker without
@@ -359,7 +360,7 @@ def training_plan(args):
     if cluster is not None:
         distribute.join_cluster(cluster, backend)
     return distribute.plan_training(distribute.local_devices(backend), backend, args.distribute,
-                                    args.mixed_precision, cluster)
+                                    args.mixed_precision, cluster, model=model)
 
 
 def progress_callbacks(plan, epochs: int) -> list:

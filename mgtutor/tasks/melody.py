@@ -475,7 +475,7 @@ TRAIN_OPTIONS = (
 def _run_train(args) -> int:
     from mgtutor.runs import check_run_target, run_name
 
-    plan = training_plan(args)  # first: splitting a CPU must precede the backend's start
+    plan = training_plan(args, MODELS.get(args.model))  # first: splitting a CPU must precede the backend's start
     s = settings(model=args.model, epochs=args.epochs, time_budget_min=args.time_budget_min, seed=args.seed,
                  units=args.units, layers=args.layers, embed_dim=args.embed_dim, window=args.window, stride=args.stride,
                  transpose=args.transpose, batch_size=args.batch_size, learning_rate=args.learning_rate,
