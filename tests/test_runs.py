@@ -1,0 +1,405 @@
+"""The run-directory rules of mgtutor.runs, one by one, on the module itself (no training, no command line).
+
+tests/test_user_files.py drives the same rules through the command line; these tests pin each rule's exact
+boundary (which names a run owns, which folders are refused, what a refusal lists) so that a changed condition
+fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from mgtutor import runs
+from mgtutor.runs import RunDir, RunDirError
+
+CONFIG = {"task": "melody", "builder": "melody_lstm", "training": {"epochs": 3, "lr": 0.01}}
+
+
+@pytest.fixture
+def inside(tmp_path, monkeypatch):
+    """Work in a folder of its own, with the home folder elsewhere."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    return work
+
+
+def finished(path: Path, config=CONFIG) -> RunDir:
+    run = RunDir.prepare(path, config)
+    run.finish({"val_nll": 1.5})
+    return run
+
+
+# ------------------------------------------------------------------ names
+
+
+def test_names_and_aliases():
+    assert runs.run_name("melody", "lstm", 3) == "melody-lstm-3"
+    assert runs.task_name("gan-pianoroll") == "bar-gan"
+    assert runs.task_name("melody") == "melody"
+    assert runs.task_name("anything") == "anything"
+
+
+@pytest.mark.parametrize("name, owned", [
+    ("config.json", True), ("state", True), ("vocab.json", True), ("tensorboard", True), ("COMPLETE", True),
+    (".mgtutor.lock", True),
+    (".results.json.ab12cd34.tmp", True),          # an interrupted atomic write of a run entry
+    (".model.weights.h5.0a1b2c3d.weights.h5", True),
+    (".results.json.swp", False),                  # an editor's swap file
+    (".notes.txt.ab12cd34.tmp", False),            # an interrupted write of a file no run writes
+    (".results.json.ab12cd3.tmp", False),          # seven characters, not eight
+    ("results.json.bak", False), ("notes.txt", False), ("Config.json", False), ("", False),
+])
+def test_which_names_a_run_owns(name, owned):
+    assert runs._run_owned(name) is owned
+
+
+def test_a_refusal_lists_at_most_eight_names_sorted():
+    assert runs._listing(["b", "a"]) == "'a', 'b'"
+    eight = [f"f{i}" for i in range(8)]
+    assert runs._listing(eight) == ", ".join(repr(n) for n in eight)
+    assert runs._listing([*eight, "f8", "f9"]) == ", ".join(repr(n) for n in eight) + " and 2 more"
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def test_write_json_is_sorted_indented_and_refuses_non_finite_numbers(tmp_path):
+    path = runs.write_json(tmp_path / "r.json", {"b": 1, "a": [1.5, 2]})
+    assert path == tmp_path / "r.json"
+    assert path.read_text() == json.dumps({"a": [1.5, 2], "b": 1}, indent=2, sort_keys=True)
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(RunDirError, match="non-finite"):
+            runs.write_json(tmp_path / "bad.json", {"x": {"y": bad}})
+    assert not (tmp_path / "bad.json").exists()
+
+
+def test_read_json_object(tmp_path):
+    (tmp_path / "ok.json").write_text('{"a": 1}')
+    assert runs.read_json_object(tmp_path / "ok.json") == {"a": 1}
+    (tmp_path / "list.json").write_text("[1]")
+    (tmp_path / "text.json").write_text("not json")
+    with pytest.raises(RunDirError, match=r"holds a JSON list, not an object; do this$"):
+        runs.read_json_object(tmp_path / "list.json", "do this")
+    with pytest.raises(RunDirError, match=r"not readable .*; train again$"):
+        runs.read_json_object(tmp_path / "text.json")
+    with pytest.raises(RunDirError, match="not readable"):
+        runs.read_json_object(tmp_path / "missing.json")
+
+
+def test_non_finite_names_every_bad_number_by_its_dotted_key():
+    value = {"a": 1.0, "b": {"c": math.nan, "d": [0.5, math.inf]}, "e": "nan", "f": -math.inf, "g": 3}
+    assert sorted(runs._non_finite(value)) == ["b.c", "b.d.1", "f"]
+    assert runs._non_finite((math.nan,)) == ["0"]
+    assert runs._non_finite({}) == []
+
+
+# ------------------------------------------------------------------ what is a run's config
+
+
+def run_config_dict(**changes):
+    value = {"task": "melody", "builder": "b", "environment": {}, "created": "now"}
+    value.update(changes)
+    return {k: v for k, v in value.items() if v is not None}
+
+
+@pytest.mark.parametrize("value, is_run", [
+    (run_config_dict(), True),
+    (run_config_dict(task="gan-pianoroll"), True),    # an alias of a training task
+    (run_config_dict(task="bar-gan"), True),
+    (run_config_dict(task="copying"), False),         # a task that writes no run
+    (run_config_dict(task=3), False),
+    (run_config_dict(builder=None), False),
+    (run_config_dict(environment=None), False),
+    (run_config_dict(created=None), False),
+    ([], False), ("melody", False), (None, False),
+])
+def test_is_run_config(value, is_run):
+    assert runs.is_run_config(value) is is_run
+
+
+def test_run_config_reads_only_a_config_this_package_wrote(tmp_path):
+    assert runs.run_config(tmp_path) is None
+    (tmp_path / "config.json").write_text("{broken")
+    assert runs.run_config(tmp_path) is None
+    (tmp_path / "config.json").write_text(json.dumps({"task": "melody"}))
+    assert runs.run_config(tmp_path) is None
+    (tmp_path / "config.json").write_text(json.dumps(run_config_dict()))
+    assert runs.run_config(tmp_path) == run_config_dict()
+
+
+def test_differences_skip_where_a_run_ran_only_at_the_top_level():
+    old = {"environment": {"cpus": 2}, "created": "x", "execution": {"gpu": 0}, "training": {"lr": 1, "environment": 1},
+           "seed": 0}
+    new = {"environment": {"cpus": 8}, "created": "y", "execution": {"gpu": 2}, "training": {"lr": 2, "environment": 2},
+           "seed": 0, "extra": [1]}
+    assert runs._differences(old, new) == ["extra: None → [1]", "training.environment: 1 → 2", "training.lr: 1 → 2"]
+    assert runs._differences({"a": {"b": 1}}, {"a": 1}) == ["a: {'b': 1} → 1"]
+    assert runs._differences(old, old) == []
+
+
+# ------------------------------------------------------------------ where a run may go
+
+
+def test_the_working_folder_home_and_their_ancestors_are_refused(inside, tmp_path):
+    for folder, what in ((inside, "the working folder"), (tmp_path / "home", "the home folder"),
+                         (tmp_path, "an ancestor of the working folder"), (Path("."), "the working folder")):
+        with pytest.raises(RunDirError, match=f"is {what};"):
+            runs.check_out_folder(folder)
+    for fine in (inside / "runs" / "a", tmp_path / "home" / "runs", tmp_path / "elsewhere"):
+        assert runs.check_out_folder(fine) == fine
+    assert runs.check_out_folder("runs/a") == Path("runs/a")
+
+
+def test_check_run_target(inside, monkeypatch):
+    assert runs.check_run_target("new/run") == Path("new/run")
+    Path("file").write_text("x")
+    with pytest.raises(RunDirError, match="exists and is not a folder"):
+        runs.check_run_target("file")
+    with pytest.raises(RunDirError, match=r"file is a file, not a folder"):
+        runs.check_run_target("file/run/deeper")
+    calls = []
+
+    def no_write(path, mode):
+        calls.append((Path(path).name, mode))
+        return False
+
+    monkeypatch.setattr(runs.os, "access", no_write)
+    with pytest.raises(RunDirError, match="work is not writable"):
+        runs.check_run_target("new/run")
+    assert calls == [("work", os.W_OK | os.X_OK)]   # the nearest existing folder, for writing and entering
+    monkeypatch.undo()
+    monkeypatch.chdir(inside)
+    free = runs.free_bytes(inside)
+    assert runs.check_run_target("new", min_free_bytes=free // 2) == Path("new")
+    monkeypatch.setattr(runs, "free_bytes", lambda path: 10 * 2**20)
+    with pytest.raises(RunDirError, match=r"only 10\.0 MiB free on its disk and a run needs 64 MiB"):
+        runs.check_run_target("new")
+    assert runs.check_run_target("new", min_free_bytes=10 * 2**20) == Path("new")   # exactly enough
+
+
+# ------------------------------------------------------------------ prepare, resume, refuse, force
+
+
+def test_a_fresh_run_writes_its_config_first_and_holds_the_lock(tmp_path):
+    with RunDir.prepare(tmp_path / "a" / "b", CONFIG) as run:
+        assert {p.name for p in run.path.iterdir()} == {"config.json", ".mgtutor.lock"}
+        written = json.loads((run.path / "config.json").read_text())
+        assert {k: written[k] for k in CONFIG} == CONFIG
+        assert set(written) == {*CONFIG, "environment", "created"}
+        assert written["environment"]["keras_backend"] in ("tensorflow", "jax", "torch")
+        assert runs.is_run_config(written) and run.config == written
+        assert run.path.resolve() in runs._HELD
+    assert run.path.resolve() not in runs._HELD
+
+
+@pytest.mark.parametrize("config, phrase", [
+    ({"builder": "b"}, "needs 'task'"), ({"task": "melody"}, "needs 'builder'"),
+    ({"task": "", "builder": "b"}, "needs 'task'"),
+    ({**CONFIG, "training": {"lr": math.nan}}, "not a finite number"),
+])
+def test_a_config_without_task_builder_or_with_nan_is_refused_before_anything_is_written(tmp_path, config, phrase):
+    with pytest.raises(RunDirError, match=phrase):
+        RunDir.prepare(tmp_path / "run", config)
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_same_command_resumes_an_unfinished_run_and_refuses_a_finished_one(tmp_path):
+    run = RunDir.prepare(tmp_path / "run", CONFIG)
+    (run.state_dir).mkdir()
+    (run.state_dir / "ckpt").write_text("1")
+    run.release()
+    created = json.loads((run.path / "config.json").read_text())["created"]
+    again = RunDir.prepare(tmp_path / "run", {**CONFIG, "task": "melody"})
+    assert (again.state_dir / "ckpt").read_text() == "1"                             # resumed: state kept
+    assert json.loads((again.path / "config.json").read_text())["created"] == created
+    again.finish({"val_nll": 1.0, "epochs": [1, 2]})
+    assert again.is_complete and not again.state_dir.exists()
+    assert json.loads((again.path / "results.json").read_text()) == {"epochs": [1, 2], "val_nll": 1.0}
+    with pytest.raises(RunDirError, match="already complete; use --force"):
+        RunDir.prepare(tmp_path / "run", CONFIG)
+    forced = RunDir.prepare(tmp_path / "run", CONFIG, force=True)
+    assert {p.name for p in forced.path.iterdir()} == {"config.json", ".mgtutor.lock"}
+    forced.release()
+
+
+def test_an_alias_of_the_task_resumes_the_same_run(tmp_path):
+    config = {"task": "gan-pianoroll", "builder": "bar_gan"}
+    RunDir.prepare(tmp_path / "run", config).release()
+    RunDir.prepare(tmp_path / "run", {**config, "task": "bar-gan"}).release()   # no "other settings" refusal
+    with pytest.raises(RunDirError, match="holds an unfinished gan-pianoroll run, not a melody run"):
+        RunDir.prepare(tmp_path / "run", CONFIG)
+
+
+def test_other_settings_are_named_up_to_eight(tmp_path):
+    RunDir.prepare(tmp_path / "run", CONFIG).release()
+    with pytest.raises(RunDirError, match=r"other settings \(training\.lr: 0\.01 → 0\.02\); run the same command"):
+        RunDir.prepare(tmp_path / "run", {**CONFIG, "training": {"epochs": 3, "lr": 0.02}})
+    many = {**CONFIG, "training": {f"k{i}": i for i in range(10)}}
+    with pytest.raises(RunDirError) as info:
+        RunDir.prepare(tmp_path / "run", many)
+    message = str(info.value)
+    assert message.count(" → ") == 8 and "; and 4 more)" in message   # 12 differences: epochs, lr and k0–k9
+    with pytest.raises(RunDirError, match="; and 1 more"):
+        RunDir.prepare(tmp_path / "run", {**CONFIG, "training": {f"k{i}": i for i in range(7)}})
+    with pytest.raises(RunDirError) as info:
+        RunDir.prepare(tmp_path / "run", {**CONFIG, "training": {f"k{i}": i for i in range(6)}})
+    assert "more" not in str(info.value) and str(info.value).count(" → ") == 8
+    forced = RunDir.prepare(tmp_path / "run", many, force=True)
+    assert json.loads((forced.path / "config.json").read_text())["training"] == many["training"]
+    forced.release()
+
+
+def test_a_finished_run_of_another_task_is_named_as_finished(tmp_path):
+    finished(tmp_path / "run")
+    with pytest.raises(RunDirError, match="holds a finished melody run, not a pianoroll run"):
+        RunDir.prepare(tmp_path / "run", {"task": "pianoroll", "builder": "frame_lstm"})
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_folder_that_is_no_run_is_never_touched(tmp_path, force):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep")
+    with pytest.raises(RunDirError, match=r"holds files \('notes.txt'\) but no config.json"):
+        RunDir.prepare(folder, CONFIG, force=force)
+    (folder / "config.json").write_text(json.dumps({"task": "my project"}))
+    with pytest.raises(RunDirError, match="not one an mgtutor run wrote"):
+        RunDir.prepare(folder, CONFIG, force=force)
+    assert {p.name for p in folder.iterdir()} == {"notes.txt", "config.json"}
+    assert (folder / "notes.txt").read_text() == "keep"
+
+
+def test_an_empty_folder_or_one_holding_only_a_lock_is_a_fresh_run(tmp_path):
+    for name, extra in (("empty", None), ("locked", ".mgtutor.lock")):
+        folder = tmp_path / name
+        folder.mkdir()
+        if extra:
+            (folder / extra).write_text("")
+        with RunDir.prepare(folder, CONFIG) as run:
+            assert (run.path / "config.json").is_file()
+
+
+def test_force_deletes_only_a_runs_own_entries_and_refuses_otherwise(tmp_path):
+    run = finished(tmp_path / "run")
+    (run.path / "vocab.json").write_text("{}")
+    (run.path / "tensorboard").mkdir()
+    (run.path / "tensorboard" / "events").write_text("e")
+    (run.path / ".results.json.ab12cd34.tmp").write_text("partial")
+    forced = RunDir.prepare(run.path, CONFIG, force=True)
+    assert {p.name for p in forced.path.iterdir()} == {"config.json", ".mgtutor.lock"}
+    forced.finish({"val_nll": 1.0})
+    for other in ("notes.txt", ".results.json.swp"):
+        (run.path / other).write_text("mine")
+        with pytest.raises(RunDirError, match=rf"also holds '{other}'; move them elsewhere"):
+            RunDir.prepare(run.path, CONFIG, force=True)
+        assert (run.path / "results.json").is_file() and (run.path / other).read_text() == "mine"
+        (run.path / other).unlink()
+
+
+def test_force_removes_a_link_named_like_an_entry_never_its_target(tmp_path):
+    run = finished(tmp_path / "run")
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "precious").write_text("keep")
+    (run.path / "state").symlink_to(target, target_is_directory=True)
+    (run.path / "log.csv").symlink_to(target / "precious")
+    RunDir.prepare(run.path, CONFIG, force=True).release()
+    assert (target / "precious").read_text() == "keep"
+    assert not (run.path / "state").exists() and not (run.path / "log.csv").is_symlink()
+
+
+def test_a_failed_fresh_run_removes_what_it_wrote_and_the_folders_it_made(tmp_path):
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(KeyError):
+        with RunDir.prepare(tmp_path / "kept" / "new" / "run", CONFIG) as run:
+            (run.path / "log.csv").write_text("epoch\n")
+            (run.path / "notes.txt").write_text("a user's")   # not the run's: kept, so its folder stays
+            raise KeyError("boom")
+    assert {p.name for p in run.path.iterdir()} == {"notes.txt"}
+    assert run.path.resolve() not in runs._HELD
+    with pytest.raises(KeyError):
+        with RunDir.prepare(tmp_path / "kept" / "b" / "c", CONFIG) as run:
+            raise KeyError("boom")
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == ["new"]   # b/c made by it, removed
+
+
+def test_a_failed_run_with_a_checkpoint_or_a_resumed_run_keeps_everything(tmp_path):
+    with pytest.raises(KeyError):
+        with RunDir.prepare(tmp_path / "run", CONFIG) as run:
+            run.state_dir.mkdir()
+            (run.state_dir / "ckpt").write_text("1")
+            raise KeyError("boom")
+    assert (run.state_dir / "ckpt").is_file() and (run.path / "config.json").is_file()
+    (run.state_dir / "ckpt").unlink()
+    with pytest.raises(KeyError):
+        with RunDir.prepare(tmp_path / "run", CONFIG) as run:   # resumed: not fresh, nothing is removed
+            raise KeyError("boom")
+    assert (run.path / "config.json").is_file()
+
+
+def test_the_same_process_shares_its_lock_and_another_lock_holder_is_refused(tmp_path):
+    first = RunDir.prepare(tmp_path / "run", CONFIG)
+    second = RunDir.prepare(tmp_path / "run", CONFIG)   # a notebook cell run again: shares the lock
+    second.release()
+    assert (tmp_path / "run").resolve() not in runs._HELD
+    first.release()
+
+
+# ------------------------------------------------------------------ open and read
+
+
+def test_open_checks_folder_completion_and_task(tmp_path):
+    with pytest.raises(RunDirError, match="no such run directory; train one with"):
+        RunDir.open(tmp_path / "none")
+    run = RunDir.prepare(tmp_path / "run", {"task": "gan-pianoroll", "builder": "bar_gan"})
+    run.release()
+    with pytest.raises(RunDirError, match="unfinished run"):
+        RunDir.open(run.path)
+    run.finish({"x": 1})
+    assert RunDir.open(run.path).path == run.path
+    assert RunDir.open(run.path, "bar-gan").path == run.path
+    assert RunDir.open(run.path, "gan-pianoroll").path == run.path
+    with pytest.raises(RunDirError, match="a 'gan-pianoroll' run, not a melody run"):
+        RunDir.open(run.path, "melody")
+    config = json.loads((run.path / "config.json").read_text())
+    del config["task"]
+    (run.path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(RunDirError, match="names no task, so it is not a melody run"):
+        RunDir.open(run.path, "melody")
+
+
+def test_artifacts_model_files_and_model_specs(tmp_path):
+    run = finished(tmp_path / "run", {**CONFIG, "builder_kwargs": {"units": 4},
+                                      "classifier": {"builder": "note_classifier"}, "broken": {"builder": 3}})
+    assert run.model_files() == (run.path / "model.weights.h5", run.path / "params.npz")
+    assert run.model_files("classifier") == (run.path / "classifier.weights.h5", run.path / "classifier.params.npz")
+    assert run.model_spec() == ("melody_lstm", {"units": 4})
+    assert run.model_spec("classifier") == ("note_classifier", {})
+    for name in ("broken", "missing"):
+        with pytest.raises(RunDirError, match=f"names no builder for the model '{name}'"):
+            run.model_spec(name)
+    assert run.artifact("results.json") == run.path / "results.json"
+    with pytest.raises(RunDirError, match="lacks vocab.json"):
+        run.artifact("vocab.json")
+    (run.path / "state").mkdir()
+    with pytest.raises(RunDirError, match="lacks state"):
+        run.artifact("state")
+    assert run.log_path == run.path / "log.csv" and run.state_dir == run.path / "state"
+    assert run.results == {"val_nll": 1.5}
+
+
+def test_finish_refuses_a_diverged_run_and_writes_nothing(tmp_path):
+    run = RunDir.prepare(tmp_path / "run", CONFIG)
+    with pytest.raises(RunDirError, match=r"training diverged \(a\.b, c not a finite number\)"):
+        run.finish({"a": {"b": math.nan}, "c": math.inf, "d": 1.0})
+    assert not (run.path / "results.json").exists() and not run.is_complete
+    run.finish({"d": 1.0})
+    assert run.is_complete and (run.path / "COMPLETE").read_text().endswith("\n")
