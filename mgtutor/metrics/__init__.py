@@ -19,9 +19,11 @@ on first use (:func:`__getattr__`, PEP 562).
 
 from mgtutor.errors import MetricError
 from mgtutor.metrics.gan import (
+    BAR_METRICS,
     SCALES,
     TOY_MIN_COUNT,
     TOY_SAMPLES,
+    bar_metric_parts,
     bar_metrics,
     bar_polyphony,
     empty_bar_rate,
@@ -30,12 +32,16 @@ from mgtutor.metrics.gan import (
     frechet_distance_gaussians,
     high_quality_rate,
     in_scale_ratio,
+    memoriser_indices,
     mode_counts,
     modes_covered,
     nearest_bar_distance,
+    nearest_neighbour_rms,
     pitch_accuracy,
     qualified_note_ratio,
+    ratio_of_sums,
     roll_notes,
+    subsample_interval,
     toy_gan_scores,
     used_pitch_classes,
 )
@@ -79,7 +85,8 @@ __all__ = [
     "TOY_SAMPLES", "TOY_MIN_COUNT", "mode_counts", "modes_covered", "high_quality_rate", "toy_gan_scores",
     "roll_notes", "empty_bar_rate", "used_pitch_classes", "qualified_note_ratio", "bar_polyphony", "in_scale_ratio",
     "nearest_bar_distance", "bar_metrics", "frechet_distance_gaussians", "frechet_distance", "estimate_note_pitch",
-    "pitch_accuracy", "SCALES",
+    "pitch_accuracy", "SCALES", "subsample_interval", "memoriser_indices", "nearest_neighbour_rms",
+    "BAR_METRICS", "bar_metric_parts", "ratio_of_sums",
     "NOTE_LENGTH_CLASSES", "MGEVAL_FEATURES", "MUSIC_FEATURES", "pitch_count", "pitch_class_histogram",
     "pitch_class_transition_matrix", "pitch_range", "average_pitch_interval", "note_count", "average_ioi",
     "note_length_class", "note_length_histogram", "note_length_transition_matrix", "polyphony", "scale_consistency",
