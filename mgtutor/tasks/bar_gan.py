@@ -17,7 +17,10 @@ every beat). The model is
 thresholds them at 0.5, and compares their :func:`mgtutor.metrics.bar_metrics` with the training bars' — each
 within max(20 % relative; 0.02 absolute for rates, 0.2 for counts) — and counts generated bars identical to a
 training bar. Beside them: the held-out (validation) bars, real music the model never saw, and a baseline
-that knows only how often each cell is on (independent Bernoulli cells).
+that knows only how often each cell is on (independent Bernoulli cells). That fixed tolerance is what a run
+records in its results.json; notebook 09 judges the GAN by :func:`yardsticks` instead: each statistic in units of
+its real-vs-real spread (bootstrap sub-samples of held-out bars of the generated set's size), beside a memoriser
+that replays training bars (:func:`memoriser_bars`) and the copy check.
 """
 
 from __future__ import annotations
