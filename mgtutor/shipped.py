@@ -91,8 +91,9 @@ class Entry:
             ``gan-pianoroll`` run is a ``bar-gan`` run: :func:`mgtutor.runs.task_name`).
         settings: config.json's ``training``: every setting it trained with.
         data: config.json's ``data``: what it trained on (:attr:`mgtutor.tasks.Task.data` loads it again).
-        split: how its held-out data was chosen (``{"by": "tune", "seed": …}`` for the chorales; the held-out jitter
-            seeds of the one-shot notes; None for the 2-D GANs, which draw fresh points every epoch).
+        split: how its held-out data was chosen (``{"by": "tune", "seed": …}`` for the chorales; the draws of the
+            timbre family that give the spectrogram GAN's training and held-out notes; None for the 2-D GANs, which
+            draw fresh points every epoch).
         dtype: the precision it trained in (config.json's execution policy; float32 where none was recorded).
         command: the command that made it.
     """

@@ -171,6 +171,43 @@ def test_evaluate_gives_the_known_answer_on_hand_built_bars(bar_run, tmp_path, c
                              "nearest_distance_min": 0, "copies": 1})
 
 
+def test_bar_yardsticks_equal_the_statistics_and_draws_written_out(bar_run):
+    """bar_gan.yardsticks against bar_metrics on each set and on bootstrap sub-samples drawn here with the same
+    generator; the memoriser replays training bars, so the copy check finds every one of them."""
+    from mgtutor.data import BAR_LOWEST
+    from mgtutor.metrics import BAR_METRICS, bar_metrics
+
+    run = bar_gan.load(bar_run)
+    bars, s = run.bars, run.settings
+    ys = bar_gan.yardsticks(run.model, bars, s, seed=2, draws=6)
+    n = s.eval_bars
+    sets = {"training": bars["train"], "held-out": bars["valid"], "GAN": bar_gan.sample_bars(run.model, n, 2),
+            "Bernoulli": bar_gan.bernoulli_bars(bars["train"], n, 2),
+            "memoriser": bar_gan.memoriser_bars(bars["train"], n, 2)}
+    for name, x in sets.items():
+        whole = bar_metrics(x, BAR_LOWEST, s.min_steps)
+        assert ys["sets"][name] == pytest.approx({m: whole[m] for m in BAR_METRICS}, rel=1e-12), name
+    rng = np.random.default_rng(2)
+    per_metric = {m: [] for m in BAR_METRICS}
+    for m in BAR_METRICS:  # one generator per metric, as subsample_interval is called once per metric
+        rng = np.random.default_rng(2)
+        for _ in range(6):
+            sub = bars["valid"][rng.choice(len(bars["valid"]), n, replace=True)]
+            per_metric[m].append(bar_metrics(sub, BAR_LOWEST, s.min_steps)[m])
+    for m, values in per_metric.items():
+        iv = ys["intervals"][m]
+        assert (iv["low"], iv["high"]) == pytest.approx(tuple(np.percentile(values, [2.5, 97.5])), rel=1e-12)
+        assert iv["std"] == pytest.approx(np.std(values, ddof=1), rel=1e-9, abs=1e-15)
+        bern = ys["sets"]["Bernoulli"][m]
+        assert ys["discriminating"][m] == (not iv["low"] <= bern <= iv["high"])
+        if iv["std"] > 0:
+            assert ys["z"]["GAN"][m] == pytest.approx((ys["sets"]["GAN"][m] - ys["sets"]["training"][m]) / iv["std"])
+    memorised = sets["memoriser"].reshape(n, -1)
+    train = {row.tobytes() for row in bars["train"].reshape(len(bars["train"]), -1).astype(np.uint8)}
+    assert all(row.astype(np.uint8).tobytes() in train for row in memorised)
+    assert ys["copies"]["memoriser"] == {"copies": n, "nearest_distance_mean": 0.0, "nearest_distance_min": 0}
+
+
 def test_the_former_name_gan_pianoroll_is_an_alias(bar_run, tmp_path, capsys):
     """`gan-pianoroll`, the task's name before it became `bar-gan`: still a command, listed beside the name, and a run
     whose config.json names it (one made before the rename, as the shipped run was) is a bar-gan run."""
@@ -285,6 +322,14 @@ def test_evaluate_scores_a_constant_generator_as_known(spec_run, tmp_path, capsy
     np.testing.assert_allclose(f[0], f[1])
     closed_form = ((f[0] - feats_a.mean(0)) ** 2).sum() + np.trace(np.cov(feats_a, rowvar=False))
     assert line["fd"] == pytest.approx(closed_form, rel=1e-4)
+    # the copy check: every generated note is the same spectrogram, so the median distance is its distance to the
+    # nearest training spectrogram, written out here; the memoriser replays training notes (distance 0)
+    train = gan_spec.training_notes(run.settings)["spec"].astype(np.float64)
+    nearest = np.sqrt(((train - constant[0].astype(np.float64)) ** 2).mean(axis=(1, 2))).min()
+    assert line["sets"]["gan"]["nn_median"] == pytest.approx(nearest, rel=1e-5)
+    assert line["sets"]["memoriser"]["nn_median"] == pytest.approx(0.0, abs=1e-3)
+    assert line["sets"]["held_out"]["nn_median"] > 0.01  # another draw of the timbre family: no copy
+    assert line["fd_interval"]["low"] <= line["fd_interval"]["median"] <= line["fd_interval"]["high"]
 
 
 @pytest.mark.parametrize("argv, phrase", [
@@ -321,6 +366,8 @@ def test_settings_refuse_bad_values():
         gan_spec.settings(fd_n=8)
     with pytest.raises(TrainError, match="unknown spectrogram-GAN setting"):
         gan_spec.settings(units=3)
+    with pytest.raises(TrainError, match="interval_draws"):
+        gan_spec.settings(interval_draws=1)
 
 
 JAX_SCRIPT = """

@@ -148,3 +148,52 @@ def test_full_batch_dataset_serves_the_same_batches():
         np.testing.assert_array_equal(a[0], b[0])
         np.testing.assert_array_equal(a[1], b[1])
     assert d.dataset(0, 2).element_spec[0].shape[0] == 4  # a static batch size
+
+
+# ------------------------------------------------------------------ the timbre family
+def test_draw_timbre_applies_the_tilt_gains_and_envelope_factors_as_written():
+    from mgtutor.data import TimbreFamily, draw_timbre
+
+    base = audio.TIMBRES["strings"]
+    member, p = draw_timbre("strings", np.random.default_rng(4))
+    k = np.arange(1, len(base.amplitudes) + 1)
+    expected = np.array(base.amplitudes) * k ** (-p["tilt"]) * 10 ** (p["gains_db"] / 20)
+    np.testing.assert_allclose(member.amplitudes, expected, rtol=1e-12)
+    np.testing.assert_allclose(member.decays, np.array(base.decays) / p["decay_factor"], rtol=1e-12)
+    assert member.attack == pytest.approx(base.attack * p["attack_factor"])
+    assert member.decay == pytest.approx(base.decay * p["decay_factor"])
+    assert abs(p["tilt"]) <= 0.5 and 0.5 <= p["attack_factor"] <= 2 and 0.5 <= p["decay_factor"] <= 2
+    # a family of zero spread gives the named timbre back
+    same, _ = draw_timbre("organ", np.random.default_rng(0), TimbreFamily(0.0, 0.0, 1.0))
+    assert same == audio.TIMBRES["organ"]
+    with pytest.raises(audio.AudioError, match="unknown timbre"):
+        draw_timbre("kazoo", np.random.default_rng(0))
+    with pytest.raises(DatasetError, match="envelope_factor ≥ 1"):
+        draw_timbre("organ", np.random.default_rng(0), TimbreFamily(envelope_factor=0.5))
+
+
+def test_family_notes_are_reproducible_and_two_seeds_share_no_note():
+    from mgtutor.data import family_notes
+
+    a, la = family_notes(0, draws=3, n_pitches=2, timbres=["organ", "pluck"])
+    again, _ = family_notes(0, draws=3, n_pitches=2, timbres=["organ", "pluck"])
+    b, lb = family_notes(1, draws=3, n_pitches=2, timbres=["organ", "pluck"])
+    assert a.shape == (12, CFG.samples) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, again)
+    assert la["pitch"].tolist() == [48, 48, 48, 49, 49, 49] * 2 and la["timbre"].tolist() == [0] * 6 + [1] * 6
+    assert list(la["timbre_names"]) == ["organ", "pluck"]
+    assert set(la["velocity"]).isdisjoint(lb["velocity"]) and set(la["tilt"]).isdisjoint(lb["tilt"])
+    # another draw of the family differs from every training note by more than a rounding error
+    gap = np.abs(b[:, None] - a[None]).max(axis=2)
+    assert gap.min() > 1e-3
+    # held-out velocities inside the trained range: both come from one interval
+    assert 40 <= la["velocity"].min() and la["velocity"].max() <= 127 and 40 <= lb["velocity"].min()
+    # the tilt is heard: the darker half of the notes has the lower spectral centroid
+    wide, lw = family_notes(2, draws=40, n_pitches=1, lowest_pitch=60, timbres=["strings"])
+    centroid = np.array([librosa.feature.spectral_centroid(y=y, sr=CFG.sr).mean() for y in wide])
+    dark = lw["tilt"] > np.median(lw["tilt"])
+    assert centroid[dark].mean() < centroid[~dark].mean()
+    with pytest.raises(DatasetError, match="draws must be an integer ≥ 1"):
+        family_notes(0, draws=0)
+    with pytest.raises(audio.AudioError, match="MIDI range"):
+        family_notes(0, lowest_pitch=120, n_pitches=12)

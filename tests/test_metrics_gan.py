@@ -267,3 +267,82 @@ def test_pitch_accuracy_counts_notes_within_50_cents():
     assert metrics.pitch_accuracy(notes[:2], [69, 72], sr)[0] == 0.0
     with pytest.raises(MetricError, match="need"):
         metrics.pitch_accuracy(notes, [57, 60], sr)
+
+
+# ------------------------------------------------------------------ the yardsticks of a generative metric
+def test_subsample_interval_equals_the_draws_written_out():
+    pool = np.arange(20, dtype=float) ** 2
+    got = metrics.subsample_interval(np.mean, pool, 5, draws=50, seed=3)
+    rng = np.random.default_rng(3)
+    by_hand = np.array([pool[rng.choice(20, 5, replace=False)].mean() for _ in range(50)])
+    np.testing.assert_allclose(got["values"], by_hand)
+    assert got["low"] == pytest.approx(np.percentile(by_hand, 2.5))
+    assert got["high"] == pytest.approx(np.percentile(by_hand, 97.5))
+    assert got["std"] == pytest.approx(by_hand.std(ddof=1)) and got["median"] == pytest.approx(np.median(by_hand))
+    # the whole pool without replacement has no spread; with replacement it has
+    whole = metrics.subsample_interval(np.mean, pool, 20, draws=10)
+    assert whole["std"] == pytest.approx(0.0, abs=1e-12) and whole["low"] == pytest.approx(pool.mean())
+    assert metrics.subsample_interval(np.mean, pool, 20, draws=10, replace=True)["std"] > 0
+    # the spread of a mean of n draws without replacement: s²/n · (N − n)/(N − 1) (finite population)
+    big = np.random.default_rng(0).normal(size=400)
+    iv = metrics.subsample_interval(np.mean, big, 100, draws=4000, seed=1)
+    expected = big.std(ddof=0) / np.sqrt(100) * np.sqrt((400 - 100) / (400 - 1))
+    assert iv["std"] == pytest.approx(expected, rel=0.05)
+
+
+@pytest.mark.parametrize(("kwargs", "phrase"), [
+    ({"n": 1}, "need 2 ≤ n"), ({"n": 21}, "need 2 ≤ n"), ({"draws": 1}, "draws ≥ 2"),
+    ({"percentiles": (50, 50)}, "percentiles"), ({"percentiles": (-1, 90)}, "percentiles")])
+def test_subsample_interval_refuses_bad_input(kwargs, phrase):
+    with pytest.raises(MetricError, match=phrase):
+        metrics.subsample_interval(np.mean, np.arange(20.0), **{"n": 5, **kwargs})
+
+
+def test_memoriser_replays_training_examples_of_the_asked_label():
+    idx = metrics.memoriser_indices(10, 200, seed=0)
+    assert idx.shape == (200,) and idx.min() >= 0 and idx.max() <= 9 and len(set(idx.tolist())) == 10
+    labels = np.array([0, 1, 1, 2, 2, 2])
+    asked = np.array([2, 0, 1, 2, 1, 0, 2])
+    got = metrics.memoriser_indices(6, len(asked), seed=1, asked=asked, train_labels=labels)
+    np.testing.assert_array_equal(labels[got], asked)
+    with pytest.raises(MetricError, match="no training example has the asked label 3"):
+        metrics.memoriser_indices(6, 1, asked=np.array([3]), train_labels=labels)
+    with pytest.raises(MetricError, match="one label per training example"):
+        metrics.memoriser_indices(6, 1, asked=np.array([0]), train_labels=labels[:5])
+    with pytest.raises(MetricError, match="≥ 1 training example"):
+        metrics.memoriser_indices(0, 3)
+
+
+def test_nearest_neighbour_rms_equals_brute_force():
+    rng = np.random.default_rng(0)
+    train, gen = rng.normal(size=(30, 4, 5)), rng.normal(size=(17, 4, 5))
+    brute = np.array([min(np.sqrt(np.mean((g - t) ** 2)) for t in train) for g in gen])
+    np.testing.assert_allclose(metrics.nearest_neighbour_rms(gen, train, chunk=4), brute, rtol=1e-9)
+    np.testing.assert_allclose(metrics.nearest_neighbour_rms(train[[3, 7]], train), 0.0, atol=1e-6)  # copies
+    with pytest.raises(MetricError, match="one shape"):
+        metrics.nearest_neighbour_rms(gen[:, :3], train)
+    with pytest.raises(MetricError, match="non-empty"):
+        metrics.nearest_neighbour_rms(gen[:0], train)
+
+
+def test_bar_metric_parts_give_bar_metrics_on_any_subset():
+    rng = np.random.default_rng(0)
+    bars = (rng.random((40, 16, 24)) < 0.08).astype(np.uint8)
+    bars[3] = 0  # an empty bar
+    bars[5, 2:9, 4] = 1  # a long note
+    parts = metrics.bar_metric_parts(bars, lowest=48, min_steps=3)
+    assert tuple(parts) == metrics.BAR_METRICS and all(p.shape == (40, 2) for p in parts.values())
+    for idx in (np.arange(40), rng.choice(40, 11, replace=False), np.array([5, 5, 3])):
+        whole = metrics.bar_metrics(bars[idx], lowest=48, min_steps=3)
+        for name in metrics.BAR_METRICS:
+            assert metrics.ratio_of_sums(parts[name][idx]) == pytest.approx(whole[name], rel=1e-12), name
+    # by hand on one bar: C E G held 8 steps, one sixteenth D
+    bar = np.zeros((16, 24), np.uint8)
+    bar[0:8, [12, 16, 19]] = 1
+    bar[9, 14] = 1
+    one = {k: tuple(v[0]) for k, v in metrics.bar_metric_parts(bar, lowest=48).items()}
+    assert one == {"empty_bar_rate": (0, 1), "used_pitch_classes": (4, 1), "qualified_note_ratio": (3, 4),
+                   "polyphony": (25, 9), "in_scale_ratio": (25, 25)}
+    assert np.isnan(metrics.ratio_of_sums(metrics.bar_metric_parts(np.zeros((2, 16, 24)))["polyphony"]))
+    with pytest.raises(MetricError, match="min_steps"):
+        metrics.bar_metric_parts(bars, min_steps=0)

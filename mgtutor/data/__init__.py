@@ -14,7 +14,10 @@ and §6 (splits, pipelines). Modules:
 * :mod:`~mgtutor.data.toy2d` — the 2-D mode-collapse benchmarks (ring, grid) of notebook 08;
 * :mod:`~mgtutor.data.bars` — one-bar piano-roll fragments of the chorales (notebook 09);
 * :mod:`~mgtutor.data.note_spectrograms` — log-magnitude spectrograms of one-shot notes and Griffin-Lim back to
-  audio (notebook 09).
+  audio (notebook 09);
+* :mod:`~mgtutor.data.timbre_family` — one-shot notes of a continuous timbre family drawn from a seed (random
+  harmonic tilt and gains, attack and decay, velocity), so held-out notes have timbres never heard in training
+  (notebook 09).
 
 Every public name is importable from ``mgtutor.data`` directly.
 """
@@ -74,6 +77,7 @@ from mgtutor.data.midi_melodies import (
 )
 from mgtutor.data.note_spectrograms import SpecConfig, note_spectrograms, one_shot_notes, spectrograms_to_audio
 from mgtutor.data.splits import chorale_split, split_by_piece
+from mgtutor.data.timbre_family import TimbreFamily, draw_timbre, family_notes
 from mgtutor.data.toy2d import TOY_SETS, ToyData, ToySet, toy_sample, toy_set
 from mgtutor.data.tunes import (
     KEY_INTERVALS,
@@ -126,5 +130,6 @@ __all__ = [
     "chorale_soprano_lines", "split_by_group", "tune_key", "tune_groups", "line_similarity", "roll_tune_key",
     "BAR_STEPS", "BAR_LOWEST", "BAR_KEYS", "roll_bars", "chorale_bars", "bars_to_roll",
     "SpecConfig", "note_spectrograms", "spectrograms_to_audio", "one_shot_notes",
+    "TimbreFamily", "draw_timbre", "family_notes",
     "TOY_SETS", "ToySet", "ToyData", "toy_set", "toy_sample",
 ]

@@ -15,7 +15,8 @@ __all__ = ["TOY_SAMPLES", "TOY_MIN_COUNT", "mode_counts", "modes_covered", "mode
            "toy_gan_scores",
            "roll_notes", "empty_bar_rate", "used_pitch_classes", "qualified_note_ratio", "bar_polyphony",
            "in_scale_ratio", "nearest_bar_distance", "bar_metrics", "frechet_distance_gaussians",
-           "frechet_distance", "estimate_note_pitch", "pitch_accuracy", "SCALES"]
+           "frechet_distance", "estimate_note_pitch", "pitch_accuracy", "SCALES", "subsample_interval",
+           "memoriser_indices", "nearest_neighbour_rms", "BAR_METRICS", "bar_metric_parts", "ratio_of_sums"]
 
 
 # --------------------------------------------------------------------------- GAN toy benchmarks (notebook 08)
@@ -271,6 +272,51 @@ def nearest_bar_distance(generated, training, chunk: int = 1024) -> np.ndarray:
     return out
 
 
+BAR_METRICS = ("empty_bar_rate", "used_pitch_classes", "qualified_note_ratio", "polyphony", "in_scale_ratio")
+"""The five bar statistics of :func:`bar_metrics`, in the order notebook 09 prints them."""
+
+
+def bar_metric_parts(rolls, lowest: int = 21, min_steps: int = 3) -> dict[str, np.ndarray]:
+    """Each bar statistic of :func:`bar_metrics` as a ratio of sums over bars, one numerator and denominator per
+    bar: ``{name: (N, 2) array of (num_n, den_n)}`` with metric = Σ_n num_n / Σ_n den_n over any set of bars.
+
+    empty_bar_rate: ([bar n empty], 1); used_pitch_classes: (pitch classes of bar n, 1); qualified_note_ratio:
+    (notes of ≥ ``min_steps`` steps, notes); polyphony: (on-cells, sounding steps); in_scale_ratio: (on-steps in
+    bar n's best scale, on-steps). A sub-sample's statistic is then two sums, so thousands of sub-samples of a
+    set cost about as much as one call of :func:`bar_metrics` (:func:`subsample_interval`).
+
+    Raises:
+        MetricError: not 0/1 bars, or ``min_steps`` < 1.
+    See: notebook 09 §2 (bar metrics against real-vs-real variation).
+    """
+    x = _bars(rolls)
+    if isinstance(min_steps, bool) or not isinstance(min_steps, (int, np.integer)) or min_steps < 1:
+        raise MetricError(f"min_steps must be an integer ≥ 1, got {min_steps!r}")
+    n, steps, keys = x.shape
+    padded = np.concatenate([np.zeros((n, 1, keys), bool), x, np.zeros((n, min_steps, keys), bool)], axis=1)
+    starts = padded[:, 1:steps + 1] & ~padded[:, :steps]  # (N, T, K): a note begins at step t
+    long_enough = np.ones_like(starts)
+    for j in range(min_steps):
+        long_enough &= padded[:, 1 + j:steps + 1 + j]
+    pcs = _pitch_class_steps(x, lowest)
+    masks = np.array([[c in SCALES[name] for c in range(12)] for name in SCALES], np.int64)
+    counts = x.sum(axis=2)
+    ones = np.ones(n)
+    parts = {"empty_bar_rate": (~x.any(axis=(1, 2))).astype(float), "used_pitch_classes": (pcs > 0).sum(axis=1),
+             "qualified_note_ratio": (starts & long_enough).sum(axis=(1, 2)), "polyphony": counts.sum(axis=1),
+             "in_scale_ratio": (pcs @ masks.T).max(axis=1)}
+    dens = {"empty_bar_rate": ones, "used_pitch_classes": ones, "qualified_note_ratio": starts.sum(axis=(1, 2)),
+            "polyphony": (counts > 0).sum(axis=1), "in_scale_ratio": pcs.sum(axis=1)}
+    return {k: np.stack([np.asarray(parts[k], float), np.asarray(dens[k], float)], axis=1) for k in BAR_METRICS}
+
+
+def ratio_of_sums(parts) -> float:
+    """Σ num / Σ den of (N, 2) rows (num, den) (:func:`bar_metric_parts`); NaN when Σ den = 0 (undefined)."""
+    p = np.asarray(parts, float)
+    den = p[:, 1].sum()
+    return float(p[:, 0].sum() / den) if den > 0 else float("nan")
+
+
 def bar_metrics(rolls, lowest: int = 21, min_steps: int = 3, training=None) -> dict:
     """Every bar statistic of notebook 09 in one dict (a metric that is undefined for ``rolls`` is ``None``):
     ``empty_bar_rate``, ``used_pitch_classes``, ``qualified_note_ratio``, ``polyphony``, ``in_scale_ratio`` and,
@@ -402,3 +448,111 @@ def pitch_accuracy(audio, pitches, sr: int, cents: float = 50.0, fmin: float | N
     ok = np.abs(100 * (est - p)) <= cents  # NaN compares False
     return float(ok.mean()), est
 
+
+
+# --------------------------------------------------------------------------- yardsticks of a generative metric
+def subsample_interval(metric, pool, n: int, draws: int = 200, seed: int = 0,
+                       percentiles: tuple[float, float] = (2.5, 97.5), replace: bool = False) -> dict:
+    """Real-vs-real variation of a set metric: ``metric(pool[idx])`` over ``draws`` random sub-samples ``idx`` of
+    ``n`` rows of ``pool``, each drawn without replacement (NumPy's PCG64 from ``seed``), or with replacement
+    (``replace=True``, a bootstrap: use it when ``n`` is close to the pool's size, where sub-samples without
+    replacement would share most rows and understate the spread between independent sets of ``n``).
+
+    With ``n`` the size of the generated set, the spread of these values is how much the metric moves between two
+    real sets of that size: a generated set whose value lies inside the interval cannot be told from real data by
+    this metric; (x − centre) / s counts how many real-vs-real spreads a value lies away.
+
+    Args:
+        metric: a function of one set (an array whose first axis indexes the examples) returning a number.
+        pool: the real examples to draw from (first axis ≥ n).
+        n: the sub-sample size (≥ 2).
+        draws: the number of sub-samples (≥ 2).
+        seed: seed of the draws.
+        percentiles: the interval's lower and upper percentiles.
+        replace: draw each sub-sample with replacement (then n may exceed the pool).
+    Returns:
+        dict with ``values`` (draws,), ``low`` and ``high`` (the percentiles), ``median``, ``mean`` and ``std``
+        (s, ddof = 1).
+    Raises:
+        MetricError: n or draws < 2, n larger than the pool, or percentiles outside 0 ≤ low < high ≤ 100.
+    See: notebook 09 §2 (bar metrics) and §4 (Fréchet distance).
+    """
+    pool = np.asarray(pool)
+    if pool.ndim < 1 or isinstance(n, bool) or not 2 <= int(n) <= (np.inf if replace else len(pool)) \
+            or len(pool) < 2 or isinstance(draws, bool) or int(draws) < 2:
+        raise MetricError(f"sub-samples of n={n} from a pool of {len(pool) if pool.ndim else 0}, {draws} draws: "
+                          "need 2 ≤ n ≤ the pool's size and draws ≥ 2")
+    low_q, high_q = percentiles
+    if not 0 <= low_q < high_q <= 100:
+        raise MetricError(f"percentiles {percentiles}: need 0 ≤ low < high ≤ 100")
+    rng = np.random.default_rng(seed)
+    values = np.array([float(metric(pool[rng.choice(len(pool), int(n), replace=replace)]))
+                       for _ in range(int(draws))])
+    return {"values": values, "low": float(np.percentile(values, low_q)), "high": float(np.percentile(values, high_q)),
+            "median": float(np.median(values)), "mean": float(values.mean()), "std": float(values.std(ddof=1))}
+
+
+def memoriser_indices(n_train: int, n: int, seed: int = 0, asked=None, train_labels=None) -> np.ndarray:
+    """The **memoriser** baseline: which training examples a model that only replays its training set returns.
+
+    Without labels: ``n`` training indices drawn uniformly with replacement. With ``asked`` labels (n,) and
+    ``train_labels`` (n_train,): for each asked label, a random training example of that label (a memoriser of a
+    conditional model, e.g. a training note of the asked pitch).
+
+    Any metric that compares set statistics scores a memoriser like training data, so a model is shown to
+    generalise only by a copy check beside it (:func:`nearest_neighbour_rms`, :func:`nearest_bar_distance`).
+    Returns:
+        int64 indices into the training set.
+    Raises:
+        MetricError: an empty training set, n < 1, labels of the wrong length, or an asked label that no
+        training example has.
+    See: notebook 09 §2 and §4.
+    """
+    if int(n_train) < 1 or (asked is None and int(n) < 1):
+        raise MetricError(f"a memoriser needs ≥ 1 training example and n ≥ 1, got {n_train} and {n}")
+    rng = np.random.default_rng(seed)
+    if asked is None:
+        return rng.integers(0, int(n_train), int(n)).astype(np.int64)
+    asked, labels = np.asarray(asked), np.asarray(train_labels)
+    if labels.shape != (int(n_train),) or asked.ndim != 1:
+        raise MetricError(f"train_labels {labels.shape} must have one label per training example ({n_train}), and "
+                          f"asked {asked.shape} must be 1-D")
+    out = np.empty(len(asked), np.int64)
+    for label in np.unique(asked):
+        where = np.flatnonzero(labels == label)
+        if not where.size:
+            raise MetricError(f"no training example has the asked label {label.item()!r}")
+        mask = asked == label
+        out[mask] = rng.choice(where, int(mask.sum()))
+    return out
+
+
+def nearest_neighbour_rms(generated, training, chunk: int = 256) -> np.ndarray:
+    """Each generated example's root-mean-square distance to its nearest training example:
+    d_n = min_m sqrt(mean_j (g_nj − r_mj)²) over the flattened examples (e.g. spectrograms).
+
+    0 means a copy of a training example; a real held-out example gives the distance to expect from a model that
+    generalises. Computed as ‖g‖² + ‖r‖² − 2 g·r, one matrix product per chunk of generated examples.
+
+    Args:
+        generated: (N, ...) examples.
+        training: (M, ...) examples of the same shape.
+        chunk: generated examples per matrix product (memory only).
+    Returns:
+        float64 array (N,).
+    Raises:
+        MetricError: examples of different shapes, or an empty set.
+    See: notebook 09 §4 (the copy check of the spectrogram GAN).
+    """
+    g = np.asarray(generated, np.float64)
+    r = np.asarray(training, np.float64)
+    if g.ndim < 2 or g.shape[1:] != r.shape[1:] or not len(g) or not len(r):
+        raise MetricError(f"generated {g.shape} and training {r.shape}: need non-empty sets of examples of one shape")
+    gf, rf = g.reshape(len(g), -1), r.reshape(len(r), -1)
+    r_norm = (rf**2).sum(axis=1)
+    out = np.empty(len(gf))
+    for a in range(0, len(gf), chunk):
+        block = gf[a:a + chunk]
+        d = (block**2).sum(axis=1)[:, None] + r_norm[None, :] - 2.0 * (block @ rf.T)
+        out[a:a + chunk] = np.sqrt(np.maximum(d.min(axis=1), 0.0) / gf.shape[1])
+    return out

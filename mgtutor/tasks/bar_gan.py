@@ -17,7 +17,10 @@ every beat). The model is
 thresholds them at 0.5, and compares their :func:`mgtutor.metrics.bar_metrics` with the training bars' — each
 within max(20 % relative; 0.02 absolute for rates, 0.2 for counts) — and counts generated bars identical to a
 training bar. Beside them: the held-out (validation) bars, real music the model never saw, and a baseline
-that knows only how often each cell is on (independent Bernoulli cells).
+that knows only how often each cell is on (independent Bernoulli cells). That fixed tolerance is what a run
+records in its results.json; notebook 09 judges the GAN by :func:`yardsticks` instead: each statistic in units of
+its real-vs-real spread (bootstrap sub-samples of held-out bars of the generated set's size), beside a memoriser
+that replays training bars (:func:`memoriser_bars`) and the copy check.
 """
 
 from __future__ import annotations
@@ -207,6 +210,63 @@ def evaluate(model, bars: dict, s: BarGanSettings, seed: int = 0) -> dict:
     if len(bars.get("valid", ())):
         out["held_out"] = bar_metrics(bars["valid"], BAR_LOWEST, s.min_steps, training=train)
     return out
+
+
+def memoriser_bars(train: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """The memoriser baseline: n training bars replayed, drawn uniformly with replacement
+    (:func:`mgtutor.metrics.memoriser_indices`). It scores like the training bars on every bar statistic, and the
+    copy check catches it: every one of its bars is at distance 0 from a training bar.
+
+    See: notebook 09 §2.
+    """
+    from mgtutor.metrics import memoriser_indices
+
+    train = np.asarray(train)
+    return train[memoriser_indices(len(train), n, seed)]
+
+
+def yardsticks(model, bars: dict, s: BarGanSettings, seed: int = 0, draws: int = 1000) -> dict:
+    """The bar statistics of the GAN beside both yardsticks: real-vs-real variation and a memoriser.
+
+    For each statistic of :data:`mgtutor.metrics.BAR_METRICS`: its value on the training bars, the held-out
+    (validation) bars, ``s.eval_bars`` GAN bars (seed ``seed``), as many Bernoulli-baseline bars and as many
+    memoriser bars; the real-vs-real interval, the statistic over ``draws`` bootstrap sub-samples of
+    ``s.eval_bars`` held-out bars (:func:`mgtutor.metrics.subsample_interval`, 2.5–97.5 %, with its spread s);
+    each set's distance from training in units of s, z = (x − training) / s (None where s = 0); and
+    ``discriminating``: False where the interval contains the Bernoulli baseline's value — a statistic on which
+    independent coins look like real music cannot tell a model from them. Each set's copy check
+    (:func:`mgtutor.metrics.nearest_bar_distance` against the training bars) is in ``copies``.
+
+    Returns:
+        ``{"n", "draws", "sets": {name: {metric: value}}, "intervals": {metric: {"low", "high", "median",
+        "std"}}, "z": {name: {metric: z}}, "discriminating": {metric: bool}, "copies": {name: {"copies",
+        "nearest_distance_mean", "nearest_distance_min"}}}`` with names training, held-out, GAN, Bernoulli,
+        memoriser.
+    See: notebook 09 §2.
+    """
+    from mgtutor.data import BAR_LOWEST
+    from mgtutor.metrics import BAR_METRICS, bar_metric_parts, nearest_bar_distance, ratio_of_sums, subsample_interval
+
+    train, valid, n = bars["train"], bars["valid"], s.eval_bars
+    sets = {"training": train, "held-out": valid, "GAN": sample_bars(model, n, seed),
+            "Bernoulli": bernoulli_bars(train, n, seed), "memoriser": memoriser_bars(train, n, seed)}
+    parts = {name: bar_metric_parts(x, BAR_LOWEST, s.min_steps) for name, x in sets.items()}
+    values = {name: {m: ratio_of_sums(p[m]) for m in BAR_METRICS} for name, p in parts.items()}
+    intervals = {}
+    for m in BAR_METRICS:
+        iv = subsample_interval(ratio_of_sums, parts["held-out"][m], n, draws, seed, replace=True)
+        intervals[m] = {k: iv[k] for k in ("low", "high", "median", "std")}
+    z = {name: {m: (v[m] - values["training"][m]) / intervals[m]["std"] if intervals[m]["std"] > 0 else None
+                for m in BAR_METRICS} for name, v in values.items()}
+    discriminating = {m: not intervals[m]["low"] <= values["Bernoulli"][m] <= intervals[m]["high"]
+                      for m in BAR_METRICS}
+    copies = {}
+    for name in ("held-out", "GAN", "Bernoulli", "memoriser"):
+        d = nearest_bar_distance(sets[name], train)
+        copies[name] = {"copies": int((d == 0).sum()), "nearest_distance_mean": float(d.mean()),
+                        "nearest_distance_min": int(d.min())}
+    return {"n": n, "draws": draws, "sets": values, "intervals": intervals, "z": z, "discriminating": discriminating,
+            "copies": copies}
 
 
 def train(data: dict, out, settings: BarGanSettings, *, force: bool = False, callbacks=(), verbose: int = 0,

@@ -7,23 +7,27 @@ Part of mgtutor. See notebook 09 §3–4::
     python -m mgtutor generate gan-spec --run RUN_DIR --n K --out DIR [--pitch P] [--seed S]
     python -m mgtutor evaluate gan-spec --run RUN_DIR
 
-Data: one-shot notes synthesized by :mod:`mgtutor.audio` — every timbre × pitch × velocity of the grid, with a
-per-note detune and gain drawn from a *jitter seed* (:func:`mgtutor.data.one_shot_notes`) — as scaled
-log-magnitude spectrograms (:func:`mgtutor.data.note_spectrograms`). Training uses the jitter seeds
-0 … ``train_seeds`` − 1; the held-out real notes come from other seeds (:data:`HELD_OUT_SEEDS`), so no real note
-of the evaluation was seen in training. The model is :func:`mgtutor.models.gan_music.spec_gan` (WGAN-GP,
-conditioned on the pitch).
+Data: one-shot notes of a continuous timbre family (:func:`mgtutor.data.family_notes`): every note draws its own
+harmonic spectrum (a spectral tilt and per-harmonic gains around one of the five named timbres), attack and decay
+times, velocity and detune, as scaled log-magnitude spectrograms (:func:`mgtutor.data.note_spectrograms`). The
+training notes are the draw :data:`TRAIN_DATA_SEED`, the held-out real notes the draw :data:`HELD_OUT_DATA_SEED`:
+no held-out note shares its timbre, envelope or velocity with a training note. The model is
+:func:`mgtutor.models.gan_music.spec_gan` (WGAN-GP, conditioned on the pitch).
 
-Evaluation, without any downloaded model:
+Evaluation, without any downloaded model, each number beside two yardsticks — the real-vs-real interval (the
+same metric on random held-out sub-samples of the generated set's size, :func:`mgtutor.metrics.subsample_interval`)
+and a **memoriser** that replays a training note of each asked pitch (:func:`mgtutor.metrics.memoriser_indices`) —
+and an untrained generator (the same builder and seed) as the floor to beat:
 
 * **pitch accuracy**: ``eval_per_pitch`` notes per pitch, spectrogram → Griffin-Lim → ``librosa.pyin``; a note
-  is right when its median f0 is within ±50 cents of the asked pitch (:func:`mgtutor.metrics.pitch_accuracy`).
-  The **ceiling** is the same measurement on held-out real notes after the same spectrogram round trip;
+  is right when its median f0 is within ±50 cents of the asked pitch (:func:`mgtutor.metrics.pitch_accuracy`);
 * **Fréchet distance** on the ``features`` layer of a small classifier trained on the real training notes
-  (:func:`mgtutor.models.gan_music.note_classifier`): ``fd_n`` generated notes against a held-out real set A of
-  ``fd_n`` notes, beside the **floor**, a second, disjoint real set B of ``fd_n`` notes against A. The generated
-  notes are asked for B's pitches, so only the generator differs between the two numbers. An untrained generator
-  (the same builder and seed) is the baseline.
+  (:func:`mgtutor.models.gan_music.note_classifier`): ``fd_n`` notes against a held-out real set A of ``fd_n``
+  notes; the generated notes are asked for the pitches of a second held-out set B, whose own distance to A is
+  the ``fd_floor``;
+* **copy check**: each set's median RMS distance to its nearest training spectrogram
+  (:func:`mgtutor.metrics.nearest_neighbour_rms`): about 0 for the memoriser, the held-out notes' distance for a
+  model that generalises. The Fréchet distance cannot see copying: the memoriser scores near the floor.
 """
 
 from __future__ import annotations
@@ -58,26 +62,29 @@ CLASSIFIER = "classifier"
 """The name of the run's second model, the note classifier (config.json's ``classifier``, ``classifier.weights.h5``:
 :meth:`mgtutor.runs.RunDir.save_model`)."""
 CLASSIFIER_BUILDER = "note_classifier"
-HELD_OUT_SEEDS = (1000, 1001)
-"""Jitter seeds of the held-out real notes (the training seeds are 0 … train_seeds − 1)."""
+TRAIN_DATA_SEED = 0
+"""The draw of the timbre family that gives the training notes (:func:`mgtutor.data.family_notes`)."""
+HELD_OUT_DATA_SEED = 1000
+"""The draw that gives the held-out real notes: other timbres, envelopes and velocities than training's."""
 
 
 @dataclass(frozen=True)
 class SpecGanSettings:
     """Everything a spectrogram-GAN run depends on; recorded in its config.json.
 
-    The notes: ``n_pitches`` consecutive MIDI pitches from ``lowest_pitch``, every timbre of
-    :data:`mgtutor.audio.TIMBRES`, the ``velocities``, ``train_seeds`` jitter draws of the whole grid for
-    training. The GAN: ``noise_dim``, ``channels``, ``n_critic``, ``gp_weight``; ``epochs``, ``batch_size``,
-    ``learning_rate`` (Adam, β = (0.5, 0.9)), ``time_budget_min``, ``seed``. The classifier: ``features`` (the
-    Fréchet distance's feature size), ``classifier_epochs``. The evaluation: ``fd_n`` notes per set,
-    ``eval_per_pitch`` notes per pitch for the pitch accuracy, ``gl_iters`` Griffin-Lim iterations.
+    The notes: ``n_pitches`` consecutive MIDI pitches from ``lowest_pitch``, every timbre class of
+    :data:`mgtutor.audio.TIMBRES`, ``train_draws`` (training) and ``held_out_draws`` (held-out) members of the
+    timbre family per class and pitch. The GAN: ``noise_dim``, ``channels``, ``n_critic``, ``gp_weight``;
+    ``epochs``, ``batch_size``, ``learning_rate`` (Adam, β = (0.5, 0.9)), ``time_budget_min``, ``seed``. The
+    classifier: ``features`` (the Fréchet distance's feature size), ``classifier_epochs``. The evaluation:
+    ``fd_n`` notes per set, ``eval_per_pitch`` notes per pitch for the pitch accuracy, ``gl_iters`` Griffin-Lim
+    iterations, ``interval_draws`` held-out sub-samples for each real-vs-real interval.
     """
 
     n_pitches: int = 24
     lowest_pitch: int = 48
-    velocities: tuple[int, ...] = (64, 96, 127)
-    train_seeds: int = 4
+    train_draws: int = 12
+    held_out_draws: int = 10
     noise_dim: int = 64
     channels: int = 48
     n_critic: int = 3
@@ -92,6 +99,7 @@ class SpecGanSettings:
     fd_n: int = 256
     eval_per_pitch: int = 5
     gl_iters: int = 32
+    interval_draws: int = 20
 
     def builder_kwargs(self) -> dict:
         cfg = spec_config()
@@ -106,8 +114,8 @@ class SpecGanSettings:
                 "features": self.features}
 
 
-SMOKE = {"channels": 8, "noise_dim": 16, "epochs": 1, "train_seeds": 1, "classifier_epochs": 1, "fd_n": 48,
-         "eval_per_pitch": 1, "gl_iters": 8}
+SMOKE = {"channels": 8, "noise_dim": 16, "epochs": 1, "train_draws": 1, "held_out_draws": 2, "classifier_epochs": 1,
+         "fd_n": 48, "eval_per_pitch": 1, "gl_iters": 8, "interval_draws": 5}
 """Smoke-mode defaults (a tiny GAN, one epoch, small evaluation sets)."""
 
 
@@ -125,15 +133,14 @@ def settings(**overrides) -> SpecGanSettings:
     Raises:
         TrainError: an unknown setting or a value out of range (the message names it).
     """
-    if "velocities" in overrides and overrides["velocities"] is not None:
-        overrides = {**overrides, "velocities": tuple(overrides["velocities"])}
-    s = make_settings(SpecGanSettings, SMOKE, overrides, ("n_pitches", "lowest_pitch", "train_seeds", "noise_dim",
-                                                          "channels", "n_critic", "epochs", "batch_size", "features",
-                                                          "classifier_epochs", "fd_n", "eval_per_pitch", "gl_iters"),
+    s = make_settings(SpecGanSettings, SMOKE, overrides, ("n_pitches", "lowest_pitch", "train_draws", "held_out_draws",
+                                                          "noise_dim", "channels", "n_critic", "epochs", "batch_size",
+                                                          "features", "classifier_epochs", "fd_n", "eval_per_pitch",
+                                                          "gl_iters", "interval_draws"),
                       "spectrogram-GAN")
-    if s.lowest_pitch + s.n_pitches - 1 > 127 or not s.velocities or any(not 1 <= v <= 127 for v in s.velocities):
-        raise TrainError(f"pitches {s.lowest_pitch}…{s.lowest_pitch + s.n_pitches - 1} and velocities "
-                         f"{s.velocities} must lie in MIDI 0…127 (velocities 1…127)")
+    if s.lowest_pitch + s.n_pitches - 1 > 127 or s.interval_draws < 2:
+        raise TrainError(f"pitches {s.lowest_pitch}…{s.lowest_pitch + s.n_pitches - 1} must lie in MIDI 0…127 and "
+                         f"interval_draws ({s.interval_draws}) must be ≥ 2")
     if s.fd_n <= s.features:
         raise TrainError(f"fd_n ({s.fd_n}) must exceed the feature size ({s.features}) for a full-rank covariance")
     if not s.learning_rate > 0 or not s.gp_weight >= 0:
@@ -142,42 +149,49 @@ def settings(**overrides) -> SpecGanSettings:
 
 
 # --------------------------------------------------------------------------- data
-def load_notes(s: SpecGanSettings, seeds) -> dict[str, np.ndarray]:
-    """Notes of every grid point for each jitter seed: ``{"audio" (N, samples), "spec" (N, frames, bins),
-    "pitch" (N,) MIDI, "label" (N,) pitch index, "timbre" (N,)}``.
+def load_notes(s: SpecGanSettings, seed: int, draws: int) -> dict[str, np.ndarray]:
+    """``draws`` notes of the timbre family per timbre class and pitch, drawn from ``seed``: ``{"audio" (N,
+    samples), "spec" (N, frames, bins), "pitch" (N,) MIDI, "label" (N,) pitch index, "timbre" (N,) class index,
+    "velocity" (N,)}``.
 
     See: notebook 09 §3.
     """
-    from mgtutor.data import note_spectrograms, one_shot_notes
+    from mgtutor.data import family_notes, note_spectrograms
 
     cfg = spec_config()
-    audio, labels = one_shot_notes(tuple(seeds), s.n_pitches, s.lowest_pitch, None, s.velocities, cfg)
+    audio, labels = family_notes(seed, draws, s.n_pitches, s.lowest_pitch, cfg=cfg)
     return {"audio": audio, "spec": note_spectrograms(audio, cfg), "pitch": labels["pitch"],
-            "label": (labels["pitch"] - s.lowest_pitch).astype("int32"), "timbre": labels["timbre"].astype("int32")}
+            "label": (labels["pitch"] - s.lowest_pitch).astype("int32"), "timbre": labels["timbre"].astype("int32"),
+            "velocity": labels["velocity"]}
 
 
 def training_notes(s: SpecGanSettings) -> dict[str, np.ndarray]:
-    """The training notes: jitter seeds 0 … ``train_seeds`` − 1."""
-    return load_notes(s, range(s.train_seeds))
+    """The training notes: the draw :data:`TRAIN_DATA_SEED`, ``train_draws`` per timbre class and pitch."""
+    return load_notes(s, TRAIN_DATA_SEED, s.train_draws)
 
 
 def held_out_sets(s: SpecGanSettings, seed: int = 0) -> dict:
-    """The held-out real notes (jitter seeds :data:`HELD_OUT_SEEDS`) cut into what the evaluation needs, by
-    ``seed``: two disjoint sets ``A`` and ``B`` of ``fd_n`` random notes (index arrays into ``notes``) and, for the
-    pitch accuracy ceiling, ``ceiling``: ``eval_per_pitch`` random notes of each pitch.
+    """The held-out real notes (the draw :data:`HELD_OUT_DATA_SEED`) cut by ``seed`` into what the evaluation
+    needs (index arrays into ``notes``): the reference set ``A`` of ``fd_n`` notes; the ``pool`` of all other
+    held-out notes, from which the real-vs-real intervals draw their sub-samples; ``B``, the first ``fd_n`` of the
+    pool (the held-out row of the tables); ``pitch``: ``2 · eval_per_pitch`` pool notes of each pitch, whose first
+    half (``ceiling``) is scored like the generated notes.
 
     Raises:
-        TrainError: the held-out pool is too small for two disjoint sets of ``fd_n``.
+        TrainError: the held-out pool is too small for A and a disjoint pool of ``fd_n``.
     """
-    notes = load_notes(s, HELD_OUT_SEEDS)
+    notes = load_notes(s, HELD_OUT_DATA_SEED, s.held_out_draws)
     n = len(notes["pitch"])
     if 2 * s.fd_n > n:
         raise TrainError(f"fd_n={s.fd_n}: two disjoint held-out sets need {2 * s.fd_n} notes, the pool has {n}")
     rng = np.random.default_rng([seed, 9])
     order = rng.permutation(n)
-    ceiling = np.concatenate([rng.choice(np.flatnonzero(notes["label"] == k), s.eval_per_pitch, replace=False)
-                              for k in range(s.n_pitches)])
-    return {"notes": notes, "A": order[: s.fd_n], "B": order[s.fd_n: 2 * s.fd_n], "ceiling": ceiling}
+    pool = order[s.fd_n:]
+    per_pitch = [rng.choice(pool[notes["label"][pool] == k], 2 * s.eval_per_pitch, replace=False)
+                 for k in range(s.n_pitches)]
+    pitch = np.concatenate([p[: s.eval_per_pitch] for p in per_pitch] + [p[s.eval_per_pitch:] for p in per_pitch])
+    return {"notes": notes, "A": order[: s.fd_n], "pool": pool, "B": pool[: s.fd_n], "pitch": pitch,
+            "ceiling": pitch[: s.eval_per_pitch * s.n_pitches]}
 
 
 # --------------------------------------------------------------------------- models
@@ -220,39 +234,78 @@ def to_audio(spectrograms, s: SpecGanSettings, seed: int = 0) -> np.ndarray:
     return spectrograms_to_audio(spectrograms, spec_config(), n_iter=s.gl_iters, seed=seed)
 
 
-def evaluate(model, clf, s: SpecGanSettings, seed: int = 0, baseline: bool = True) -> dict:
-    """Pitch accuracy (with its ceiling) and the Fréchet distance (with its floor and, when ``baseline``, an
-    untrained generator's) of a spectrogram GAN; ``seed`` draws the held-out sets, the noise and the phases. The
+def evaluate(model, clf, s: SpecGanSettings, seed: int = 0, baseline: bool = True, train=None) -> dict:
+    """Pitch accuracy, Fréchet distance and the copy check of a spectrogram GAN beside their yardsticks (see the
+    module docstring); ``seed`` draws the held-out sets, the noise and the phases; ``train`` the training notes
+    (:func:`training_notes` when None). Each of the four sets — ``gan``, ``memoriser``, ``held_out`` and (when
+    ``baseline``) ``untrained`` — gets ``pitch_accuracy`` (``eval_per_pitch`` notes per pitch), ``fd`` (``fd_n``
+    notes against held-out set A, asked B's pitches) and ``nn_median`` (median RMS distance to the nearest training
+    spectrogram). ``fd_interval`` and ``pitch_interval`` are the real-vs-real intervals (2.5–97.5 %, with
+    ``median`` and ``std``) over ``interval_draws`` held-out sub-samples of the generated sets' sizes. The
     untrained generator is built after ``config.seed_everything(s.seed + 12345)``, which reseeds the global
-    generators.
+    generators. The flat keys ``pitch_accuracy``, ``pitch_accuracy_ceiling``, ``fd``, ``fd_floor``, ``fd_ratio``
+    and ``fd_untrained`` repeat the GAN's, the held-out set's and the untrained generator's numbers.
 
     See: notebook 09 §3–4.
     """
     from mgtutor import models
-    from mgtutor.metrics import frechet_distance, pitch_accuracy
+    from mgtutor.metrics import (
+        frechet_distance,
+        memoriser_indices,
+        nearest_neighbour_rms,
+        pitch_accuracy,
+        subsample_interval,
+    )
     from mgtutor.models.gan_music import note_features
 
     cfg = spec_config()
+    train = training_notes(s) if train is None else train
     held = held_out_sets(s, seed)
     notes = held["notes"]
+    n_pitch = s.eval_per_pitch * s.n_pitches
     asked = np.repeat(np.arange(s.n_pitches), s.eval_per_pitch).astype("int32")
-    fake_audio = to_audio(generate_spectrograms(model, asked, seed), s, seed)
-    accuracy, _ = pitch_accuracy(fake_audio, asked + s.lowest_pitch, cfg.sr)
-    real = held["ceiling"]
-    ceiling, _ = pitch_accuracy(to_audio(notes["spec"][real], s, seed), notes["pitch"][real], cfg.sr)
-    feats_a = note_features(clf, notes["spec"][held["A"]])
-    feats_b = note_features(clf, notes["spec"][held["B"]])
-    fake = generate_spectrograms(model, notes["label"][held["B"]], seed + 1)
-    out = {"pitch_accuracy": accuracy, "pitch_accuracy_ceiling": ceiling, "pitch_notes": len(asked),
-           "fd": frechet_distance(note_features(clf, fake), feats_a), "fd_floor": frechet_distance(feats_b, feats_a),
-           "fd_n": s.fd_n, "features": s.features,
+    asked_fd = notes["label"][held["B"]]
+    feats = note_features(clf, notes["spec"])
+    feats_a = feats[held["A"]]
+
+    def correct(spec, labels, phase_seed):
+        _, est = pitch_accuracy(to_audio(spec, s, phase_seed), np.asarray(labels) + s.lowest_pitch, cfg.sr)
+        return np.abs(100 * (est - (np.asarray(labels) + s.lowest_pitch))) <= 50
+
+    def scores(pitch_spec, fd_spec, nn_spec=None):
+        return {"pitch_accuracy": float(correct(pitch_spec, asked, seed).mean()),
+                "fd": frechet_distance(note_features(clf, fd_spec), feats_a),
+                "nn_median": float(np.median(nearest_neighbour_rms(fd_spec if nn_spec is None else nn_spec,
+                                                                   train["spec"])))}
+
+    held_ok = correct(notes["spec"][held["pitch"]], notes["label"][held["pitch"]], seed)
+    out = {"pitch_notes": n_pitch, "fd_n": s.fd_n, "features": s.features,
            "classifier_accuracy": classifier_accuracy(clf, notes, np.concatenate([held["A"], held["B"]]))}
-    out["fd_ratio"] = out["fd"] / out["fd_floor"]
+    sets = {"gan": scores(generate_spectrograms(model, asked, seed), generate_spectrograms(model, asked_fd, seed + 1))}
+    sets["held_out"] = {"pitch_accuracy": float(held_ok[:n_pitch].mean()),
+                        "fd": frechet_distance(feats[held["B"]], feats_a),
+                        "nn_median": float(np.median(nearest_neighbour_rms(notes["spec"][held["B"]], train["spec"])))}
+    sets["memoriser"] = scores(train["spec"][memoriser_indices(len(train["label"]), n_pitch, seed, asked,
+                                                               train["label"])],
+                               train["spec"][memoriser_indices(len(train["label"]), s.fd_n, seed + 1, asked_fd,
+                                                               train["label"])])
     if baseline:
         config.seed_everything(s.seed + 12345)
         untrained = models.build(BUILDER, **s.builder_kwargs())
-        out["fd_untrained"] = frechet_distance(
-            note_features(clf, generate_spectrograms(untrained, notes["label"][held["B"]], seed + 1)), feats_a)
+        sets["untrained"] = scores(generate_spectrograms(untrained, asked, seed),
+                                   generate_spectrograms(untrained, asked_fd, seed + 1))
+    out["sets"] = sets
+    strip = ("low", "high", "median", "std")
+    fd_iv = subsample_interval(lambda f: frechet_distance(f, feats_a), feats[held["pool"]], s.fd_n, s.interval_draws,
+                               seed)
+    pitch_iv = subsample_interval(np.mean, held_ok.astype(float), n_pitch, s.interval_draws, seed)
+    out["fd_interval"] = {k: fd_iv[k] for k in strip}
+    out["pitch_interval"] = {k: pitch_iv[k] for k in strip}
+    out.update(pitch_accuracy=sets["gan"]["pitch_accuracy"], pitch_accuracy_ceiling=sets["held_out"]["pitch_accuracy"],
+               fd=sets["gan"]["fd"], fd_floor=sets["held_out"]["fd"])
+    out["fd_ratio"] = out["fd"] / out["fd_floor"]
+    if baseline:
+        out["fd_untrained"] = sets["untrained"]["fd"]
     return out
 
 
@@ -267,14 +320,16 @@ def train(data: dict, out, settings: SpecGanSettings, *, force: bool = False, ca
         TrainError: a bad setting. RunDirError: a finished run (``force`` starts over) or other settings.
     See: notebook 09 §3.
     """
-    from mgtutor.data import FullBatchData
+    from mgtutor.data import FullBatchData, TimbreFamily
 
     start = time.monotonic()
     s, notes = settings, data
     with start_run(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
                          CLASSIFIER: {"builder": CLASSIFIER_BUILDER, "builder_kwargs": s.classifier_kwargs()},
                          "data": {"spec": "one-shot notes", "notes": len(notes["label"]),
-                                  "spectrogram": spec_config().to_dict(), "held_out_seeds": list(HELD_OUT_SEEDS)},
+                                  "spectrogram": spec_config().to_dict(), "timbre_family": TimbreFamily().to_dict(),
+                                  "split": {"by": "timbre-family draw", "train_seed": TRAIN_DATA_SEED,
+                                            "held_out_seed": HELD_OUT_DATA_SEED}},
                          "training": asdict(s)}, force, plan) as run:
         train_data = FullBatchData((notes["spec"], notes["label"]), s.batch_size, shuffle=True, seed=s.seed)
         fit, clock = fit_wgan(run, BUILDER, s, train_data, callbacks, verbose, plan)
@@ -282,8 +337,8 @@ def train(data: dict, out, settings: SpecGanSettings, *, force: bool = False, ca
         clf = train_classifier(notes, s)
         classifier_cpu = time.process_time() - c0
         run.save_model(clf, name=CLASSIFIER)  # the weights without the optimizer's state
-        results = {"evaluation": evaluate(fit.model, clf, s), **fit_results(fit), "train_cpu_seconds": clock.seconds,
-                   "classifier_cpu_seconds": classifier_cpu}
+        results = {"evaluation": evaluate(fit.model, clf, s, train=notes), **fit_results(fit),
+                   "train_cpu_seconds": clock.seconds, "classifier_cpu_seconds": classifier_cpu}
         return finish_run(run, fit.model, results, start, plan, classifier=clf)
 
 
