@@ -2,11 +2,12 @@
 
 Part of mgtutor's benchmarks (training lengths and scores live here, not in the tests). See notebook 09.
 
-Each line holds the full-mode figures notebook 09 reports: for ``bar-gan`` every bar metric of 1,000
-generated bars beside the training value and its tolerance, the copies of training bars and the Bernoulli
-baseline; for ``gan-spec`` the pitch accuracy beside its ceiling and the Fréchet distance beside its real-vs-real
-floor and the untrained baseline; for both the epochs, the CPU and wall minutes of training, and the command that
-reproduces the line. Usage::
+Each line holds the full-mode figures notebook 09 reports: for ``bar-gan`` each bar statistic of the training,
+held-out, GAN, Bernoulli and memoriser bars (1,000 each but the real ones) with its real-vs-real interval and
+tolerance, the GAN's z, whether the statistic discriminates and whether the GAN lies within tolerance, the
+summary counts and the copy checks (``bar_gan.evaluate``); for ``gan-spec`` the pitch accuracy beside its ceiling
+and the Fréchet distance beside its real-vs-real floor and the untrained baseline; for both the epochs, the CPU
+and wall minutes of training, and the command that reproduces the line. Usage::
 
     MGTUTOR_MODE=full python benchmarks/bench_gan_music.py --out runs/bench-gan-music        # train both, seed 0
     python benchmarks/bench_gan_music.py --runs mgtutor/shipped/gan-pianoroll mgtutor/shipped/gan-spec
@@ -22,15 +23,19 @@ from pathlib import Path
 
 
 def bar_line(run, evaluation: dict) -> dict:
-    checks = evaluation["checks"]
-    return {"task": "bar-gan", "bars_train": evaluation["bars"],
-            **{name: {k: round(v, 4) if isinstance(v, float) else v for k, v in c.items()}
-               for name, c in checks.items()},
-            "within": evaluation["within"], "copies": evaluation["generated"]["copies"],
-            "nearest_distance_mean": round(evaluation["generated"]["nearest_distance_mean"], 2),
-            "held_out_copies": evaluation.get("held_out", {}).get("copies"),
-            "held_out_nearest_distance_mean": round(evaluation.get("held_out", {}).get("nearest_distance_mean", 0), 2),
-            "baseline_within": evaluation["baseline_within"]}
+    ev = evaluation
+    r4 = lambda x: None if x is None else round(x, 4)  # noqa: E731
+    statistics = {m: {**{name: r4(values[m]) for name, values in ev["sets"].items()},
+                      "low": r4(iv["low"]), "high": r4(iv["high"]), "std": r4(iv["std"]),
+                      "tolerance": r4(ev["tolerance"][m]), "z_gan": None if ev["z"]["GAN"][m] is None
+                      else round(ev["z"]["GAN"][m], 1), "discriminating": ev["discriminating"][m],
+                      "gan_within": ev["within"]["GAN"][m]}
+                  for m, iv in ev["intervals"].items()}
+    return {"task": "bar-gan", "bars_train": ev["bars"]["training"], "bars_held_out": ev["bars"]["held-out"],
+            "n": ev["n"], "draws": ev["draws"], **statistics, "summary": ev["summary"],
+            **{f"copies_{name}": c["copies"] for name, c in ev["copies"].items()},
+            **{f"nearest_distance_mean_{name}": round(c["nearest_distance_mean"], 2)
+               for name, c in ev["copies"].items()}}
 
 
 def spec_line(run, evaluation: dict) -> dict:

@@ -1,9 +1,9 @@
 """`python -m mgtutor train|evaluate|generate bar-gan|gan-spec`: tiny smoke-mode runs, fixed seeds, bad input.
 
 References: hand-built bars and a generator made constant (its output layer's kernel zeroed), whose bar metrics,
-tolerance checks, copies, baseline and pitch accuracy are counted by hand; the Fréchet distance of a constant
-generator in closed form; the tolerance rule worked out by hand; the Bernoulli baseline's cell frequencies against
-the training bars'; generator outputs of the same weights under JAX and TensorFlow.
+real-vs-real intervals, tolerances, copies, baseline and pitch accuracy are known by hand; the Fréchet distance of
+a constant generator in closed form; the real-vs-real tolerance rule worked out by hand; the Bernoulli baseline's
+cell frequencies against the training bars'; generator outputs of the same weights under JAX and TensorFlow.
 """
 
 from __future__ import annotations
@@ -46,17 +46,29 @@ def spec_run(tmp_path_factory):
 
 
 def test_tolerance_rule_by_hand():
-    assert bar_gan.tolerance("polyphony", 3.9) == pytest.approx(0.78)          # 20 % of a count
-    assert bar_gan.tolerance("used_pitch_classes", 0.5) == pytest.approx(0.2)  # the count floor
-    assert bar_gan.tolerance("empty_bar_rate", 0.001) == pytest.approx(0.02)   # the rate floor
-    assert bar_gan.tolerance("in_scale_ratio", 0.97) == pytest.approx(0.194)
-    checks = bar_gan.compare({"empty_bar_rate": 0.03, "qualified_note_ratio": None, "in_scale_ratio": 0.8,
-                              "used_pitch_classes": 8.5, "polyphony": 3.0},
-                             {"empty_bar_rate": 0.001, "qualified_note_ratio": 0.6, "in_scale_ratio": 0.97,
-                              "used_pitch_classes": 7.1, "polyphony": 3.9})
-    assert {k: v["within"] for k, v in checks.items()} == {
-        "empty_bar_rate": False, "qualified_note_ratio": False, "in_scale_ratio": True, "used_pitch_classes": True,
-        "polyphony": False}
+    """The tolerance is the farther edge of the real-vs-real interval seen from the training value, whatever that
+    value's size (no percentage of it); undefined numbers are never within."""
+    assert bar_gan.tolerance(7.0, {"low": 7.2, "high": 7.5}) == pytest.approx(0.5)     # interval above training
+    assert bar_gan.tolerance(0.6, {"low": 0.55, "high": 0.62}) == pytest.approx(0.05)  # the lower edge is farther
+    assert bar_gan.tolerance(100.0, {"low": 99.9, "high": 100.05}) == pytest.approx(0.1)  # 20 % would be 20
+    assert bar_gan.tolerance(0.0, {"low": 0.0, "high": 0.0}) == 0.0
+    assert bar_gan.tolerance(None, {"low": 0.1, "high": 0.2}) is None
+    assert bar_gan.tolerance(0.5, {"low": None, "high": None}) is None
+    assert bar_gan.within(7.4, 7.0, 0.5) and bar_gan.within(6.5, 7.0, 0.5) and not bar_gan.within(6.4, 7.0, 0.5)
+    assert bar_gan.within(0.0, 0.0, 0.0) and not bar_gan.within(1e-9, 0.0, 0.0)
+    assert not bar_gan.within(None, 7.0, 0.5) and not bar_gan.within(7.0, None, 0.5)
+    assert not bar_gan.within(7.0, 7.0, None)
+
+
+def test_summary_line_reads_the_counts():
+    ev = {"n": 1000, "summary": {"statistics": 5, "discriminating": 4, "gan_closer_than_bernoulli": 3,
+                                 "within": {"held-out": 4, "GAN": 1, "Bernoulli": 0, "memoriser": 4}},
+          "copies": {"GAN": {"copies": 2}, "memoriser": {"copies": 1000}}}
+    line = bar_gan.summary_line(ev)
+    assert line.startswith("4 of 5 bar statistics discriminate")
+    for part in ("GAN 1/4, Bernoulli 0/4, held-out 4/4, memoriser 4/4", "Bernoulli baseline on 3/4",
+                 "GAN 2, memoriser 1000 of 1000"):
+        assert part in line, line
 
 
 def test_bernoulli_baseline_keeps_cell_frequencies():
@@ -74,10 +86,11 @@ def test_bar_gan_trains_evaluates_and_generates(bar_run, tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["evaluate", "bar-gan", "--run", str(bar_run)]) == 0
     line = _json_line(capsys)
-    assert line["task"] == "bar-gan" and set(line["checks"]) == {*bar_gan.RATES, *bar_gan.COUNTS}
-    assert line["generated"]["bars"] == 200 and line["bars"] == len(bar_gan.load_bars(0)["train"])
-    run = bar_gan.load(bar_run)
     split = bar_gan.load_bars(0)
+    assert line["task"] == "bar-gan" and line["n"] == 200 and set(line["sets"]) == set(bar_gan.SETS)
+    assert line["bars"] == {"training": len(split["train"]), "held-out": len(split["valid"])}
+    assert {k: v for k, v in line.items() if k not in ("task", "seed")} == results["evaluation"]  # what train records
+    run = bar_gan.load(bar_run)
     np.testing.assert_array_equal(run.bars["train"], split["train"])  # the run keeps its own bars
     np.testing.assert_array_equal(run.bars["valid"], split["valid"])
     assert cli.main(["evaluate", "bar-gan", "--run", str(bar_run)]) == 0
@@ -145,7 +158,9 @@ def test_evaluate_gives_the_known_answer_on_hand_built_bars(bar_run, tmp_path, c
                                                             nearest):
     """A copy of the smoke run whose training bars are three copies of the hand-built bar, whose held-out bars are
     that bar and an empty one, and whose generator is constant (every cell σ(±0.1)): every number of ``evaluate``
-    is known by hand. The Bernoulli baseline, with cell frequencies 0 or 1, draws the hand-built bar itself."""
+    is known by hand. A bootstrap sub-sample of n held-out bars with k empty ones has empty-bar rate k/n and
+    7 (n − k)/n pitch classes per bar, and the hand-built bar's other statistics exactly (spread 0, tolerance 0).
+    The Bernoulli baseline, with cell frequencies 0 or 1, draws the hand-built bar itself; so does the memoriser."""
     run_dir = tmp_path / "hand"
     shutil.copytree(bar_run, run_dir)
     hand = _hand_bar()
@@ -156,19 +171,48 @@ def test_evaluate_gives_the_known_answer_on_hand_built_bars(bar_run, tmp_path, c
     assert cli.main(["evaluate", "bar-gan", "--run", str(run_dir)]) == 0
     line = _json_line(capsys)
 
-    names = [*HAND]
-    assert line["bars"] == 3
-    _same(line["training"], {"bars": 3, **HAND})
-    _same(line["generated"], {"bars": 200, **generated, "nearest_distance_mean": nearest,
-                              "nearest_distance_min": nearest, "copies": 0})
-    assert {k: c["within"] for k, c in line["checks"].items()} == {k: within.get(k, False) for k in names}
-    assert line["within"] == len(within)
-    _same(line["bernoulli"], {"bars": 200, **HAND, "nearest_distance_mean": 0, "nearest_distance_min": 0,
-                              "copies": 200})
-    assert line["baseline_within"] == 5 and all(c["within"] for c in line["baseline_checks"].values())
-    _same(line["held_out"], {"bars": 2, "empty_bar_rate": 0.5, "used_pitch_classes": 3.5, "qualified_note_ratio": 5 / 7,
-                             "polyphony": 43 / 16, "in_scale_ratio": 42 / 43, "nearest_distance_mean": 43 / 2,
-                             "nearest_distance_min": 0, "copies": 1})
+    names, n = [*HAND], 200
+    assert line["bars"] == {"training": 3, "held-out": 2} and line["n"] == n
+    held_out = {"empty_bar_rate": 0.5, "used_pitch_classes": 3.5, "qualified_note_ratio": 5 / 7, "polyphony": 43 / 16,
+                "in_scale_ratio": 42 / 43}
+    for name, want in (("training", HAND), ("held-out", held_out), ("GAN", generated), ("Bernoulli", HAND),
+                       ("memoriser", HAND)):
+        _same(line["sets"][name], want)
+    assert line["copies"] == {"held-out": {"copies": 1, "nearest_distance_mean": 43 / 2, "nearest_distance_min": 0},
+                              "GAN": {"copies": 0, "nearest_distance_mean": nearest, "nearest_distance_min": nearest},
+                              "Bernoulli": {"copies": n, "nearest_distance_mean": 0, "nearest_distance_min": 0},
+                              "memoriser": {"copies": n, "nearest_distance_mean": 0, "nearest_distance_min": 0}}
+    iv = line["intervals"]
+    empty, pcs = iv["empty_bar_rate"], iv["used_pitch_classes"]
+    assert 0.3 < empty["low"] < 0.5 < empty["high"] < 0.7 and empty["std"] > 0
+    assert (pcs["low"], pcs["high"], pcs["std"]) == pytest.approx((7 * (1 - empty["high"]), 7 * (1 - empty["low"]),
+                                                                   7 * empty["std"]), rel=1e-9)
+    for m in ("qualified_note_ratio", "polyphony", "in_scale_ratio"):
+        assert iv[m]["low"] == iv[m]["high"] == HAND[m] and iv[m]["std"] == 0, m
+        assert all(line["z"][name][m] is None for name in bar_gan.SETS), m
+    assert line["tolerance"] == pytest.approx({"empty_bar_rate": empty["high"], "used_pitch_classes": 7 * empty["high"],
+                                               "qualified_note_ratio": 0, "polyphony": 0, "in_scale_ratio": 0},
+                                              rel=1e-9, abs=0)
+    assert line["discriminating"] == {"empty_bar_rate": True, "used_pitch_classes": True,
+                                      "qualified_note_ratio": False, "polyphony": False, "in_scale_ratio": False}
+    assert line["within"]["GAN"] == {k: within.get(k, False) for k in names}
+    assert all(line["within"][name] == dict.fromkeys(names, True)
+               for name in ("training", "held-out", "Bernoulli", "memoriser"))
+    if generated is ALL_ON:
+        assert line["z"]["GAN"]["empty_bar_rate"] == 0
+        assert line["z"]["GAN"]["used_pitch_classes"] == pytest.approx(5 / pcs["std"], rel=1e-9)
+    else:
+        assert line["z"]["GAN"]["empty_bar_rate"] == pytest.approx(1 / empty["std"], rel=1e-9)
+        assert line["z"]["GAN"]["used_pitch_classes"] == pytest.approx(-7 / pcs["std"], rel=1e-9)
+    assert line["summary"] == {"statistics": 5, "discriminating": 2, "gan_closer_than_bernoulli": 0,
+                               "within": {"held-out": 2, "GAN": len(within), "Bernoulli": 2, "memoriser": 2}}
+
+
+def test_training_needs_two_held_out_bars(tmp_path):
+    bars = np.stack([_hand_bar()] * 4)
+    with pytest.raises(bar_gan.TrainError, match="1 held-out bar.*at least 2"):
+        bar_gan.train({"train": bars, "valid": bars[:1]}, tmp_path / "run", bar_gan.settings())
+    assert not (tmp_path / "run").exists()
 
 
 def test_bar_yardsticks_equal_the_statistics_and_draws_written_out(bar_run):
@@ -202,6 +246,11 @@ def test_bar_yardsticks_equal_the_statistics_and_draws_written_out(bar_run):
         assert ys["discriminating"][m] == (not iv["low"] <= bern <= iv["high"])
         if iv["std"] > 0:
             assert ys["z"]["GAN"][m] == pytest.approx((ys["sets"]["GAN"][m] - ys["sets"]["training"][m]) / iv["std"])
+        ref = ys["sets"]["training"][m]
+        tol = max(abs(iv["low"] - ref), abs(iv["high"] - ref))
+        assert ys["tolerance"][m] == pytest.approx(tol, rel=1e-12)
+        assert {name: ys["within"][name][m] for name in sets} == {
+            name: abs(ys["sets"][name][m] - ref) <= tol for name in sets}
     memorised = sets["memoriser"].reshape(n, -1)
     train = {row.tobytes() for row in bars["train"].reshape(len(bars["train"]), -1).astype(np.uint8)}
     assert all(row.astype(np.uint8).tobytes() in train for row in memorised)

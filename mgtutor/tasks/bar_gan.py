@@ -13,14 +13,18 @@ Data: music21's Bach chorales split **by tune** (:func:`mgtutor.data.chorale_spl
 tunes, shuffled by the seed); the 4/4 chorales of the training tunes give the training bars
 (:func:`mgtutor.data.chorale_bars`: transposed to C major / A minor, 16 sixteenths × 56 keys, a window starting on
 every beat). The model is
-:func:`mgtutor.models.gan_music.bar_gan` (WGAN-GP). Evaluation draws ``eval_bars`` bars with a fixed seed,
-thresholds them at 0.5, and compares their :func:`mgtutor.metrics.bar_metrics` with the training bars' — each
-within max(20 % relative; 0.02 absolute for rates, 0.2 for counts) — and counts generated bars identical to a
-training bar. Beside them: the held-out (validation) bars, real music the model never saw, and a baseline
-that knows only how often each cell is on (independent Bernoulli cells). That fixed tolerance is what a run
-records in its results.json; notebook 09 judges the GAN by :func:`yardsticks` instead: each statistic in units of
-its real-vs-real spread (bootstrap sub-samples of held-out bars of the generated set's size), beside a memoriser
-that replays training bars (:func:`memoriser_bars`) and the copy check.
+:func:`mgtutor.models.gan_music.bar_gan` (WGAN-GP).
+
+Evaluation (:func:`evaluate`, what a run records in its results.json and ``evaluate bar-gan`` prints; notebook 09
+§2 prints the same numbers through :func:`yardsticks`) draws ``eval_bars`` bars with a fixed seed, thresholds them
+at 0.5, and sets each bar statistic of :data:`mgtutor.metrics.BAR_METRICS` beside both yardsticks of COURSE.md:
+real-vs-real variation — the statistic over bootstrap sub-samples of ``eval_bars`` held-out (validation) bars, real
+music the model never saw, whose 2.5–97.5 % interval gives each statistic's tolerance (:func:`tolerance`) and
+its spread s the unit of z = (x − training) / s — and a memoriser that replays training bars
+(:func:`memoriser_bars`), caught by the copy check (distance to the nearest training bar). A baseline that knows
+only how often each cell is on (independent Bernoulli cells, :func:`bernoulli_bars`) decides which statistics
+discriminate: one whose interval holds the baseline's value cannot tell a model from coins. No fixed percentage
+enters anywhere.
 """
 
 from __future__ import annotations
@@ -53,10 +57,10 @@ TASK = "bar-gan"
 ALIASES = ("gan-pianoroll",)
 """The task's former name, still accepted on the command line and in a run's config.json."""
 BUILDER = "bar_gan"
-RATES = ("empty_bar_rate", "qualified_note_ratio", "in_scale_ratio")
-"""Bar metrics that are rates (tolerance 0.02 absolute); the others are counts (0.2)."""
-COUNTS = ("used_pitch_classes", "polyphony")
-RELATIVE = 0.2
+SETS = ("training", "held-out", "GAN", "Bernoulli", "memoriser")
+"""The sets of bars :func:`yardsticks` compares, in the order notebook 09 prints them."""
+DRAWS = 1000
+"""Bootstrap sub-samples of the held-out bars behind each real-vs-real interval."""
 
 
 @dataclass(frozen=True)
@@ -158,24 +162,6 @@ def read_bars(path) -> dict[str, np.ndarray]:
         raise RunDirError(f"{path}: unreadable bars ({type(exc).__name__}); train again") from None
 
 
-def tolerance(name: str, reference: float) -> float:
-    """The allowed |generated − training| for a bar metric: max(20 % of the training value; 0.02 for a rate,
-    0.2 for a count)."""
-    return max(RELATIVE * abs(reference), 0.02 if name in RATES else 0.2)
-
-
-def compare(generated: dict, reference: dict) -> dict:
-    """For each bar metric: ``{"value", "training", "tolerance", "within"}`` (``within`` False when the generated
-    value is undefined)."""
-    out = {}
-    for name in (*RATES, *COUNTS):
-        ref, value = reference[name], generated.get(name)
-        tol = tolerance(name, ref)
-        out[name] = {"value": value, "training": ref, "tolerance": tol,
-                     "within": value is not None and abs(value - ref) <= tol}
-    return out
-
-
 def bernoulli_bars(train: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     """The baseline: n bars whose cells are independent coins, each on with its frequency in ``train``.
 
@@ -188,28 +174,6 @@ def bernoulli_bars(train: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
 def sample_bars(model, n: int, seed: int = 0, threshold: float = 0.5) -> np.ndarray:
     """n bars from a bar GAN with a fixed seed (same run + seed ⇒ same bars), thresholded: uint8 (n, 16, 56)."""
     return (model.sample(int(n), seed=int(seed))[..., 0] > threshold).astype(np.uint8)
-
-
-def evaluate(model, bars: dict, s: BarGanSettings, seed: int = 0) -> dict:
-    """The bar metrics of ``s.eval_bars`` generated bars (seed ``seed``) against the training bars, with the
-    held-out bars and the Bernoulli baseline beside them.
-
-    See: notebook 09 §2.
-    """
-    from mgtutor.data import BAR_LOWEST
-    from mgtutor.metrics import bar_metrics
-
-    train = bars["train"]
-    reference = bar_metrics(train, BAR_LOWEST, s.min_steps)
-    generated = bar_metrics(sample_bars(model, s.eval_bars, seed), BAR_LOWEST, s.min_steps, training=train)
-    baseline = bar_metrics(bernoulli_bars(train, s.eval_bars, seed), BAR_LOWEST, s.min_steps, training=train)
-    out = {"bars": len(train), "generated": generated, "training": reference, "checks": compare(generated, reference),
-           "baseline_checks": compare(baseline, reference), "bernoulli": baseline}
-    out["within"] = sum(c["within"] for c in out["checks"].values())
-    out["baseline_within"] = sum(c["within"] for c in out["baseline_checks"].values())
-    if len(bars.get("valid", ())):
-        out["held_out"] = bar_metrics(bars["valid"], BAR_LOWEST, s.min_steps, training=train)
-    return out
 
 
 def memoriser_bars(train: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
@@ -225,23 +189,54 @@ def memoriser_bars(train: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     return train[memoriser_indices(len(train), n, seed)]
 
 
-def yardsticks(model, bars: dict, s: BarGanSettings, seed: int = 0, draws: int = 1000) -> dict:
+def _number(x) -> float | None:
+    """``x`` as a float, or None where it is undefined (NaN): results.json holds strict JSON."""
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def tolerance(training: float | None, interval: dict) -> float | None:
+    """A bar statistic's tolerance from real-vs-real variation: how far from the training value a real set of
+    unseen bars, of the generated set's size, can land — max(|low − training|, |high − training|) over the
+    real-vs-real interval [low, high] (:func:`yardsticks`). None where the training value or the interval is
+    undefined.
+
+    See: notebook 09 §2.
+    """
+    low, high = interval["low"], interval["high"]
+    if training is None or low is None or high is None:
+        return None
+    return max(abs(low - training), abs(high - training))
+
+
+def within(value: float | None, training: float | None, tol: float | None) -> bool:
+    """|value − training| ≤ ``tol`` (:func:`tolerance`); False where any of them is undefined."""
+    return value is not None and training is not None and tol is not None and abs(value - training) <= tol
+
+
+def yardsticks(model, bars: dict, s: BarGanSettings, seed: int = 0, draws: int = DRAWS) -> dict:
     """The bar statistics of the GAN beside both yardsticks: real-vs-real variation and a memoriser.
 
     For each statistic of :data:`mgtutor.metrics.BAR_METRICS`: its value on the training bars, the held-out
     (validation) bars, ``s.eval_bars`` GAN bars (seed ``seed``), as many Bernoulli-baseline bars and as many
-    memoriser bars; the real-vs-real interval, the statistic over ``draws`` bootstrap sub-samples of
-    ``s.eval_bars`` held-out bars (:func:`mgtutor.metrics.subsample_interval`, 2.5–97.5 %, with its spread s);
-    each set's distance from training in units of s, z = (x − training) / s (None where s = 0); and
-    ``discriminating``: False where the interval contains the Bernoulli baseline's value — a statistic on which
-    independent coins look like real music cannot tell a model from them. Each set's copy check
-    (:func:`mgtutor.metrics.nearest_bar_distance` against the training bars) is in ``copies``.
+    memoriser bars (:data:`SETS`; None where a statistic is undefined, e.g. the polyphony of empty bars); the
+    real-vs-real interval, the statistic over ``draws`` bootstrap sub-samples of ``s.eval_bars`` held-out bars
+    (:func:`mgtutor.metrics.subsample_interval`, 2.5–97.5 %, with its spread s); each set's distance from training
+    in units of s, z = (x − training) / s (None where s = 0: every sub-sample gives the same value);
+    ``discriminating``: False where the interval contains
+    the Bernoulli baseline's value — a statistic on which independent coins look like real music cannot tell a
+    model from them; the ``tolerance`` of each statistic (:func:`tolerance`) and whether each set lies ``within``
+    it. Each set's copy check (:func:`mgtutor.metrics.nearest_bar_distance` against the training bars) is in
+    ``copies``. ``summary`` counts, over the m discriminating statistics, those on which each set lies within
+    tolerance and those on which the GAN is closer to the training value than the Bernoulli baseline.
 
     Returns:
         ``{"n", "draws", "sets": {name: {metric: value}}, "intervals": {metric: {"low", "high", "median",
-        "std"}}, "z": {name: {metric: z}}, "discriminating": {metric: bool}, "copies": {name: {"copies",
-        "nearest_distance_mean", "nearest_distance_min"}}}`` with names training, held-out, GAN, Bernoulli,
-        memoriser.
+        "std"}}, "z": {name: {metric: z}}, "discriminating": {metric: bool}, "tolerance": {metric: tol},
+        "within": {name: {metric: bool}}, "copies": {name: {"copies", "nearest_distance_mean",
+        "nearest_distance_min"}}, "summary": {"statistics", "discriminating", "within": {name: count},
+        "gan_closer_than_bernoulli"}}`` with names training, held-out, GAN, Bernoulli, memoriser.
+    Raises:
+        MetricError: fewer than 2 held-out bars (no real-vs-real interval).
     See: notebook 09 §2.
     """
     from mgtutor.data import BAR_LOWEST
@@ -251,22 +246,66 @@ def yardsticks(model, bars: dict, s: BarGanSettings, seed: int = 0, draws: int =
     sets = {"training": train, "held-out": valid, "GAN": sample_bars(model, n, seed),
             "Bernoulli": bernoulli_bars(train, n, seed), "memoriser": memoriser_bars(train, n, seed)}
     parts = {name: bar_metric_parts(x, BAR_LOWEST, s.min_steps) for name, x in sets.items()}
-    values = {name: {m: ratio_of_sums(p[m]) for m in BAR_METRICS} for name, p in parts.items()}
+    values = {name: {m: _number(ratio_of_sums(p[m])) for m in BAR_METRICS} for name, p in parts.items()}
     intervals = {}
     for m in BAR_METRICS:
         iv = subsample_interval(ratio_of_sums, parts["held-out"][m], n, draws, seed, replace=True)
-        intervals[m] = {k: iv[k] for k in ("low", "high", "median", "std")}
-    z = {name: {m: (v[m] - values["training"][m]) / intervals[m]["std"] if intervals[m]["std"] > 0 else None
-                for m in BAR_METRICS} for name, v in values.items()}
-    discriminating = {m: not intervals[m]["low"] <= values["Bernoulli"][m] <= intervals[m]["high"]
-                      for m in BAR_METRICS}
+        intervals[m] = {k: _number(iv[k]) for k in ("low", "high", "median", "std")}
+        if np.ptp(iv["values"]) == 0:  # every sub-sample gives the same value: s is 0, not np.std's rounding residue
+            intervals[m]["std"] = 0.0
+    ref = values["training"]
+
+    def z_of(x, m):
+        std = intervals[m]["std"]
+        return None if x is None or ref[m] is None or not std else (x - ref[m]) / std
+
+    z = {name: {m: z_of(v[m], m) for m in BAR_METRICS} for name, v in values.items()}
+    discriminating = {}
+    for m in BAR_METRICS:
+        low, high, bern = intervals[m]["low"], intervals[m]["high"], values["Bernoulli"][m]
+        discriminating[m] = not (low is not None and high is not None and bern is not None and low <= bern <= high)
+    tol = {m: tolerance(ref[m], intervals[m]) for m in BAR_METRICS}
+    inside = {name: {m: within(v[m], ref[m], tol[m]) for m in BAR_METRICS} for name, v in values.items()}
     copies = {}
     for name in ("held-out", "GAN", "Bernoulli", "memoriser"):
         d = nearest_bar_distance(sets[name], train)
         copies[name] = {"copies": int((d == 0).sum()), "nearest_distance_mean": float(d.mean()),
                         "nearest_distance_min": int(d.min())}
+    judged = [m for m in BAR_METRICS if discriminating[m]]
+
+    def distance(name, m):
+        x = values[name][m]
+        return np.inf if x is None or ref[m] is None else abs(x - ref[m])
+
+    summary = {"statistics": len(BAR_METRICS), "discriminating": len(judged),
+               "within": {name: sum(inside[name][m] for m in judged) for name in SETS[1:]},
+               "gan_closer_than_bernoulli": sum(distance("GAN", m) < distance("Bernoulli", m) for m in judged)}
     return {"n": n, "draws": draws, "sets": values, "intervals": intervals, "z": z, "discriminating": discriminating,
-            "copies": copies}
+            "tolerance": tol, "within": inside, "copies": copies, "summary": summary}
+
+
+def evaluate(model, bars: dict, s: BarGanSettings, seed: int = 0, draws: int = DRAWS) -> dict:
+    """What a run records in results.json (``evaluation``) and ``evaluate bar-gan`` prints: :func:`yardsticks`
+    (strict JSON: undefined numbers are None) and ``bars``, the number of training and held-out bars.
+
+    Raises:
+        MetricError: fewer than 2 held-out bars.
+    See: notebook 09 §2.
+    """
+    return {"bars": {"training": len(bars["train"]), "held-out": len(bars["valid"])},
+            **yardsticks(model, bars, s, seed, draws)}
+
+
+def summary_line(evaluation: dict) -> str:
+    """One sentence of an :func:`evaluate` result: the counts of its ``summary`` and the copy checks."""
+    sm, cp = evaluation["summary"], evaluation["copies"]
+    m, w = sm["discriminating"], sm["within"]
+    return (f"{m} of {sm['statistics']} bar statistics discriminate (the Bernoulli baseline lies outside their "
+            f"real-vs-real interval); within the real-vs-real tolerance on them: GAN {w['GAN']}/{m}, Bernoulli "
+            f"{w['Bernoulli']}/{m}, held-out {w['held-out']}/{m}, memoriser {w['memoriser']}/{m}; GAN closer to "
+            f"the training bars than the Bernoulli baseline on {sm['gan_closer_than_bernoulli']}/{m}; copies of a "
+            f"training bar: GAN {cp['GAN']['copies']}, memoriser {cp['memoriser']['copies']} of "
+            f"{evaluation['n']}")
 
 
 def train(data: dict, out, settings: BarGanSettings, *, force: bool = False, callbacks=(), verbose: int = 0,
@@ -287,6 +326,9 @@ def train(data: dict, out, settings: BarGanSettings, *, force: bool = False, cal
     s, bars = settings, data
     if not len(bars["train"]):
         raise TrainError("no training bars: the split holds no 4/4 chorale; use more chorales")
+    if len(bars["valid"]) < 2:
+        raise TrainError(f"{len(bars['valid'])} held-out bar(s): the real-vs-real interval of the evaluation needs "
+                         "at least 2; use more chorales")
     with start_run(out, {"task": TASK, "builder": BUILDER, "builder_kwargs": s.builder_kwargs(), "seed": s.seed,
                          "data": {"spec": "chorales", "bars": {k: len(v) for k, v in bars.items()}},
                          "training": asdict(s)}, force, plan) as run:
@@ -363,9 +405,8 @@ def _run_train(args) -> int:
     out = Path(args.out) if args.out else config.runs_dir() / run_name(TASK, BUILDER, s.seed)
     result = train(load_bars(s.seed, s.chorales, s.stride), out, s, force=args.force)
     ev = result.results["evaluation"]
-    print(f"{result.run_dir}: {result.results['epochs_run']} epoch(s) on {ev['bars']} bars; {ev['within']}/5 bar "
-          f"metrics within tolerance of the training bars (Bernoulli baseline {ev['baseline_within']}/5), "
-          f"{ev['generated']['copies']} copies of a training bar")
+    print(f"{result.run_dir}: {result.results['epochs_run']} epoch(s) on {ev['bars']['training']} bars; "
+          f"{summary_line(ev)}")
     return 0
 
 
