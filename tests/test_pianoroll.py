@@ -20,15 +20,20 @@ from mgtutor.symbolic import (
     PIANO_HIGH,
     PIANO_KEYS,
     PIANO_LOW,
+    EncodingError,
     Note,
     PitchRangeError,
+    QuantizationError,
     RollShapeError,
+    SequenceTooLongError,
     SymbolicError,
     check_roll,
     notes_to_piano_roll,
+    piano_roll_to_notes,
     piano_roll_to_steps,
     pianoroll,
     roll_shift_range,
+    sample_piano_roll,
     steps_to_piano_roll,
     transpose,
     transpose_roll,
@@ -78,6 +83,71 @@ def test_check_roll_rejects_other_shapes_and_names_them(shape):
     assert str(info.value).endswith(f"got {shape}")
     with pytest.raises(ValueError, match="column j = MIDI pitch j \\+ 21"):
         check_roll(np.zeros(shape))
+
+
+def test_check_roll_names_a_piano_roll_by_default():
+    with pytest.raises(RollShapeError, match=re.escape("a piano roll has shape (T, 88)")) as info:
+        check_roll(np.zeros((2, 12)))
+    assert str(info.value).startswith("a piano roll has shape")
+
+
+# ------------------------------------------------------------------ notes ↔ roll
+def test_notes_to_piano_roll_hand_built():
+    roll = notes_to_piano_roll([Note(60, 0.5, 1.0), Note(PIANO_LOW, 0, 0.25), Note(PIANO_HIGH, 0.75, 1.0)])
+    expected = np.zeros((4, 88), dtype=np.uint8)
+    expected[[2, 3], 60 - 21] = 1  # beats 0.5–1.0 = sixteenths 2 and 3
+    expected[0, 0] = expected[3, 87] = 1
+    assert roll.dtype == np.uint8
+    np.testing.assert_array_equal(roll, expected)
+    assert notes_to_piano_roll([]).shape == (0, 88) and notes_to_piano_roll([], total_steps=3).shape == (3, 88)
+
+
+def test_notes_to_piano_roll_messages():
+    with pytest.raises(PitchRangeError, match="^pitch 20 at beat 1.5 is outside the piano roll's 21–108$"):
+        notes_to_piano_roll([Note(60, 0, 1), Note(20, 1.5, 2)])
+    with pytest.raises(QuantizationError, match="^start of pitch 60 at beat 0.1 is not on the grid of 1/4"):
+        notes_to_piano_roll([Note(60, 0.1, 1)])
+    with pytest.raises(QuantizationError, match="^end of pitch 60 at beat 1.1 is not on the grid of 1/4"):
+        notes_to_piano_roll([Note(60, 0, 1.1)])
+    with pytest.raises(EncodingError, match=r"^total_steps=3 is shorter than the notes \(4 steps\)$"):
+        notes_to_piano_roll([Note(60, 0, 1)], total_steps=3)
+    with pytest.raises(EncodingError, match="^pitch 60 is struck again at step 2 while .*; pass allow_merge=True to "
+                                            "merge them$"):
+        notes_to_piano_roll([Note(60, 0, 1), Note(60, 0.5, 2)])
+    with pytest.raises(SequenceTooLongError, match="1,000,004 steps of 1/4 quarter note"):
+        notes_to_piano_roll([Note(60, 0, 250_001)])  # refused before the roll is allocated
+
+
+def test_piano_roll_to_notes_held_repeated_and_at_the_end():
+    roll = np.zeros((6, 88), dtype=bool)
+    roll[0:2, 60 - 21] = roll[3:6, 60 - 21] = True  # a gap at step 2: two notes; the second runs to the end
+    roll[:, 64 - 21] = True  # held for the whole roll: one note
+    roll[5, PIANO_HIGH - 21] = True  # the last step only
+    assert piano_roll_to_notes(roll, steps_per_quarter=2, velocity=100) == [
+        Note(60, 0, 1, velocity=100), Note(64, 0, 3, velocity=100), Note(60, 1.5, 3, velocity=100),
+        Note(108, 2.5, 3, velocity=100)]
+    assert piano_roll_to_notes(roll[:1])[0] == Note(60, 0, 0.25)  # one step, default grid and velocity
+    assert piano_roll_to_notes(np.zeros((0, 88))) == []
+    with pytest.raises(EncodingError, match=r"^a piano roll holds only 0/1 \(or False/True\); threshold "
+                                            r"probabilities first \(roll > 0\.5\)$"):
+        piano_roll_to_notes(np.full((2, 88), 0.3))
+
+
+def test_sample_piano_roll_defaults_lengths_and_messages():
+    notes = [Note(60, 0, 2), Note(64, 1.5, 2)]
+    expected = np.zeros((2, 88), dtype=np.uint8)
+    expected[[0, 1], 60 - 21] = 1  # one frame per quarter note by default; 64 starts after beat 1, ends at beat 2
+    roll = sample_piano_roll(notes)
+    assert roll.dtype == np.uint8
+    np.testing.assert_array_equal(roll, expected)
+    assert sample_piano_roll(notes, total_steps=5).shape == (5, 88)
+    halves = sample_piano_roll(notes, steps_per_quarter=2)
+    np.testing.assert_array_equal(np.flatnonzero(halves[:, 64 - 21]), [3])  # beat 1.5 = frame 3
+    assert sample_piano_roll([]).shape == (0, 88) and sample_piano_roll([], 4).shape == (0, 88)
+    with pytest.raises(PitchRangeError, match="^pitch 110 at beat 0.5 is outside the piano roll's 21–108$"):
+        sample_piano_roll([Note(110, 0.5, 1)])
+    with pytest.raises(SequenceTooLongError, match="1,000,004 steps of 1/4 quarter note"):
+        sample_piano_roll([Note(60, 0, 250_001)], 4)
 
 
 # ------------------------------------------------------------------ shift range and transposition

@@ -6,6 +6,8 @@ References: hand-computed token lists, pretty_midi's own piano roll, music21's p
 from __future__ import annotations
 
 import json
+from fractions import Fraction
+from itertools import accumulate
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from mgtutor.symbolic import (
     END,
+    PAD,
     START,
     EncodingError,
     Note,
@@ -22,6 +25,7 @@ from mgtutor.symbolic import (
     PitchRangeError,
     QuantizationError,
     RollShapeError,
+    SequenceTooLongError,
     SymbolicError,
     Vocabulary,
     VocabularyError,
@@ -121,6 +125,26 @@ def test_melody_grid_of_a_chorale_matches_music21_offsets():
     assert [i / 4 for i in starts] == [o for _, o, _ in ref]
 
 
+def test_melody_grid_edges_and_messages():
+    assert melody_to_grid([]) == []
+    assert melody_to_grid(PHRASE, total_steps=9) == melody_to_grid(PHRASE)  # exactly the melody's 9 steps
+    with pytest.raises(QuantizationError, match="^start of pitch 60 at beat 0.1 is not on the grid of 1/4"):
+        melody_to_grid([Note(60, 0.1, 1)])
+    with pytest.raises(QuantizationError, match="^end of pitch 62 at beat 1.3 is not on the grid of 1/4"):
+        melody_to_grid([Note(62, 1, 1.3)])
+    with pytest.raises(SequenceTooLongError, match=r"1,000,004 steps of 1/4 quarter note"):
+        melody_to_grid([Note(60, 0, 250_001)])  # refused before a token is made
+
+
+def test_grid_to_melody_specials_pitch_edges_and_velocity():
+    # <start> is skipped, <end> stops decoding: what follows it (a pitch, padding) is not read
+    tokens = [START, "60", "_", "r", "62", END, "64", PAD, PAD]
+    assert grid_to_melody(tokens, velocity=100) == [Note(60, 0, 0.5, velocity=100), Note(62, 0.75, 1.0, velocity=100)]
+    assert grid_to_melody(["0", "127", "_"]) == [Note(0, 0, 0.25), Note(127, 0.25, 0.75)]  # MIDI's extremes
+    with pytest.raises(EncodingError, match="^token 1 = '128' is not a melody-grid token"):
+        grid_to_melody(["60", "128"])
+
+
 @st.composite
 def monophonic_lines(draw, spq=4):
     n = draw(st.integers(0, 12))
@@ -151,6 +175,18 @@ def test_vocabulary_ids_and_save_load(tmp_path):
     assert Vocabulary.load(vocab.save(tmp_path / "v.json")) == vocab
     built = Vocabulary.from_sequences([["62", "_", "100"], ["r", "9"]])
     assert built.id_to_token[3:] == ["_", "r", "9", "62", "100"]
+
+
+def test_melody_vocabulary_exact_tokens_and_range_edges(tmp_path):
+    assert melody_vocabulary(0, 2).id_to_token == ["<pad>", "<start>", "<end>", "_", "r", "0", "1", "2"]
+    assert melody_vocabulary(127, 127).id_to_token[3:] == ["_", "r", "127"]
+    vocab = melody_vocabulary(60, 62)
+    assert vocab.kind == "melody-grid"  # the label saved with it
+    assert Vocabulary.load(vocab.save(tmp_path / "m.json")).kind == "melody-grid"
+    for low, high in ((-1, 5), (5, 128), (61, 60)):
+        with pytest.raises(PitchRangeError, match=f"^melody vocabulary range must satisfy 0 ≤ low ≤ high ≤ 127, "
+                                                  f"got {low}–{high}$"):
+            melody_vocabulary(low, high)
 
 
 def test_vocabulary_bad_inputs(tmp_path):
@@ -243,6 +279,25 @@ def test_note_tuples_hand_computed():
         tuples_to_notes([[60, -1, 1]])
 
 
+def test_tuples_to_notes_hand_values_velocity_and_errors():
+    rows = [[60, 0.5, 1.0], [64, 0.0, 0.5], [67, 1.5, 0.5]]  # a chord (step 0), then a note 1.5 beats later
+    assert tuples_to_notes(rows, velocity=100) == [Note(60, 0.5, 1.5, velocity=100), Note(64, 0.5, 1.0, velocity=100),
+                                                   Note(67, 2.0, 2.5, velocity=100)]
+    for bad in ([[60, 0, 0]], [[60, -0.25, 1]]):  # a zero duration, a negative step
+        with pytest.raises(EncodingError, match="^note tuples need step ≥ 0 and duration > 0$"):
+            tuples_to_notes(bad)
+    with pytest.raises(EncodingError, match=r"got \(3,\)$"):
+        tuples_to_notes([60, 0, 1])
+
+
+def test_tuples_to_notes_adds_float32_steps_without_float32_drift():
+    # a model's output is float32; 1000 steps of float32(0.1) summed in float32 drift by ~1e-4 beats
+    steps = np.full(1000, 0.1, dtype=np.float32)
+    rows = np.stack([np.full(1000, 60, np.float32), steps, np.full(1000, 0.05, np.float32)], axis=1)
+    exact = [float(x) for x in accumulate(Fraction(float(s)) for s in steps)]  # exact sums of the float32 values
+    np.testing.assert_allclose([n.start for n in tuples_to_notes(rows)], exact, rtol=0, atol=1e-9)
+
+
 # ------------------------------------------------------------------ events
 def test_events_hand_computed():
     notes = [Note(60, 0, 1, velocity=100), Note(64, 0, 0.5, velocity=100), Note(67, 5, 5.25, velocity=20)]
@@ -254,6 +309,100 @@ def test_events_hand_computed():
     vocab = event_vocabulary(max_shift=8)
     assert len(vocab) == 3 + 128 * 2 + 8
     assert vocab.decode(vocab.encode(tokens)) == tokens
+
+
+def test_events_to_notes_of_hand_built_tokens():
+    # the tokens of test_events_hand_computed with velocities (4 bins), framed by specials, padded after <end>
+    tokens = [START, "VELOCITY_3", "NOTE_ON_60", "NOTE_ON_64", "TIME_SHIFT_2", "NOTE_OFF_64", "TIME_SHIFT_2",
+              "NOTE_OFF_60", "TIME_SHIFT_8", "TIME_SHIFT_8", "VELOCITY_0", "NOTE_ON_67", "TIME_SHIFT_1", "NOTE_OFF_67",
+              END, "NOTE_ON_70", PAD]
+    # bin 3 of 4 holds velocities 97–127 (127 / 4 = 31.75 each), bin 0 holds 1–32: a bin decodes to its smallest
+    assert events_to_notes(tokens, velocity_bins=4) == [Note(60, 0, 1, velocity=97), Note(64, 0, 0.5, velocity=97),
+                                                        Note(67, 5, 5.25, velocity=1)]
+    assert events_to_notes(tokens[1:], steps_per_quarter=2, velocity_bins=4)[2] == Note(67, 10, 10.5, velocity=1)
+
+
+def test_events_default_max_shift_splits_long_rests():
+    notes = [Note(60, 0, 0.25), Note(62, 5.25, 5.5)]  # a rest of 20 sixteenths = 16 + 4
+    tokens = ["NOTE_ON_60", "TIME_SHIFT_1", "NOTE_OFF_60", "TIME_SHIFT_16", "TIME_SHIFT_4", "NOTE_ON_62",
+              "TIME_SHIFT_1", "NOTE_OFF_62"]
+    assert notes_to_events(notes) == tokens and events_to_notes(tokens) == notes
+    one = ["NOTE_ON_60", "TIME_SHIFT_1", "TIME_SHIFT_1", "TIME_SHIFT_1", "NOTE_OFF_60"]
+    assert notes_to_events([Note(60, 0, 0.75)], max_shift=1) == one
+    with pytest.raises(EncodingError, match="^max_shift must be ≥ 1 step, got 0$"):
+        notes_to_events([Note(60, 0, 0.75)], max_shift=0)
+
+
+def test_events_repeated_note_and_bad_times():
+    # a note struck again just as it ends: NOTE_OFF first, then the new NOTE_ON, at the same time
+    repeated = [Note(60, 0, 1), Note(60, 1, 1.5)]
+    tokens = ["NOTE_ON_60", "TIME_SHIFT_4", "NOTE_OFF_60", "NOTE_ON_60", "TIME_SHIFT_2", "NOTE_OFF_60"]
+    assert notes_to_events(repeated) == tokens and events_to_notes(tokens) == repeated
+    with pytest.raises(EncodingError, match="^pitch 60 is struck again at beat 0.5 while it still sounds: NOTE_OFF_60 "
+                                            "would be ambiguous; shorten the first note or move one voice$"):
+        notes_to_events([Note(60, 0, 1), Note(60, 0.5, 2)])
+    with pytest.raises(QuantizationError, match="^start of pitch 60 at beat 0.1 is not on the grid"):
+        notes_to_events([Note(60, 0.1, 1)])
+    with pytest.raises(QuantizationError, match="^end of pitch 60 at beat 1.1 is not on the grid"):
+        notes_to_events([Note(60, 0, 1.1)])
+
+
+def test_velocity_tokens_at_bin_edges():
+    # 3 bins of 1–127 (127 / 3 ≈ 42.3 each): 1–43, 44–85, 86–127; a VELOCITY token only when the bin changes
+    notes = [Note(60 + i, i / 4, (i + 1) / 4, velocity=v) for i, v in enumerate([1, 43, 44, 85, 86, 127])]
+    assert notes_to_events(notes, velocity_bins=3) == [
+        "VELOCITY_0", "NOTE_ON_60", "TIME_SHIFT_1", "NOTE_OFF_60", "NOTE_ON_61", "TIME_SHIFT_1", "NOTE_OFF_61",
+        "VELOCITY_1", "NOTE_ON_62", "TIME_SHIFT_1", "NOTE_OFF_62", "NOTE_ON_63", "TIME_SHIFT_1", "NOTE_OFF_63",
+        "VELOCITY_2", "NOTE_ON_64", "TIME_SHIFT_1", "NOTE_OFF_64", "NOTE_ON_65", "TIME_SHIFT_1", "NOTE_OFF_65"]
+    decoded = events_to_notes(notes_to_events(notes, velocity_bins=3), velocity_bins=3)
+    assert [n.velocity for n in decoded] == [1, 1, 44, 44, 86, 86]
+    # 127 bins: every velocity its own bin, v in bin v − 1
+    for v in (1, 2, 64, 126, 127):
+        assert notes_to_events([Note(60, 0, 1, velocity=v)], velocity_bins=127)[0] == f"VELOCITY_{v - 1}"
+
+
+def test_events_to_notes_unbalanced_tokens():
+    with pytest.raises(EncodingError, match="^token 2: NOTE_ON_60 while pitch 60 is already on$"):
+        events_to_notes(["NOTE_ON_60", "TIME_SHIFT_1", "NOTE_ON_60"])
+    with pytest.raises(EncodingError, match="^token 1: NOTE_OFF_60 without a sounding NOTE_ON_60 before it$"):
+        events_to_notes(["NOTE_ON_60", "NOTE_OFF_60"])  # a note of no length
+    # not strict: a second NOTE_ON of a sounding pitch is ignored, the note runs on to its NOTE_OFF
+    again = ["NOTE_ON_60", "TIME_SHIFT_1", "NOTE_ON_60", "TIME_SHIFT_1", "NOTE_OFF_60"]
+    assert events_to_notes(again, strict=False) == [Note(60, 0, 0.5)]
+    # not strict: a NOTE_OFF with nothing to close and a note of no length are dropped, decoding goes on
+    tokens = ["NOTE_OFF_61", "NOTE_ON_60", "NOTE_OFF_60", "TIME_SHIFT_2", "NOTE_OFF_60", "NOTE_ON_62", "TIME_SHIFT_1",
+              "NOTE_OFF_62"]
+    assert events_to_notes(tokens, strict=False) == [Note(62, 0.5, 0.75)]
+    # not strict: notes still open are closed at the last time, one opened at that time has no length and is dropped
+    tokens = ["TIME_SHIFT_2", "VELOCITY_3", "NOTE_ON_60", "TIME_SHIFT_2", "NOTE_ON_62"]
+    assert events_to_notes(tokens, velocity_bins=4, strict=False) == [Note(60, 0.5, 1.0, velocity=97)]
+
+
+def test_events_to_notes_velocity_bin_range():
+    with pytest.raises(EncodingError, match="^token 0 = 'VELOCITY_4': velocity bin outside 0…3$"):
+        events_to_notes(["VELOCITY_4"], velocity_bins=4)
+    with pytest.raises(EncodingError, match="^token 1 = 'VELOCITY_1': velocity bin outside 0…0$"):
+        events_to_notes(["VELOCITY_0", "VELOCITY_1"], velocity_bins=1)
+    one_bin = ["VELOCITY_0", "NOTE_ON_60", "TIME_SHIFT_1", "NOTE_OFF_60"]
+    assert events_to_notes(one_bin, velocity_bins=1) == [Note(60, 0, 0.25, velocity=1)]
+
+
+@pytest.mark.xfail(raises=ZeroDivisionError, strict=True,
+                   reason="events_to_notes: VELOCITY_0 with velocity_bins=0 divides by zero in velocity_of_bin")
+def test_velocity_token_without_velocity_bins_is_an_encoding_error():
+    with pytest.raises(EncodingError):
+        events_to_notes(["VELOCITY_0", "NOTE_ON_60", "TIME_SHIFT_1", "NOTE_OFF_60"])
+
+
+def test_event_vocabulary_exact_tokens(tmp_path):
+    vocab = event_vocabulary(max_shift=2, velocity_bins=2, low=60, high=61)
+    assert vocab.id_to_token == ["<pad>", "<start>", "<end>", "NOTE_ON_60", "NOTE_ON_61", "NOTE_OFF_60",
+                                 "NOTE_OFF_61", "TIME_SHIFT_1", "TIME_SHIFT_2", "VELOCITY_0", "VELOCITY_1"]
+    assert vocab.kind == "events" and Vocabulary.load(vocab.save(tmp_path / "e.json")).kind == "events"
+    full = event_vocabulary()  # all 128 MIDI pitches, shifts up to 16 steps, no velocity
+    assert len(full) == 3 + 2 * 128 + 16
+    assert full.id_to_token[3] == "NOTE_ON_0" and full.id_to_token[3 + 128] == "NOTE_OFF_0"
+    assert full.id_to_token[-1] == "TIME_SHIFT_16" and "NOTE_OFF_127" in full
 
 
 def test_events_bad_inputs():
@@ -297,6 +446,20 @@ def test_quantize_reports_error():
     assert report.max_error == pytest.approx(0.2)
     assert report.mean_error == pytest.approx((0.1 + 0 + 0 + 1 / 12 + 0 + 0.2) / 6)
     assert quantize_notes(PHRASE)[1].exact
+
+
+def test_quantize_counts_lengthened_notes_and_tolerance():
+    # two notes shorter than half a step are each given one step; a start 1e-6 beats off the grid (the tolerance
+    # _EPS) counts as on it
+    notes = [Note(60, 0, 0.05), Note(62, 1, 1.1), Note(64, 1e-6, 2.0)]
+    out, report = quantize_notes(notes, 4)
+    assert out == [Note(60, 0, 0.25), Note(64, 0, 2.0), Note(62, 1, 1.25)]
+    assert (report.n_notes, report.n_moved, report.n_lengthened) == (3, 2, 2)
+    # an end exactly 1e-6 beats off the grid is not a move either: on a grid of 2e-6 beats, 1e-6 snaps up to 2e-6
+    out, report = quantize_notes([Note(60, 0, 1e-6)], 500_000)
+    assert out == [Note(60, 0, 2e-6)] and report.exact and report.max_error == 1e-6
+    empty, report = quantize_notes([])
+    assert empty == [] and (report.n_notes, report.max_error, report.mean_error) == (0, 0.0, 0.0) and report.exact
 
 
 @settings(max_examples=40, deadline=None)
