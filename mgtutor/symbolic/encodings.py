@@ -358,7 +358,10 @@ def events_to_notes(tokens: Iterable[str], steps_per_quarter: int = 4, velocity_
         if kind == "TIME_SHIFT":
             now += v
         elif kind == "VELOCITY":
-            if not 0 <= v < max(velocity_bins, 1):
+            if velocity_bins < 1:
+                raise EncodingError(f"token {i} = {tok!r}: a velocity token, but velocity_bins is 0; decode with the "
+                                    "bins the tokens were encoded with")
+            if not 0 <= v < velocity_bins:
                 raise EncodingError(f"token {i} = {tok!r}: velocity bin outside 0…{velocity_bins - 1}")
             velocity = velocity_of_bin(v, velocity_bins)
         elif kind == "NOTE_ON":
