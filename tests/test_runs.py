@@ -403,3 +403,135 @@ def test_finish_refuses_a_diverged_run_and_writes_nothing(tmp_path):
     assert not (run.path / "results.json").exists() and not run.is_complete
     run.finish({"d": 1.0})
     assert run.is_complete and (run.path / "COMPLETE").read_text().endswith("\n")
+
+
+# ------------------------------------------------------------------ exact words, dotted keys, the marker
+
+
+def test_the_refusals_say_exactly_what_to_do(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep")
+    with pytest.raises(RunDirError) as info:
+        RunDir.prepare(folder, CONFIG)
+    assert str(info.value) == (f"{folder}: holds files ('notes.txt') but no config.json, so it is not a run "
+                               "directory, and nothing in it is touched; choose another --out")
+    (folder / "config.json").write_text("{}")
+    with pytest.raises(RunDirError) as info:
+        RunDir.prepare(folder, CONFIG)
+    assert str(info.value) == (f"{folder}: its config.json is not one an mgtutor run wrote, so the folder is not a "
+                               "run directory, and nothing in it is touched; choose another --out")
+    with pytest.raises(RunDirError) as info:
+        runs.write_json(tmp_path / "x.json", {"a": math.nan})
+    assert str(info.value) == (f"{tmp_path / 'x.json'}: not written, because it would hold a non-finite number (NaN "
+                               "or infinity): training diverged; lower the learning rate and train again")
+    run = RunDir.prepare(tmp_path / "run", CONFIG)
+    with pytest.raises(RunDirError) as info:
+        run.finish({"loss": math.nan})
+    assert str(info.value) == (f"{run.path}: training diverged (loss not a finite number); the run is not marked "
+                               "complete: lower the learning rate and train again with --force")
+    run.release()
+
+
+def test_dotted_keys_keep_every_character_of_a_name():
+    assert runs._differences({"maX": {"boX": 1}}, {"maX": {"boX": 2}}) == ["maX.boX: 1 → 2"]
+    assert runs._non_finite({"maX": {"sX": math.nan}}) == ["maX.sX"]
+
+
+def test_the_complete_marker_holds_the_time_it_was_written(tmp_path):
+    import re
+
+    run = finished(tmp_path / "run")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}\n", (run.path / "COMPLETE").read_text())
+
+
+def test_the_environment_record_names_the_installed_packages():
+    from importlib import metadata
+
+    record = runs.environment_record()
+    versions = record["versions"]
+    for package in ("mgtutor", "keras", "numpy"):
+        assert versions[package] == metadata.version(package)
+    for package in ("tensorflow", "tensorflow-cpu", "jax"):
+        try:
+            expected = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            assert package not in versions
+        else:
+            assert versions[package] == expected
+    assert "tensorflow" in versions or "tensorflow-cpu" in versions
+    assert record["hardware"]["cpus"] == os.cpu_count() and record["keras_backend"] == runs.backend()
+
+
+def test_an_empty_state_folder_is_no_checkpoint(tmp_path):
+    with pytest.raises(KeyError):
+        with RunDir.prepare(tmp_path / "run", CONFIG) as run:
+            run.state_dir.mkdir()
+            (run.state_dir / "empty").mkdir()   # folders, no checkpoint file yet
+            raise KeyError("boom")
+    assert not (tmp_path / "run").exists()
+
+
+# ------------------------------------------------------------------ the final model: NumPy parameters, Keras weights
+
+
+def test_a_numpy_model_is_saved_as_params_and_rebuilt_through_the_registry(tmp_path):
+    import numpy as np
+
+    from mgtutor.models import build
+
+    run = RunDir.prepare(tmp_path / "run", {"task": "pianoroll", "builder": "bernoulli_frames",
+                                            "builder_kwargs": {"keys": 3}})
+    model = build("bernoulli_frames", keys=3)
+    model.set_params({"p": np.array([0.25, 0.5, 0.75])})
+    assert run.save_model(model) == run.path / "params.npz"
+    assert not (run.path / "model.weights.h5").exists()
+    run.finish({"nll": 1.0})
+    loaded = RunDir.open(run.path, "pianoroll").load_model()
+    np.testing.assert_array_equal(loaded.get_params()["p"], [0.25, 0.5, 0.75])
+    assert loaded.keys == 3
+    other = build("markov_frames", keys=3)
+    other.set_params({"p": np.full((2, 3), 0.5)})
+    assert run.save_model(other, "second") == run.path / "second.params.npz"
+
+
+def test_load_model_names_what_is_wrong(tmp_path):
+    import numpy as np
+
+    run = RunDir.prepare(tmp_path / "run", {"task": "pianoroll", "builder": "bernoulli_frames",
+                                            "builder_kwargs": {"keys": 3}})
+    run.finish({"nll": 1.0})
+    with pytest.raises(RunDirError, match="run directory lacks params.npz; train again"):
+        run.load_model()
+    np.savez(run.path / "params.npz", p=np.full(4, 0.5))   # four keys for a three-key model
+    with pytest.raises(RunDirError, match=r"cannot load the saved weights into the configured model \(.*Error: "):
+        run.load_model()
+    config = json.loads((run.path / "config.json").read_text())
+    (run.path / "config.json").write_text(json.dumps({**config, "builder": "no_such_builder"}))
+    with pytest.raises(RunDirError, match=r"config.json: cannot rebuild the model \("):
+        run.load_model()
+    (run.path / "config.json").write_text(json.dumps({**config, "builder_kwargs": {"bogus": 1}}))
+    with pytest.raises(RunDirError, match="cannot rebuild the model"):
+        run.load_model()
+
+
+def test_keras_weights_are_saved_without_optimizer_state_and_reload_equal(tmp_path):
+    import numpy as np
+
+    from mgtutor.models import build
+
+    kwargs = {"layers": 2, "channels": 2}
+    run = RunDir.prepare(tmp_path / "run", {"task": "melody", "builder": "dilated_causal_stack",
+                                            "builder_kwargs": kwargs})
+    model = build("dilated_causal_stack", **kwargs)
+    weights = [np.random.default_rng(i).normal(size=w.shape).astype("float32")
+               for i, w in enumerate(model.get_weights())]
+    model.set_weights(weights)
+    assert run.save_model(model) == run.path / "model.weights.h5" and not (run.path / "params.npz").exists()
+    plain = run.plain_model(model)
+    assert plain is not model
+    for a, b in zip(plain.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    run.finish({"nll": 1.0})
+    for a, b in zip(run.load_model().get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(a, b)
