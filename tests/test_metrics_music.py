@@ -2,6 +2,7 @@
 hand, the distance distributions, and the KDE, overlap area and KL divergence against scipy and closed forms."""
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -335,6 +336,8 @@ def test_kde_bandwidth_and_log_density_match_scipy_on_small_samples():
     np.testing.assert_allclose(kde.log_density(points), ref.logpdf(points), rtol=1e-12)
     assert kde.log_density(0.7) == pytest.approx(ref.logpdf([0.7])[0], rel=1e-12)  # a single point
     assert np.asarray(kde.log_density(0.7)).shape == ()
+    # points of any numeric type, exact fractions too, are evaluated as floats
+    np.testing.assert_allclose(kde([Fraction(7, 10), 2]), ref([0.7, 2.0]), rtol=1e-12)
     # far from every sample the density underflows, its logarithm does not: a Gaussian's log
     h = kde.bandwidth
     far = 1e3
@@ -476,6 +479,8 @@ def test_percentile_interval_matches_numpy_quantiles():
     assert metrics.percentile_interval(reps, 0.5, center=10.0) == pytest.approx(
         tuple(np.percentile(reps + 6.125, [25, 75])), rel=1e-12)
     assert metrics.percentile_interval(reps.reshape(2, 4), 0.5) == metrics.percentile_interval(reps, 0.5)
+    exact = [Fraction(k, 4) for k in (12, 4, 16, 4, 20, 36, 8, 24)]  # the same replicates as exact fractions
+    assert metrics.percentile_interval(exact, 0.5) == metrics.percentile_interval(reps, 0.5)
     for confidence in (0.0, 1.0, -0.5):
         with pytest.raises(MetricError, match="confidence in"):
             metrics.percentile_interval(reps, confidence)
@@ -493,12 +498,22 @@ def test_set_distances_against_brute_force():
     np.testing.assert_allclose(metrics.inter_set_distances(b, a), [metrics.feature_distance(b[j], a[i]) for j in
                                                                     range(3) for i in range(4)], rtol=1e-12)
     assert metrics.feature_distance(3.0, 7.5) == 4.5 and metrics.feature_distance([1.0, 2.0], [4.0, 6.0]) == 5.0
+    # values of any numeric type are compared as floats: exact fractions, small unsigned integers (no wrap-around)
+    shares = [Fraction(1, 4), Fraction(3, 4)]
+    assert metrics.feature_distance(shares, [0.25, 0.0]) == metrics.feature_distance([0.25, 0.0], shares) == 0.75
+    assert metrics.feature_distance(np.array([1, 5], np.uint8), np.array([4, 1], np.uint8)) == 5.0
+    # exact fractions are compared as floats
+    np.testing.assert_allclose(metrics.intra_set_distances([Fraction(1, 2), Fraction(5, 2)]), [2.0])
+    np.testing.assert_allclose(metrics.inter_set_distances([Fraction(1, 2)], [[Fraction(3, 2)]]), [1.0])
+    np.testing.assert_allclose(metrics.inter_set_distances([[1.0]], [Fraction(5, 2)]), [1.5])
     for bad in (1.0, []):
-        with pytest.raises(MetricError, match="one or more pieces"):
+        with pytest.raises(MetricError, match=r"^intra_set_distances: expected the feature values of one or more"):
             metrics.intra_set_distances(bad)
-    with pytest.raises(MetricError, match=r"inter_set_distances \(B\)"):
+    with pytest.raises(MetricError, match=r"^intra-set distances need at least two pieces$"):
+        metrics.intra_set_distances([[1.0, 2.0]])
+    with pytest.raises(MetricError, match=r"^inter_set_distances \(B\): expected"):
         metrics.inter_set_distances([1.0], [])
-    with pytest.raises(MetricError, match=r"inter_set_distances \(A\)"):
+    with pytest.raises(MetricError, match=r"^inter_set_distances \(A\): expected"):
         metrics.inter_set_distances(2.0, [1.0])
 
 
@@ -527,6 +542,11 @@ def test_features_of_tiny_pieces_by_hand():
     nltm = np.zeros((12, 12))
     nltm[2, 2], nltm[2, 1] = 0.5, 0.5  # quarter → quarter → half
     np.testing.assert_array_equal(metrics.note_length_transition_matrix(line), nltm)
+    # a transition that comes back counts each time: quarter → quarter twice, then quarter → half
+    repeated = [Note(60, 0, 1), Note(62, 1, 2), Note(64, 2, 3), Note(65, 3, 5)]
+    nltm = np.zeros((12, 12))
+    nltm[2, 2], nltm[2, 1] = 2 / 3, 1 / 3
+    np.testing.assert_allclose(metrics.note_length_transition_matrix(repeated), nltm)
     with pytest.raises(MetricError, match="must be > 0 quarter notes, got -1.0"):
         metrics.note_length_class(-1.0)
 
@@ -542,6 +562,8 @@ def test_polyphony_scale_and_empty_beats_by_hand():
     assert metrics.scale_consistency(chromatic) == pytest.approx(7 / 12)
     # A natural minor (the white keys from A) with a G#: 6 of 7 in A minor, C major, ...
     assert metrics.scale_consistency([Note(p, 0, 1) for p in (57, 59, 60, 62, 64, 65, 68)]) == pytest.approx(6 / 7)
+    # pitches read from a float array count as their pitch classes
+    assert metrics.scale_consistency([Note(float(p), 0, 1) for p in (60.0, 62.0, 61.0)]) == pytest.approx(2 / 3)
     # a note ending exactly on a beat does not reach into the next one
     assert metrics.empty_beat_rate([Note(60, 0, 2)]) == 0.0
     assert metrics.empty_beat_rate([Note(60, 0, 1), Note(60, 2, 3)]) == pytest.approx(1 / 3)
