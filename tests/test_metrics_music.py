@@ -111,7 +111,7 @@ def test_bad_feature_inputs():
         metrics.pitch_range(["60", "_"])
     with pytest.raises(MetricError, match="unknown feature"):
         metrics.piece_features(melody(), ["loudness"])
-    with pytest.raises(MetricError, match="empty set"):
+    with pytest.raises(MetricError, match="^an empty set of pieces has no features$"):
         metrics.set_features([])
 
 
@@ -348,6 +348,13 @@ def test_kde_bandwidth_and_log_density_match_scipy_on_small_samples():
     one = metrics.GaussianKDE([2.0])
     assert one.bandwidth == 1e-3
     assert one([2.0])[0] == pytest.approx(1 / (1e-3 * math.sqrt(2 * math.pi)))
+    # two samples already have a spread: Scott's bandwidth, as scipy's
+    two = np.array([1.0, 3.0])
+    assert metrics.GaussianKDE(two).bandwidth == pytest.approx(stats.gaussian_kde(two).factor * math.sqrt(2))
+    # samples of any numeric type, exact fractions too, are taken as floats
+    exact = metrics.GaussianKDE([Fraction(0), Fraction(1), Fraction(3, 2), Fraction(4)])
+    assert exact.bandwidth == pytest.approx(h, rel=1e-12)
+    np.testing.assert_allclose(exact(points), kde(points), rtol=1e-12)
     # the floor only raises a bandwidth
     assert metrics.GaussianKDE(x, min_bandwidth=5.0).bandwidth == 5.0
     assert metrics.GaussianKDE(x, min_bandwidth=0.5).bandwidth == pytest.approx(h)
@@ -383,6 +390,8 @@ def test_kde_on_grid_splits_samples_between_grid_points():
     np.testing.assert_allclose(ends.on_grid(grid), _weighted_kde([0.0, 5.0, 5.0, 2.0], [1, 1, 1, 1], ends.bandwidth,
                                                                  grid), rtol=1e-12)
     assert h > 0.3
+    # a grid of exact fractions is the same grid
+    np.testing.assert_allclose(on.on_grid([Fraction(k, 2) for k in range(11)]), on.on_grid(grid), rtol=1e-12)
 
 
 def test_kde_pair_grid_and_bandwidth_floor():
@@ -423,6 +432,12 @@ def test_overlap_and_kl_on_a_small_grid_against_exact_kdes():
     assert metrics.overlap_area(a, b) == pytest.approx(integrate.trapezoid(np.minimum(p, q), x), abs=1e-4)
     assert metrics.kl_divergence(a, b) == pytest.approx(integrate.trapezoid(p * np.log(p / q), x), rel=1e-3)
     assert metrics.kl_divergence(b, a) == pytest.approx(integrate.trapezoid(q * np.log(q / p), x), rel=1e-3)
+    # where the narrow KDE underflows to 0 (most of the grid of a wide B) it adds nothing to KL
+    narrow, wide = np.array([0.0, 2.0, 4.0]), np.array([0.0, 100.0])
+    x = np.linspace(-400, 500, 400001)
+    p, q = stats.gaussian_kde(narrow)(x), stats.gaussian_kde(wide)(x)
+    kl = integrate.trapezoid(np.where(p > 0, p * (np.log(np.maximum(p, 1e-300)) - np.log(q)), 0.0), x)
+    assert metrics.kl_divergence(narrow, wide) == pytest.approx(kl, rel=3e-3)
     # the number of points sets the grid: 5 points (step ~2.6) give a visibly different, coarser answer
     coarse = metrics.overlap_area(a, b, points=5)
     assert abs(coarse - metrics.overlap_area(a, b)) > 1e-3
