@@ -283,3 +283,30 @@ def test_error_messages():
         copying.line_of([Note(60, 0, 1), "60"])
     assert str(err.value) == "a piece is a list of mgtutor.symbolic.Note or of melody-grid tokens (str)"
     assert copying.line_of([]) == [] and copying.line_symbols([]) == []
+
+
+@pytest.mark.parametrize(
+    ("pieces", "query"),
+    [  # corpora where state cloning matters: a shortcut in the cloning rule misplaces or shortens these matches
+        ([[61, 61, 61, 60, 60, 61, 61, 60, 60, 61, 61, 61, 60], [61, 61, 61, 61, 61, 60, 61, 60, 61, 60]],
+         [60, 61, 60, 60, 60, 60, 61, 61]),
+        ([[61, 60, 61, 60, 60, 61, 60, 60, 61, 60, 61, 60], [60, 60, 60, 61], [60, 61, 60, 60, 60]],
+         [60, 60, 61, 61, 61, 60, 60, 60, 60, 60, 61, 61, 60]),
+    ],
+)
+def test_longest_match_on_repetitive_two_letter_corpora(pieces, query):
+    pieces = [[(p, t / 2) for t, p in enumerate(piece)] for piece in pieces]
+    query = [(p, t / 2) for t, p in enumerate(query)]
+    names = [f"p{k}" for k in range(len(pieces))]
+    index = CorpusIndex(list(zip(names, map(notes_of, pieces), strict=True)))
+    assert index.longest_match(notes_of(query)) == expected_match(query, pieces, names)
+
+
+def test_rhythm_mode_finds_a_copy_with_the_same_rhythm():
+    pitches = [60, 62, 64, 65, 67, 69, 71, 72, 74]
+    dotted = melody_from_pitches(pitches, [1.5, 0.5] * 4 + [1.0])
+    index = CorpusIndex([("d", dotted)], "rhythm")
+    assert index.mode == "rhythm"
+    assert index.longest_match(melody_from_pitches([p + 3 for p in pitches], [1.5, 0.5] * 4 + [1.0])).length == 8
+    assert index.longest_match(melody_from_pitches(pitches)).length == 0  # the same pitches, straight rhythm
+    assert copying.longest_match(dotted, [("d", dotted)], "rhythm") == copying.Match(8, "d", 0, 0, 0.0, 0.0)
