@@ -190,3 +190,28 @@ def test_likelihood_error_messages_and_the_metric_name():
     assert metrics.keras_metric("token").name == "nll" and metrics.keras_metric("frame", name="val").name == "val"
     assert isinstance(metrics.keras_metric("frame"), metrics.FrameNLL)
     assert isinstance(metrics.keras_metric("token"), metrics.TokenNLL)
+
+
+def test_frame_nll_is_computed_in_float64_over_any_leading_axes():
+    rng = np.random.default_rng(3)
+    p, y = rng.random((2, 3, 5)), (rng.random((2, 3, 5)) > 0.5).astype(np.uint8)
+    flat = metrics.frame_nll(p.reshape(6, 5), y.reshape(6, 5))
+    assert metrics.frame_nll(p, y) == pytest.approx(flat, rel=1e-12)  # (B, T, K): a frame is the last axis
+    w = rng.random((2, 3))
+    assert metrics.frame_nll(p, y, w) == pytest.approx(metrics.frame_nll(p.reshape(6, 5), y.reshape(6, 5),
+                                                                           w.reshape(6)), rel=1e-12)
+    # float32 probabilities are scored in float64: the same number as their exact float64 values give
+    p32 = p.astype(np.float32)
+    assert metrics.frame_nll(p32, y) == pytest.approx(metrics.frame_nll(p32.astype(np.float64), y), rel=1e-12)
+
+
+def test_sequence_nll_default_batch_and_float32_weights():
+    rng = np.random.default_rng(4)
+    model = TableModel(rng.normal(size=(3, 3)) * 5)
+    x, y = rng.integers(0, 3, (257, 2)), rng.integers(0, 3, (257, 2))
+    w = rng.random((257, 2)).astype(np.float32)
+    ref = metrics.token_nll(model.table[x], y, w.astype(np.float64))
+    assert metrics.sequence_nll(model, x, y, w) == pytest.approx(ref, rel=1e-12)
+    assert model.calls == [256, 1]  # batches of 256 windows by default
+    # per-batch weight sums in float64 too: a float32 sum would tilt the batches' shares
+    assert metrics.sequence_nll(model, x, y, w, batch_size=1) == pytest.approx(ref, rel=1e-12)
