@@ -1,6 +1,12 @@
 """The copying check: the suffix automaton against brute force, a planted transposed copy found with its source
 and position, unrelated melodies passing, the rhythm-aware variant, and the shipped calibration."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -310,3 +316,13 @@ def test_rhythm_mode_finds_a_copy_with_the_same_rhythm():
     assert index.longest_match(melody_from_pitches([p + 3 for p in pitches], [1.5, 0.5] * 4 + [1.0])).length == 8
     assert index.longest_match(melody_from_pitches(pitches)).length == 0  # the same pitches, straight rhythm
     assert copying.longest_match(dotted, [("d", dotted)], "rhythm") == copying.Match(8, "d", 0, 0, 0.0, 0.0)
+
+
+def test_calibration_reads_the_same_under_an_ascii_locale():
+    """The shipped file is UTF-8 (it holds "≥"): it is read as UTF-8 whatever the locale says."""
+    code = "import json; from mgtutor import copying; print(json.dumps(copying.calibration(), sort_keys=True))"
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": "utf-8"}
+    root = Path(copying.__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
+                         encoding="utf-8", check=True, timeout=120)
+    assert json.loads(out.stdout) == copying.calibration()
