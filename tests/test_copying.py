@@ -291,6 +291,13 @@ def test_error_messages():
     assert copying.line_of([]) == [] and copying.line_symbols([]) == []
 
 
+def test_sampled_tokens_with_a_stray_hold_still_make_a_line():
+    # sampled output may hold after a rest or at the start: read as a rest, not an error
+    line = copying.line_of(["_", "60", "_", "r", "_", "64", "67"])
+    assert [(n.pitch, n.start) for n in line] == [(60, 0.25), (64, 1.25), (67, 1.5)]
+    assert copying.line_symbols(line, "rhythm") == [(4, 480), (3, 120)]
+
+
 @pytest.mark.parametrize(
     ("pieces", "query"),
     [  # corpora where state cloning matters: a shortcut in the cloning rule misplaces or shortens these matches

@@ -215,3 +215,14 @@ def test_sequence_nll_default_batch_and_float32_weights():
     assert model.calls == [256, 1]  # batches of 256 windows by default
     # per-batch weight sums in float64 too: a float32 sum would tilt the batches' shares
     assert metrics.sequence_nll(model, x, y, w, batch_size=1) == pytest.approx(ref, rel=1e-12)
+
+
+def test_token_nll_is_computed_in_float64_for_float32_input():
+    rng = np.random.default_rng(5)
+    logits, targets = rng.normal(size=(4, 6, 7)).astype(np.float32) * 4, rng.integers(0, 7, (4, 6))
+    w = rng.random((4, 6)).astype(np.float32)
+    exact = metrics.token_nll(logits.astype(np.float64), targets, w.astype(np.float64))
+    assert metrics.token_nll(logits, targets, w) == pytest.approx(exact, rel=1e-12)
+    p = rng.random((4, 6, 3))
+    y = (rng.random((4, 6, 3)) > 0.5).astype(np.float32)
+    assert metrics.frame_nll(p, y, w) == pytest.approx(metrics.frame_nll(p, y, w.astype(np.float64)), rel=1e-12)
