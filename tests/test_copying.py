@@ -1,8 +1,16 @@
 """The copying check: the suffix automaton against brute force, a planted transposed copy found with its source
 and position, unrelated melodies passing, the rhythm-aware variant, and the shipped calibration."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mgtutor import copying, data
 from mgtutor.copying import CopyingError, CorpusIndex
@@ -171,3 +179,157 @@ def test_bad_inputs():
         CorpusIndex([])
     with pytest.raises(CopyingError, match="list of mgtutor.symbolic.Note or of melody-grid tokens"):
         copying.line_of([60, 62])
+
+
+def expected_match(query, pieces, names):
+    """The answer ``longest_match`` promises, by brute force over ``(pitch, start)`` lines in ``pitch`` mode: the
+    longest common run of intervals, the earliest one in the query, and its first occurrence in the corpus (pieces in
+    order, then notes in order)."""
+    q = np.diff([p for p, _ in query]).tolist()
+    lines = [np.diff([p for p, _ in piece]).tolist() for piece in pieces]
+    length, _, _, _ = brute_force_longest(q, lines)
+    if length == 0:
+        return copying.Match(0, None, 0, 0, 0.0, 0.0)
+    i = next(i for i in range(len(q)) if any(q[i:i + length] == line[j:j + length]
+                                              for line in lines for j in range(len(line) - length + 1)))
+    k, j = next((k, j) for k, line in enumerate(lines) for j in range(len(line) - length + 1)
+                if line[j:j + length] == q[i:i + length])
+    return copying.Match(length, names[k], j, i, float(pieces[k][j][1]), float(query[i][1]))
+
+
+def notes_of(line):
+    """Notes from ``(pitch, start)`` pairs, each lasting up to the next start."""
+    ends = [s for _, s in line[1:]] + [line[-1][1] + 1] if line else []
+    return [Note(p, s, e) for (p, s), e in zip(line, ends, strict=True)]
+
+
+def random_line(rng, n, alphabet):
+    """``(pitch, start)`` pairs: pitches from a few values (so repeats are common), onsets in eighths."""
+    pitches = rng.integers(60, 60 + alphabet, n)
+    starts = np.cumsum(np.r_[0, rng.integers(1, 4, max(n - 1, 0))]) / 2
+    return [(int(p), float(s)) for p, s in zip(pitches, starts, strict=True)]
+
+
+def test_longest_match_is_the_first_occurrence_of_the_earliest_longest_run():
+    """Every field of the match against brute force, on random corpora over two- to four-letter interval alphabets
+    (many repeated substrings: the automaton clones states), with onsets that differ from note indices."""
+    rng = np.random.default_rng(5)
+    for trial in range(150):
+        alphabet = 2 + trial % 3
+        pieces = [random_line(rng, int(rng.integers(1, 14)), alphabet) for _ in range(int(rng.integers(1, 5)))]
+        names = [f"piece{k}" for k in range(len(pieces))]
+        index = CorpusIndex(list(zip(names, map(notes_of, pieces), strict=True)))
+        for _ in range(3):
+            query = random_line(rng, int(rng.integers(1, 14)), alphabet)
+            assert index.longest_match(notes_of(query)) == expected_match(query, pieces, names)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.integers(60, 62), min_size=1, max_size=12), min_size=1, max_size=4),
+       st.lists(st.integers(60, 62), min_size=1, max_size=12))
+def test_longest_match_against_brute_force_hypothesis(pieces, query):
+    pieces = [[(p, float(t)) for t, p in enumerate(piece)] for piece in pieces]
+    query = [(p, 2.0 * t) for t, p in enumerate(query)]
+    names = [f"p{k}" for k in range(len(pieces))]
+    index = CorpusIndex(list(zip(names, map(notes_of, pieces), strict=True)))
+    assert index.longest_match(notes_of(query)) == expected_match(query, pieces, names)
+
+
+def test_a_match_at_the_start_of_a_later_piece_names_that_piece():
+    index = CorpusIndex([("a", melody_from_pitches([60, 61, 60])), ("b", melody_from_pitches([70, 75, 77, 72])),
+                         ("c", melody_from_pitches([50, 55, 57, 52]))])
+    match = index.longest_match(melody_from_pitches([40, 45, 47, 42], [0.5, 0.5, 1.0, 1.0]))
+    assert match == copying.Match(3, "b", 0, 0, 0.0, 0.0)  # b and c hold it: b comes first
+    match = index.longest_match(melody_from_pitches([39, 40, 41, 46, 48], [2.0, 0.5, 0.5, 1.0, 1.0]))
+    # +1 +1 +5 +2: "a" holds only one +1, "b" holds +5 +2 from its first note, matched from note 2 (beat 2.5)
+    assert match == copying.Match(2, "b", 0, 2, 0.0, 2.5)
+
+
+def test_names_are_strings_and_the_index_counts_its_pieces():
+    index = CorpusIndex([(7, melody_from_pitches([60, 62, 64])), (None, melody_from_pitches([60, 59]))])
+    assert len(index) == 2 and index.names == ["7", "None"]
+    assert index.starts == [0, 3]  # 2 intervals and a separator, then the second piece
+    assert index.onsets == [[0.0, 1.0, 2.0], [0.0, 1.0]]
+    assert index.longest_match(melody_from_pitches([61, 63, 65])).source == "7"
+
+
+def test_defaults_are_the_pitch_mode():
+    dotted = melody_from_pitches([60, 62, 64, 65, 67], [1.5, 0.5, 1.5, 0.5, 1.0])
+    straight = melody_from_pitches([60, 62, 64, 65, 67])
+    assert copying.line_symbols(dotted) == [2, 2, 1, 2]
+    assert copying.longest_match(dotted, [("s", straight)]).length == 4  # pitch mode; rhythm mode finds nothing
+    assert copying.longest_match(dotted, [("s", straight)], "rhythm").length == 0
+    assert CorpusIndex([("s", straight)]).mode == "pitch"
+    assert copying.calibrated_threshold() == copying.calibration()["pitch"]["threshold"]
+
+
+def test_longest_matches_and_as_dict():
+    index = CorpusIndex([("a", melody_from_pitches([60, 62, 64, 65])), ("b", melody_from_pitches([60, 59, 57]))])
+    generated = [("g1", melody_from_pitches([70, 72, 74], [0.5, 0.5, 1.0])), ("g2", melody_from_pitches([50, 52])),
+                 ("g3", melody_from_pitches([80, 90]))]
+    out = copying.longest_matches(generated, index)
+    assert out == [("g1", copying.Match(2, "a", 0, 0, 0.0, 0.0)), ("g2", copying.Match(1, "a", 0, 0, 0.0, 0.0)),
+                   ("g3", copying.Match(0, None, 0, 0, 0.0, 0.0))]
+    assert copying.longest_matches([], index) == []
+    shifted = index.longest_match(melody_from_pitches([55, 61, 63, 64], [0.5, 0.5, 1.0, 1.0]))
+    assert copying.as_dict(shifted) == {"length": 2, "source": "a", "source_note": 1, "query_note": 1,
+                                        "source_beat": 1.0, "query_beat": 0.5, "notes": 3}
+    assert copying.as_dict(out[2][1]) == {"length": 0, "source": None, "source_note": 0, "query_note": 0,
+                                          "source_beat": 0.0, "query_beat": 0.0, "notes": 0}
+
+
+def test_error_messages():
+    with pytest.raises(CopyingError) as err:
+        copying.line_symbols([], "harmony")
+    assert str(err.value) == "mode must be one of ('pitch', 'rhythm'), got 'harmony'"
+    with pytest.raises(CopyingError) as err:
+        CorpusIndex([])
+    assert str(err.value) == "the corpus has no pieces"
+    with pytest.raises(CopyingError) as err:
+        copying.line_of([Note(60, 0, 1), "60"])
+    assert str(err.value) == "a piece is a list of mgtutor.symbolic.Note or of melody-grid tokens (str)"
+    assert copying.line_of([]) == [] and copying.line_symbols([]) == []
+
+
+def test_sampled_tokens_with_a_stray_hold_still_make_a_line():
+    # sampled output may hold after a rest or at the start: read as a rest, not an error
+    line = copying.line_of(["_", "60", "_", "r", "_", "64", "67"])
+    assert [(n.pitch, n.start) for n in line] == [(60, 0.25), (64, 1.25), (67, 1.5)]
+    assert copying.line_symbols(line, "rhythm") == [(4, 480), (3, 120)]
+
+
+@pytest.mark.parametrize(
+    ("pieces", "query"),
+    [  # corpora where state cloning matters: a shortcut in the cloning rule misplaces or shortens these matches
+        ([[61, 61, 61, 60, 60, 61, 61, 60, 60, 61, 61, 61, 60], [61, 61, 61, 61, 61, 60, 61, 60, 61, 60]],
+         [60, 61, 60, 60, 60, 60, 61, 61]),
+        ([[61, 60, 61, 60, 60, 61, 60, 60, 61, 60, 61, 60], [60, 60, 60, 61], [60, 61, 60, 60, 60]],
+         [60, 60, 61, 61, 61, 60, 60, 60, 60, 60, 61, 61, 60]),
+    ],
+)
+def test_longest_match_on_repetitive_two_letter_corpora(pieces, query):
+    pieces = [[(p, t / 2) for t, p in enumerate(piece)] for piece in pieces]
+    query = [(p, t / 2) for t, p in enumerate(query)]
+    names = [f"p{k}" for k in range(len(pieces))]
+    index = CorpusIndex(list(zip(names, map(notes_of, pieces), strict=True)))
+    assert index.longest_match(notes_of(query)) == expected_match(query, pieces, names)
+
+
+def test_rhythm_mode_finds_a_copy_with_the_same_rhythm():
+    pitches = [60, 62, 64, 65, 67, 69, 71, 72, 74]
+    dotted = melody_from_pitches(pitches, [1.5, 0.5] * 4 + [1.0])
+    index = CorpusIndex([("d", dotted)], "rhythm")
+    assert index.mode == "rhythm"
+    assert index.longest_match(melody_from_pitches([p + 3 for p in pitches], [1.5, 0.5] * 4 + [1.0])).length == 8
+    assert index.longest_match(melody_from_pitches(pitches)).length == 0  # the same pitches, straight rhythm
+    assert copying.longest_match(dotted, [("d", dotted)], "rhythm") == copying.Match(8, "d", 0, 0, 0.0, 0.0)
+
+
+def test_calibration_reads_the_same_under_an_ascii_locale():
+    """The shipped file is UTF-8 (it holds "≥"): it is read as UTF-8 whatever the locale says."""
+    code = "import json; from mgtutor import copying; print(json.dumps(copying.calibration(), sort_keys=True))"
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": "utf-8"}
+    root = Path(copying.__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
+                         encoding="utf-8", check=True, timeout=120)
+    assert json.loads(out.stdout) == copying.calibration()
