@@ -535,3 +535,72 @@ def test_keras_weights_are_saved_without_optimizer_state_and_reload_equal(tmp_pa
         np.testing.assert_array_equal(a, b)
     for a, b in zip(run.load_model().get_weights(), weights, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_every_refusal_of_a_place_or_a_run_in_use_reads_exactly(inside, tmp_path, monkeypatch):
+    from mgtutor.files import FileLock
+
+    def message(call, *args, **kwargs):
+        with pytest.raises(RunDirError) as info:
+            call(*args, **kwargs)
+        return str(info.value)
+
+    assert message(runs.check_out_folder, ".") == (".: is the working folder; a run needs a folder of its own: choose "
+                                                   "another --out (e.g. runs/NAME)")
+    Path("file").write_text("x")
+    assert message(runs.check_run_target, "file") == "file: exists and is not a folder; choose another --out"
+    assert message(runs.check_run_target, "file/run") == (f"file/run: cannot create the run directory, "
+                                                          f"{inside / 'file'} is a file, not a folder; choose "
+                                                          "another --out")
+    monkeypatch.setattr(runs, "free_bytes", lambda path: 2**20)
+    assert message(runs.check_run_target, "new") == ("new: only 1.0 MiB free on its disk and a run needs 64 MiB "
+                                                     "(checkpoints, log, weights); free some space or choose another "
+                                                     "--out")
+    monkeypatch.setattr(runs.os, "access", lambda path, mode: False)
+    assert message(runs.check_run_target, "new") == (f"new: cannot create the run directory, {inside} is not "
+                                                     "writable; choose another --out")
+    monkeypatch.undo()
+    monkeypatch.chdir(inside)
+
+    folder = tmp_path / "busy"
+    folder.mkdir()
+    other = FileLock(folder / ".mgtutor.lock")   # another holder: a second open file, as another process has
+    assert other.try_acquire()
+    assert message(RunDir.prepare, folder, CONFIG) == (f"{folder}: run directory is in use by PID {os.getpid()}; "
+                                                      "wait for it to finish, or choose another --out")
+    (folder / ".mgtutor.lock").write_text("")   # a holder whose PID cannot be read
+    assert message(RunDir.prepare, folder, CONFIG) == (f"{folder}: run directory is in use by another process; "
+                                                      "wait for it to finish, or choose another --out")
+    other.release()
+    assert not runs._HELD
+
+
+def test_every_refusal_of_the_same_command_reads_exactly(tmp_path):
+    run = finished(tmp_path / "run")
+    with pytest.raises(RunDirError) as info:
+        RunDir.prepare(run.path, CONFIG)
+    assert str(info.value) == (f"{run.path}: this melody run is already complete; use --force to train it again from "
+                               "scratch, or another --out")
+    with pytest.raises(RunDirError) as info:
+        RunDir.prepare(run.path, {"task": "pianoroll", "builder": "frame_lstm"})
+    assert str(info.value) == (f"{run.path}: holds a finished melody run, not a pianoroll run; choose another --out "
+                               "(--force deletes that melody run)")
+    (run.path / "notes.txt").write_text("mine")
+    with pytest.raises(RunDirError) as info:
+        RunDir.prepare(run.path, CONFIG, force=True)
+    assert str(info.value) == (f"{run.path}: --force deletes only a run's own files, and this folder also holds "
+                               "'notes.txt'; move them elsewhere or choose another --out")
+    fresh = RunDir.prepare(tmp_path / "fresh", CONFIG)
+    fresh.release()
+    with pytest.raises(RunDirError) as info:
+        RunDir.prepare(fresh.path, {**CONFIG, "seed": 1})
+    assert str(info.value) == (f"{fresh.path}: an unfinished melody run with other settings (seed: None → 1); run the "
+                               "same command to resume it, or use --force to start over")
+    with pytest.raises(RunDirError) as info:
+        RunDir.open(tmp_path / "none")
+    assert str(info.value) == (f"{tmp_path / 'none'}: no such run directory; train one with `python -m mgtutor train "
+                               f"TASK --out {tmp_path / 'none'}`")
+    with pytest.raises(RunDirError) as info:
+        RunDir.open(fresh.path)
+    assert str(info.value) == (f"{fresh.path}: unfinished run (no COMPLETE marker: training was interrupted or is "
+                               "still running); run the same train command again to resume it")
