@@ -604,3 +604,31 @@ def test_every_refusal_of_the_same_command_reads_exactly(tmp_path):
         RunDir.open(fresh.path)
     assert str(info.value) == (f"{fresh.path}: unfinished run (no COMPLETE marker: training was interrupted or is "
                                "still running); run the same train command again to resume it")
+
+
+def test_the_environment_record_names_six_packages_and_skips_a_missing_one(monkeypatch):
+    from importlib import metadata
+
+    def version(name):
+        if name == "tensorflow":
+            raise metadata.PackageNotFoundError(name)
+        return f"v-{name}"
+
+    monkeypatch.setattr(metadata, "version", version)
+    assert runs.environment_record()["versions"] == {p: f"v-{p}" for p in ("mgtutor", "keras", "tensorflow-cpu",
+                                                                            "jax", "numpy")}
+
+
+def test_json_files_are_read_as_utf8_whatever_the_locale(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "config.json").write_text(json.dumps({**run_config_dict(), "note": "≥ 17"}, ensure_ascii=False),
+                                          encoding="utf-8")
+    code = ("import json, sys; from mgtutor import runs; "
+            "print(json.dumps([runs.read_json_object(sys.argv[1] + '/config.json')['note'], "
+            "runs.run_config(sys.argv[1])['note']]))")
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": "utf-8"}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env,
+                         check=True, encoding="utf-8").stdout
+    assert json.loads(out) == ["≥ 17", "≥ 17"]
