@@ -461,7 +461,11 @@ def test_the_environment_record_names_the_installed_packages():
         else:
             assert versions[package] == expected
     assert "tensorflow" in versions or "tensorflow-cpu" in versions
-    assert record["hardware"]["cpus"] == os.cpu_count() and record["keras_backend"] == runs.backend()
+    import platform
+
+    assert record["hardware"] == {"machine": platform.machine(), "cpus": os.cpu_count(),
+                                  "python": platform.python_version()}
+    assert record["keras_backend"] == runs.backend()
 
 
 def test_an_empty_state_folder_is_no_checkpoint(tmp_path):
@@ -534,6 +538,13 @@ def test_keras_weights_are_saved_without_optimizer_state_and_reload_equal(tmp_pa
     for a, b in zip(plain.get_weights(), weights, strict=True):
         np.testing.assert_array_equal(a, b)
     for a, b in zip(run.load_model().get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    second = {"layers": 1, "channels": 3}   # another model of the run, built from its own entry of config.json
+    runs.write_json(run.path / "config.json", {"builder": "dilated_causal_stack", "builder_kwargs": kwargs,
+                                               "second": {"builder": "dilated_causal_stack", "builder_kwargs": second}})
+    other = build("dilated_causal_stack", **second)
+    assert run.save_model(other, "second") == run.path / "second.weights.h5"
+    for a, b in zip(run.load_model("second").get_weights(), other.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -632,3 +643,43 @@ def test_json_files_are_read_as_utf8_whatever_the_locale(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env,
                          check=True, encoding="utf-8").stdout
     assert json.loads(out) == ["≥ 17", "≥ 17"]
+
+
+def test_config_json_is_sorted_indented_and_stamped(tmp_path):
+    import re
+
+    with RunDir.prepare(tmp_path / "run", CONFIG) as run:
+        text = (run.path / "config.json").read_text()
+    assert text == json.dumps(json.loads(text), indent=2, sort_keys=True)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}", json.loads(text)["created"])
+
+
+def test_refusals_of_settings_and_of_a_folder_that_cannot_be_written_read_exactly(tmp_path, monkeypatch):
+    RunDir.prepare(tmp_path / "run", CONFIG).release()
+    with pytest.raises(RunDirError) as info:
+        RunDir.prepare(tmp_path / "run", {**CONFIG, "seed": 2, "training": {"epochs": 4, "lr": 0.01}})
+    assert str(info.value) == (f"{tmp_path / 'run'}: an unfinished melody run with other settings (seed: None → 2; "
+                               "training.epochs: 3 → 4); run the same command to resume it, or use --force to start "
+                               "over")
+    bad = {**CONFIG, "training": {"lr": math.inf}}
+    with pytest.raises(RunDirError) as info:
+        RunDir.prepare(tmp_path / "other", bad)
+    assert str(info.value) == f"{tmp_path / 'other'}: a setting is not a finite number ({{'lr': inf}})"
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(RunDirError) as info:
+        RunDir.prepare(tmp_path / "new", CONFIG)
+    assert str(info.value) == f"{tmp_path / 'new'}: cannot write the run directory (Permission denied)"
+
+
+def test_a_folder_of_user_files_is_refused_before_its_lock_file_is_touched(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep")
+    (folder / ".mgtutor.lock").write_text("a file of the user's own")
+    with pytest.raises(RunDirError, match="no config.json"):
+        RunDir.prepare(folder, CONFIG, force=True)
+    assert (folder / ".mgtutor.lock").read_text() == "a file of the user's own"
