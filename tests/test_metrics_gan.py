@@ -396,9 +396,9 @@ def test_memoriser_draws_uniformly_from_a_seeded_generator():
 
 def test_nearest_neighbour_rms_of_vectors_and_of_float32_examples():
     # (N, d) vectors are examples too; float32 inputs are compared in float64: ‖g‖² + ‖r‖² − 2 g·r cancels
-    # 3000² terms, which float32 (about 7 digits) would round to a distance of 0
-    g = np.array([[3000.0, 1.0]], np.float32)
-    r = np.array([[3000.5, 0.0], [2990.0, 0.0]], np.float32)
+    # 5000² terms, which float32 (about 7 digits) rounds by more than the distance itself
+    g = np.array([[5000.0, 1.0]], np.float32)
+    r = np.array([[5000.5, 0.0], [4990.0, 0.0]], np.float32)
     by_hand = np.sqrt((0.5**2 + 1.0**2) / 2)
     for gen, train in ((g, r), (g, r.astype(np.float64)), (g.astype(np.float64), r)):
         np.testing.assert_allclose(metrics.nearest_neighbour_rms(gen, train), [by_hand], rtol=1e-9)
@@ -569,6 +569,7 @@ def test_estimate_note_pitch_is_the_median_of_pyin_over_voiced_frames():
 def test_estimate_note_pitch_checks_its_range_before_listening():
     sr = 16000
     assert np.isnan(metrics.estimate_note_pitch(np.zeros(1024), sr))  # exactly one frame is enough
+    assert np.isnan(metrics.estimate_note_pitch(np.eye(1, 4096)[0], sr))  # a click: sound, but no voiced frame
     assert np.isnan(metrics.estimate_note_pitch(np.zeros(2048), sr, fmin=0.5, fmax=100.0))
     assert np.isnan(metrics.estimate_note_pitch(np.zeros(2048), sr, fmin=100.0, fmax=6000.0))  # above sr/3
     with pytest.raises(MetricError, match="1-D signal"):
