@@ -346,3 +346,246 @@ def test_bar_metric_parts_give_bar_metrics_on_any_subset():
     assert np.isnan(metrics.ratio_of_sums(metrics.bar_metric_parts(np.zeros((2, 16, 24)))["polyphony"]))
     with pytest.raises(MetricError, match="min_steps"):
         metrics.bar_metric_parts(bars, min_steps=0)
+
+
+# ------------------------------------------------------------------ edges: boundaries, dtypes, messages
+def test_high_quality_rate_counts_a_sample_at_exactly_three_sigma():
+    means = np.array([[0.0, 0.0], [10.0, 0.0]])
+    samples = [[3.0, 0.0], [0.0, -3.0], [6.5, 0.0], [10.0, 4.0]]  # 3σ, 3σ, 3.5σ, 4σ from the nearest mean
+    assert metrics.high_quality_rate(samples, means, 1.0) == 0.5
+    for sigma in (0.0, -1.0):
+        with pytest.raises(MetricError, match=r"sigma must be > 0, got "):
+            metrics.high_quality_rate(samples, means, sigma)
+
+
+def test_frechet_distance_of_float32_features_is_computed_in_float64():
+    # 2^24 and 2^24 + 2 are float32 numbers, but their float32 sum rounds down: a float32 mean would be 2^24, not
+    # 2^24 + 1, and the two sets below would be 1 apart instead of identical
+    x32 = np.array([[2.0**24, 0.0], [2.0**24 + 2, 1.0], [2.0**24, 2.0]], np.float32)
+    x64 = x32.astype(np.float64)
+    assert metrics.frechet_distance(x32, x64) == pytest.approx(0.0, abs=1e-6)
+    assert metrics.frechet_distance(x64, x32) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_nearest_bar_distance_names_the_bad_set_and_returns_int64():
+    d = metrics.nearest_bar_distance(np.stack([MELODY, EMPTY]), np.stack([C_MAJOR_CHORD]))
+    assert d.dtype == np.int64 and d.tolist() == [int((MELODY != C_MAJOR_CHORD).sum()), int(C_MAJOR_CHORD.sum())]
+    with pytest.raises(MetricError, match=r"^generated: .*only 0/1"):
+        metrics.nearest_bar_distance(np.full((16, 12), 0.5), MELODY)
+    with pytest.raises(MetricError, match=r"^training: .*only 0/1"):
+        metrics.nearest_bar_distance(MELODY, np.full((16, 12), 0.5))
+    with pytest.raises(MetricError, match=r"^generated bars \(16, 12\) and training bars \(8, 12\) differ in shape$"):
+        metrics.nearest_bar_distance(MELODY, MELODY[:8])
+
+
+def test_memoriser_draws_uniformly_from_a_seeded_generator():
+    np.testing.assert_array_equal(metrics.memoriser_indices(10, 50), np.random.default_rng(0).integers(0, 10, 50))
+    np.testing.assert_array_equal(metrics.memoriser_indices(10, 50, seed=7),
+                                  np.random.default_rng(7).integers(0, 10, 50))
+    assert metrics.memoriser_indices(10, 5).dtype == np.int64
+    # the smallest sizes are allowed: one training example, one draw
+    np.testing.assert_array_equal(metrics.memoriser_indices(1, 3), [0, 0, 0])
+    assert metrics.memoriser_indices(5, 1).shape == (1,)
+    with pytest.raises(MetricError, match="n ≥ 1"):
+        metrics.memoriser_indices(5, 0)
+    # each ask of a label is its own draw: thirty asks of label 2 reach all three of its examples
+    labels = np.array([0, 1, 1, 2, 2, 2])
+    got = metrics.memoriser_indices(6, 30, seed=0, asked=np.full(30, 2), train_labels=labels)
+    assert got.dtype == np.int64 and set(got.tolist()) == {3, 4, 5}
+
+
+def test_nearest_neighbour_rms_of_vectors_and_of_float32_examples():
+    # (N, d) vectors are examples too; float32 inputs are compared in float64: ‖g‖² + ‖r‖² − 2 g·r cancels
+    # 5000² terms, which float32 (about 7 digits) rounds by more than the distance itself
+    g = np.array([[5000.0, 1.0]], np.float32)
+    r = np.array([[5000.5, 0.0], [4990.0, 0.0]], np.float32)
+    by_hand = np.sqrt((0.5**2 + 1.0**2) / 2)
+    for gen, train in ((g, r), (g, r.astype(np.float64)), (g.astype(np.float64), r)):
+        np.testing.assert_allclose(metrics.nearest_neighbour_rms(gen, train), [by_hand], rtol=1e-9)
+
+
+def test_toy_scores_count_samples_at_exactly_three_sigma_and_refuse_zero_sigma():
+    means = np.array([[0.0, 0.0], [10.0, 0.0]])
+    samples = [[3.0, 0.0], [10.0, -3.0], [0.0, 3.5]]  # two at exactly 3σ, one beyond
+    np.testing.assert_array_equal(metrics.mode_counts(samples, means, 1.0), [1, 1])
+    assert metrics.modes_captured(samples, means, 1.0) == 2
+    assert metrics.modes_captured(samples[2:], means, 1.0) == 0
+    for fn in (metrics.mode_counts, metrics.modes_captured):
+        with pytest.raises(MetricError, match=r"^sigma must be > 0, got 0\.0$"):
+            fn(samples, means, 0.0)
+    # a single mode is a benchmark too
+    np.testing.assert_array_equal(metrics.mode_counts(samples, means[:1], 1.0), [1])
+    with pytest.raises(MetricError, match="of one d"):
+        metrics.mode_counts(np.zeros((4, 2, 2)), means, 1.0)  # 3-D samples
+    with pytest.raises(MetricError, match="of one d"):
+        metrics.mode_counts(np.zeros((4, 2)), np.zeros((2, 2, 2)), 1.0)  # 3-D means
+    with pytest.raises(MetricError, match="of one d"):
+        metrics.mode_counts(np.zeros((4, 2)), np.zeros((0, 2)), 1.0)  # no mean
+    with pytest.raises(MetricError, match=r"^no samples to score, or samples that are not finite$"):
+        metrics.mode_counts([[np.inf, 0.0]], means, 1.0)
+
+
+def test_scale_and_pitch_defaults_read_an_88_key_roll_from_a0():
+    # an 88-key roll's column j is MIDI pitch 21 + j: columns 39, 43, 46 are C4, E4, G4 (C major)
+    c_major = np.zeros((16, 88), np.uint8)
+    c_major[:, [39, 43, 46]] = 1
+    assert metrics.in_scale_ratio(c_major, scale="C major") == 1.0
+    # read one semitone higher (C#, F, G#) only F would be in C major
+    assert metrics.in_scale_ratio(c_major, lowest=22, scale="C major") == pytest.approx(1 / 3)
+
+
+def test_bar_metric_parts_default_and_smallest_min_steps():
+    three = bar((60, 0, 3), (62, 4, 2), (64, 8, 1))  # notes of 3, 2 and 1 steps
+    assert tuple(metrics.bar_metric_parts(three)["qualified_note_ratio"][0]) == (1, 3)  # a 3-step note qualifies
+    assert tuple(metrics.bar_metric_parts(three, min_steps=1)["qualified_note_ratio"][0]) == (3, 3)
+    assert metrics.bar_metrics(three)["qualified_note_ratio"] == pytest.approx(1 / 3)
+    assert metrics.bar_metrics(three, min_steps=2)["qualified_note_ratio"] == pytest.approx(2 / 3)
+    assert metrics.qualified_note_ratio(three) == pytest.approx(1 / 3)
+    assert metrics.qualified_note_ratio(three, min_steps=1) == 1.0
+    for bad in (0, True, 2.0):
+        with pytest.raises(MetricError, match="min_steps must be an integer"):
+            metrics.bar_metric_parts(three, min_steps=bad)
+        with pytest.raises(MetricError, match="min_steps must be an integer"):
+            metrics.qualified_note_ratio(three, min_steps=bad)
+
+
+def test_bar_metrics_counts_every_copy():
+    out = metrics.bar_metrics(np.stack([MELODY, C_MAJOR_CHORD, EMPTY]), training=np.stack([MELODY, C_MAJOR_CHORD]))
+    assert out["copies"] == 2 and out["nearest_distance_min"] == 0
+    assert out["nearest_distance_mean"] == pytest.approx(min(MELODY.sum(), C_MAJOR_CHORD.sum()) / 3)
+
+
+def test_undefined_bar_metrics_say_why():
+    with pytest.raises(MetricError, match=r"^every time step is silent: polyphony is undefined$"):
+        metrics.bar_polyphony(EMPTY)
+    with pytest.raises(MetricError, match=r"^no on-step in any bar: the in-scale ratio is undefined$"):
+        metrics.in_scale_ratio(EMPTY)
+    with pytest.raises(MetricError, match=r"^unknown scale 'H major'; use one of C major, C# major, D major, "):
+        metrics.in_scale_ratio(MELODY, scale="H major")
+
+
+def test_ratio_of_sums_by_hand():
+    assert metrics.ratio_of_sums([[0.25, 0.5]]) == 0.5  # a denominator below 1 is still a denominator
+    assert metrics.ratio_of_sums([[1, 2], [2, 4]]) == 0.5
+    assert np.isnan(metrics.ratio_of_sums([[1.0, 0.0], [2.0, 0.0]]))  # undefined, not infinite
+
+
+def test_roll_notes_and_qualified_note_ratio_messages():
+    with pytest.raises(MetricError, match=r"^bar: .*only 0/1"):
+        metrics.roll_notes(np.full((16, 12), 0.5))
+    with pytest.raises(MetricError, match=r"^roll_notes takes one bar \(T, K\), got 2 bars$"):
+        metrics.roll_notes(np.stack([MELODY, MELODY]))
+    with pytest.raises(MetricError, match=r"^rolls: .*only 0/1"):
+        metrics.qualified_note_ratio(np.full((16, 12), 0.5))
+    with pytest.raises(MetricError, match=r"^no note in any bar: the qualified-note ratio is undefined$"):
+        metrics.qualified_note_ratio(np.stack([EMPTY, EMPTY]))
+
+
+def test_pitch_accuracy_tolerance_and_search_range(monkeypatch):
+    # the estimator replaced by one that reads the estimated pitch off the first sample: the counting rule alone
+    calls = []
+
+    def estimate(y, sr, fmin, fmax):
+        calls.append((fmin, fmax))
+        return float(y[0])
+
+    monkeypatch.setattr(metrics.gan, "estimate_note_pitch", estimate)
+    est = [60.49, 60.505, 59.5, np.nan, 72.0]  # 49 cents, 50.5 cents, exactly 50 cents, unvoiced, an octave
+    notes = np.repeat(np.array(est)[:, None], 4, axis=1)
+    acc, got = metrics.pitch_accuracy(notes, np.array([60, 60, 60, 60, 60], np.uint8), 16000)
+    assert acc == pytest.approx(2 / 5)
+    np.testing.assert_array_equal(got, est)
+    # default search range: an octave below the lowest and above the highest asked pitch (uint8 pitches too)
+    assert calls[0] == pytest.approx((440.0 * 2 ** ((48 - 69) / 12), 440.0 * 2 ** ((72 - 69) / 12)))
+    calls.clear()
+    assert metrics.pitch_accuracy(notes[:1], [60], 16000, fmin=80.0, fmax=900.0)[0] == 1.0  # one note is enough
+    assert calls == [(80.0, 900.0)]
+    assert metrics.pitch_accuracy(notes[1:2], [60], 16000, cents=51.0)[0] == 1.0
+
+
+def test_subsample_interval_defaults_and_smallest_sizes():
+    pool = np.arange(20, dtype=float) ** 2
+    got = metrics.subsample_interval(np.mean, pool, 5)  # 200 draws from seed 0
+    rng = np.random.default_rng(0)
+    by_hand = np.array([pool[rng.choice(20, 5, replace=False)].mean() for _ in range(200)])
+    np.testing.assert_allclose(got["values"], by_hand)
+    assert got["mean"] == pytest.approx(by_hand.mean())
+    # the smallest allowed sizes: n = 2, a pool of 2, 2 draws; percentiles 0 and 100 are the extremes
+    tiny = metrics.subsample_interval(np.mean, np.array([1.0, 3.0]), 2, draws=2)
+    assert tiny["values"].tolist() == [2.0, 2.0]
+    ends = metrics.subsample_interval(np.mean, pool, 2, draws=30, percentiles=(0, 100))
+    assert ends["low"] == ends["values"].min() and ends["high"] == ends["values"].max()
+    # with replacement a sub-sample may be larger than the pool
+    assert metrics.subsample_interval(np.mean, pool, 30, draws=5, replace=True)["values"].shape == (5,)
+    with pytest.raises(MetricError, match=r"^sub-samples of n=2 from a pool of 0, 5 draws: need 2 ≤ n ≤ the pool's "
+                                          r"size and draws ≥ 2$"):
+        metrics.subsample_interval(np.mean, np.float64(3.0), 2, draws=5)
+    with pytest.raises(MetricError, match="from a pool of 1"):
+        metrics.subsample_interval(np.mean, np.array([1.0]), 2, draws=5, replace=True)
+    with pytest.raises(MetricError, match="percentiles"):
+        metrics.subsample_interval(np.mean, pool, 5, percentiles=(50, 100.5))
+
+
+def test_frechet_gaussians_of_float32_covariances_are_computed_in_float64():
+    # one covariance of size 1e3, given once as float32 and once as the same numbers in float64: the Gaussians
+    # differ only by the shift of the mean, so FD = ‖Δμ‖² = 6; float32 traces and eigenvalues would miss it by ~1e-3
+    a = np.random.default_rng(1).normal(size=(6, 6))
+    s32 = ((a @ a.T + np.eye(6)) * 1e3).astype(np.float32)
+    s64 = s32.astype(np.float64)
+    assert metrics.frechet_distance_gaussians(np.zeros(6), s32, np.ones(6), s64) == pytest.approx(6.0, abs=1e-6)
+    assert metrics.frechet_distance_gaussians(np.zeros(6), s64, np.ones(6), s32) == pytest.approx(6.0, abs=1e-6)
+    # identical Gaussians: 0 (never a negative round-off)
+    assert metrics.frechet_distance_gaussians(np.ones(6), s64, np.ones(6), s64) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_frechet_symmetry_check_is_relative_to_the_covariance_size():
+    # round-off of 5e-4 off the diagonal of a covariance of size 1e6 is symmetric enough (tolerance 1e-9 · 1e6)
+    s = np.diag([1e6, 1e6])
+    s_round = s + [[0.0, 5e-4], [0.0, 0.0]]
+    assert metrics.frechet_distance_gaussians([0, 0], s_round, [0, 0], s) == pytest.approx(0.0, abs=1e-6)
+    # a relative asymmetry of 5e-6 between entries of size 1e3 is not (relative tolerance 1e-6)
+    with pytest.raises(MetricError, match="not symmetric"):
+        metrics.frechet_distance_gaussians([0, 0], [[2e3, 1e3 + 5e-3], [1e3, 2e3]], [0, 0], np.eye(2))
+    with pytest.raises(MetricError, match=r"do not fit one dimension d: want \(d,\) and \(d, d\)$"):
+        metrics.frechet_distance_gaussians([0, 0], np.eye(2), [0, 0, 0], np.eye(2))
+
+
+def test_estimate_note_pitch_is_the_median_of_pyin_over_voiced_frames():
+    import librosa
+
+    sr = 16000
+    # default search range 50–2000 Hz, frames of 1024 samples; the reference is librosa.pyin called directly
+    # (1975 Hz, MIDI 95, lies at the top of the range, where pyin's answer depends on the exact fmax)
+    for pitch in (69, 95):
+        y = audio.synth_note(pitch, 100, 0.3, sr, "organ")
+        f0, voiced, _ = librosa.pyin(y.astype(np.float64), fmin=50.0, fmax=2000.0, sr=sr, frame_length=1024)
+        ref = 69 + 12 * np.log2(np.median(f0[voiced]) / 440.0)
+        assert metrics.estimate_note_pitch(y, sr) == pytest.approx(ref, abs=1e-9)
+    # 16-bit PCM (integers) is read as a signal too
+    pcm = np.round(y / np.abs(y).max() * 20000).astype(np.int16)
+    assert metrics.estimate_note_pitch(pcm, sr, 1000.0, 4000.0) == pytest.approx(95, abs=0.3)  # 10-cent bins
+
+
+def test_estimate_note_pitch_checks_its_range_before_listening():
+    sr = 16000
+    assert np.isnan(metrics.estimate_note_pitch(np.zeros(1024), sr))  # exactly one frame is enough
+    assert np.isnan(metrics.estimate_note_pitch(np.eye(1, 4096)[0], sr))  # a click: sound, but no voiced frame
+    assert np.isnan(metrics.estimate_note_pitch(np.zeros(2048), sr, fmin=0.5, fmax=100.0))
+    assert np.isnan(metrics.estimate_note_pitch(np.zeros(2048), sr, fmin=100.0, fmax=6000.0))  # above sr/3
+    with pytest.raises(MetricError, match="1-D signal"):
+        metrics.estimate_note_pitch(np.zeros(1023), sr)
+    for fmin, fmax in ((0.0, 100.0), (100.0, 100.0), (100.0, 8000.0), (100.0, 9000.0)):
+        with pytest.raises(MetricError, match=r"need 0 < fmin < fmax < sr/2"):
+            metrics.estimate_note_pitch(np.zeros(2048), sr, fmin=fmin, fmax=fmax)
+
+
+def test_frechet_distance_edges():
+    # two samples per set are enough: 1-D sets {0, 2} (mean 1, variance 2) and {1, 1} (mean 1, variance 0): (√2)² = 2
+    assert metrics.frechet_distance([[0.0], [2.0]], [[1.0], [1.0]]) == pytest.approx(2.0)
+    with pytest.raises(MetricError, match=r"need two 2-D arrays \(n, d\) with the same d and n ≥ 2$"):
+        metrics.frechet_distance([0.0, 1.0, 2.0], [[0.0], [1.0]])  # a 1-D set
+    with pytest.raises(MetricError, match=r"need two 2-D arrays"):
+        metrics.frechet_distance([[0.0], [1.0]], [0.0, 1.0, 2.0])
+    # the symmetry tolerance is never below 1e-9, and the message says what is wrong
+    with pytest.raises(MetricError, match=r"^a covariance matrix is not symmetric$"):
+        metrics.frechet_distance_gaussians([0, 0], [[0.5, 1.5e-9], [0.0, 0.5]], [0, 0], np.eye(2))
