@@ -166,10 +166,23 @@ def test_shipped_calibration_follows_its_rule():
     assert shipped["pitch"]["melody_split"]["flagged"] == 0
 
 
-def test_calibration_recomputed_on_a_small_corpus():
-    c = copying_task.calibrate("pitch", limit=60, folds=5)
-    assert c["pieces"] == 60 and sum(c["histogram"].values()) == 60
-    assert c["false_positive_rate"] <= 0.01 and 1 <= c["threshold"] <= c["max"] + 1
+def test_calibration_equals_brute_force_longest_matches_on_chorale_lines():
+    from mgtutor import data
+
+    lines = list(data.chorale_soprano_lines().values())[:24]
+    summary, groups, longest = copying_task.calibrate_lines(lines, "pitch", rate=0.1, folds=4)
+    symbols = [copying.line_symbols(copying.line_of(line)) for line in lines]
+    folds = data.split_by_group(list(range(len(lines))), list(groups), [1 / 4] * 4, seed=0)
+    expected = np.zeros(len(lines), dtype=int)
+    for k, held in enumerate(folds):
+        others = [symbols[i] for j, fold in enumerate(folds) if j != k for i in fold]
+        assert not {groups[i] for i in held} & {groups[i] for j, f in enumerate(folds) if j != k for i in f}
+        for i in held:
+            expected[i] = brute_force_longest(symbols[i], others)[0]
+    np.testing.assert_array_equal(longest, expected)
+    assert summary["histogram"] == {str(v): int((expected == v).sum()) for v in np.unique(expected)}
+    threshold = next(t for t in range(1, expected.max() + 2) if (expected >= t).mean() <= 0.1)
+    assert summary["threshold"] == threshold and summary["false_positive_rate"] == (expected >= threshold).mean()
 
 
 def test_bad_inputs():
