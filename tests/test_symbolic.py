@@ -389,7 +389,8 @@ def test_events_to_notes_velocity_bin_range():
 
 def test_velocity_token_without_velocity_bins_is_an_encoding_error():
     for token in ("VELOCITY_0", "VELOCITY_1"):
-        with pytest.raises(EncodingError, match=rf"token 0 = '{token}': a velocity token, but velocity_bins is 0"):
+        with pytest.raises(EncodingError, match=rf"^token 0 = '{token}': a velocity token, but velocity_bins is 0; "
+                                                "decode with the bins the tokens were encoded with$"):
             events_to_notes([token, "NOTE_ON_60", "TIME_SHIFT_1", "NOTE_OFF_60"])
 
 
